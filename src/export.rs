@@ -1,0 +1,63 @@
+//! Stage 7 — export: the PDF (reproducible: fixed identifier and timestamp), the markup,
+//! written atomically so that a failed build leaves the previous output untouched.
+
+use std::path::Path;
+
+use typst::foundations::{Datetime, Smart};
+use typst_layout::PagedDocument;
+use typst_pdf::{PdfOptions, PdfStandard, PdfStandards, Timestamp};
+
+use crate::diag::{Diagnostic, Result};
+
+/// Parse a standard's name as Typst spells it (`a-2b`, `a-3b`, `ua-1`, `1.7` …).
+pub fn standard(name: &str) -> std::result::Result<PdfStandard, String> {
+    serde_json::from_value(serde_json::Value::String(name.to_string())).map_err(|_| {
+        format!("unknown PDF standard `{name}` (known: 1.4–1.7, 2.0, a-1b, a-1a, a-2b, a-2u, a-2a, a-3b, a-3u, a-3a, a-4, a-4f, a-4e, ua-1)")
+    })
+}
+
+/// The PDF bytes. `ident` is derived from the content by the caller; `date` is the
+/// timestamp (the spec's date or SOURCE_DATE_EPOCH), never the clock.
+pub fn pdf(
+    doc: &PagedDocument,
+    ident: &str,
+    date: (i32, u8, u8, u8, u8, u8),
+    standards: &[PdfStandard],
+) -> Result<Vec<u8>> {
+    let (y, mo, d, h, mi, s) = date;
+    let dt = Datetime::from_ymd_hms(y, mo, d, h, mi, s)
+        .ok_or_else(|| Diagnostic::error(format!("invalid date {y}-{mo}-{d}")))?;
+    let standards = PdfStandards::new(standards)
+        .map_err(|e| Diagnostic::error(format!("PDF standards: {}", e.message())))?;
+    let opts = PdfOptions {
+        ident: Smart::Custom(ident.to_string()),
+        timestamp: Some(Timestamp::new_utc(dt)),
+        standards,
+        ..PdfOptions::default()
+    };
+    typst_pdf::pdf(doc, &opts).map_err(|errs| {
+        crate::diag::Diagnostics(
+            errs.iter()
+                .map(|e| Diagnostic::error(format!("PDF export: {}", e.message)))
+                .collect(),
+        )
+    })
+}
+
+/// Write `bytes` to `path` through a temporary file in the same folder and a rename.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir)
+        .map_err(|e| crate::diag::io_error("cannot create the output folder", dir, &e))?;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    std::fs::write(&tmp, bytes).map_err(|e| crate::diag::io_error("cannot write", &tmp, &e))?;
+    std::fs::rename(&tmp, path).map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        crate::diag::io_error("cannot write", path, &e)
+    })?;
+    Ok(())
+}

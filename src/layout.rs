@@ -1,0 +1,794 @@
+//! Stage 6 — layout: galley, compose, verify.
+//!
+//! Typst has one footnote stream and cannot tell markup which line a word landed on, so
+//! apparat does what reledmac does inside TeX, in three steps:
+//!
+//! 1. **Galley.** One compile of the whole body on a page of automatic height, at the final
+//!    text width and in the final styles. Every line is read back from the glyphs (page,
+//!    baseline, cap height, which printed bytes it holds, whether Typst hyphenated it). The
+//!    same compile measures every apparatus atom, the apparatus height model and the margin
+//!    notes (template function `measure-all`).
+//! 2. **Compose.** A page builder in Rust, like TeX's: a line joins the page together with
+//!    the apparatus entries it carries, or both move on — nothing can oscillate. Apparatus
+//!    lines are broken here too (first fit over measured token widths) and forced in the
+//!    markup, so their number is known, not guessed. Widows, orphans, headings at the foot
+//!    and hyphenated page ends are avoided here. Line numbers are assigned here.
+//! 3. **Verify.** The final compile forces every line break and page break of the plan;
+//!    it is then read back and every printed byte, every line's baseline and every apparatus
+//!    entry is checked against the plan. Any difference fails the build, naming the entries.
+
+use std::collections::HashMap;
+use std::ops::Range;
+
+use typst::foundations::{Dict, Value};
+use typst_layout::PagedDocument;
+
+use crate::diag::{Diagnostic, Diagnostics, Result};
+use crate::markup::{self, Front, LineBreak, NUMBER_CHARS, Page, Piece, Printed, Token};
+use crate::spec::{Placement, Spec};
+use crate::text::BlockKind;
+use crate::typeset::{self, GlyphPos, SpanIndex};
+use crate::world::EditionWorld;
+
+/// A line of the galley.
+#[derive(Debug, Clone)]
+pub struct GLine {
+    pub block: usize,
+    /// Printed bytes on the line (without the space at its end).
+    pub range: Range<usize>,
+    pub baseline: f64,
+    pub cap: f64,
+    /// Typst broke the line inside a word and added a hyphen.
+    pub hyphen: bool,
+    /// A paragraph line (numbered), not a title or heading line.
+    pub numbered: bool,
+    pub first_of_block: bool,
+    pub last_of_block: bool,
+}
+
+/// Geometry and measurements read back from the galley.
+#[derive(Debug, Clone)]
+pub struct Metrics {
+    pub text_width: f64,
+    pub text_height: f64,
+    pub top: f64,
+    pub note_width: f64,
+    pub space: f64,
+    pub app_line: f64,
+    pub app_series: f64,
+    pub app_base: f64,
+    pub app_clearance: f64,
+    pub note_ascent: f64,
+    pub note_spacing: f64,
+}
+
+/// Where an entry was planned.
+#[derive(Debug, Clone)]
+pub struct PlacedEntry {
+    pub entry: usize,
+    pub page: usize,
+    /// Printed line numbers of the lemma's first and last word.
+    pub first: u32,
+    pub last: u32,
+}
+
+/// The result of layout.
+pub struct Laid {
+    pub doc: PagedDocument,
+    pub markup: String,
+    pub front_pages: usize,
+    pub body_pages: usize,
+    pub entries: Vec<PlacedEntry>,
+    pub compiles: usize,
+    pub warnings: Vec<Diagnostic>,
+}
+
+pub fn run(
+    spec: &Spec,
+    p: &Printed,
+    world: &mut EditionWorld,
+    template: &str,
+    front: &Front,
+) -> Result<Laid> {
+    let mut warnings = vec![];
+    // ---- 1. Galley -------------------------------------------------------------------------
+    let mut atoms: Vec<String> = vec![];
+    let mut atom_ids: HashMap<String, usize> = HashMap::new();
+    let mut intern = |a: &str, atoms: &mut Vec<String>| {
+        if !atom_ids.contains_key(a) {
+            atom_ids.insert(a.to_string(), atoms.len());
+            atoms.push(a.to_string());
+        }
+    };
+    let mut entry_toks: Vec<Vec<Token>> = vec![];
+    for l in &p.lemmata {
+        let t = markup::entry_tokens(spec, p, l, None);
+        for tok in &t {
+            for a in tok {
+                intern(a, &mut atoms);
+            }
+        }
+        entry_toks.push(t);
+    }
+    for c in NUMBER_CHARS.chars() {
+        for a in markup::number_atoms(&c.to_string()) {
+            intern(&a, &mut atoms);
+        }
+    }
+    for r in 1..=9 {
+        intern(&markup::rank_atom(r), &mut atoms);
+    }
+    for line in [true, false] {
+        for a in markup::sep_token(line) {
+            intern(&a, &mut atoms);
+        }
+    }
+    let notes: Vec<String> = p.notes.iter().map(|n| n.body.clone()).collect();
+    let g = markup::galley(
+        spec,
+        p,
+        front,
+        template,
+        &markup::Measure {
+            tokens: &atoms,
+            notes: &notes,
+        },
+    );
+    world.set_main(g.out.clone());
+    let (doc, w) = typeset::compile(world)?;
+    warnings.extend(w);
+    let (metrics, widths, note_heights) = read_measure(&doc)?;
+    let width_of: HashMap<&str, f64> = atoms
+        .iter()
+        .map(|a| a.as_str())
+        .zip(widths.iter().copied())
+        .collect();
+    let tok_width = |t: &Token| -> f64 {
+        t.iter()
+            .map(|a| width_of.get(a.as_str()).copied().unwrap_or(0.0))
+            .sum()
+    };
+
+    let front_pages = doc.pages().len() - 1;
+    let glyphs = typeset::glyphs(&doc);
+    let index = SpanIndex::new(world.main_source());
+    let lines = galley_lines(p, &glyphs, &index, &g.spans, front_pages)?;
+
+    // Each lemma's first and last line.
+    let line_of = |pos: usize| -> usize {
+        lines
+            .partition_point(|l| l.range.end <= pos)
+            .min(lines.len() - 1)
+    };
+    let lemma_lines: Vec<(usize, usize)> = p
+        .lemmata
+        .iter()
+        .map(|l| {
+            (
+                line_of(l.range.start),
+                line_of(l.range.end.saturating_sub(1).max(l.range.start)),
+            )
+        })
+        .collect();
+    // Ranks: the lemma occurs more than once on its (first) printed line.
+    for (k, l) in p.lemmata.iter().enumerate() {
+        let line = &lines[lemma_lines[k].0];
+        let lemma = &p.doc[l.range.clone()];
+        let hits: Vec<usize> = word_matches(&p.doc[line.range.clone()], lemma)
+            .into_iter()
+            .map(|o| o + line.range.start)
+            .collect();
+        if hits.len() > 1
+            && let Some(r) = hits.iter().position(|&h| h == l.range.start)
+        {
+            entry_toks[k] = markup::entry_tokens(spec, p, l, Some(r + 1));
+        }
+    }
+
+    // ---- 2. Compose ------------------------------------------------------------------------
+    let restart = markup::restart_page(spec);
+    let every = (*spec.layout.line_numbers.every.get_ref()).max(1) as u32;
+    let foot_series: Vec<usize> = (0..spec.series.len())
+        .filter(|&s| spec.series[s].placement == Placement::Foot)
+        .collect();
+    // Lemmata by first line.
+    let mut by_line: Vec<Vec<usize>> = vec![vec![]; lines.len()];
+    for (k, ll) in lemma_lines.iter().enumerate() {
+        by_line[ll.0].push(k);
+    }
+    let ctx = Ctx {
+        spec,
+        lemmata: &p.lemmata,
+        lines: &lines,
+        lemma_lines: &lemma_lines,
+        entry_toks: &entry_toks,
+        by_line: &by_line,
+        m: &metrics,
+        tok_width: &tok_width,
+        foot_series: &foot_series,
+        restart,
+    };
+
+    let mut pages: Vec<Range<usize>> = vec![];
+    let mut s = 0;
+    let mut doc_line = 0u32; // numbered lines before this page (continuous numbering)
+    while s < lines.len() {
+        let page_no = front_pages + pages.len() + 1;
+        let mut best = None;
+        let mut e = s;
+        while e < lines.len() {
+            let app = ctx.apparatus(s, e, doc_line, page_no);
+            let h = lines[e].baseline - (lines[s].baseline - lines[s].cap) + app.1;
+            if h > metrics.text_height + 0.01 {
+                break;
+            }
+            best = Some(e);
+            e += 1;
+        }
+        let mut e = match best {
+            Some(e) => e,
+            None => {
+                warnings.push(Diagnostic::warning(format!(
+                    "page {page_no}: a line with its apparatus is taller than the page; it overflows"
+                )));
+                s
+            }
+        };
+        if e + 1 < lines.len() {
+            let full = e;
+            while e > s && bad_break(&lines, e) {
+                e -= 1;
+            }
+            if e == s && bad_break(&lines, e) {
+                e = full;
+            }
+        }
+        doc_line += lines[s..=e].iter().filter(|l| l.numbered).count() as u32;
+        pages.push(s..e + 1);
+        s = e + 1;
+    }
+
+    // Build the pages' content.
+    let mut out_pages = vec![];
+    let mut placed = vec![];
+    let mut doc_line = 0u32;
+    for (k, r) in pages.iter().enumerate() {
+        let page_no = front_pages + k + 1;
+        let (app, _, plan) = ctx.apparatus_full(r.start, r.end - 1, doc_line, page_no);
+        placed.extend(plan);
+        let top = lines[r.start].baseline - lines[r.start].cap;
+        let mut numbers = vec![];
+        let mut n = if restart { 0 } else { doc_line };
+        for l in &lines[r.clone()] {
+            if l.numbered {
+                n += 1;
+                if n % every == 0 {
+                    numbers.push((n, l.baseline - top));
+                }
+            }
+        }
+        doc_line += lines[r.clone()].iter().filter(|l| l.numbered).count() as u32;
+        // Margin notes on this page, stacked downwards.
+        let mut notes = vec![];
+        let mut next_free = f64::MIN;
+        for (i, note) in p.notes.iter().enumerate() {
+            let li = line_of(note.pos);
+            if !r.contains(&li) {
+                continue;
+            }
+            let want = lines[li].baseline - top;
+            let y = want.max(next_free);
+            if y > want + 0.01 {
+                warnings.push(Diagnostic::warning(format!(
+                    "{} on page {page_no} moved down {:.1} pt to clear the note above",
+                    note.label,
+                    y - want
+                )));
+            }
+            let bottom = y - metrics.note_ascent + note_heights[i];
+            if bottom > metrics.text_height + 0.01 {
+                return Err(Diagnostic::error(format!(
+                    "{} does not fit on page {page_no}: it would end {:.1} pt below the text block",
+                    note.label,
+                    bottom - metrics.text_height
+                ))
+                .into());
+            }
+            next_free = bottom + metrics.note_spacing + metrics.note_ascent;
+            notes.push((y, note.body.clone()));
+        }
+        // Body pieces.
+        let mut pieces: Vec<Piece> = vec![];
+        for (li, l) in lines[r.clone()].iter().enumerate() {
+            let li = li + r.start;
+            let lb = LineBreak {
+                range: l.range.clone(),
+                hyphen: l.hyphen,
+            };
+            match pieces.last_mut() {
+                Some(pc) if pc.block == l.block => pc.lines.push(lb),
+                _ => pieces.push(Piece {
+                    block: l.block,
+                    lines: vec![lb],
+                    continues: false,
+                    continued: !l.first_of_block,
+                }),
+            }
+            if li + 1 == r.end
+                && let Some(pc) = pieces.last_mut()
+            {
+                pc.continues = !l.last_of_block;
+            }
+        }
+        out_pages.push(Page {
+            pieces,
+            apparatus: app,
+            numbers,
+            notes,
+            recto: page_no % 2 == 1,
+        });
+    }
+
+    // ---- 3. Final compile and verify --------------------------------------------------------
+    let fin = markup::final_doc(spec, p, front, template, &out_pages, metrics.note_width);
+    world.set_main(fin.out.clone());
+    let (doc, w) = typeset::compile(world)?;
+    warnings.extend(w);
+    let index = SpanIndex::new(world.main_source());
+    if let Ok(dbg) = std::env::var("APPARAT_DEBUG_DIR") {
+        let d = std::path::Path::new(&dbg);
+        let _ = std::fs::write(d.join("galley.typ"), &g.out);
+        let _ = std::fs::write(d.join("final.typ"), &fin.out);
+        if let Ok(pdf) = typst_pdf::pdf(&doc, &typst_pdf::PdfOptions::default()) {
+            let _ = std::fs::write(d.join("final.pdf"), pdf);
+        }
+    }
+    verify(
+        spec,
+        p,
+        &doc,
+        &index,
+        &fin,
+        &lines,
+        &pages,
+        &out_pages,
+        &placed,
+        front_pages,
+        &metrics,
+    )?;
+    Ok(Laid {
+        doc,
+        markup: fin.out,
+        front_pages,
+        body_pages: pages.len(),
+        entries: placed,
+        compiles: 2,
+        warnings,
+    })
+}
+
+/// A page may not end after line `e` when …
+fn bad_break(lines: &[GLine], e: usize) -> bool {
+    let l = &lines[e];
+    let next = lines.get(e + 1);
+    !l.numbered // … it is a title or heading line (keep with what follows)
+        || l.hyphen // … the last word is hyphenated
+        || (l.first_of_block && !l.last_of_block) // … an orphan: a paragraph's first line alone
+        || next.is_some_and(|n| n.last_of_block && !n.first_of_block) // … a widow would follow
+        || (e > 0 && !lines[e - 1].numbered && l.first_of_block) // … a heading keeps two lines
+}
+
+struct Ctx<'a> {
+    spec: &'a Spec,
+    lemmata: &'a [markup::PLemma],
+    lines: &'a [GLine],
+    lemma_lines: &'a [(usize, usize)],
+    entry_toks: &'a [Vec<Token>],
+    by_line: &'a [Vec<usize>],
+    m: &'a Metrics,
+    tok_width: &'a dyn Fn(&Token) -> f64,
+    foot_series: &'a [usize],
+    restart: bool,
+}
+
+type AppBlocks = Vec<(usize, Vec<Vec<(Token, usize)>>)>;
+
+impl Ctx<'_> {
+    /// Apparatus of a page holding lines s..=e: (blocks, height incl. clearance).
+    fn apparatus(&self, s: usize, e: usize, doc_line: u32, page_no: usize) -> (AppBlocks, f64) {
+        let (a, h, _) = self.apparatus_full(s, e, doc_line, page_no);
+        (a, h)
+    }
+
+    fn number_of(&self, s: usize, line: usize, doc_line: u32) -> u32 {
+        let local = self.lines[s..=line].iter().filter(|l| l.numbered).count() as u32;
+        if self.restart {
+            local
+        } else {
+            doc_line + local
+        }
+    }
+
+    fn apparatus_full(
+        &self,
+        s: usize,
+        e: usize,
+        doc_line: u32,
+        page_no: usize,
+    ) -> (AppBlocks, f64, Vec<PlacedEntry>) {
+        let mut blocks: AppBlocks = vec![];
+        let mut total_lines = 0usize;
+        let mut placed = vec![];
+        for &series in self.foot_series {
+            let mut toks: Vec<(Token, usize)> = vec![];
+            let mut prev_line = None;
+            for line in s..=e {
+                for &k in &self.by_line[line] {
+                    let entry = self.lemmata[k].entry;
+                    if self.lemmata[k].series != series {
+                        continue;
+                    }
+                    let (fl, ll) = self.lemma_lines[k];
+                    let first = self.number_of(s, fl, doc_line);
+                    let (last, num) = if ll == fl {
+                        (first, first.to_string())
+                    } else if ll <= e {
+                        let last = self.number_of(s, ll, doc_line);
+                        (last, format!("{first}–{last}"))
+                    } else {
+                        // The lemma ends on the next page: its line there.
+                        let local =
+                            self.lines[e + 1..=ll].iter().filter(|l| l.numbered).count() as u32;
+                        let last = if self.restart {
+                            local
+                        } else {
+                            doc_line
+                                + self.lines[s..=e].iter().filter(|l| l.numbered).count() as u32
+                                + local
+                        };
+                        (last, format!("{first}–{}.{last}", page_no + 1))
+                    };
+                    if prev_line == Some(fl) {
+                        toks.push((markup::sep_token(false), entry));
+                    } else {
+                        if prev_line.is_some() {
+                            toks.push((markup::sep_token(true), entry));
+                        }
+                        toks.push((markup::number_atoms(&num), entry));
+                        prev_line = Some(fl);
+                    }
+                    for t in &self.entry_toks[k] {
+                        toks.push((t.clone(), entry));
+                    }
+                    placed.push(PlacedEntry {
+                        entry,
+                        page: page_no,
+                        first,
+                        last,
+                    });
+                }
+            }
+            if toks.is_empty() {
+                continue;
+            }
+            let lines = self.break_lines(toks);
+            total_lines += lines.len();
+            blocks.push((series, lines));
+        }
+        let h = if blocks.is_empty() {
+            0.0
+        } else {
+            self.m.app_base
+                + self.m.app_series * blocks.len() as f64
+                + self.m.app_line * total_lines as f64
+                + self.m.app_clearance
+        };
+        (blocks, h, placed)
+    }
+
+    /// First-fit line breaking over token widths (apparat forces these breaks in markup).
+    fn break_lines(&self, toks: Vec<(Token, usize)>) -> Vec<Vec<(Token, usize)>> {
+        let avail = self.m.text_width - 0.5;
+        let mut lines: Vec<Vec<(Token, usize)>> = vec![];
+        let mut cur: Vec<(Token, usize)> = vec![];
+        let mut w = 0.0;
+        for t in toks {
+            let tw = (self.tok_width)(&t.0);
+            let add = if cur.is_empty() {
+                tw
+            } else {
+                self.m.space + tw
+            };
+            if !cur.is_empty() && w + add > avail {
+                lines.push(std::mem::take(&mut cur));
+                w = tw;
+            } else {
+                w += add;
+            }
+            cur.push(t);
+        }
+        if !cur.is_empty() {
+            lines.push(cur);
+        }
+        lines
+    }
+}
+
+/// Word-bounded occurrences of `needle` in `hay` (byte offsets).
+fn word_matches(hay: &str, needle: &str) -> Vec<usize> {
+    let wc = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric());
+    hay.match_indices(needle)
+        .filter(|(i, _)| {
+            !wc(hay[..*i].chars().next_back()) && !wc(hay[i + needle.len()..].chars().next())
+        })
+        .map(|(i, _)| i)
+        .collect()
+}
+
+fn read_measure(doc: &PagedDocument) -> Result<(Metrics, Vec<f64>, Vec<f64>)> {
+    let geo = dict(
+        typeset::metadata(doc, "apparat-geometry"),
+        "apparat-geometry",
+    )?;
+    let m = dict(typeset::metadata(doc, "apparat-measure"), "apparat-measure")?;
+    let f = |d: &Dict, k: &str| -> Result<f64> {
+        match d.get(k) {
+            Ok(Value::Float(x)) => Ok(*x),
+            Ok(Value::Int(x)) => Ok(*x as f64),
+            _ => Err(
+                Diagnostic::error(format!("the template's measurements lack a number `{k}`"))
+                    .into(),
+            ),
+        }
+    };
+    let arr = |d: &Dict, k: &str| -> Result<Vec<f64>> {
+        match d.get(k) {
+            Ok(Value::Array(a)) => Ok(a
+                .iter()
+                .map(|v| match v {
+                    Value::Float(x) => *x,
+                    Value::Int(x) => *x as f64,
+                    _ => 0.0,
+                })
+                .collect()),
+            _ => Err(
+                Diagnostic::error(format!("the template's measurements lack an array `{k}`"))
+                    .into(),
+            ),
+        }
+    };
+    let metrics = Metrics {
+        text_width: f(&geo, "text-width")?,
+        text_height: f(&geo, "text-height")?,
+        top: f(&geo, "top")?,
+        note_width: f(&geo, "note-width")?,
+        space: f(&m, "space")?,
+        app_line: f(&m, "app-line")?,
+        app_series: f(&m, "app-series")?,
+        app_base: f(&m, "app-base")?,
+        app_clearance: f(&m, "app-clearance")?,
+        note_ascent: f(&m, "note-ascent")?,
+        note_spacing: f(&m, "note-spacing")?,
+    };
+    Ok((metrics, arr(&m, "widths")?, arr(&m, "note-heights")?))
+}
+
+fn dict(v: Option<Value>, what: &str) -> Result<Dict> {
+    match v {
+        Some(Value::Dict(d)) => Ok(d),
+        _ => Err(Diagnostic::error(format!(
+            "the template did not report `<{what}>`: a custom template must keep the functions `geometry-metadata` and `measure-all`"
+        ))
+        .into()),
+    }
+}
+
+/// Printed offset of a glyph, if it shows printed text.
+fn printed_offset(gp: &GlyphPos, index: &SpanIndex, spans: &markup::SpanTable) -> Option<usize> {
+    let r = index.range(gp.span)?;
+    let (start, len) = spans.literal_at(r.start)?;
+    let off = gp.offset as usize;
+    (off < len).then_some(start + off)
+}
+
+/// The galley's lines, read back from the glyphs of its last page.
+fn galley_lines(
+    p: &Printed,
+    glyphs: &[GlyphPos],
+    index: &SpanIndex,
+    spans: &markup::SpanTable,
+    body_page: usize,
+) -> Result<Vec<GLine>> {
+    // (baseline, printed offset, cap) of glyphs showing printed text; a glyph whose text
+    // differs from the printed text at its offset was added by Typst: a hyphen.
+    let mut pts: Vec<(f64, usize, f64)> = vec![];
+    let mut hyphens: Vec<f64> = vec![];
+    for g in glyphs.iter().filter(|g| g.page == body_page) {
+        if let Some(o) = printed_offset(g, index, spans) {
+            if !g.text.is_empty()
+                && p.doc
+                    .get(o..)
+                    .is_some_and(|t| t.starts_with(g.text.as_str()))
+            {
+                pts.push((g.y, o, g.cap));
+            } else {
+                hyphens.push(g.y);
+            }
+        }
+    }
+    pts.sort_by(|a, b| a.1.cmp(&b.1));
+    let mut lines: Vec<GLine> = vec![];
+    for (y, o, cap) in pts {
+        let block = p
+            .block_at(o)
+            .ok_or_else(|| Diagnostic::error("galley: a glyph outside every block"))?;
+        match lines.last_mut() {
+            Some(l) if l.block == block && (l.baseline - y).abs() < 0.5 => {
+                l.range.end = l.range.end.max(o + 1);
+                l.cap = l.cap.max(cap);
+            }
+            _ => lines.push(GLine {
+                block,
+                range: o..o + 1,
+                baseline: y,
+                cap,
+                hyphen: false,
+                numbered: p.blocks[block].kind == BlockKind::Paragraph,
+                first_of_block: false,
+                last_of_block: false,
+            }),
+        }
+    }
+    // Extend ranges to char boundaries and decide hyphenation at each break.
+    let n = lines.len();
+    for i in 0..n {
+        let mut end = lines[i].range.end;
+        while end < p.doc.len() && !p.doc.is_char_boundary(end) {
+            end += 1;
+        }
+        // The space at a break belongs to no line (Typst hangs it; markup must not emit it).
+        while end > lines[i].range.start + 1 && p.doc[..end].ends_with(' ') {
+            end -= 1;
+        }
+        lines[i].range.end = end;
+        let b = lines[i].block;
+        lines[i].first_of_block = i == 0 || lines[i - 1].block != b;
+        lines[i].last_of_block = i + 1 == n || lines[i + 1].block != b;
+        if !lines[i].last_of_block {
+            let next = lines[i + 1].range.start;
+            if next < end {
+                return Err(Diagnostic::error(format!(
+                    "galley: lines overlap at printed byte {next}"
+                ))
+                .into());
+            }
+            let gap = &p.doc[end..next];
+            let last = p.doc[..end].chars().next_back();
+            let y = lines[i].baseline;
+            lines[i].hyphen = hyphens.iter().any(|h| (h - y).abs() < 0.5);
+            if lines[i].hyphen && !(gap.is_empty() && last.is_some_and(|c| c.is_alphanumeric())) {
+                return Err(Diagnostic::error(format!(
+                    "galley: a hyphen Typst added at an unexpected place: {:?}",
+                    &p.doc[lines[i].range.clone()]
+                ))
+                .into());
+            }
+            if !(gap.is_empty() || gap.chars().all(|c| c == ' ')) {
+                return Err(Diagnostic::error(format!(
+                    "galley: text missing between lines: {gap:?}"
+                ))
+                .into());
+            }
+        }
+    }
+    // The first line of each block starts at the block start.
+    for l in lines.iter_mut().filter(|l| l.first_of_block) {
+        l.range.start = p.blocks[l.block].range.start;
+    }
+    Ok(lines)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn verify(
+    spec: &Spec,
+    p: &Printed,
+    doc: &PagedDocument,
+    index: &SpanIndex,
+    fin: &markup::Writer,
+    lines: &[GLine],
+    pages: &[Range<usize>],
+    out: &[Page],
+    placed: &[PlacedEntry],
+    front_pages: usize,
+    m: &Metrics,
+) -> Result<()> {
+    let mut errs = vec![];
+    let glyphs = typeset::glyphs(doc);
+    if doc.pages().len() != front_pages + pages.len() {
+        errs.push(Diagnostic::error(format!(
+            "layout: planned {} pages, Typst made {}",
+            front_pages + pages.len(),
+            doc.pages().len()
+        )));
+    }
+    // Planned page and y of each line.
+    let mut line_page = vec![0usize; lines.len()];
+    let mut line_y = vec![0f64; lines.len()];
+    for (k, r) in pages.iter().enumerate() {
+        let top = lines[r.start].baseline - lines[r.start].cap;
+        for i in r.clone() {
+            line_page[i] = front_pages + k;
+            line_y[i] = m.top + lines[i].baseline - top;
+        }
+    }
+    let mut bad_lines = 0usize;
+    let mut first_bad = None;
+    let mut last_body_y: HashMap<usize, f64> = HashMap::new();
+    for g in &glyphs {
+        let Some(o) = printed_offset(g, index, &fin.spans) else {
+            continue;
+        };
+        let li = lines
+            .partition_point(|l| l.range.end <= o)
+            .min(lines.len() - 1);
+        let e = last_body_y.entry(g.page).or_insert(0.0);
+        *e = e.max(g.y);
+        if g.page != line_page[li] || (g.y - line_y[li]).abs() > 0.5 {
+            bad_lines += 1;
+            first_bad.get_or_insert((o, li, g.page, g.y));
+        }
+    }
+    if let Some((o, li, page, y)) = first_bad {
+        let ctx: String = p.doc[lines[li].range.clone()].chars().take(40).collect();
+        errs.push(Diagnostic::error(format!(
+            "layout: {bad_lines} glyph(s) off their planned line; first at printed byte {o} (line `{ctx}`…): planned page {} y {:.2}, found page {} y {:.2}",
+            line_page[li] + 1, line_y[li], page + 1, y
+        )));
+    }
+    // Apparatus entries: on their page, below its text.
+    let mut found: HashMap<usize, Vec<(usize, f64)>> = HashMap::new();
+    for g in &glyphs {
+        let Some(r) = index.range(g.span) else {
+            continue;
+        };
+        let i = fin.entries.partition_point(|(er, _)| er.end <= r.start);
+        if let Some((er, entry)) = fin.entries.get(i)
+            && er.start <= r.start
+        {
+            found.entry(*entry).or_default().push((g.page, g.y));
+        }
+    }
+    let bottom = m.top + m.text_height + 0.5;
+    for pe in placed {
+        let e = &spec.entries[pe.entry];
+        let name = format!("entry `{}` (edition.toml)", e.quote.at.get_ref());
+        match found.get(&pe.entry) {
+            None => errs.push(spec.error(
+                e.quote.at.span(),
+                format!("layout: {name} is missing from the apparatus"),
+            )),
+            Some(gs) => {
+                let want = pe.page - 1;
+                if let Some((pg, y)) = gs.iter().find(|(pg, y)| {
+                    *pg != want || *y > bottom || *y < last_body_y.get(pg).copied().unwrap_or(0.0)
+                }) {
+                    errs.push(spec.error(
+                        e.quote.at.span(),
+                        format!(
+                            "layout: {name} planned on page {} was printed on page {} at y {:.1}",
+                            pe.page,
+                            pg + 1,
+                            y
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+    let _ = out;
+    if errs.is_empty() {
+        Ok(())
+    } else {
+        Err(Diagnostics(errs))
+    }
+}

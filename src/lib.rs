@@ -1,0 +1,212 @@
+//! apparat — critical editions from a TOML spec and a verbatim base text.
+//!
+//! The pipeline runs one way, one module per stage (see ARCHITECTURE.md):
+//!
+//! ```text
+//! spec ─► text ─► anchor ─► markup ─► typeset ─► layout ─► export
+//! ```
+//!
+//! [`build`] runs it for an edition folder and returns the PDF, the markup it was compiled
+//! from and a report; the command line (`main.rs`) only parses arguments, writes files and
+//! prints diagnostics.
+
+pub mod anchor;
+pub mod diag;
+pub mod export;
+pub mod layout;
+pub mod markup;
+pub mod paths;
+pub mod prose;
+pub mod spec;
+pub mod text;
+pub mod typeset;
+pub mod world;
+
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+
+use crate::diag::{Diagnostic, Result};
+use crate::spec::{EntryBody, ReadingType, Spec};
+
+/// The folder of the bundled default template and fonts.
+pub fn install_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// How to build.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Use the machine's fonts besides the bundled ones.
+    pub system_fonts: bool,
+    /// PDF standards to conform to (`a-2b`, `ua-1` …), added to the spec's.
+    pub pdf_standards: Vec<String>,
+}
+
+/// What a build produced.
+pub struct Output {
+    pub pdf: Vec<u8>,
+    /// The exact markup compiled.
+    pub typ: String,
+    /// The template compiled with it (file name, text).
+    pub template: (String, String),
+    pub pages: usize,
+    pub front_pages: usize,
+    pub entries: Vec<EntryReport>,
+    pub compiles: usize,
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// One apparatus entry as built.
+#[derive(Debug, Clone)]
+pub struct EntryReport {
+    pub series: String,
+    pub lemma: String,
+    pub kind: String,
+    pub page: usize,
+    pub first: u32,
+    pub last: u32,
+}
+
+/// Build the edition in `dir` (everything but writing files).
+pub fn build(dir: &Path, opts: &Options) -> Result<Output> {
+    let spec = Spec::load(dir)?;
+    let text = text::Text::load(&spec)?;
+    let anchors = anchor::resolve(&spec, &text)?;
+    let printed = markup::Printed::new(&spec, &text, &anchors);
+
+    // The template: the spec's (inside the edition folder) or the bundled default.
+    let (template_dir, template_name) = match &spec.layout.template {
+        Some(t) => {
+            let path = paths::inside(dir, t.get_ref()).map_err(|m| spec.error(t.span(), m))?;
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            (
+                path.parent()
+                    .map(Path::to_path_buf)
+                    .unwrap_or_else(|| dir.to_path_buf()),
+                name,
+            )
+        }
+        None => (install_dir().join("templates"), "apparat.typ".to_string()),
+    };
+    let template_text =
+        std::fs::read_to_string(template_dir.join(&template_name)).map_err(|e| {
+            diag::io_error(
+                "cannot read the template",
+                &template_dir.join(&template_name),
+                &e,
+            )
+        })?;
+
+    let principles = match &spec.edition.principles {
+        Some(p) => {
+            let path = paths::inside(dir, p.get_ref()).map_err(|m| spec.error(p.span(), m))?;
+            let src = std::fs::read_to_string(&path)
+                .map_err(|e| spec.error(p.span(), format!("cannot read `{}`: {e}", p.get_ref())))?;
+            Some(prose::markdown(&src))
+        }
+        None => None,
+    };
+    let front = markup::Front { principles };
+
+    let mut world = world::EditionWorld::new(
+        world::Roots {
+            project: dir.to_path_buf(),
+            templates: template_dir,
+        },
+        String::new(),
+        &install_dir().join("fonts"),
+        opts.system_fonts,
+        spec.date(),
+    )
+    .map_err(Diagnostic::error)?;
+    let laid = layout::run(&spec, &printed, &mut world, &template_name, &front)?;
+
+    let mut standards = vec![];
+    for s in &opts.pdf_standards {
+        standards.push(export::standard(s).map_err(Diagnostic::error)?);
+    }
+    let ident = {
+        let mut h = Sha256::new();
+        h.update(spec.file.text.as_bytes());
+        h.update(text.sha256.as_bytes());
+        h.update(template_text.as_bytes());
+        text::hex(&h.finalize())[..32].to_string()
+    };
+    let pdf = export::pdf(&laid.doc, &ident, timestamp(&spec), &standards)?;
+
+    let entries = laid
+        .entries
+        .iter()
+        .map(|pe| {
+            let e = &spec.entries[pe.entry];
+            EntryReport {
+                series: spec.series[e.series].id.get_ref().clone(),
+                lemma: text::normalize(e.quote.at.get_ref()),
+                kind: entry_kind(&e.body),
+                page: pe.page,
+                first: pe.first,
+                last: pe.last,
+            }
+        })
+        .collect();
+    Ok(Output {
+        pdf,
+        typ: laid.markup,
+        template: (template_name, template_text),
+        pages: laid.doc.pages().len(),
+        front_pages: laid.front_pages,
+        entries,
+        compiles: laid.compiles,
+        warnings: laid.warnings,
+    })
+}
+
+fn entry_kind(b: &EntryBody) -> String {
+    let name = |r: &spec::Reading| {
+        spec::kind_name(r.kind.as_ref().map_or(ReadingType::Var, |k| *k.get_ref()))
+    };
+    match b {
+        EntryBody::Emend { readings, .. } => std::iter::once("emend")
+            .chain(readings.iter().map(name))
+            .collect::<Vec<_>>()
+            .join("+"),
+        EntryBody::Readings(rs) => rs.iter().map(name).collect::<Vec<_>>().join("+"),
+        EntryBody::Note(_) => "note".into(),
+    }
+}
+
+/// The PDF timestamp: SOURCE_DATE_EPOCH when set, else the spec's date at midnight UTC.
+fn timestamp(spec: &Spec) -> (i32, u8, u8, u8, u8, u8) {
+    if let Ok(v) = std::env::var("SOURCE_DATE_EPOCH")
+        && let Ok(secs) = v.trim().parse::<i64>()
+        && let Some(dt) = chrono::DateTime::from_timestamp(secs, 0)
+    {
+        use chrono::{Datelike, Timelike};
+        return (
+            dt.year(),
+            dt.month() as u8,
+            dt.day() as u8,
+            dt.hour() as u8,
+            dt.minute() as u8,
+            dt.second() as u8,
+        );
+    }
+    let (y, m, d) = spec.date();
+    (y, m, d, 0, 0, 0)
+}
+
+/// Write a build's output into `out_dir`: the PDF (to `pdf_path`), `edition.typ` and a copy
+/// of the template beside it, so that the markup also compiles with the stock Typst CLI.
+pub fn write_output(out: &Output, pdf_path: &Path, out_dir: &Path) -> Result<()> {
+    export::write_atomic(&out_dir.join("edition.typ"), out.typ.as_bytes())?;
+    export::write_atomic(
+        &out_dir.join("templates").join(&out.template.0),
+        out.template.1.as_bytes(),
+    )?;
+    export::write_atomic(pdf_path, &out.pdf)?;
+    Ok(())
+}

@@ -1,0 +1,761 @@
+//! Stage 4 — markup: the Typst source of the edition.
+//!
+//! Two things are built here. First the *printed text* ([`Printed`]): the reading model with
+//! the spec's emendations applied and milestone signs inserted, every byte mapped back to the
+//! model (and so to `source.txt`). Second, the Typst source that sets it: every string from
+//! the base text or the spec enters the markup as a Typst string literal (`#"…"`), where only
+//! `\` and `"` need escaping, so no text can ever be read as markup, code, a label or a
+//! comment ([`lit`]). All visual design is in the template; Rust emits calls to its functions.
+//!
+//! The layout stage drives the emitters: once without page breaks (the *galley*) and once
+//! with its pages, lines, apparatus and margin furniture ([`Page`]). [`SpanTable`] records
+//! where each printed byte went in the Typst source, so glyphs can be traced back.
+
+use std::fmt::Write as _;
+use std::ops::Range;
+
+use crate::anchor::Anchors;
+use crate::spec::{EntryBody, Reading, ReadingType, Restart, SeriesKind, Spec};
+use crate::text::{BlockKind, Text};
+
+/// Marks printed bytes that come from no byte of the base text (milestone signs).
+pub const NO_MODEL: u32 = u32::MAX;
+
+/// The text as printed: the model with emendations applied.
+#[derive(Debug, Clone)]
+pub struct Printed {
+    pub doc: String,
+    /// Model byte offset of each printed byte (`NO_MODEL` for inserted signs).
+    pub to_model: Vec<u32>,
+    pub blocks: Vec<PBlock>,
+    /// Apparatus lemmata as printed ranges, in `anchors.lemmata` order.
+    pub lemmata: Vec<PLemma>,
+    /// Margin notes (spec notes and milestone notes), sorted by position.
+    pub notes: Vec<PNote>,
+}
+
+#[derive(Debug, Clone)]
+pub struct PBlock {
+    pub kind: BlockKind,
+    pub range: Range<usize>,
+    pub line_starts: Vec<usize>,
+}
+
+#[derive(Debug, Clone)]
+pub struct PLemma {
+    /// Index into `spec.entries`.
+    pub entry: usize,
+    pub series: usize,
+    pub range: Range<usize>,
+}
+
+#[derive(Debug, Clone)]
+pub struct PNote {
+    /// Printed position the note is beside (the line holding it).
+    pub pos: usize,
+    /// Typst markup of the note body.
+    pub body: String,
+    /// What the note is, for messages.
+    pub label: String,
+}
+
+impl Printed {
+    pub fn new(spec: &Spec, text: &Text, anchors: &Anchors) -> Printed {
+        // Edits: (model range, replacement) — emendations, and milestone signs (empty range).
+        let mut edits: Vec<(Range<usize>, String)> = vec![];
+        for l in &anchors.lemmata {
+            if let EntryBody::Emend { text: t, .. } = &spec.entries[l.entry].body {
+                edits.push((l.range.clone(), crate::text::normalize(t)));
+            }
+        }
+        let sign = spec.layout.milestone_sign.as_deref().unwrap_or("|");
+        for m in &text.milestones {
+            // "denna | synpunkt": the sign, then a no-break space binding it to the next word.
+            edits.push((m.pos..m.pos, format!("{sign}\u{a0}")));
+        }
+        edits.sort_by_key(|e| (e.0.start, e.0.end));
+
+        let mut doc = String::with_capacity(text.doc.len() + 64);
+        let mut to_model: Vec<u32> = Vec::with_capacity(text.doc.len() + 64);
+        // Model offset → printed offset, for the starts/ends of ranges.
+        let mut at = 0usize;
+        let mut map_points: Vec<(usize, usize)> = vec![]; // (model, printed) at every edit edge
+        for (r, rep) in &edits {
+            copy(&text.doc, at..r.start, &mut doc, &mut to_model);
+            map_points.push((r.start, doc.len()));
+            let base = r.start as u32;
+            let span = (r.end - r.start).max(1) as u32;
+            let reps = rep.len().max(1) as u32;
+            for i in 0..rep.len() {
+                to_model.push(if r.is_empty() {
+                    NO_MODEL
+                } else {
+                    base + (i as u32 * span / reps).min(span - 1)
+                });
+            }
+            doc.push_str(rep);
+            map_points.push((r.end, doc.len()));
+            at = r.end;
+        }
+        copy(&text.doc, at..text.doc.len(), &mut doc, &mut to_model);
+
+        let to_printed = |m: usize| -> usize {
+            // Last edit edge at or before m.
+            let i = map_points.partition_point(|p| p.0 <= m);
+            if i == 0 {
+                m
+            } else {
+                let (pm, pp) = map_points[i - 1];
+                pp + (m - pm)
+            }
+        };
+        let blocks = text
+            .blocks
+            .iter()
+            .map(|b| PBlock {
+                kind: b.kind,
+                range: to_printed_start(&map_points, b.range.start, &to_printed)
+                    ..to_printed(b.range.end),
+                line_starts: b.line_starts.iter().map(|&l| to_printed(l)).collect(),
+            })
+            .collect();
+        let lemmata = anchors
+            .lemmata
+            .iter()
+            .map(|l| PLemma {
+                entry: l.entry,
+                series: spec.entries[l.entry].series,
+                range: to_printed_start(&map_points, l.range.start, &to_printed)
+                    ..to_printed(l.range.end),
+            })
+            .collect();
+        let mut notes: Vec<PNote> = anchors
+            .margins
+            .iter()
+            .map(|m| PNote {
+                pos: to_printed_start(&map_points, m.range.start, &to_printed),
+                body: format!("[{}]", lit(&spec.margins[m.margin].text)),
+                label: format!("margin note `{}`", spec.margins[m.margin].text),
+            })
+            .collect();
+        for m in &text.milestones {
+            notes.push(PNote {
+                // The sign itself stands at the mapped position of the milestone.
+                pos: map_points
+                    .iter()
+                    .find(|p| p.0 == m.pos)
+                    .map_or(m.pos, |p| p.1),
+                body: format!("milestone-note({}, {})", lit_str(&m.witness), lit_str(&m.n)),
+                label: format!("milestone {} {}", m.witness, m.n),
+            });
+        }
+        notes.sort_by_key(|n| n.pos);
+        Printed {
+            doc,
+            to_model,
+            blocks,
+            lemmata,
+            notes,
+        }
+    }
+
+    pub fn block_at(&self, pos: usize) -> Option<usize> {
+        let i = self.blocks.partition_point(|b| b.range.end <= pos);
+        (i < self.blocks.len() && self.blocks[i].range.contains(&pos)).then_some(i)
+    }
+}
+
+/// Printed start of a model range start: an edit starting exactly there begins the range.
+fn to_printed_start(points: &[(usize, usize)], m: usize, f: &dyn Fn(usize) -> usize) -> usize {
+    // If an edit starts at m, the printed range starts at the edit's start (first point with
+    // model == m), not after it.
+    match points.iter().find(|p| p.0 == m) {
+        Some(p) => p.1,
+        None => f(m),
+    }
+}
+
+fn copy(src: &str, r: Range<usize>, doc: &mut String, map: &mut Vec<u32>) {
+    if r.is_empty() {
+        return;
+    }
+    doc.push_str(&src[r.clone()]);
+    map.extend(r.map(|i| i as u32));
+}
+
+// ---- Escaping -----------------------------------------------------------------------------
+
+/// A Typst string literal (with quotes) holding `s` verbatim. Line breaks and control
+/// characters are replaced by spaces: they cannot be printed.
+pub fn lit_str(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            c if c.is_control() => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// `s` as literal text in markup: `#"…"` (an embedded string expression).
+pub fn lit(s: &str) -> String {
+    if s.is_empty() {
+        String::new()
+    } else {
+        format!("#{}", lit_str(s))
+    }
+}
+
+// ---- Emission -----------------------------------------------------------------------------
+
+/// Where printed text went in the Typst source: `(typ_start, printed_start, len)` of each
+/// string literal's *content* (after the opening quote), sorted by `typ_start`.
+#[derive(Debug, Clone, Default)]
+pub struct SpanTable {
+    pub literals: Vec<(usize, usize, usize)>,
+}
+
+impl SpanTable {
+    /// The printed byte for a byte offset inside the value of the literal whose source range
+    /// starts at `typ_start` (the `"`), or `None` if no literal starts there.
+    pub fn literal_at(&self, typ_range_start: usize) -> Option<(usize, usize)> {
+        let i = self.literals.partition_point(|l| l.0 < typ_range_start);
+        self.literals
+            .get(i)
+            .filter(|l| l.0 == typ_range_start)
+            .map(|l| (l.1, l.2))
+    }
+}
+
+/// A markup writer that records where printed text goes.
+pub struct Writer {
+    pub out: String,
+    pub spans: SpanTable,
+    /// Source ranges of apparatus tokens and the entry each belongs to (in source order).
+    pub entries: Vec<(Range<usize>, usize)>,
+}
+
+impl Writer {
+    fn new() -> Self {
+        Writer {
+            out: String::with_capacity(1 << 16),
+            spans: SpanTable::default(),
+            entries: vec![],
+        }
+    }
+
+    /// Emit printed text `p.doc[r]` as string literals (split so that each literal's value
+    /// stays far below Typst's 64 KiB span-offset limit).
+    fn text(&mut self, p: &Printed, r: Range<usize>) {
+        let mut start = r.start;
+        while start < r.end {
+            let mut end = (start + 2048).min(r.end);
+            while !p.doc.is_char_boundary(end) {
+                end += 1;
+            }
+            let s = &p.doc[start..end];
+            self.out.push('#');
+            let typ_start = self.out.len();
+            // Glyph offsets inside a string literal count bytes of its *value*, which is
+            // `s` byte for byte (the printed text holds no control characters).
+            self.spans.literals.push((typ_start, start, end - start));
+            self.out.push_str(&lit_str(s));
+            start = end;
+        }
+    }
+}
+
+/// Configuration dictionary for the template's `edition()`.
+pub fn config_dict(spec: &Spec, galley: bool) -> String {
+    let e = &spec.edition;
+    let (y, m, d) = spec.date();
+    let mut s = String::from("(\n");
+    let _ = writeln!(s, "  title: {},", lit_str(&e.title));
+    if let Some(t) = &e.subtitle {
+        let _ = writeln!(s, "  subtitle: {},", lit_str(t));
+    }
+    if let Some(t) = &e.short_title {
+        let _ = writeln!(s, "  short-title: {},", lit_str(t));
+    }
+    let _ = writeln!(s, "  editors: ({}),", list(&e.editors));
+    let _ = writeln!(s, "  keywords: ({}),", list(&e.keywords));
+    let _ = writeln!(s, "  lang: {},", lit_str(e.language.get_ref()));
+    let _ = writeln!(s, "  version: {},", lit_str(&e.version));
+    let _ = writeln!(s, "  date: ({y}, {m}, {d}),");
+    for (k, v) in [
+        ("license", &e.license),
+        ("description", &e.description),
+        ("publisher", &e.publisher),
+        ("place", &e.place),
+        ("doi", &e.doi),
+    ] {
+        if let Some(v) = v {
+            let _ = writeln!(s, "  {k}: {},", lit_str(v));
+        }
+    }
+    let _ = writeln!(s, "  paper: {},", lit_str(spec.layout.paper.get_ref()));
+    if let Some(fs) = spec.layout.font_size {
+        let _ = writeln!(s, "  font-size: {fs}pt,");
+    }
+    let _ = writeln!(s, "  galley: {galley},");
+    s.push(')');
+    s
+}
+
+fn list(items: &[String]) -> String {
+    let mut s: String = items
+        .iter()
+        .map(|i| lit_str(i))
+        .collect::<Vec<_>>()
+        .join(", ");
+    if items.len() == 1 {
+        s.push(',');
+    }
+    s
+}
+
+/// Front matter markup (title page, principles, conspectus, how to cite) — prose already
+/// converted to markup by the caller.
+pub struct Front {
+    pub principles: Option<String>,
+}
+
+fn preamble(w: &mut Writer, spec: &Spec, galley: bool, template: &str) {
+    let _ = writeln!(
+        w.out,
+        "// Generated by apparat from {}. Do not edit: edit the spec.",
+        lit_str(&spec.edition.title)
+    );
+    let _ = writeln!(w.out, "#import \"/templates/{template}\": *");
+    let _ = writeln!(w.out, "#let config = {}", config_dict(spec, galley));
+    w.out.push_str("#show: edition.with(config)\n");
+}
+
+fn front_matter(w: &mut Writer, spec: &Spec, front: &Front) {
+    let conspectus: Vec<String> = spec
+        .witnesses
+        .iter()
+        .map(|x| {
+            format!(
+                "({}, [{}])",
+                lit_str(x.siglum.get_ref()),
+                lit(&x.description)
+            )
+        })
+        .collect();
+    let mut conspectus = conspectus.join(", ");
+    if spec.witnesses.len() == 1 {
+        conspectus.push(',');
+    }
+    let principles = front
+        .principles
+        .as_deref()
+        .map_or("none".to_string(), |p| format!("[{p}]"));
+    let citation = citation_markup(spec);
+    let _ = writeln!(
+        w.out,
+        "#front-matter(config, ({conspectus}), {principles}, [{citation}])"
+    );
+    w.out.push_str("#pagebreak(to: \"odd\", weak: true)\n");
+}
+
+/// The recommended citation, with an example of citing a line.
+pub fn citation_markup(spec: &Spec) -> String {
+    let e = &spec.edition;
+    let (y, _, _) = spec.date();
+    let mut c = format!("{}: {}", e.editors.join(", "), e.title);
+    if let Some(s) = &e.subtitle {
+        c.push_str(&format!(". {s}"));
+    }
+    c.push_str(&format!(". Version {}", e.version));
+    if let Some(p) = &e.place {
+        c.push_str(&format!(". {p}"));
+    }
+    if let Some(p) = &e.publisher {
+        c.push_str(&format!(": {p}"));
+    }
+    c.push_str(&format!(", {y}"));
+    if let Some(d) = &e.doi {
+        c.push_str(&format!(". DOI {d}"));
+    }
+    c.push('.');
+    let example = if e.language.get_ref() == "sv" {
+        "s. 2, r. 15"
+    } else {
+        "p. 2, l. 15"
+    };
+    format!(
+        "{}#parbreak()#emph[{}]{}",
+        lit(&c),
+        lit(&format!(
+            "{}, ",
+            e.short_title.as_deref().unwrap_or(&e.title)
+        )),
+        lit(example)
+    )
+}
+
+/// One body block as markup. `lines`: the printed ranges of its lines (final pass), with
+/// whether each ends in an automatic hyphen; `None` in the galley.
+fn block(
+    w: &mut Writer,
+    p: &Printed,
+    b: &PBlock,
+    part: Range<usize>,
+    lines: Option<&[LineBreak]>,
+    indent: bool,
+    continues: bool,
+) {
+    match b.kind {
+        BlockKind::Title => {
+            let mut starts = vec![b.range.start];
+            starts.extend(b.line_starts.iter().copied());
+            starts.push(b.range.end + 1);
+            w.out.push_str("#title-block((");
+            for k in 0..starts.len() - 1 {
+                w.out.push('[');
+                w.text(p, starts[k]..starts[k + 1] - 1);
+                w.out.push_str("], ");
+            }
+            w.out.push_str("))\n");
+        }
+        BlockKind::Heading(level) => {
+            let _ = write!(w.out, "#heading-block({level}, [");
+            w.text(p, b.range.clone());
+            w.out.push_str("])\n");
+        }
+        BlockKind::Paragraph => {
+            let _ = write!(w.out, "#para({indent}, [");
+            match lines {
+                None => w.text(p, part),
+                Some(lines) => {
+                    for (i, l) in lines.iter().enumerate() {
+                        w.text(p, l.range.clone());
+                        if l.hyphen {
+                            w.out.push_str("#\"-\"");
+                        }
+                        if i + 1 < lines.len() || continues {
+                            w.out.push_str("#linebreak(justify: true);");
+                        }
+                    }
+                }
+            }
+            w.out.push_str("])\n");
+        }
+    }
+}
+
+/// A line of the final text: its printed range (without the space at the break).
+#[derive(Debug, Clone)]
+pub struct LineBreak {
+    pub range: Range<usize>,
+    pub hyphen: bool,
+}
+
+/// Measurement requests for the galley pass.
+pub struct Measure<'a> {
+    /// Apparatus atoms, each measured in apparatus style.
+    pub tokens: &'a [String],
+    /// Margin note bodies, measured at the margin width.
+    pub notes: &'a [String],
+}
+
+/// Markup of the galley: front matter on real pages, then the whole body on one page of
+/// automatic height, then the measurements apparat needs to compose pages.
+pub fn galley(spec: &Spec, p: &Printed, front: &Front, template: &str, m: &Measure) -> Writer {
+    let mut w = Writer::new();
+    preamble(&mut w, spec, true, template);
+    w.out.push_str("#geometry-metadata(config)\n");
+    front_matter(&mut w, spec, front);
+    w.out.push_str("#set page(height: auto)\n");
+    let mut prev_para = false;
+    for b in &p.blocks {
+        let para = b.kind == BlockKind::Paragraph;
+        block(
+            &mut w,
+            p,
+            b,
+            b.range.clone(),
+            None,
+            para && prev_para,
+            false,
+        );
+        prev_para = para;
+    }
+    // Measurements, in one context so that they cost one evaluation.
+    w.out.push_str("#context {\n  let toks = (\n");
+    for t in m.tokens {
+        let _ = writeln!(w.out, "    {t},");
+    }
+    w.out.push_str("  )\n  let notes = (\n");
+    for n in m.notes {
+        let _ = writeln!(w.out, "    {n},");
+    }
+    w.out
+        .push_str("  )\n  [#metadata(measure-all(config, toks, notes))<apparat-measure>]\n}\n");
+    w
+}
+
+/// Everything one final page holds.
+#[derive(Debug, Clone)]
+pub struct Page {
+    /// Body pieces on this page: (block index, its printed lines on this page,
+    /// whether the block continues on the next page, whether it began on an earlier page).
+    pub pieces: Vec<Piece>,
+    /// Apparatus series blocks: (series index, lines of tokens, the entry of each token).
+    pub apparatus: Vec<(usize, Vec<Vec<(Token, usize)>>)>,
+    /// (number, baseline y from the text block top).
+    pub numbers: Vec<(u32, f64)>,
+    /// (first baseline y, note markup).
+    pub notes: Vec<(f64, String)>,
+    pub recto: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Piece {
+    pub block: usize,
+    pub lines: Vec<LineBreak>,
+    pub continues: bool,
+    pub continued: bool,
+}
+
+/// Markup of the final document.
+pub fn final_doc(
+    spec: &Spec,
+    p: &Printed,
+    front: &Front,
+    template: &str,
+    pages: &[Page],
+    note_width: f64,
+) -> Writer {
+    let mut w = Writer::new();
+    preamble(&mut w, spec, false, template);
+    front_matter(&mut w, spec, front);
+    let mut prev_para = false;
+    for (k, page) in pages.iter().enumerate() {
+        if k > 0 {
+            w.out.push_str("#pagebreak()\n");
+        }
+        let _ = writeln!(w.out, "// page {}", k + 1);
+        for piece in &page.pieces {
+            let b = &p.blocks[piece.block];
+            let para = b.kind == BlockKind::Paragraph;
+            let indent = para && prev_para && !piece.continued;
+            let range = piece.lines.first().map_or(b.range.start, |l| l.range.start)
+                ..piece.lines.last().map_or(b.range.end, |l| l.range.end);
+            block(
+                &mut w,
+                p,
+                b,
+                range,
+                Some(&piece.lines),
+                indent,
+                piece.continues,
+            );
+            prev_para = para;
+        }
+        if !page.apparatus.is_empty() {
+            w.out.push_str("#apparatus((");
+            for (s, lines) in &page.apparatus {
+                let series = &spec.series[*s];
+                let _ = write!(
+                    w.out,
+                    "app-series({}, {}, (",
+                    lit_str(&series.title),
+                    lit_str(kind_str(series.kind))
+                );
+                for l in lines {
+                    w.out.push('(');
+                    for (t, entry) in l {
+                        let start = w.out.len();
+                        w.out.push_str(&token_markup(t));
+                        w.entries.push((start..w.out.len(), *entry));
+                        w.out.push_str(", ");
+                    }
+                    w.out.push_str("), ");
+                }
+                w.out.push_str(")), ");
+            }
+            w.out.push_str("))\n");
+        }
+        w.out.push_str("#page-furniture((");
+        for (n, y) in &page.numbers {
+            let _ = write!(w.out, "({n}, {y:.3}), ");
+        }
+        w.out.push_str("), (");
+        for (y, body) in &page.notes {
+            let _ = write!(w.out, "({y:.3}, {body}), ");
+        }
+        let _ = writeln!(w.out, "), {}, {note_width:.3})", page.recto);
+    }
+    w
+}
+
+pub fn kind_str(k: SeriesKind) -> &'static str {
+    match k {
+        SeriesKind::Critical => "critical",
+        SeriesKind::Commentary => "commentary",
+        SeriesKind::Sources => "sources",
+    }
+}
+
+// ---- Apparatus tokens ---------------------------------------------------------------------
+//
+// An apparatus entry is a sequence of *tokens* (unbreakable: apparat breaks apparatus lines
+// only between tokens); a token is a sequence of *atoms*, each one box of template output.
+// Boxes do not kern with each other, so a token's width is exactly the sum of its atoms'
+// widths, and the galley pass only has to measure each distinct atom once.
+
+/// One unbreakable token: the markup of its atoms (each a `box[…]` expression).
+pub type Token = Vec<String>;
+
+/// The markup of a token (as an element of a Typst array).
+pub fn token_markup(t: &Token) -> String {
+    let mut s = String::from("box[");
+    for a in t {
+        s.push('#');
+        s.push_str(a);
+    }
+    s.push(']');
+    s
+}
+
+fn atom(f: &str, arg: &str) -> String {
+    format!("box({f}({arg}))")
+}
+
+/// An atom showing text: passed as markup content (`f[#"…"]`), so that its glyphs keep the
+/// span of the literal and can be traced back to their entry.
+fn text_atom(f: &str, s: &str) -> String {
+    format!("box({f}[{}])", lit(s))
+}
+
+/// Atom of a lemma's rank superscript (`och²`).
+pub fn rank_atom(r: usize) -> String {
+    atom("app-rank", &r.to_string())
+}
+
+pub fn close_atom() -> String {
+    "box(app-close())".into()
+}
+
+/// The tokens of one entry after its number: lemma with `]`, then readings. `rank` is the
+/// superscript for a lemma occurring more than once on its line.
+pub fn entry_tokens(spec: &Spec, p: &Printed, l: &PLemma, rank: Option<usize>) -> Vec<Token> {
+    let e = &spec.entries[l.entry];
+    let lemma = &p.doc[l.range.clone()];
+    let words: Vec<&str> = lemma
+        .split([' ', '\u{a0}'])
+        .filter(|w| !w.is_empty())
+        .collect();
+    let lemma_atom = |w: &str| text_atom("app-lemma", w);
+    // Long lemmata: first … last.
+    let mut toks: Vec<Token> = if words.len() > 4 {
+        vec![
+            vec![lemma_atom(words[0])],
+            vec!["box(app-ellipsis())".into()],
+            vec![lemma_atom(words[words.len() - 1])],
+        ]
+    } else {
+        words.iter().map(|w| vec![lemma_atom(w)]).collect()
+    };
+    if let Some(last) = toks.last_mut() {
+        if let Some(r) = rank {
+            last.push(rank_atom(r));
+        }
+        last.push(close_atom());
+    }
+    let base = spec.text.base.get_ref();
+    let mut readings: Vec<Vec<Token>> = vec![];
+    match &e.body {
+        EntryBody::Emend { readings: rs, .. } => {
+            let original = crate::text::normalize(e.quote.at.get_ref());
+            let mut r = vec![vec![label_atom("corr"), semicolon_atom()]];
+            r.extend(word_tokens(&original, "app-text"));
+            r.push(vec![sigla_atom(std::slice::from_ref(base))]);
+            readings.push(r);
+            readings.extend(rs.iter().map(reading_tokens));
+        }
+        EntryBody::Readings(rs) => readings.extend(rs.iter().map(reading_tokens)),
+        EntryBody::Note(n) => readings.push(word_tokens(n, "app-note")),
+    }
+    for (i, mut r) in readings.into_iter().enumerate() {
+        if i > 0
+            && let Some(last) = toks.last_mut()
+        {
+            last.push(semicolon_atom());
+        }
+        toks.append(&mut r);
+    }
+    toks
+}
+
+fn semicolon_atom() -> String {
+    "box(app-text(\";\"))".into()
+}
+
+fn label_atom(k: &str) -> String {
+    atom("app-label", &format!("\"{k}\""))
+}
+
+fn word_tokens(s: &str, f: &str) -> Vec<Token> {
+    s.split_whitespace()
+        .map(|w| vec![text_atom(f, w)])
+        .collect()
+}
+
+fn sigla_atom(wit: &[String]) -> String {
+    let s: Vec<String> = wit
+        .iter()
+        .map(|w| format!("app-siglum[{}]", lit(w)))
+        .collect();
+    format!("box({})", s.join(" + "))
+}
+
+fn reading_tokens(r: &Reading) -> Vec<Token> {
+    let kind = r.kind.as_ref().map_or(ReadingType::Var, |k| *k.get_ref());
+    let mut out = r
+        .text
+        .as_deref()
+        .map(|t| word_tokens(t, "app-text"))
+        .unwrap_or_default();
+    let wit: Vec<String> = r.wit.iter().map(|w| w.get_ref().clone()).collect();
+    match kind {
+        ReadingType::Var => {}
+        ReadingType::Om => out.push(vec![label_atom("om")]),
+        ReadingType::Add => out.push(vec![label_atom("add")]),
+        ReadingType::Transp => out.push(vec![label_atom("transp")]),
+        ReadingType::Conj => {
+            out.push(vec![label_atom("conj")]);
+            out.extend(word_tokens(r.by.as_deref().unwrap_or(""), "app-text"));
+        }
+    }
+    if !wit.is_empty() {
+        out.push(vec![sigla_atom(&wit)]);
+    }
+    out
+}
+
+/// Atoms of the characters of a line reference (`12`, `12–13`, `12–3.4`): one box per
+/// character, so any number's width is the sum of measured characters.
+pub fn number_atoms(s: &str) -> Token {
+    s.chars()
+        .map(|c| text_atom("app-num", &c.to_string()))
+        .collect()
+}
+
+/// The characters line references are made of.
+pub const NUMBER_CHARS: &str = "0123456789–.";
+
+pub fn sep_token(line: bool) -> Token {
+    vec![atom("app-sep", if line { "\"line\"" } else { "\"entry\"" })]
+}
+
+pub fn restart_page(spec: &Spec) -> bool {
+    spec.layout.line_numbers.restart == Restart::Page
+}

@@ -1,0 +1,145 @@
+//! Stage 5 — typeset: compile markup in the sandboxed World and read the result back.
+//!
+//! Reading back is the point: apparat never trusts its own idea of where text landed. Every
+//! glyph of the laid-out document is visited once ([`glyphs`]) with its page, position and
+//! the source span Typst attached to it; spans of the main file are resolved through one
+//! table built per compile ([`SpanIndex`]) — a per-glyph tree search would be quadratic.
+
+use std::collections::HashMap;
+use std::ops::Range;
+
+use typst::World;
+use typst::foundations::{Label, Value};
+use typst::introspection::Introspector as _;
+use typst::layout::{Frame, FrameItem, Point, Transform};
+use typst::syntax::{LinkedNode, Source, Span};
+use typst_layout::PagedDocument;
+
+use crate::diag::{Diagnostic, Diagnostics, SourceFile};
+use crate::world::EditionWorld;
+
+/// One glyph as laid out.
+#[derive(Debug, Clone)]
+pub struct GlyphPos {
+    /// 0-based page index.
+    pub page: usize,
+    /// Left edge of the glyph, pt from the page's left edge.
+    pub x: f64,
+    /// Advance width, pt.
+    pub width: f64,
+    /// Baseline, pt from the page's top edge.
+    pub y: f64,
+    /// Cap height of the glyph's font at its size (the line's top edge above the baseline).
+    pub cap: f64,
+    pub span: Span,
+    pub offset: u16,
+    /// The character(s) the glyph shows.
+    pub text: String,
+}
+
+/// Every glyph of the document, in frame order.
+pub fn glyphs(doc: &PagedDocument) -> Vec<GlyphPos> {
+    let mut out = vec![];
+    for (i, page) in doc.pages().iter().enumerate() {
+        walk(&page.frame, Transform::identity(), i, &mut out);
+    }
+    out
+}
+
+fn walk(frame: &Frame, ts: Transform, page: usize, out: &mut Vec<GlyphPos>) {
+    for (pos, item) in frame.items() {
+        match item {
+            FrameItem::Group(g) => {
+                let inner = ts
+                    .pre_concat(Transform::translate(pos.x, pos.y))
+                    .pre_concat(g.transform);
+                walk(&g.frame, inner, page, out);
+            }
+            FrameItem::Text(t) => {
+                let cap = t.font.metrics().cap_height.at(t.size).to_pt();
+                let mut x = pos.x;
+                for g in &t.glyphs {
+                    let adv = g.x_advance.at(t.size);
+                    let p = Point::new(x + g.x_offset.at(t.size), pos.y).transform(ts);
+                    let r = g.range();
+                    out.push(GlyphPos {
+                        page,
+                        x: p.x.to_pt(),
+                        width: adv.to_pt(),
+                        y: p.y.to_pt(),
+                        cap,
+                        span: g.span.0,
+                        offset: g.span.1,
+                        text: t.text.get(r).unwrap_or("").to_string(),
+                    });
+                    x += adv;
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Byte ranges of every node of the main source, by span.
+pub struct SpanIndex {
+    ranges: HashMap<Span, Range<usize>>,
+}
+
+impl SpanIndex {
+    pub fn new(source: &Source) -> Self {
+        let mut ranges = HashMap::new();
+        fn visit(node: &LinkedNode, ranges: &mut HashMap<Span, Range<usize>>) {
+            ranges.insert(node.span(), node.range());
+            for child in node.children() {
+                visit(&child, ranges);
+            }
+        }
+        visit(&LinkedNode::new(source.root()), &mut ranges);
+        SpanIndex { ranges }
+    }
+
+    pub fn range(&self, span: Span) -> Option<Range<usize>> {
+        self.ranges.get(&span).cloned()
+    }
+}
+
+/// The value of the metadata element with the given label.
+pub fn metadata(doc: &PagedDocument, label: &str) -> Option<Value> {
+    let label = Label::new(typst::utils::PicoStr::intern(label))?;
+    let content = doc.introspector().query_label(label).ok()?;
+    content.get_by_name("value").ok()
+}
+
+/// Compile the world's main file; Typst's errors become diagnostics located in the markup
+/// or the template.
+pub fn compile(world: &EditionWorld) -> Result<(PagedDocument, Vec<Diagnostic>), Diagnostics> {
+    let (result, warnings) = crate::world::compile(world);
+    let warn = warnings.iter().map(|d| to_diag(world, d, false)).collect();
+    match result {
+        Ok(doc) => Ok((doc, warn)),
+        Err(errs) => Err(Diagnostics(
+            errs.iter().map(|d| to_diag(world, d, true)).collect(),
+        )),
+    }
+}
+
+fn to_diag(world: &EditionWorld, d: &typst::diag::SourceDiagnostic, error: bool) -> Diagnostic {
+    let msg = format!("typst: {}", d.message);
+    let mut out = if error {
+        Diagnostic::error(msg)
+    } else {
+        Diagnostic::warning(msg)
+    };
+    let span = d.span;
+    if let Some(id) = span.id()
+        && let Ok(src) = world.source(id)
+        && let Some(r) = typst::WorldExt::range(world, span)
+    {
+        let name = id.vpath().get_without_slash().to_string();
+        out = out.at(&SourceFile::new(name, src.text().to_string()), r);
+    }
+    for h in &d.hints {
+        out = out.with_note(format!("hint: {}", h.v));
+    }
+    out
+}

@@ -70,6 +70,8 @@ pub struct PlacedEntry {
     /// Printed line numbers of the lemma's first and last word.
     pub first: u32,
     pub last: u32,
+    /// Printed among the endnotes, not at the foot of its page.
+    pub end: bool,
 }
 
 /// The result of layout.
@@ -197,7 +199,6 @@ pub fn run(
         by_line[ll.0].push(k);
     }
     let ctx = Ctx {
-        spec,
         lemmata: &p.lemmata,
         lines: &lines,
         lemma_lines: &lemma_lines,
@@ -329,8 +330,42 @@ pub fn run(
         });
     }
 
+    // Series placed at the end of the edition.
+    let mut endnotes = vec![];
+    for series in (0..spec.series.len()).filter(|&s| spec.series[s].placement == Placement::End) {
+        let mut toks = vec![];
+        let mut doc_line = 0u32;
+        for (k, r) in pages.iter().enumerate() {
+            let (t, pl) = ctx.series_tokens(
+                series,
+                r.start,
+                r.end - 1,
+                doc_line,
+                front_pages + k + 1,
+                true,
+            );
+            doc_line += lines[r.clone()].iter().filter(|l| l.numbered).count() as u32;
+            if !toks.is_empty() && !t.is_empty() {
+                toks.push((markup::sep_token(true), t[0].1));
+            }
+            toks.extend(t);
+            placed.extend(pl);
+        }
+        if !toks.is_empty() {
+            endnotes.push((series, toks));
+        }
+    }
+
     // ---- 3. Final compile and verify --------------------------------------------------------
-    let fin = markup::final_doc(spec, p, front, template, &out_pages, metrics.note_width);
+    let fin = markup::final_doc(
+        spec,
+        p,
+        front,
+        template,
+        &out_pages,
+        &endnotes,
+        metrics.note_width,
+    );
     world.set_main(fin.out.clone());
     let (doc, w) = typeset::compile(world)?;
     warnings.extend(w);
@@ -343,7 +378,9 @@ pub fn run(
             let _ = std::fs::write(d.join("final.pdf"), pdf);
         }
     }
+    let endnotes_empty = endnotes.is_empty();
     verify(
+        endnotes_empty,
         spec,
         p,
         &doc,
@@ -379,7 +416,6 @@ fn bad_break(lines: &[GLine], e: usize) -> bool {
 }
 
 struct Ctx<'a> {
-    spec: &'a Spec,
     lemmata: &'a [markup::PLemma],
     lines: &'a [GLine],
     lemma_lines: &'a [(usize, usize)],
@@ -409,6 +445,72 @@ impl Ctx<'_> {
         }
     }
 
+    /// Tokens of one series' entries whose lemmata start on lines s..=e (a page), with the
+    /// placement of each. `end`: endnotes, whose references carry the page (`5.12`).
+    fn series_tokens(
+        &self,
+        series: usize,
+        s: usize,
+        e: usize,
+        doc_line: u32,
+        page_no: usize,
+        end: bool,
+    ) -> (Vec<(Token, usize)>, Vec<PlacedEntry>) {
+        let mut toks: Vec<(Token, usize)> = vec![];
+        let mut placed = vec![];
+        let mut prev_line = None;
+        for line in s..=e {
+            for &k in &self.by_line[line] {
+                let entry = self.lemmata[k].entry;
+                if self.lemmata[k].series != series {
+                    continue;
+                }
+                let (fl, ll) = self.lemma_lines[k];
+                let first = self.number_of(s, fl, doc_line);
+                let (last, mut num) = if ll == fl {
+                    (first, first.to_string())
+                } else if ll <= e {
+                    let last = self.number_of(s, ll, doc_line);
+                    (last, format!("{first}–{last}"))
+                } else {
+                    // The lemma ends on the next page: its line there.
+                    let local = self.lines[e + 1..=ll].iter().filter(|l| l.numbered).count() as u32;
+                    let last = if self.restart {
+                        local
+                    } else {
+                        doc_line
+                            + self.lines[s..=e].iter().filter(|l| l.numbered).count() as u32
+                            + local
+                    };
+                    (last, format!("{first}–{}.{last}", page_no + 1))
+                };
+                if end {
+                    num = format!("{page_no}.{num}");
+                }
+                if prev_line == Some(fl) {
+                    toks.push((markup::sep_token(false), entry));
+                } else {
+                    if prev_line.is_some() {
+                        toks.push((markup::sep_token(true), entry));
+                    }
+                    toks.push((markup::number_atoms(&num), entry));
+                    prev_line = Some(fl);
+                }
+                for t in &self.entry_toks[k] {
+                    toks.push((t.clone(), entry));
+                }
+                placed.push(PlacedEntry {
+                    entry,
+                    page: page_no,
+                    first,
+                    last,
+                    end,
+                });
+            }
+        }
+        (toks, placed)
+    }
+
     fn apparatus_full(
         &self,
         s: usize,
@@ -420,54 +522,8 @@ impl Ctx<'_> {
         let mut total_lines = 0usize;
         let mut placed = vec![];
         for &series in self.foot_series {
-            let mut toks: Vec<(Token, usize)> = vec![];
-            let mut prev_line = None;
-            for line in s..=e {
-                for &k in &self.by_line[line] {
-                    let entry = self.lemmata[k].entry;
-                    if self.lemmata[k].series != series {
-                        continue;
-                    }
-                    let (fl, ll) = self.lemma_lines[k];
-                    let first = self.number_of(s, fl, doc_line);
-                    let (last, num) = if ll == fl {
-                        (first, first.to_string())
-                    } else if ll <= e {
-                        let last = self.number_of(s, ll, doc_line);
-                        (last, format!("{first}–{last}"))
-                    } else {
-                        // The lemma ends on the next page: its line there.
-                        let local =
-                            self.lines[e + 1..=ll].iter().filter(|l| l.numbered).count() as u32;
-                        let last = if self.restart {
-                            local
-                        } else {
-                            doc_line
-                                + self.lines[s..=e].iter().filter(|l| l.numbered).count() as u32
-                                + local
-                        };
-                        (last, format!("{first}–{}.{last}", page_no + 1))
-                    };
-                    if prev_line == Some(fl) {
-                        toks.push((markup::sep_token(false), entry));
-                    } else {
-                        if prev_line.is_some() {
-                            toks.push((markup::sep_token(true), entry));
-                        }
-                        toks.push((markup::number_atoms(&num), entry));
-                        prev_line = Some(fl);
-                    }
-                    for t in &self.entry_toks[k] {
-                        toks.push((t.clone(), entry));
-                    }
-                    placed.push(PlacedEntry {
-                        entry,
-                        page: page_no,
-                        first,
-                        last,
-                    });
-                }
-            }
+            let (toks, p) = self.series_tokens(series, s, e, doc_line, page_no, false);
+            placed.extend(p);
             if toks.is_empty() {
                 continue;
             }
@@ -690,6 +746,7 @@ fn galley_lines(
 
 #[allow(clippy::too_many_arguments)]
 fn verify(
+    endnotes_empty: bool,
     spec: &Spec,
     p: &Printed,
     doc: &PagedDocument,
@@ -704,7 +761,9 @@ fn verify(
 ) -> Result<()> {
     let mut errs = vec![];
     let glyphs = typeset::glyphs(doc);
-    if doc.pages().len() != front_pages + pages.len() {
+    if doc.pages().len() < front_pages + pages.len()
+        || (endnotes_empty && doc.pages().len() != front_pages + pages.len())
+    {
         errs.push(Diagnostic::error(format!(
             "layout: planned {} pages, Typst made {}",
             front_pages + pages.len(),
@@ -768,6 +827,9 @@ fn verify(
                 format!("layout: {name} is missing from the apparatus"),
             )),
             Some(gs) => {
+                if pe.end {
+                    continue;
+                }
                 let want = pe.page - 1;
                 if let Some((pg, y)) = gs.iter().find(|(pg, y)| {
                     *pg != want || *y > bottom || *y < last_body_y.get(pg).copied().unwrap_or(0.0)

@@ -11,8 +11,10 @@
 //! prints diagnostics.
 
 pub mod anchor;
+pub mod cite;
 pub mod diag;
 pub mod export;
+pub mod init;
 pub mod layout;
 pub mod markup;
 pub mod paths;

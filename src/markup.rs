@@ -525,12 +525,14 @@ pub struct Piece {
 }
 
 /// Markup of the final document.
+#[allow(clippy::too_many_arguments)]
 pub fn final_doc(
     spec: &Spec,
     p: &Printed,
     front: &Front,
     template: &str,
     pages: &[Page],
+    endnotes: &[(usize, Vec<(Token, usize)>)],
     note_width: f64,
 ) -> Writer {
     let mut w = Writer::new();
@@ -592,6 +594,22 @@ pub fn final_doc(
             let _ = write!(w.out, "({y:.3}, {body}), ");
         }
         let _ = writeln!(w.out, "), {}, {note_width:.3})", page.recto);
+    }
+    for (series, toks) in endnotes {
+        let s = &spec.series[*series];
+        let _ = write!(
+            w.out,
+            "#endnotes({}, {}, (",
+            lit_str(&s.title),
+            lit_str(kind_str(s.kind))
+        );
+        for (t, entry) in toks {
+            let start = w.out.len();
+            w.out.push_str(&token_markup(t));
+            w.entries.push((start..w.out.len(), *entry));
+            w.out.push_str(", ");
+        }
+        w.out.push_str("))\n");
     }
     w
 }

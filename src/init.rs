@@ -1,0 +1,107 @@
+//! `apparat init`: a small, valid edition to start from — one witness, a heading, an
+//! apparatus entry and a margin note — that builds out of the box.
+
+use std::path::Path;
+
+use sha2::{Digest, Sha256};
+
+use crate::diag::{Diagnostic, Result};
+
+const SOURCE: &str = "A Sample Text\n\n\
+1. Of beginnings\n\
+Every edition begins with a text as it was received, with its line breaks \n\
+and its errors. The editor does not change the text; the editor writes down \n\
+what should be read instead, and why.\n\n\
+The apparatus at the foot of the page records each such decision, keyed to \n\
+the line where it applies, so that readers can check the evidence for \n\
+themselves.\n";
+
+/// Create a new edition folder at `dir` (which must not exist or be empty).
+pub fn init(dir: &Path) -> Result<()> {
+    if dir.exists()
+        && dir
+            .read_dir()
+            .map(|mut d| d.next().is_some())
+            .unwrap_or(true)
+    {
+        return Err(
+            Diagnostic::error(format!("`{}` exists and is not empty", dir.display())).into(),
+        );
+    }
+    std::fs::create_dir_all(dir).map_err(|e| crate::diag::io_error("cannot create", dir, &e))?;
+    let sha = crate::text::hex(&Sha256::digest(SOURCE.as_bytes()));
+    let name = dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "edition".into());
+    let spec = format!(
+        r#"[edition]
+title = "A Sample Text"
+short-title = "{name}"
+editors = ["Your Name"]
+language = "en"
+version = "0.1.0"
+date = 2026-01-01
+license = "CC-BY-4.0"
+principles = "principles.md"
+
+[text]
+file = "source.txt"
+sha256 = "{sha}"
+base = "A"
+
+[[witness]]
+siglum = "A"
+description = "The text as received."
+
+[[witness]]
+siglum = "B"
+description = "A second witness (describe it here)."
+
+[structure]
+title = "A Sample Text"
+
+[[heading]]
+at = "1. Of beginnings"
+
+[layout]
+paper = "a5"
+line-numbers = {{ every = 5, restart = "page" }}
+
+[[series]]
+id = "critical"
+title = "Critical apparatus"
+kind = "critical"
+
+[[series]]
+id = "notes"
+title = "Notes"
+kind = "commentary"
+
+[[entry]]
+series = "critical"
+at = "errors"
+readings = [{{ wit = ["B"], text = "faults" }}]
+
+[[entry]]
+series = "notes"
+at = "apparatus"
+note = "From Latin apparatus, 'equipment'."
+
+[[margin]]
+at = "The apparatus at the foot"
+text = "The apparatus"
+"#
+    );
+    let principles = "# Editorial principles\n\nThe base text is reproduced as received; line breaks and spaces are normalised silently. \
+The apparatus records every intervention.\n";
+    for (f, t) in [
+        ("edition.toml", spec.as_str()),
+        ("source.txt", SOURCE),
+        ("principles.md", principles),
+    ] {
+        let p = dir.join(f);
+        std::fs::write(&p, t).map_err(|e| crate::diag::io_error("cannot write", &p, &e))?;
+    }
+    Ok(())
+}

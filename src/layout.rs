@@ -288,12 +288,17 @@ pub fn run(
             }
             let bottom = y - metrics.note_ascent + note_heights[i];
             if bottom > metrics.text_height + 0.01 {
-                return Err(Diagnostic::error(format!(
-                    "{} does not fit on page {page_no}: it would end {:.1} pt below the text block",
-                    note.label,
-                    bottom - metrics.text_height
-                ))
-                .into());
+                return Err(spec
+                    .error(
+                        note.span.clone(),
+                        format!(
+                            "{} does not fit on page {page_no}: it would end {:.1} pt below the text block",
+                            note.label,
+                            bottom - metrics.text_height
+                        ),
+                    )
+                    .with_note("notes on nearby lines stack downwards; shorten this note or the ones above it")
+                    .into());
             }
             next_free = bottom + metrics.note_spacing + metrics.note_ascent;
             notes.push((y, note.body.clone()));

@@ -57,6 +57,8 @@ pub struct PNote {
     pub body: String,
     /// What the note is, for messages.
     pub label: String,
+    /// Span in edition.toml of the quotation it hangs on.
+    pub span: Range<usize>,
 }
 
 impl Printed {
@@ -136,6 +138,7 @@ impl Printed {
                 pos: to_printed_start(&map_points, m.range.start, &to_printed),
                 body: format!("[{}]", lit(&spec.margins[m.margin].text)),
                 label: format!("margin note `{}`", spec.margins[m.margin].text),
+                span: spec.margins[m.margin].quote.at.span(),
             })
             .collect();
         for m in &text.milestones {
@@ -147,6 +150,7 @@ impl Printed {
                     .map_or(m.pos, |p| p.1),
                 body: format!("milestone-note({}, {})", lit_str(&m.witness), lit_str(&m.n)),
                 label: format!("milestone {} {}", m.witness, m.n),
+                span: m.span.clone(),
             });
         }
         notes.sort_by_key(|n| n.pos);

@@ -44,6 +44,8 @@ pub struct MilestonePos {
     pub pos: usize,
     pub witness: String,
     pub n: String,
+    /// Span of its quotation in edition.toml.
+    pub span: Range<usize>,
 }
 
 /// The reading model of the base text.
@@ -530,7 +532,7 @@ fn build(spec: &Spec, file: &SourceFile, flat: Flat) -> Result<Text> {
     }
     let milestones = miles
         .into_iter()
-        .filter_map(|(pos, witness, n, _)| {
+        .filter_map(|(pos, witness, n, span)| {
             remap
                 .iter()
                 .find(|(r, _)| r.contains(&pos))
@@ -538,6 +540,7 @@ fn build(spec: &Spec, file: &SourceFile, flat: Flat) -> Result<Text> {
                     pos: pos - r.start + s,
                     witness,
                     n,
+                    span,
                 })
         })
         .collect();

@@ -11,6 +11,7 @@
 //! prints diagnostics.
 
 pub mod anchor;
+pub mod bench;
 pub mod cite;
 pub mod diag;
 pub mod export;
@@ -20,6 +21,7 @@ pub mod markup;
 pub mod paths;
 pub mod prose;
 pub mod spec;
+pub mod stress;
 pub mod text;
 pub mod typeset;
 pub mod world;
@@ -112,7 +114,42 @@ pub fn build(dir: &Path, opts: &Options) -> Result<Output> {
         }
         None => None,
     };
-    let front = markup::Front { principles };
+    // Standards: the spec's and the command line's. The spec and the base text travel inside
+    // the PDF unless a standard forbids attachments (PDF/A-1, PDF/A-2, plain PDF/A-4).
+    let mut names: Vec<String> = spec
+        .layout
+        .pdf_standards
+        .iter()
+        .map(|s| s.get_ref().clone())
+        .collect();
+    names.extend(opts.pdf_standards.iter().cloned());
+    names.sort();
+    names.dedup();
+    let mut standards = vec![];
+    for s in &names {
+        standards.push(export::standard(s).map_err(Diagnostic::error)?);
+    }
+    let forbids = |n: &str| n.starts_with("a-1") || n.starts_with("a-2") || n == "a-4";
+    let attachments = if names.iter().any(|n| forbids(n)) {
+        vec![]
+    } else {
+        vec![
+            (
+                "/edition.toml".into(),
+                "The edition spec".into(),
+                "application/toml".into(),
+            ),
+            (
+                format!("/{}", spec.text.file.get_ref()),
+                "The base text, verbatim".into(),
+                "text/plain".into(),
+            ),
+        ]
+    };
+    let front = markup::Front {
+        principles,
+        attachments,
+    };
 
     let mut world = world::EditionWorld::new(
         world::Roots {
@@ -127,10 +164,6 @@ pub fn build(dir: &Path, opts: &Options) -> Result<Output> {
     .map_err(Diagnostic::error)?;
     let laid = layout::run(&spec, &printed, &mut world, &template_name, &front)?;
 
-    let mut standards = vec![];
-    for s in &opts.pdf_standards {
-        standards.push(export::standard(s).map_err(Diagnostic::error)?);
-    }
     let ident = {
         let mut h = Sha256::new();
         h.update(spec.file.text.as_bytes());

@@ -327,6 +327,8 @@ fn list(items: &[String]) -> String {
 /// converted to markup by the caller.
 pub struct Front {
     pub principles: Option<String>,
+    /// Files of the edition folder to attach to the PDF: (virtual path, description, MIME type).
+    pub attachments: Vec<(String, String, String)>,
 }
 
 fn preamble(w: &mut Writer, spec: &Spec, galley: bool, template: &str) {
@@ -541,6 +543,15 @@ pub fn final_doc(
 ) -> Writer {
     let mut w = Writer::new();
     preamble(&mut w, spec, false, template);
+    for (path, desc, mime) in &front.attachments {
+        let _ = writeln!(
+            w.out,
+            "#pdf.attach({}, description: {}, mime-type: {}, relationship: \"source\")",
+            lit_str(path),
+            lit_str(desc),
+            lit_str(mime)
+        );
+    }
     front_matter(&mut w, spec, front);
     let mut prev_para = false;
     for (k, page) in pages.iter().enumerate() {

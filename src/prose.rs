@@ -26,7 +26,7 @@ pub fn markdown(src: &str) -> String {
             flush(&mut para, &mut out);
             out.push_str(&format!(
                 "#heading(level: {}, outlined: false)[{}]\n",
-                level + 1,
+                level,
                 inline(rest)
             ));
         } else {
@@ -80,10 +80,10 @@ mod tests {
     #[test]
     fn headings_paragraphs_emphasis() {
         let m = markdown("# Title\n\nSome *it* and **bold** #x $y$.\nMore.\n\n## Sub\n");
-        assert!(m.contains("#heading(level: 2, outlined: false)[#\"Title\"]"));
+        assert!(m.contains("#heading(level: 1, outlined: false)[#\"Title\"]"));
         assert!(m.contains("#emph[#\"it\"]"));
         assert!(m.contains("#strong[#\"bold\"]"));
         assert!(m.contains("#\" #x $y$. More.\""));
-        assert!(m.contains("#heading(level: 3"));
+        assert!(m.contains("#heading(level: 2"));
     }
 }

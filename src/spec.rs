@@ -147,6 +147,9 @@ pub struct Layout {
     pub font_size: Option<f64>,
     /// The sign printed in the text at a witness's page break (default `|`).
     pub milestone_sign: Option<String>,
+    /// PDF standards the output must conform to (`a-2b`, `a-3b`, `ua-1` …).
+    #[serde(default)]
+    pub pdf_standards: Vec<Spanned<String>>,
 }
 
 fn a5() -> Spanned<String> {
@@ -161,6 +164,7 @@ impl Default for Layout {
             line_numbers: LineNumbers::default(),
             font_size: None,
             milestone_sign: None,
+            pdf_standards: vec![],
         }
     }
 }
@@ -309,6 +313,12 @@ struct RawSpec {
     margin: Vec<RawMargin>,
 }
 
+/// PDF standards Typst can write.
+pub const PDF_STANDARDS: &[&str] = &[
+    "1.4", "1.5", "1.6", "1.7", "2.0", "a-1b", "a-1a", "a-2b", "a-2u", "a-2a", "a-3b", "a-3u",
+    "a-3a", "a-4", "a-4f", "a-4e", "ua-1",
+];
+
 /// Paper names the default template knows (Typst's names).
 pub const PAPERS: &[&str] = &[
     "a3",
@@ -447,6 +457,18 @@ impl Spec {
             errs.push(Diagnostic::error(format!(
                 "font-size {fs} pt is out of range (4–72)"
             )));
+        }
+
+        for st in &raw.layout.pdf_standards {
+            if !PDF_STANDARDS.contains(&st.get_ref().as_str()) {
+                errs.push(
+                    err(
+                        st.span(),
+                        format!("unknown PDF standard `{}`", st.get_ref()),
+                    )
+                    .with_note(format!("known: {}", PDF_STANDARDS.join(", "))),
+                );
+            }
         }
 
         // Anchors: non-empty quotations.

@@ -1,0 +1,349 @@
+//! `apparat bench`: wall time and peak memory of whole builds, each in a fresh process.
+//!
+//! The parent re-executes its own binary with the hidden subcommand `bench-one CASE DIR` for
+//! every run, so that each run pays the full process cost (font loading, first compile) and
+//! its peak resident set (`VmHWM` from `/proc/self/status`, read by the child at its end) is
+//! its own. The child prints one line starting with [`TAG`]; the parent parses it.
+//!
+//! Cases:
+//! - `build`: [`crate::build`] of an edition folder (everything but writing files: spec,
+//!   text, anchors, galley, compose, verify compile, PDF export in memory);
+//! - `plain`: the same edition's text set once by Typst in normal page flow — same template
+//!   and styles, no apparatus, no line numbers, no forced breaks — and exported to PDF, in
+//!   the same sandboxed world. The floor a build with apparatus is measured against.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use crate::diag::{Diagnostic, Result};
+use crate::markup;
+use crate::spec::Spec;
+use crate::text::{BlockKind, Text};
+
+/// Prefix of the result line a `bench-one` child prints.
+pub const TAG: &str = "apparat-bench-one:";
+
+/// What one child run reported.
+#[derive(Debug, Clone, Copy, Default)]
+struct Run {
+    wall: f64,
+    inner: f64,
+    hwm_kib: u64,
+    pages: usize,
+    entries: usize,
+}
+
+/// The markup of the plain case: the template's setup, then title, headings and paragraphs
+/// as the template's block calls, in Typst's own page flow.
+pub fn plain_markup(spec: &Spec, text: &Text, template: &str) -> String {
+    let mut s = String::with_capacity(text.doc.len() + text.doc.len() / 8 + 1024);
+    let _ = writeln!(s, "#import \"/templates/{template}\": *");
+    let _ = writeln!(s, "#let config = {}", markup::config_dict(spec, false));
+    s.push_str("#show: edition.with(config)\n");
+    let mut prev_para = false;
+    for b in &text.blocks {
+        match b.kind {
+            BlockKind::Title => {
+                let mut starts = vec![b.range.start];
+                starts.extend(b.line_starts.iter().copied());
+                starts.push(b.range.end + 1);
+                s.push_str("#title-block((");
+                for k in 0..starts.len() - 1 {
+                    s.push('[');
+                    literals(&mut s, &text.doc[starts[k]..starts[k + 1] - 1]);
+                    s.push_str("], ");
+                }
+                s.push_str("))\n");
+            }
+            BlockKind::Heading(level) => {
+                let _ = write!(s, "#heading-block({level}, [");
+                literals(&mut s, &text.doc[b.range.clone()]);
+                s.push_str("])\n");
+            }
+            BlockKind::Paragraph => {
+                let _ = write!(s, "#para({prev_para}, [");
+                literals(&mut s, &text.doc[b.range.clone()]);
+                s.push_str("])\n");
+            }
+        }
+        prev_para = b.kind == BlockKind::Paragraph;
+    }
+    s
+}
+
+/// `t` as string-literal markup, in pieces of at most ~2 KiB (as the real markup does).
+fn literals(out: &mut String, t: &str) {
+    let mut start = 0;
+    while start < t.len() {
+        let mut end = (start + 2048).min(t.len());
+        while !t.is_char_boundary(end) {
+            end += 1;
+        }
+        out.push_str(&markup::lit(&t[start..end]));
+        start = end;
+    }
+}
+
+/// The plain case: compile [`plain_markup`] and export the PDF. Returns (PDF, pages).
+pub fn plain(dir: &Path) -> Result<(Vec<u8>, usize)> {
+    let spec = Spec::load(dir)?;
+    let text = Text::load(&spec)?;
+    let (template_dir, template_name) = match &spec.layout.template {
+        Some(t) => {
+            let path =
+                crate::paths::inside(dir, t.get_ref()).map_err(|m| spec.error(t.span(), m))?;
+            (
+                path.parent()
+                    .map(Path::to_path_buf)
+                    .unwrap_or_else(|| dir.to_path_buf()),
+                path.file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default(),
+            )
+        }
+        None => (
+            crate::install_dir().join("templates"),
+            "apparat.typ".to_string(),
+        ),
+    };
+    let world = crate::world::EditionWorld::new(
+        crate::world::Roots {
+            project: dir.to_path_buf(),
+            templates: template_dir,
+        },
+        plain_markup(&spec, &text, &template_name),
+        &crate::install_dir().join("fonts"),
+        false,
+        spec.date(),
+    )
+    .map_err(Diagnostic::error)?;
+    let (doc, _warnings) = crate::typeset::compile(&world)?;
+    let (y, m, d) = spec.date();
+    let pdf = crate::export::pdf(&doc, "apparat-bench-plain", (y, m, d, 0, 0, 0), &[])?;
+    Ok((pdf, doc.pages().len()))
+}
+
+/// Peak resident set size of this process in KiB (`VmHWM`), 0 where unknown.
+pub fn peak_rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+/// The hidden `bench-one CASE DIR` subcommand: one run, one result line on stdout.
+pub fn one(case: &str, dir: &Path) -> ExitCode {
+    let start = Instant::now();
+    let result = match case {
+        "build" => crate::build(dir, &crate::Options::default()).map(|o| {
+            std::hint::black_box(&o.pdf);
+            (o.pages, o.entries.len())
+        }),
+        "plain" => plain(dir).map(|(pdf, pages)| {
+            std::hint::black_box(&pdf);
+            (pages, 0)
+        }),
+        _ => {
+            eprintln!("bench-one: unknown case `{case}` (build | plain)");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok((pages, entries)) => {
+            println!(
+                "{TAG} pages={pages} entries={entries} inner={:.4} vmhwm_kib={}",
+                start.elapsed().as_secs_f64(),
+                peak_rss_kib()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(d) => {
+            eprint!("{}", d.render(false));
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn child(case: &str, dir: &Path) -> std::result::Result<Run, String> {
+    let exe = std::env::current_exe().map_err(|e| format!("cannot find own executable: {e}"))?;
+    let start = Instant::now();
+    let out = std::process::Command::new(exe)
+        .arg("bench-one")
+        .arg(case)
+        .arg(dir)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .map_err(|e| format!("cannot run bench-one: {e}"))?;
+    let wall = start.elapsed().as_secs_f64();
+    if !out.status.success() {
+        return Err(format!(
+            "bench-one {case} {} failed ({}):\n{}",
+            dir.display(),
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let line = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix(TAG))
+        .ok_or_else(|| format!("bench-one {case} printed no result line:\n{stdout}"))?;
+    let mut run = Run {
+        wall,
+        ..Run::default()
+    };
+    for kv in line.split_whitespace() {
+        let Some((k, v)) = kv.split_once('=') else {
+            continue;
+        };
+        match k {
+            "pages" => run.pages = v.parse().unwrap_or(0),
+            "entries" => run.entries = v.parse().unwrap_or(0),
+            "inner" => run.inner = v.parse().unwrap_or(0.0),
+            "vmhwm_kib" => run.hwm_kib = v.parse().unwrap_or(0),
+            _ => {}
+        }
+    }
+    Ok(run)
+}
+
+/// Summary of the runs of one case.
+struct Case {
+    name: &'static str,
+    runs: usize,
+    wall: f64,
+    inner: f64,
+    hwm_mib: f64,
+    pages: usize,
+    entries: usize,
+}
+
+fn median(mut xs: Vec<f64>) -> f64 {
+    xs.sort_by(|a, b| a.total_cmp(b));
+    let n = xs.len();
+    if n == 0 {
+        0.0
+    } else if n % 2 == 1 {
+        xs[n / 2]
+    } else {
+        (xs[n / 2 - 1] + xs[n / 2]) / 2.0
+    }
+}
+
+fn measure(
+    name: &'static str,
+    case: &str,
+    dir: &Path,
+    runs: usize,
+) -> std::result::Result<Case, String> {
+    let mut rs = vec![];
+    for i in 0..runs {
+        let r = child(case, dir)?;
+        eprintln!(
+            "  {name} run {}/{runs}: {:.2} s wall, {:.1} MiB peak RSS",
+            i + 1,
+            r.wall,
+            r.hwm_kib as f64 / 1024.0
+        );
+        rs.push(r);
+    }
+    Ok(Case {
+        name,
+        runs,
+        wall: median(rs.iter().map(|r| r.wall).collect()),
+        inner: median(rs.iter().map(|r| r.inner).collect()),
+        hwm_mib: median(rs.iter().map(|r| r.hwm_kib as f64 / 1024.0).collect()),
+        pages: rs.last().map_or(0, |r| r.pages),
+        entries: rs.last().map_or(0, |r| r.entries),
+    })
+}
+
+/// `apparat bench`: seed build (median of 5), stress build of `pages` pages (median of 3),
+/// plain Typst compile of the stress text (median of 3), and the ratios stress/plain.
+pub fn run(seed_dir: &Path, pages: usize) -> ExitCode {
+    match run_inner(seed_dir, pages) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn run_inner(seed_dir: &Path, pages: usize) -> std::result::Result<(), String> {
+    let stress_dir: PathBuf = std::env::temp_dir().join(format!(
+        "apparat-bench-stress-{}-{}",
+        std::process::id(),
+        pages
+    ));
+    let t = Instant::now();
+    let summary = crate::stress::generate(&stress_dir, pages, 1)
+        .map_err(|e| format!("cannot write {}: {e}", stress_dir.display()))?;
+    eprintln!(
+        "generated {} ({summary}) in {:.2} s",
+        stress_dir.display(),
+        t.elapsed().as_secs_f64()
+    );
+    let result = (|| {
+        let seed = measure("seed build", "build", seed_dir, 5)?;
+        let stress = measure("stress build", "build", &stress_dir, 3)?;
+        let plain = measure("stress plain", "plain", &stress_dir, 3)?;
+        Ok::<_, String>([seed, stress, plain])
+    })();
+    let _ = std::fs::remove_dir_all(&stress_dir);
+    let cases = result?;
+
+    println!();
+    println!(
+        "{:<14} {:>4} {:>10} {:>10} {:>10} {:>6} {:>8}",
+        "case", "runs", "wall s", "in-proc s", "peak MiB", "pages", "entries"
+    );
+    for c in &cases {
+        println!(
+            "{:<14} {:>4} {:>10.2} {:>10.2} {:>10.1} {:>6} {:>8}",
+            c.name, c.runs, c.wall, c.inner, c.hwm_mib, c.pages, c.entries
+        );
+    }
+    let (stress, plain) = (&cases[1], &cases[2]);
+    println!();
+    println!(
+        "stress/plain: time {:.2}×, peak memory {:.2}×  ({} pages planned, {} entries generated)",
+        stress.wall / plain.wall.max(1e-9),
+        stress.hwm_mib / plain.hwm_mib.max(1e-9),
+        pages,
+        summary.entries
+    );
+    println!(
+        "(wall: median whole-process time incl. start-up; in-proc: median time inside the child; peak: median VmHWM)"
+    );
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn plain_compiles_a_small_stress_edition() {
+        let dir = std::env::temp_dir().join(format!(
+            "apparat-bench-plain-{}-{}",
+            std::process::id(),
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos())
+        ));
+        crate::stress::generate(&dir, 3, 5).unwrap();
+        let (pdf, pages) = match super::plain(&dir) {
+            Ok(x) => x,
+            Err(d) => panic!("{}", d.render(false)),
+        };
+        assert!(pdf.starts_with(b"%PDF-"));
+        assert!(pages >= 2, "{pages} pages");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

@@ -162,6 +162,16 @@ pub fn build(dir: &Path, opts: &Options) -> Result<Output> {
         spec.date(),
     )
     .map_err(Diagnostic::error)?;
+    if let Some(f) = &spec.layout.font {
+        let families = world.families();
+        if !families.iter().any(|x| x.eq_ignore_ascii_case(f.get_ref())) {
+            return Err(spec
+                .error(f.span(), format!("font `{}` is not available", f.get_ref()))
+                .with_note(format!("available: {}", families.join(", ")))
+                .with_note("add its files to the fonts folder, or build with --system-fonts")
+                .into());
+        }
+    }
     let laid = layout::run(&spec, &printed, &mut world, &template_name, &front)?;
 
     let ident = {

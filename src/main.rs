@@ -61,6 +61,28 @@ enum Command {
         #[arg(default_value = "edition")]
         dir: PathBuf,
     },
+    /// Write a synthetic stress edition (edition.toml + source.txt) into DIR.
+    Stress {
+        dir: PathBuf,
+        /// Pages of body text to aim for.
+        #[arg(long, default_value_t = 200)]
+        pages: usize,
+        /// Seed of the text and apparatus generator.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+    /// Benchmark: seed build, stress build and a plain Typst compile, each in fresh processes.
+    Bench {
+        /// The seed edition folder.
+        #[arg(long, default_value = "edition")]
+        seed_dir: PathBuf,
+        /// Pages of the generated stress edition.
+        #[arg(long, default_value_t = 200)]
+        pages: usize,
+    },
+    /// One benchmark run (used by `bench`): CASE is `build` or `plain`.
+    #[command(hide = true)]
+    BenchOne { case: String, dir: PathBuf },
 }
 
 fn main() -> ExitCode {
@@ -79,6 +101,20 @@ fn main() -> ExitCode {
     let (dir, write) = match &cli.command {
         Command::Build { dir, output, .. } => (dir.clone(), Some(output.clone())),
         Command::Check { dir } => (dir.clone(), None),
+        Command::Stress { dir, pages, seed } => {
+            return match apparat::stress::generate(dir, *pages, *seed) {
+                Ok(s) => {
+                    println!("wrote {}: {s}", dir.display());
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("error: cannot write {}: {e}", dir.display());
+                    ExitCode::from(1)
+                }
+            };
+        }
+        Command::Bench { seed_dir, pages } => return apparat::bench::run(seed_dir, *pages),
+        Command::BenchOne { case, dir } => return apparat::bench::one(case, dir),
     };
     let mut opts = apparat::Options::default();
     let mut list = false;

@@ -303,6 +303,9 @@ pub fn config_dict(spec: &Spec, galley: bool) -> String {
         }
     }
     let _ = writeln!(s, "  paper: {},", lit_str(spec.layout.paper.get_ref()));
+    if let Some(f) = &spec.layout.font {
+        let _ = writeln!(s, "  font: {},", lit_str(f.get_ref()));
+    }
     if let Some(fs) = spec.layout.font_size {
         let _ = writeln!(s, "  font-size: {fs}pt,");
     }

@@ -147,6 +147,8 @@ pub struct Layout {
     pub font_size: Option<f64>,
     /// The sign printed in the text at a witness's page break (default `|`).
     pub milestone_sign: Option<String>,
+    /// The body font family (the template's default when absent).
+    pub font: Option<Spanned<String>>,
     /// PDF standards the output must conform to (`a-2b`, `a-3b`, `ua-1` …).
     #[serde(default)]
     pub pdf_standards: Vec<Spanned<String>>,
@@ -165,6 +167,7 @@ impl Default for Layout {
             font_size: None,
             milestone_sign: None,
             pdf_standards: vec![],
+            font: None,
         }
     }
 }

@@ -21,6 +21,9 @@ use sha2::{Digest, Sha256};
 use crate::diag::{Diagnostic, Diagnostics, Result, SourceFile};
 use crate::spec::{Quote, Spec};
 
+/// The largest base text accepted (16 MiB): a volume of several thousand pages.
+pub const MAX_SOURCE_BYTES: u64 = 16 << 20;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BlockKind {
     Title,
@@ -70,6 +73,20 @@ impl Text {
         let rel = spec.text.file.get_ref();
         let path = crate::paths::inside(&spec.dir, rel)
             .map_err(|m| spec.error(spec.text.file.span(), m))?;
+        let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+        if size > MAX_SOURCE_BYTES {
+            return Err(spec
+                .error(
+                    spec.text.file.span(),
+                    format!(
+                        "the base text is {:.1} MiB; apparat accepts at most {} MiB",
+                        size as f64 / (1 << 20) as f64,
+                        MAX_SOURCE_BYTES >> 20
+                    ),
+                )
+                .with_note("about 8,000 printed pages; split larger texts into volumes, one edition folder each")
+                .into());
+        }
         let bytes = std::fs::read(&path)
             .map_err(|e| spec.error(spec.text.file.span(), format!("cannot read `{rel}`: {e}")))?;
         let display = spec.dir.join(rel);

@@ -234,6 +234,15 @@ impl EditionWorld {
         names
     }
 
+    /// The font families this world can use, sorted and deduplicated.
+    pub fn families(&self) -> Vec<String> {
+        let mut f: Vec<String> =
+            (0..self.fonts.len()).filter_map(|i| self.book.info(i)).map(|i| i.family.clone()).collect();
+        f.sort();
+        f.dedup();
+        f
+    }
+
     /// Resolves a file id to a canonical path inside one of the roots.
     fn resolve(&self, id: FileId) -> FileResult<PathBuf> {
         if let VirtualRoot::Package(spec) = id.root() {

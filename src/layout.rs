@@ -102,10 +102,13 @@ pub fn run(
             atoms.push(a.to_string());
         }
     };
+    // Entry tokens are measured whole (as set, with kerning inside); their atoms too, since
+    // a rank superscript may later turn a lemma token into a composite of measured atoms.
     let mut entry_toks: Vec<Vec<Token>> = vec![];
     for l in &p.lemmata {
         let t = markup::entry_tokens(spec, p, l, None);
         for tok in &t {
+            intern(&markup::token_measure(tok), &mut atoms);
             for a in tok {
                 intern(a, &mut atoms);
             }
@@ -126,10 +129,9 @@ pub fn run(
         }
     }
     let notes: Vec<String> = p.notes.iter().map(|n| n.body.clone()).collect();
-    let g = markup::galley(
+    let g = markup::galley(spec, p, front, template);
+    let measure = markup::measure_doc(
         spec,
-        p,
-        front,
         template,
         &markup::Measure {
             tokens: &atoms,
@@ -137,15 +139,34 @@ pub fn run(
         },
     );
     world.set_main(g.out.clone());
-    let (doc, w) = typeset::compile(world)?;
+    let measure_world = world.fork(measure);
+    let t = Timer::new();
+    // The galley and the measurements compile in parallel.
+    let (galley, measured) = std::thread::scope(|scope| {
+        let m = scope.spawn(|| -> Result<_> {
+            let (doc, w) = typeset::compile(&measure_world)?;
+            Ok((read_measure(&doc)?, w))
+        });
+        let g = typeset::compile(world);
+        (g, m.join())
+    });
+    let (doc, w) = galley?;
+    let ((metrics, widths, note_heights), mw) =
+        measured.map_err(|_| Diagnostic::error("the measuring compile panicked"))??;
+    t.lap("galley compile");
     warnings.extend(w);
-    let (metrics, widths, note_heights) = read_measure(&doc)?;
+    warnings.extend(mw);
     let width_of: HashMap<&str, f64> = atoms
         .iter()
         .map(|a| a.as_str())
         .zip(widths.iter().copied())
         .collect();
     let tok_width = |t: &Token| -> f64 {
+        if !markup::is_composite(t)
+            && let Some(w) = width_of.get(markup::token_measure(t).as_str())
+        {
+            return *w;
+        }
         t.iter()
             .map(|a| width_of.get(a.as_str()).copied().unwrap_or(0.0))
             .sum()
@@ -155,6 +176,11 @@ pub fn run(
     let glyphs = typeset::glyphs(&doc);
     let index = SpanIndex::new(world.main_source());
     let lines = galley_lines(p, &glyphs, &index, &g.spans, front_pages)?;
+    drop((doc, glyphs, index));
+    // The galley's layout caches cannot serve the final compile (every paragraph changes):
+    // free them now rather than hold both documents' caches at once.
+    comemo::evict(0);
+    t.lap("galley read-back");
 
     // Each lemma's first and last line.
     let line_of = |pos: usize| -> usize {
@@ -362,6 +388,7 @@ pub fn run(
     }
 
     // ---- 3. Final compile and verify --------------------------------------------------------
+    t.lap("compose");
     let fin = markup::final_doc(
         spec,
         p,
@@ -373,6 +400,7 @@ pub fn run(
     );
     world.set_main(fin.out.clone());
     let (doc, w) = typeset::compile(world)?;
+    t.lap("final compile");
     warnings.extend(w);
     let index = SpanIndex::new(world.main_source());
     if let Ok(dbg) = std::env::var("APPARAT_DEBUG_DIR") {
@@ -398,6 +426,7 @@ pub fn run(
         front_pages,
         &metrics,
     )?;
+    t.lap("verify");
     Ok(Laid {
         doc,
         markup: fin.out,
@@ -407,6 +436,32 @@ pub fn run(
         compiles: 2,
         warnings,
     })
+}
+
+/// Phase timings on stderr when `APPARAT_TIMING` is set.
+struct Timer {
+    on: bool,
+    last: std::cell::Cell<std::time::Instant>,
+}
+
+impl Timer {
+    fn new() -> Self {
+        Timer {
+            on: std::env::var_os("APPARAT_TIMING").is_some(),
+            last: std::cell::Cell::new(std::time::Instant::now()),
+        }
+    }
+
+    fn lap(&self, what: &str) {
+        if self.on {
+            let now = std::time::Instant::now();
+            eprintln!(
+                "  {what:<18} {:>8.3} s",
+                (now - self.last.get()).as_secs_f64()
+            );
+            self.last.set(now);
+        }
+    }
 }
 
 /// A page may not end after line `e` when …

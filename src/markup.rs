@@ -474,12 +474,32 @@ pub struct Measure<'a> {
     pub notes: &'a [String],
 }
 
-/// Markup of the galley: front matter on real pages, then the whole body on one page of
-/// automatic height, then the measurements apparat needs to compose pages.
-pub fn galley(spec: &Spec, p: &Printed, front: &Front, template: &str, m: &Measure) -> Writer {
+/// Markup of the measurements apparat needs to compose pages: the text block, every
+/// apparatus token and atom, the apparatus height model, margin notes. A document of its own,
+/// so that it compiles on another thread while the galley compiles.
+pub fn measure_doc(spec: &Spec, template: &str, m: &Measure) -> String {
     let mut w = Writer::new();
     preamble(&mut w, spec, true, template);
     w.out.push_str("#geometry-metadata(config)\n");
+    // Measurements, in one context so that they cost one evaluation.
+    w.out.push_str("#context {\n  let toks = (\n");
+    for t in m.tokens {
+        let _ = writeln!(w.out, "    {t},");
+    }
+    w.out.push_str("  )\n  let notes = (\n");
+    for n in m.notes {
+        let _ = writeln!(w.out, "    {n},");
+    }
+    w.out
+        .push_str("  )\n  [#metadata(measure-all(config, toks, notes))<apparat-measure>]\n}\n");
+    w.out
+}
+
+/// Markup of the galley: front matter on real pages, then the whole body on one page of
+/// automatic height.
+pub fn galley(spec: &Spec, p: &Printed, front: &Front, template: &str) -> Writer {
+    let mut w = Writer::new();
+    preamble(&mut w, spec, true, template);
     front_matter(&mut w, spec, front);
     w.out.push_str("#set page(height: auto)\n");
     let mut prev_para = false;
@@ -496,17 +516,6 @@ pub fn galley(spec: &Spec, p: &Printed, front: &Front, template: &str, m: &Measu
         );
         prev_para = para;
     }
-    // Measurements, in one context so that they cost one evaluation.
-    w.out.push_str("#context {\n  let toks = (\n");
-    for t in m.tokens {
-        let _ = writeln!(w.out, "    {t},");
-    }
-    w.out.push_str("  )\n  let notes = (\n");
-    for n in m.notes {
-        let _ = writeln!(w.out, "    {n},");
-    }
-    w.out
-        .push_str("  )\n  [#metadata(measure-all(config, toks, notes))<apparat-measure>]\n}\n");
     w
 }
 
@@ -593,7 +602,7 @@ pub fn final_doc(
                     w.out.push('(');
                     for (t, entry) in l {
                         let start = w.out.len();
-                        w.out.push_str(&token_markup(t));
+                        w.out.push_str(&token_markup_final(t));
                         w.entries.push((start..w.out.len(), *entry));
                         w.out.push_str(", ");
                     }
@@ -623,7 +632,7 @@ pub fn final_doc(
         );
         for (t, entry) in toks {
             let start = w.out.len();
-            w.out.push_str(&token_markup(t));
+            w.out.push_str(&token_markup_final(t));
             w.entries.push((start..w.out.len(), *entry));
             w.out.push_str(", ");
         }
@@ -649,6 +658,47 @@ pub fn kind_str(k: SeriesKind) -> &'static str {
 
 /// One unbreakable token: the markup of its atoms (each a `box[…]` expression).
 pub type Token = Vec<String>;
+
+/// Whether a token is set as boxed atoms (its width the exact sum of its atoms): line
+/// references, whose digits vary with the page, and lemmata carrying a rank superscript.
+/// Every other token is set as plain inline content and measured whole.
+pub fn is_composite(t: &Token) -> bool {
+    t.len() > 1
+        && t.iter()
+            .any(|a| a.starts_with("box(app-num") || a.starts_with("box(app-rank"))
+}
+
+fn unboxed(a: &str) -> &str {
+    a.strip_prefix("box(")
+        .and_then(|x| x.strip_suffix(')'))
+        .unwrap_or(a)
+}
+
+/// The markup measured for a whole token: its atoms unboxed, in one box.
+pub fn token_measure(t: &Token) -> String {
+    let mut s = String::from("box[");
+    for a in t {
+        s.push('#');
+        s.push_str(unboxed(a));
+    }
+    s.push(']');
+    s
+}
+
+/// The markup of a token in the final document: composite tokens as boxed atoms in a box;
+/// all others as plain content, exactly as measured (boxes cost layout time).
+pub fn token_markup_final(t: &Token) -> String {
+    if is_composite(t) {
+        return token_markup(t);
+    }
+    let mut s = String::from("[");
+    for a in t {
+        s.push('#');
+        s.push_str(unboxed(a));
+    }
+    s.push(']');
+    s
+}
 
 /// The markup of a token (as an element of a Typst array).
 pub fn token_markup(t: &Token) -> String {

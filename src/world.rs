@@ -78,7 +78,7 @@ pub struct EditionWorld {
     main_source: Source,
     library: LazyHash<Library>,
     book: LazyHash<FontBook>,
-    fonts: Vec<FontSlot>,
+    fonts: std::sync::Arc<Vec<FontSlot>>,
     files: Mutex<HashMap<FileId, FileSlot>>,
     today: Datetime,
 }
@@ -172,10 +172,26 @@ impl EditionWorld {
             main_source,
             library: LazyHash::new(Library::builder().build()),
             book: LazyHash::new(FontBook::from_infos(infos)),
-            fonts,
+            fonts: std::sync::Arc::new(fonts),
             files: Mutex::new(HashMap::new()),
             today,
         })
+    }
+
+    /// A second world over the same roots and fonts with another main text (for a compile
+    /// on another thread). File caches are not shared.
+    pub fn fork(&self, main_text: String) -> Self {
+        Self {
+            project: self.project.clone(),
+            templates: self.templates.clone(),
+            main: self.main,
+            main_source: Source::new(self.main, main_text),
+            library: self.library.clone(),
+            book: self.book.clone(),
+            fonts: self.fonts.clone(),
+            files: Mutex::new(HashMap::new()),
+            today: self.today,
+        }
     }
 
     /// Replaces the main source text (for recompiles). Uses an incremental
@@ -236,8 +252,10 @@ impl EditionWorld {
 
     /// The font families this world can use, sorted and deduplicated.
     pub fn families(&self) -> Vec<String> {
-        let mut f: Vec<String> =
-            (0..self.fonts.len()).filter_map(|i| self.book.info(i)).map(|i| i.family.clone()).collect();
+        let mut f: Vec<String> = (0..self.fonts.len())
+            .filter_map(|i| self.book.info(i))
+            .map(|i| i.family.clone())
+            .collect();
         f.sort();
         f.dedup();
         f

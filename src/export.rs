@@ -61,3 +61,19 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     })?;
     Ok(())
 }
+
+/// Every page rendered to PNG at `scale` pixels per point.
+pub fn png(doc: &PagedDocument, scale: f64) -> Result<Vec<Vec<u8>>> {
+    let opts = typst_render::RenderOptions {
+        pixel_per_pt: typst::utils::Scalar::new(scale),
+        render_bleed: false,
+    };
+    doc.pages()
+        .iter()
+        .map(|p| {
+            typst_render::render(p, &opts)
+                .encode_png()
+                .map_err(|e| Diagnostic::error(format!("PNG encoding: {e}")).into())
+        })
+        .collect()
+}

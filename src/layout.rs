@@ -91,6 +91,7 @@ pub fn run(
     world: &mut EditionWorld,
     template: &str,
     front: &Front,
+    opts: &Options,
 ) -> Result<Laid> {
     let mut warnings = vec![];
     // ---- 1. Galley -------------------------------------------------------------------------
@@ -140,7 +141,7 @@ pub fn run(
     );
     world.set_main(g.out.clone());
     let measure_world = world.fork(measure);
-    let t = Timer::new();
+    let t = Timer::new(opts.progress);
     // The galley and the measurements compile in parallel.
     let (galley, measured) = std::thread::scope(|scope| {
         let m = scope.spawn(|| -> Result<_> {
@@ -179,7 +180,9 @@ pub fn run(
     drop((doc, glyphs, index));
     // The galley's layout caches cannot serve the final compile (every paragraph changes):
     // free them now rather than hold both documents' caches at once.
-    comemo::evict(0);
+    if !opts.keep_caches {
+        comemo::evict(0);
+    }
     t.lap("galley read-back");
 
     // Each lemma's first and last line.
@@ -438,16 +441,25 @@ pub fn run(
     })
 }
 
-/// Phase timings on stderr when `APPARAT_TIMING` is set.
+/// How to lay out.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options {
+    /// Print each phase's time on stderr (also with `APPARAT_TIMING` set).
+    pub progress: bool,
+    /// Keep Typst's caches between builds (watch mode) instead of freeing them early.
+    pub keep_caches: bool,
+}
+
+/// Phase timings on stderr.
 struct Timer {
     on: bool,
     last: std::cell::Cell<std::time::Instant>,
 }
 
 impl Timer {
-    fn new() -> Self {
+    fn new(on: bool) -> Self {
         Timer {
-            on: std::env::var_os("APPARAT_TIMING").is_some(),
+            on: on || std::env::var_os("APPARAT_TIMING").is_some(),
             last: std::cell::Cell::new(std::time::Instant::now()),
         }
     }

@@ -45,6 +45,12 @@ pub struct Options {
     pub system_fonts: bool,
     /// PDF standards to conform to (`a-2b`, `ua-1` …), added to the spec's.
     pub pdf_standards: Vec<String>,
+    /// Render every page to PNG at this many pixels per point.
+    pub png_scale: Option<f64>,
+    /// Print each phase's time on stderr.
+    pub progress: bool,
+    /// Keep Typst's caches warm between builds (watch mode).
+    pub keep_caches: bool,
 }
 
 /// What a build produced.
@@ -59,6 +65,8 @@ pub struct Output {
     pub entries: Vec<EntryReport>,
     pub compiles: usize,
     pub warnings: Vec<Diagnostic>,
+    /// PNG previews of the pages (with `Options::png_scale`).
+    pub png: Vec<Vec<u8>>,
 }
 
 /// One apparatus entry as built.
@@ -172,7 +180,11 @@ pub fn build(dir: &Path, opts: &Options) -> Result<Output> {
                 .into());
         }
     }
-    let laid = layout::run(&spec, &printed, &mut world, &template_name, &front)?;
+    let lopts = layout::Options {
+        progress: opts.progress,
+        keep_caches: opts.keep_caches,
+    };
+    let laid = layout::run(&spec, &printed, &mut world, &template_name, &front, &lopts)?;
 
     let ident = {
         let mut h = Sha256::new();
@@ -182,6 +194,10 @@ pub fn build(dir: &Path, opts: &Options) -> Result<Output> {
         text::hex(&h.finalize())[..32].to_string()
     };
     let pdf = export::pdf(&laid.doc, &ident, timestamp(&spec), &standards)?;
+    let png = match opts.png_scale {
+        Some(scale) => export::png(&laid.doc, scale)?,
+        None => vec![],
+    };
 
     let entries = laid
         .entries
@@ -207,6 +223,7 @@ pub fn build(dir: &Path, opts: &Options) -> Result<Output> {
         entries,
         compiles: laid.compiles,
         warnings: laid.warnings,
+        png,
     })
 }
 
@@ -242,6 +259,14 @@ fn timestamp(spec: &Spec) -> (i32, u8, u8, u8, u8, u8) {
     }
     let (y, m, d) = spec.date();
     (y, m, d, 0, 0, 0)
+}
+
+/// Write PNG previews as `DIR/page-001.png` ….
+pub fn write_pngs(out: &Output, dir: &Path) -> Result<()> {
+    for (i, png) in out.png.iter().enumerate() {
+        export::write_atomic(&dir.join(format!("page-{:03}.png", i + 1)), png)?;
+    }
+    Ok(())
 }
 
 /// Write a build's output into `out_dir`: the PDF (to `pdf_path`), `edition.typ` and a copy

@@ -135,7 +135,7 @@ fn to_diag(world: &EditionWorld, d: &typst::diag::SourceDiagnostic, error: bool)
         && let Ok(src) = world.source(id)
         && let Some(r) = typst::WorldExt::range(world, span)
     {
-        let name = id.vpath().get_without_slash().to_string();
+        let name = world.display_path(id);
         out = out.at(&SourceFile::new(name, src.text().to_string()), r);
     }
     for h in &d.hints {

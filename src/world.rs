@@ -217,10 +217,15 @@ impl EditionWorld {
     /// A human-readable path for a file id, for diagnostics: the virtual path
     /// without the leading slash (`out/edition.typ`, `templates/apparat.typ`,
     /// `notes.typ`), or `@preview/pkg:1.0.0/lib.typ` for package files.
+    /// The file a diagnostic should name: the real path of a template or edition file (the
+    /// main file as `<edition>/out/edition.typ`, where the build writes it).
     pub fn display_path(&self, id: FileId) -> String {
         let path = id.vpath().get_without_slash();
         match id.root() {
-            VirtualRoot::Project => path.to_string(),
+            VirtualRoot::Project => match path.strip_prefix("templates/") {
+                Some(rest) => self.templates.join(rest).display().to_string(),
+                None => self.project.join(path).display().to_string(),
+            },
             VirtualRoot::Package(spec) => format!("{spec}/{path}"),
         }
     }

@@ -1,0 +1,511 @@
+//! The catalogue of bad input: every case is a located error (JSON diagnostics give the
+//! file, line and column), exit code 1, and nothing written. README's troubleshooting table
+//! lists the same cases with their messages.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const SOURCE: &str = "Ett Prov\n\n1. Rubrik\nDen första raden av texten har några ord och en \nandra rad med fler ord. Texten slutar här och där.\n\nEtt nytt stycke med ord som upprepas: ord och ord.\n";
+
+const SPEC: &str = r#"[edition]
+title = "Ett Prov"
+editors = ["Prov Provsson"]
+language = "sv"
+version = "1"
+date = 2026-01-01
+
+[text]
+file = "source.txt"
+base = "A"
+
+[[witness]]
+siglum = "A"
+description = "Grundtext"
+
+[[witness]]
+siglum = "B"
+description = "Ett annat vittne"
+
+[structure]
+title = "Ett Prov"
+
+[[heading]]
+at = "1. Rubrik"
+
+[[series]]
+id = "kritisk"
+title = "Apparat"
+kind = "critical"
+
+[[entry]]
+series = "kritisk"
+at = "första raden"
+readings = [{ wit = ["B"], text = "andra raden" }]
+
+[[margin]]
+at = "Ett nytt stycke"
+text = "Not"
+"#;
+
+struct Case {
+    name: &'static str,
+    /// Changes the edition folder.
+    setup: fn(&Path),
+    /// Part of the message.
+    message: &'static str,
+    /// The file the diagnostic points into (suffix), and its 1-based line, if located.
+    file: Option<&'static str>,
+    line: Option<usize>,
+}
+
+fn spec_replace(dir: &Path, from: &str, to: &str) {
+    let p = dir.join("edition.toml");
+    let s = std::fs::read_to_string(&p).unwrap();
+    assert!(s.contains(from), "test setup: `{from}` not in the spec");
+    std::fs::write(&p, s.replacen(from, to, 1)).unwrap();
+}
+
+fn spec_append(dir: &Path, more: &str) {
+    let p = dir.join("edition.toml");
+    let mut s = std::fs::read_to_string(&p).unwrap();
+    s.push_str(more);
+    std::fs::write(&p, s).unwrap();
+}
+
+fn source_bytes(dir: &Path, b: &[u8]) {
+    std::fs::write(dir.join("source.txt"), b).unwrap();
+}
+
+fn cases() -> Vec<Case> {
+    vec![
+        Case {
+            name: "malformed TOML",
+            setup: |d| spec_replace(d, "version = \"1\"", "version = \"1"),
+            message: "invalid spec",
+            file: Some("edition.toml"),
+            line: Some(5),
+        },
+        Case {
+            name: "unknown key",
+            setup: |d| spec_replace(d, "version = \"1\"", "version = \"1\"\nfavourite = 3"),
+            message: "unknown field `favourite`",
+            file: Some("edition.toml"),
+            line: Some(6),
+        },
+        Case {
+            name: "wrong type",
+            setup: |d| spec_replace(d, "version = \"1\"", "version = 1"),
+            message: "invalid type",
+            file: Some("edition.toml"),
+            line: Some(5),
+        },
+        Case {
+            name: "missing required field",
+            setup: |d| spec_replace(d, "version = \"1\"\n", ""),
+            message: "missing field `version`",
+            file: Some("edition.toml"),
+            line: None,
+        },
+        Case {
+            name: "duplicate siglum",
+            setup: |d| spec_replace(d, "siglum = \"B\"", "siglum = \"A\""),
+            message: "duplicate siglum `A`",
+            file: Some("edition.toml"),
+            line: Some(17),
+        },
+        Case {
+            name: "undeclared siglum",
+            setup: |d| spec_replace(d, "wit = [\"B\"]", "wit = [\"Q\"]"),
+            message: "undeclared siglum `Q`",
+            file: Some("edition.toml"),
+            line: None,
+        },
+        Case {
+            name: "undeclared series",
+            setup: |d| spec_replace(d, "series = \"kritisk\"", "series = \"kritik\""),
+            message: "undeclared series `kritik`",
+            file: Some("edition.toml"),
+            line: None,
+        },
+        Case {
+            name: "anchor not found",
+            setup: |d| spec_replace(d, "at = \"första raden\"", "at = \"första raderna\""),
+            message: "quotation not found",
+            file: Some("edition.toml"),
+            line: None,
+        },
+        Case {
+            name: "ambiguous anchor",
+            setup: |d| spec_replace(d, "at = \"första raden\"", "at = \"ord\""),
+            message: "ambiguous quotation",
+            file: Some("edition.toml"),
+            line: None,
+        },
+        Case {
+            name: "occurrence out of range",
+            setup: |d| spec_replace(d, "at = \"första raden\"", "at = \"ord\"\noccurrence = 9"),
+            message: "occurrence 9",
+            file: Some("edition.toml"),
+            line: None,
+        },
+        Case {
+            name: "anchor crossing a heading",
+            setup: |d| spec_replace(d, "at = \"första raden\"", "at = \"Rubrik Den första\""),
+            message: "quotation not found",
+            file: Some("edition.toml"),
+            line: None,
+        },
+        Case {
+            name: "anchor in a heading",
+            setup: |d| spec_replace(d, "at = \"första raden\"", "at = \"Rubrik\""),
+            message: "must anchor in a paragraph",
+            file: Some("edition.toml"),
+            line: None,
+        },
+        Case {
+            name: "heading quoting part of a line",
+            setup: |d| spec_replace(d, "at = \"1. Rubrik\"", "at = \"Rubrik\""),
+            message: "whole line",
+            file: Some("edition.toml"),
+            line: None,
+        },
+        Case {
+            name: "overlapping lemmata of one series",
+            setup: |d| {
+                spec_append(
+                    d,
+                    "\n[[entry]]\nseries = \"kritisk\"\nat = \"raden av texten\"\nreadings = [{ wit = [\"B\"], type = \"om\" }]\n",
+                )
+            },
+            message: "nest but not partly overlap",
+            file: Some("edition.toml"),
+            line: None,
+        },
+        Case {
+            name: "overlapping emendations",
+            setup: |d| {
+                spec_append(
+                    d,
+                    "\n[[series]]\nid = \"b\"\ntitle = \"B\"\nkind = \"critical\"\n\n[[entry]]\nseries = \"b\"\nat = \"har några\"\nemend = \"hade några\"\n\n[[entry]]\nseries = \"kritisk\"\nat = \"några ord\"\nemend = \"få ord\"\n",
+                )
+            },
+            message: "two emendations overlap",
+            file: Some("edition.toml"),
+            line: None,
+        },
+        Case {
+            name: "empty lemma",
+            setup: |d| spec_replace(d, "at = \"första raden\"", "at = \"  \""),
+            message: "empty quotation",
+            file: Some("edition.toml"),
+            line: None,
+        },
+        Case {
+            name: "entry without content",
+            setup: |d| {
+                spec_replace(
+                    d,
+                    "readings = [{ wit = [\"B\"], text = \"andra raden\" }]",
+                    "",
+                )
+            },
+            message: "needs `emend`, `readings` or `note`",
+            file: Some("edition.toml"),
+            line: None,
+        },
+        Case {
+            name: "conjecture without author",
+            setup: |d| {
+                spec_replace(
+                    d,
+                    "readings = [{ wit = [\"B\"], text = \"andra raden\" }]",
+                    "readings = [{ type = \"conj\", text = \"x\" }]",
+                )
+            },
+            message: "needs `by`",
+            file: Some("edition.toml"),
+            line: None,
+        },
+        Case {
+            name: "sha256 mismatch",
+            setup: |d| {
+                spec_replace(
+                    d,
+                    "base = \"A\"",
+                    "base = \"A\"\nsha256 = \"0000000000000000000000000000000000000000000000000000000000000000\"",
+                )
+            },
+            message: "does not match its pinned sha256",
+            file: Some("edition.toml"),
+            line: Some(11),
+        },
+        Case {
+            name: "source not UTF-8",
+            setup: |d| source_bytes(d, b"Ett Prov\n\n1. Rubrik\nTrasig \xff byte\n"),
+            message: "not valid UTF-8 (invalid byte 0xff at byte offset 27)",
+            file: Some("source.txt"),
+            line: Some(4),
+        },
+        Case {
+            name: "NUL in the source",
+            setup: |d| source_bytes(d, b"Ett Prov\n\n1. Rubrik\nEn\0nolla\n"),
+            message: "control character U+0000",
+            file: Some("source.txt"),
+            line: Some(4),
+        },
+        Case {
+            name: "other control character in the source",
+            setup: |d| source_bytes(d, b"Ett Prov\n\n1. Rubrik\nEn\x1bescape\n"),
+            message: "control character U+001B",
+            file: Some("source.txt"),
+            line: Some(4),
+        },
+        Case {
+            name: "empty source",
+            setup: |d| source_bytes(d, b" \n\n"),
+            message: "the base text is empty",
+            file: Some("source.txt"),
+            line: None,
+        },
+        Case {
+            name: "source over the size limit",
+            setup: |d| {
+                let f = std::fs::File::create(d.join("source.txt")).unwrap();
+                f.set_len(50 << 20).unwrap(); // 50 MB (sparse)
+            },
+            message: "apparat accepts at most 16 MiB",
+            file: Some("edition.toml"),
+            line: Some(9),
+        },
+        Case {
+            name: "missing font",
+            setup: |d| spec_append(d, "\n[layout]\nfont = \"Comic Sans\"\n"),
+            message: "font `Comic Sans` is not available",
+            file: Some("edition.toml"),
+            line: None,
+        },
+        Case {
+            name: "unknown paper size",
+            setup: |d| spec_append(d, "\n[layout]\npaper = \"a11\"\n"),
+            message: "unknown paper size `a11`",
+            file: Some("edition.toml"),
+            line: None,
+        },
+        Case {
+            name: "zero line-number interval",
+            setup: |d| spec_append(d, "\n[layout]\nline-numbers = { every = 0 }\n"),
+            message: "must be a positive whole number",
+            file: Some("edition.toml"),
+            line: None,
+        },
+        Case {
+            name: "negative line-number interval",
+            setup: |d| spec_append(d, "\n[layout]\nline-numbers = { every = -5 }\n"),
+            message: "must be a positive whole number",
+            file: Some("edition.toml"),
+            line: None,
+        },
+        Case {
+            name: "unknown PDF standard",
+            setup: |d| spec_append(d, "\n[layout]\npdf-standards = [\"a-9z\"]\n"),
+            message: "unknown PDF standard",
+            file: Some("edition.toml"),
+            line: None,
+        },
+        Case {
+            name: "template outside the edition folder",
+            setup: |d| spec_append(d, "\n[layout]\ntemplate = \"/etc/passwd\"\n"),
+            message: "absolute path",
+            file: Some("edition.toml"),
+            line: None,
+        },
+        Case {
+            name: "path with ..",
+            setup: |d| spec_replace(d, "file = \"source.txt\"", "file = \"../source.txt\""),
+            message: "leads out of the edition folder",
+            file: Some("edition.toml"),
+            line: Some(9),
+        },
+        Case {
+            name: "symlink leading out of the folder",
+            setup: |d| {
+                std::fs::remove_file(d.join("source.txt")).unwrap();
+                std::os::unix::fs::symlink("/etc/hostname", d.join("source.txt")).unwrap();
+            },
+            message: "outside the edition folder",
+            file: Some("edition.toml"),
+            line: Some(9),
+        },
+        Case {
+            name: "template with a Typst error",
+            setup: |d| {
+                let t = std::fs::read_to_string(concat!(
+                    env!("CARGO_MANIFEST_DIR"),
+                    "/templates/apparat.typ"
+                ))
+                .unwrap();
+                std::fs::write(
+                    d.join("mall.typ"),
+                    t.replacen("#let para(", "#let para = (\n#let oops(", 1),
+                )
+                .unwrap();
+                spec_append(d, "\n[layout]\ntemplate = \"mall.typ\"\n");
+            },
+            message: "typst:",
+            file: Some("mall.typ"),
+            line: None,
+        },
+        Case {
+            name: "template reading outside the sandbox",
+            setup: |d| {
+                let t = std::fs::read_to_string(concat!(
+                    env!("CARGO_MANIFEST_DIR"),
+                    "/templates/apparat.typ"
+                ))
+                .unwrap();
+                std::fs::write(
+                    d.join("mall.typ"),
+                    format!("#let leak = read(\"../../../../etc/passwd\")\n{t}"),
+                )
+                .unwrap();
+                spec_append(d, "\n[layout]\ntemplate = \"mall.typ\"\n");
+            },
+            message: "typst:",
+            file: Some("mall.typ"),
+            line: Some(1),
+        },
+        Case {
+            name: "milestone of an undeclared witness",
+            setup: |d| {
+                spec_append(
+                    d,
+                    "\n[[milestone]]\nat = \"Ett nytt\"\nwitness = \"Z\"\nn = \"2\"\n",
+                )
+            },
+            message: "undeclared siglum `Z`",
+            file: Some("edition.toml"),
+            line: None,
+        },
+    ]
+}
+
+fn fresh(name: &str) -> PathBuf {
+    let d = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("bad")
+        .join(name.replace([' ', '.'], "_"));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    std::fs::write(d.join("edition.toml"), SPEC).unwrap();
+    std::fs::write(d.join("source.txt"), SOURCE).unwrap();
+    d
+}
+
+fn run(dir: &Path) -> (i32, Vec<serde_json::Value>, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_apparat"))
+        .args(["build", "--diagnostic-format", "json"])
+        .arg(dir)
+        .output()
+        .unwrap();
+    let diags = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|l| l.starts_with('{'))
+        .map(|l| serde_json::from_str(l).expect("JSON diagnostics parse"))
+        .collect();
+    (
+        out.status.code().unwrap_or(-1),
+        diags,
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn the_valid_base_edition_builds() {
+    let d = fresh("valid");
+    let (code, diags, err) = run(&d);
+    assert_eq!(code, 0, "{diags:?} {err}");
+    assert!(d.join("out/edition.pdf").exists());
+}
+
+#[test]
+fn every_bad_input_is_a_located_error() {
+    let cases = cases();
+    assert!(cases.len() >= 25, "the catalogue has {} cases", cases.len());
+    let mut failures = vec![];
+    for c in &cases {
+        let d = fresh(c.name);
+        (c.setup)(&d);
+        let (code, diags, stderr) = run(&d);
+        let first = diags.iter().find(|x| x["severity"] == "error");
+        let problem = match first {
+            _ if code != 1 => Some(format!("exit code {code} (stderr: {stderr})")),
+            None => Some(format!("no error diagnostic (stderr: {stderr})")),
+            Some(x) => {
+                let msg = x["message"].as_str().unwrap_or("");
+                let file = x["file"].as_str().unwrap_or("");
+                if !msg.contains(c.message) {
+                    Some(format!("message `{msg}` lacks `{}`", c.message))
+                } else if let Some(f) = c.file
+                    && !file.ends_with(f)
+                {
+                    Some(format!("points at `{file}`, not {f}"))
+                } else if let Some(l) = c.line
+                    && x["line"].as_u64() != Some(l as u64)
+                {
+                    Some(format!("line {} instead of {l}", x["line"]))
+                } else if c.file.is_some() && x["line"].as_u64().is_none() {
+                    Some("no line".into())
+                } else {
+                    None
+                }
+            }
+        };
+        if d.join("out").exists() {
+            failures.push(format!("{}: wrote output despite the error", c.name));
+        }
+        if let Some(p) = problem {
+            failures.push(format!("{}: {p}", c.name));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases failed:\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn accepted_irregularities_build_and_print_the_same_words() {
+    // BOM, CRLF, lone CR, tabs and no-break spaces are accepted (documented policy).
+    for (name, src) in [
+        ("bom", format!("\u{feff}{SOURCE}")),
+        ("crlf", SOURCE.replace('\n', "\r\n")),
+        ("tabs", SOURCE.replace(' ', "\t")),
+        ("nbsp", SOURCE.replace("några ord", "några\u{a0}ord")),
+    ] {
+        let d = fresh(name);
+        std::fs::write(d.join("source.txt"), src).unwrap();
+        let (code, diags, err) = run(&d);
+        assert_eq!(code, 0, "{name}: {diags:?} {err}");
+    }
+}
+
+#[test]
+fn unwritable_output_is_an_error_and_keeps_nothing_half_written() {
+    let d = fresh("unwritable");
+    // `out` is a file, so the folder cannot be created.
+    std::fs::write(d.join("out"), "not a folder").unwrap();
+    let (code, diags, _) = run(&d);
+    assert_eq!(code, 1);
+    assert!(
+        diags
+            .iter()
+            .any(|x| x["message"].as_str().unwrap_or("").contains("cannot")),
+        "{diags:?}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(d.join("out")).unwrap(),
+        "not a folder"
+    );
+}

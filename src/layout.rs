@@ -559,15 +559,17 @@ impl Ctx<'_> {
                 if end {
                     num = format!("{page_no}.{num}");
                 }
-                if prev_line == Some(fl) {
-                    toks.push((markup::sep_token(false), entry));
-                } else {
-                    if prev_line.is_some() {
-                        toks.push((markup::sep_token(true), entry));
-                    }
-                    toks.push((markup::number_atoms(&num), entry));
-                    prev_line = Some(fl);
+                // `|` between entries of one line, `‖` before a new line; the reference is
+                // printed at a new line, and again where a range makes it differ (`6 a] … |
+                // 6–7 b]`).
+                let same_line = prev_line.as_ref().is_some_and(|(l, _)| *l == fl);
+                if prev_line.is_some() {
+                    toks.push((markup::sep_token(!same_line), entry));
                 }
+                if !same_line || prev_line.as_ref().is_some_and(|(_, n)| *n != num) {
+                    toks.push((markup::number_atoms(&num), entry));
+                }
+                prev_line = Some((fl, num.clone()));
                 for t in &self.entry_toks[k] {
                     toks.push((t.clone(), entry));
                 }

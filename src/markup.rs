@@ -796,11 +796,11 @@ fn word_tokens(s: &str, f: &str) -> Vec<Token> {
 }
 
 fn sigla_atom(wit: &[String]) -> String {
-    let s: Vec<String> = wit
+    let s: String = wit
         .iter()
-        .map(|w| format!("app-siglum[{}]", lit(w)))
+        .map(|w| format!("#app-siglum[{}]", lit(w)))
         .collect();
-    format!("box({})", s.join(" + "))
+    format!("box[{s}]")
 }
 
 fn reading_tokens(r: &Reading) -> Vec<Token> {

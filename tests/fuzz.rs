@@ -30,14 +30,21 @@ kind = "critical"
 "#;
 
 fn spec_with(extra: &str) -> Option<Spec> {
-    Spec::parse(Path::new("."), Path::new("edition.toml"), &format!("{VALID}{extra}")).ok()
+    Spec::parse(
+        Path::new("."),
+        Path::new("edition.toml"),
+        &format!("{VALID}{extra}"),
+    )
+    .ok()
 }
 
 /// Run text model and anchoring on `source` with an entry quoting `quote`.
 fn pipeline(source: &[u8], quote: &str, occurrence: Option<u32>) {
     let q = toml::Value::String(quote.to_string()).to_string();
     let occ = occurrence.map_or(String::new(), |n| format!("occurrence = {n}\n"));
-    let Some(spec) = spec_with(&format!("\n[[entry]]\nseries = \"s\"\nat = {q}\n{occ}note = \"n\"\n")) else {
+    let Some(spec) = spec_with(&format!(
+        "\n[[entry]]\nseries = \"s\"\nat = {q}\n{occ}note = \"n\"\n"
+    )) else {
         return;
     };
     if let Ok(text) = Text::from_bytes(&spec, Path::new("source.txt"), source) {
@@ -47,7 +54,10 @@ fn pipeline(source: &[u8], quote: &str, occurrence: Option<u32>) {
         }
         if let Ok(anchors) = apparat::anchor::resolve(&spec, &text) {
             for l in &anchors.lemmata {
-                assert!(text.doc.is_char_boundary(l.range.start) && text.doc.is_char_boundary(l.range.end));
+                assert!(
+                    text.doc.is_char_boundary(l.range.start)
+                        && text.doc.is_char_boundary(l.range.end)
+                );
                 let printed = apparat::markup::Printed::new(&spec, &text, &anchors);
                 assert_eq!(printed.to_model.len(), printed.doc.len());
             }

@@ -1,0 +1,132 @@
+//! How each kind of apparatus entry prints, on a small controlled edition: every reading
+//! type, the base siglum added to emendations, ranks of repeated words, abbreviation of long
+//! lemmata, separators and ranges — read back from the PDF.
+
+mod common;
+
+use std::path::Path;
+
+use common::pdf::read_pdf;
+
+const SOURCE: &str = "Prov\n\nEtt och två och tre.\n\nFyra fem sex sju åtta nio tio elva tolv.\n\nTretton fjorton femton sexton.\n";
+
+const SPEC: &str = r#"[edition]
+title = "Prov"
+editors = ["E"]
+language = "sv"
+version = "1"
+date = 2026-01-01
+
+[text]
+file = "source.txt"
+base = "A"
+
+[[witness]]
+siglum = "A"
+description = "a"
+
+[[witness]]
+siglum = "B"
+description = "b"
+
+[[witness]]
+siglum = "C"
+description = "c"
+
+[structure]
+title = "Prov"
+
+[[series]]
+id = "k"
+title = "K"
+kind = "critical"
+
+[[series]]
+id = "n"
+title = "N"
+kind = "commentary"
+
+[[entry]]
+series = "k"
+at = "och"
+occurrence = 2
+readings = [{ wit = ["B", "C"], text = "samt" }]
+
+[[entry]]
+series = "k"
+at = "tre"
+readings = [{ wit = ["B"], type = "om" }]
+
+[[entry]]
+series = "k"
+at = "Fyra fem sex sju åtta nio"
+readings = [{ wit = ["C"], type = "transp" }]
+
+[[entry]]
+series = "k"
+at = "tolv"
+emend = "tolf"
+readings = [{ wit = ["B"], text = "tolv" }]
+
+[[entry]]
+series = "k"
+at = "Tretton"
+readings = [{ wit = ["B"], type = "add", text = "och" }, { type = "conj", text = "Trettio", by = "Editor" }]
+
+[[entry]]
+series = "n"
+at = "femton"
+note = "En anmärkning."
+"#;
+
+#[test]
+fn every_reading_type_prints_by_convention() {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("forms");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("edition.toml"), SPEC).unwrap();
+    std::fs::write(dir.join("source.txt"), SOURCE).unwrap();
+    let out = apparat::build(&dir, &Default::default()).unwrap_or_else(|e| panic!("{e}"));
+    let pdf = dir.join("forms.pdf");
+    std::fs::write(&pdf, &out.pdf).unwrap();
+    let pages = read_pdf(&pdf);
+    let body = pages.last().unwrap();
+    let text: String = body
+        .lines
+        .iter()
+        .map(|l| l.text())
+        .collect::<Vec<_>>()
+        .join(" ");
+    // The emendation is printed in the text; the base reading only in the apparatus.
+    assert!(text.contains("elva tolf."), "{text}");
+    let has = |s: &str| text.contains(s);
+    assert!(has("och ] samt BC"), "sigla of two witnesses: {text}");
+    assert!(has("| tre] om. B"), "omission joined by `|`: {text}");
+    assert!(
+        has("‖ 2 Fyra … nio] transp. C"),
+        "abbreviated lemma, new line after ‖: {text}"
+    );
+    assert!(
+        has("tolf] corr.; tolv A; tolv B"),
+        "emendation with base siglum, then a variant: {text}"
+    );
+    assert!(
+        has("Tretton] och add. B; Trettio conj. Editor"),
+        "addition and conjecture: {text}"
+    );
+    assert!(has("femton] En anmärkning."), "commentary note: {text}");
+    // The rank: a superscript `2` raised above the lemma's baseline, right after `och`.
+    let (och, rank) = body
+        .words
+        .iter()
+        .filter(|w| w.text == "och" && w.height() < 11.0) // apparatus size
+        .find_map(|och| {
+            body.words
+                .iter()
+                .find(|w| w.text == "2" && (w.x0 - och.x1).abs() < 1.0)
+                .map(|r| (och, r))
+        })
+        .expect("a rank right after the lemma `och`");
+    assert!(rank.y1 < och.y1 - 1.0, "the rank is raised");
+    assert!(rank.height() < och.height(), "the rank is smaller");
+}

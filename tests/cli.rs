@@ -1,0 +1,329 @@
+//! The command line: subcommands, exit codes, JSON diagnostics, citation exports, `init`,
+//! `watch`, atomic output.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn apparat() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_apparat"))
+}
+
+fn seed() -> PathBuf {
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/edition"))
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let d = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("cli")
+        .join(name);
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(d.parent().unwrap()).unwrap();
+    d
+}
+
+fn copy_seed(name: &str) -> PathBuf {
+    let d = scratch(name);
+    std::fs::create_dir_all(&d).unwrap();
+    for f in ["edition.toml", "source.txt", "principles.md"] {
+        std::fs::copy(seed().join(f), d.join(f)).unwrap();
+    }
+    d
+}
+
+#[test]
+fn usage_errors_exit_2_and_help_documents_exit_codes() {
+    let out = apparat().arg("frobnicate").output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let help = apparat().arg("--help").output().unwrap();
+    assert_eq!(help.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&help.stdout);
+    assert!(text.contains("Exit codes: 0 success, 1 errors in the edition, 2 usage errors"));
+    for sub in ["build", "check", "watch", "init", "export", "fonts"] {
+        assert!(text.contains(sub), "--help lacks `{sub}`");
+    }
+}
+
+#[test]
+fn init_creates_an_edition_that_builds() {
+    let d = scratch("init");
+    let out = apparat().arg("init").arg(&d).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = apparat().arg("build").arg(&d).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(d.join("out/edition.pdf").exists());
+    // A second init into the same, now non-empty folder is refused.
+    assert_eq!(
+        apparat()
+            .arg("init")
+            .arg(&d)
+            .output()
+            .unwrap()
+            .status
+            .code(),
+        Some(1)
+    );
+}
+
+#[test]
+fn check_writes_nothing() {
+    let d = copy_seed("check");
+    let out = apparat().arg("check").arg(&d).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!d.join("out").exists());
+}
+
+#[test]
+fn json_diagnostics_parse_and_locate() {
+    let d = copy_seed("json");
+    let spec = std::fs::read_to_string(d.join("edition.toml")).unwrap();
+    std::fs::write(
+        d.join("edition.toml"),
+        spec.replace("at = \"förmärkts\"", "at = \"förmärktes\""),
+    )
+    .unwrap();
+    let out = apparat()
+        .args(["check", "--diagnostic-format", "json"])
+        .arg(&d)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("one JSON object per line"))
+        .collect();
+    assert_eq!(lines.len(), 1);
+    let d0 = &lines[0];
+    assert_eq!(d0["severity"], "error");
+    assert!(d0["file"].as_str().unwrap().ends_with("edition.toml"));
+    let line = spec
+        .lines()
+        .position(|l| l.contains("at = \"förmärkts\""))
+        .unwrap()
+        + 1;
+    assert_eq!(d0["line"].as_u64(), Some(line as u64));
+    assert_eq!(d0["column"].as_u64(), Some(6));
+    assert!(d0["message"].as_str().unwrap().contains("not found"));
+}
+
+#[test]
+fn failed_build_keeps_the_previous_pdf() {
+    let d = copy_seed("atomic");
+    assert!(
+        apparat()
+            .arg("build")
+            .arg(&d)
+            .output()
+            .unwrap()
+            .status
+            .success()
+    );
+    let before = std::fs::read(d.join("out/edition.pdf")).unwrap();
+    let spec = std::fs::read_to_string(d.join("edition.toml")).unwrap();
+    std::fs::write(
+        d.join("edition.toml"),
+        spec.replace("base = \"P\"", "base = \"X\""),
+    )
+    .unwrap();
+    assert_eq!(
+        apparat()
+            .arg("build")
+            .arg(&d)
+            .output()
+            .unwrap()
+            .status
+            .code(),
+        Some(1)
+    );
+    assert_eq!(std::fs::read(d.join("out/edition.pdf")).unwrap(), before);
+    // No temporary files left behind.
+    let leftovers: Vec<_> = std::fs::read_dir(d.join("out"))
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().contains(".tmp-"))
+        .collect();
+    assert!(leftovers.is_empty());
+}
+
+#[test]
+fn png_previews_are_written() {
+    let d = copy_seed("png");
+    let png = d.join("png");
+    let out = apparat()
+        .arg("build")
+        .arg(&d)
+        .arg("--png")
+        .arg(&png)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let first = std::fs::read(png.join("page-001.png")).unwrap();
+    assert_eq!(&first[..8], b"\x89PNG\r\n\x1a\n");
+}
+
+fn export(format: &str) -> String {
+    let out = apparat()
+        .args(["export", "--format", format])
+        .arg(seed())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn spec_value() -> toml::Value {
+    toml::from_str(&std::fs::read_to_string(seed().join("edition.toml")).unwrap()).unwrap()
+}
+
+#[test]
+fn csl_json_export_parses_and_carries_the_metadata() {
+    let v: serde_json::Value = serde_json::from_str(&export("csl-json")).unwrap();
+    let spec = spec_value();
+    let e = &spec["edition"];
+    let item = &v[0];
+    assert!(
+        item["title"]
+            .as_str()
+            .unwrap()
+            .starts_with(e["title"].as_str().unwrap())
+    );
+    assert_eq!(item["version"].as_str(), e["version"].as_str());
+    assert_eq!(item["type"], "book");
+    assert!(
+        item["editor"]
+            .as_array()
+            .is_some_and(|a| a.len() == e["editors"].as_array().unwrap().len())
+    );
+    assert_eq!(item["issued"]["date-parts"][0][0], 2026);
+}
+
+#[test]
+fn bibtex_export_has_balanced_fields() {
+    let b = export("bibtex");
+    assert!(b.starts_with("@book{"));
+    // A strict field check: every field line is `  name = {value},` with balanced braces.
+    let mut fields = std::collections::HashMap::new();
+    for line in b.lines().skip(1).filter(|l| l.starts_with("  ")) {
+        let (name, rest) = line.trim().split_once(" = ").expect("name = value");
+        let value = rest.strip_suffix(',').expect("trailing comma");
+        let mut depth = 0i32;
+        for c in value.chars() {
+            depth += match c {
+                '{' => 1,
+                '}' => -1,
+                _ => 0,
+            };
+            assert!(depth >= 0, "unbalanced: {line}");
+        }
+        assert_eq!(depth, 0, "unbalanced: {line}");
+        fields.insert(name.to_string(), value.to_string());
+    }
+    for f in ["title", "editor", "year", "version"] {
+        assert!(fields.contains_key(f), "missing {f}");
+    }
+    assert!(fields["version"].contains("1.0.0"));
+    assert_eq!(b.lines().last(), Some("}"));
+}
+
+#[test]
+fn cff_export_is_valid_yaml_with_the_metadata() {
+    let y: serde_yaml::Value = serde_yaml::from_str(&export("cff")).unwrap();
+    assert_eq!(y["cff-version"].as_str(), Some("1.2.0"));
+    assert_eq!(y["version"].as_str(), Some("1.0.0"));
+    assert!(y["title"].as_str().unwrap().contains("Sammanträde"));
+    assert!(y["authors"].as_sequence().is_some_and(|a| !a.is_empty()));
+    assert_eq!(y["date-released"].as_str(), Some("2026-11-27"));
+}
+
+#[test]
+fn export_with_doi_carries_it() {
+    let d = copy_seed("doi");
+    let spec = std::fs::read_to_string(d.join("edition.toml")).unwrap();
+    std::fs::write(
+        d.join("edition.toml"),
+        spec.replace(
+            "place = \"Stockholm\"",
+            "place = \"Stockholm\"\ndoi = \"10.5281/zenodo.123\"",
+        ),
+    )
+    .unwrap();
+    for f in ["csl-json", "bibtex", "cff"] {
+        let out = apparat()
+            .args(["export", "--format", f, "--write"])
+            .arg(&d)
+            .output()
+            .unwrap();
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains("10.5281/zenodo.123"),
+            "{f}"
+        );
+    }
+    assert!(
+        d.join("out/CITATION.cff").exists()
+            && d.join("out/edition.bib").exists()
+            && d.join("out/edition.csl.json").exists()
+    );
+}
+
+#[test]
+fn watch_rebuilds_after_the_spec_changes() {
+    let d = copy_seed("watch");
+    let mut child = apparat()
+        .arg("watch")
+        .arg(&d)
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let wait_for = |what: &str| -> Option<String> {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while Instant::now() < deadline {
+            if let Ok(l) = rx.recv_timeout(Duration::from_millis(200))
+                && l.contains(what)
+            {
+                return Some(l);
+            }
+        }
+        None
+    };
+    let first = wait_for("wrote");
+    // Change a margin note's text: the rebuilt PDF must differ.
+    let before = std::fs::read(d.join("out/edition.pdf")).ok();
+    std::thread::sleep(Duration::from_millis(50));
+    let spec = std::fs::read_to_string(d.join("edition.toml")).unwrap();
+    std::fs::write(
+        d.join("edition.toml"),
+        spec.replace("text = \"Lenins rapport\"", "text = \"Rapporten\""),
+    )
+    .unwrap();
+    let second = wait_for("wrote");
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(first.is_some(), "no first build");
+    assert!(second.is_some(), "no rebuild after the change");
+    assert_ne!(before, std::fs::read(d.join("out/edition.pdf")).ok());
+}

@@ -1,0 +1,681 @@
+//! Test support for the edition tests: building an edition with the library, the spec read
+//! as plain data with the `toml` crate (independently of `apparat::spec`), the text the PDF
+//! must show (the base text with the spec's emendations applied), and a reading of the
+//! built PDF's body pages into body lines, apparatus lines and margin words.
+//!
+//! Everything here is derived from the PDF (via `pdftotext -bbox-layout`, see [`super::pdf`])
+//! and from `edition.toml` / `source.txt`; nothing is taken from the program's own plan or
+//! report except `Output::front_pages` (which page the body starts on).
+#![allow(dead_code)]
+
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use super::pdf::{self, HYPHENS, Line, Page, Word};
+
+// ---- Building ---------------------------------------------------------------------------
+
+/// The seed edition folder.
+pub fn seed_dir() -> PathBuf {
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/edition"))
+}
+
+/// A fresh scratch folder under the target dir's test tmpdir, unique per process.
+pub fn scratch(name: &str) -> PathBuf {
+    let d =
+        PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// A built edition: the PDF bytes, where they were written, and the PDF read back.
+pub struct Built {
+    pub pdf: Vec<u8>,
+    pub pdf_path: PathBuf,
+    pub pages: Vec<Page>,
+    pub front_pages: usize,
+}
+
+/// Build the edition in `dir` with the library and write `out.pdf` into `out_dir`.
+pub fn build(dir: &Path, out_dir: &Path) -> Built {
+    let out = apparat::build(dir, &apparat::Options::default())
+        .unwrap_or_else(|e| panic!("building {} failed:\n{e}", dir.display()));
+    let pdf_path = out_dir.join("out.pdf");
+    std::fs::write(&pdf_path, &out.pdf).unwrap();
+    let pages = pdf::read_pdf(&pdf_path);
+    Built {
+        pdf: out.pdf,
+        pdf_path,
+        pages,
+        front_pages: out.front_pages,
+    }
+}
+
+/// The seed edition, built once per test binary.
+pub fn seed() -> &'static Built {
+    static SEED: OnceLock<Built> = OnceLock::new();
+    SEED.get_or_init(|| build(&seed_dir(), &scratch("seed")))
+}
+
+// ---- The spec as data -------------------------------------------------------------------
+
+/// A quotation anchor (`at` with its disambiguators).
+#[derive(Debug, Clone)]
+pub struct Quote {
+    pub at: String,
+    pub occurrence: Option<usize>,
+    pub before: Option<String>,
+    pub after: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Reading {
+    pub wit: Vec<String>,
+    /// `var` (default), `om`, `add`, `transp`, `conj`.
+    pub kind: String,
+    pub text: Option<String>,
+    pub by: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub enum EntryBody {
+    Emend {
+        text: String,
+        readings: Vec<Reading>,
+    },
+    Readings(Vec<Reading>),
+    Note(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub series: String,
+    pub quote: Quote,
+    pub body: EntryBody,
+}
+
+#[derive(Debug, Clone)]
+pub struct SpecData {
+    pub title: Option<String>,
+    pub headings: Vec<Quote>,
+    /// (anchor, witness, n)
+    pub milestones: Vec<(Quote, String, String)>,
+    /// (id, kind) in spec order.
+    pub series: Vec<(String, String)>,
+    pub entries: Vec<Entry>,
+    /// (anchor, text)
+    pub margins: Vec<(Quote, String)>,
+    pub base: String,
+    pub text_file: String,
+    pub sha256: Option<String>,
+    pub paper: String,
+    pub every: u32,
+    pub restart_page: bool,
+    pub milestone_sign: String,
+}
+
+fn s(t: &toml::Table, k: &str) -> Option<String> {
+    t.get(k).and_then(|v| v.as_str()).map(str::to_string)
+}
+
+fn quote(t: &toml::Table) -> Quote {
+    Quote {
+        at: s(t, "at").expect("an anchor needs `at`"),
+        occurrence: t
+            .get("occurrence")
+            .and_then(|v| v.as_integer())
+            .map(|n| n as usize),
+        before: s(t, "before"),
+        after: s(t, "after"),
+    }
+}
+
+fn tables<'a>(t: &'a toml::Table, k: &str) -> Vec<&'a toml::Table> {
+    t.get(k)
+        .and_then(|v| v.as_array())
+        .map(|a| a.iter().filter_map(|v| v.as_table()).collect())
+        .unwrap_or_default()
+}
+
+fn reading(t: &toml::Table) -> Reading {
+    Reading {
+        wit: t
+            .get("wit")
+            .and_then(|v| v.as_array())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|v| v.as_str().map(String::from))
+                    .collect()
+            })
+            .unwrap_or_default(),
+        kind: s(t, "type").unwrap_or_else(|| "var".into()),
+        text: s(t, "text"),
+        by: s(t, "by"),
+    }
+}
+
+/// Read `dir/edition.toml` with the `toml` crate.
+pub fn read_spec(dir: &Path) -> SpecData {
+    let src = std::fs::read_to_string(dir.join("edition.toml")).unwrap();
+    let t: toml::Table = toml::from_str(&src).expect("edition.toml parses");
+    let empty = toml::Table::new();
+    let table = |k: &str| t.get(k).and_then(|v| v.as_table()).unwrap_or(&empty);
+    let text = table("text");
+    let layout = table("layout");
+    let ln = layout
+        .get("line-numbers")
+        .and_then(|v| v.as_table())
+        .unwrap_or(&empty);
+    let readings = |e: &toml::Table| -> Vec<Reading> {
+        tables(e, "readings").into_iter().map(reading).collect()
+    };
+    SpecData {
+        title: s(table("structure"), "title"),
+        headings: tables(&t, "heading").into_iter().map(quote).collect(),
+        milestones: tables(&t, "milestone")
+            .into_iter()
+            .map(|m| {
+                (
+                    quote(m),
+                    s(m, "witness").unwrap_or_default(),
+                    s(m, "n").unwrap_or_default(),
+                )
+            })
+            .collect(),
+        series: tables(&t, "series")
+            .into_iter()
+            .map(|x| (s(x, "id").unwrap(), s(x, "kind").unwrap()))
+            .collect(),
+        entries: tables(&t, "entry")
+            .into_iter()
+            .map(|e| Entry {
+                series: s(e, "series").unwrap(),
+                quote: quote(e),
+                body: if let Some(text) = s(e, "emend") {
+                    EntryBody::Emend {
+                        text,
+                        readings: readings(e),
+                    }
+                } else if let Some(n) = s(e, "note") {
+                    EntryBody::Note(n)
+                } else {
+                    EntryBody::Readings(readings(e))
+                },
+            })
+            .collect(),
+        margins: tables(&t, "margin")
+            .into_iter()
+            .map(|m| (quote(m), s(m, "text").unwrap()))
+            .collect(),
+        base: s(text, "base").unwrap(),
+        text_file: s(text, "file").unwrap(),
+        sha256: s(text, "sha256"),
+        paper: s(layout, "paper").unwrap_or_else(|| "a5".into()),
+        every: ln.get("every").and_then(|v| v.as_integer()).unwrap_or(5) as u32,
+        restart_page: s(ln, "restart").is_none_or(|r| r == "page"),
+        milestone_sign: s(layout, "milestone-sign").unwrap_or_else(|| "|".into()),
+    }
+}
+
+// ---- The expected text --------------------------------------------------------------------
+
+/// Whitespace (line breaks, runs of spaces) folded to single spaces, trimmed.
+pub fn normalize(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn word_char(c: Option<char>) -> bool {
+    c.is_some_and(char::is_alphanumeric)
+}
+
+/// Word-bounded matches of `quote` in `text` (the spec: a quotation matches only at word
+/// boundaries — checked on the sides where the quotation begins/ends with a letter or digit).
+pub fn find_all(text: &str, quote: &str) -> Vec<Range<usize>> {
+    if quote.is_empty() {
+        return vec![];
+    }
+    let first = word_char(quote.chars().next());
+    let last = word_char(quote.chars().next_back());
+    text.match_indices(quote)
+        .filter(|(i, _)| {
+            !(first && word_char(text[..*i].chars().next_back()))
+                && !(last && word_char(text[i + quote.len()..].chars().next()))
+        })
+        .map(|(i, _)| i..i + quote.len())
+        .collect()
+}
+
+/// Resolve a quotation in `text` (normalised) as the spec describes: `before`/`after` filter
+/// by the neighbouring words, `occurrence` picks the N-th match; otherwise the match must be
+/// unique.
+pub fn find_quote(text: &str, q: &Quote) -> Range<usize> {
+    let at = normalize(&q.at);
+    let mut found = find_all(text, &at);
+    if let Some(b) = &q.before {
+        let b = normalize(b);
+        found.retain(|m| text[..m.start].trim_end().ends_with(b.as_str()));
+    }
+    if let Some(a) = &q.after {
+        let a = normalize(a);
+        found.retain(|m| text[m.end..].trim_start().starts_with(a.as_str()));
+    }
+    match q.occurrence {
+        Some(n) => found
+            .get(n - 1)
+            .unwrap_or_else(|| panic!("occurrence {n} of {at:?} not in the text"))
+            .clone(),
+        None => {
+            assert_eq!(found.len(), 1, "quotation {at:?} is not unique: {found:?}");
+            found.remove(0)
+        }
+    }
+}
+
+/// The base text as printed: `source.txt` normalised, with the spec's emendations applied.
+pub struct Printed {
+    /// `source.txt`, whitespace folded.
+    pub source: String,
+    /// The printed text, whitespace folded.
+    pub text: String,
+    /// Emendations: (range in `source`, length of the replacement), sorted.
+    edits: Vec<(Range<usize>, usize)>,
+}
+
+impl Printed {
+    pub fn new(dir: &Path, spec: &SpecData) -> Printed {
+        let raw = std::fs::read_to_string(dir.join(&spec.text_file)).unwrap();
+        let source = normalize(raw.strip_prefix('\u{feff}').unwrap_or(&raw));
+        let mut edits: Vec<(Range<usize>, String)> = spec
+            .entries
+            .iter()
+            .filter_map(|e| match &e.body {
+                EntryBody::Emend { text, .. } => {
+                    Some((find_quote(&source, &e.quote), normalize(text)))
+                }
+                _ => None,
+            })
+            .collect();
+        edits.sort_by_key(|(r, _)| r.start);
+        let mut text = String::new();
+        let mut at = 0;
+        for (r, new) in &edits {
+            assert!(r.start >= at, "emendations overlap");
+            text.push_str(&source[at..r.start]);
+            text.push_str(new);
+            at = r.end;
+        }
+        text.push_str(&source[at..]);
+        Printed {
+            source,
+            text,
+            edits: edits.into_iter().map(|(r, n)| (r, n.len())).collect(),
+        }
+    }
+
+    fn shift(&self, p: usize) -> usize {
+        let mut out = p as isize;
+        for (r, n) in &self.edits {
+            assert!(
+                !(r.start < p && p < r.end),
+                "a range boundary falls inside an emendation"
+            );
+            if r.end <= p {
+                out += *n as isize - r.len() as isize;
+            }
+        }
+        out as usize
+    }
+
+    /// A range of `source` mapped into `text` (an emended range maps to its replacement).
+    pub fn map(&self, r: Range<usize>) -> Range<usize> {
+        self.shift(r.start)..self.shift(r.end)
+    }
+
+    /// The printed range of a quotation.
+    pub fn find(&self, q: &Quote) -> Range<usize> {
+        self.map(find_quote(&self.source, q))
+    }
+
+    pub fn words(&self) -> Vec<&str> {
+        self.text.split(' ').collect()
+    }
+
+    /// (word index, byte offset inside the word) of a byte offset of `text`.
+    pub fn word_at(&self, pos: usize) -> (usize, usize) {
+        let mut start = 0;
+        for (i, w) in self.text.split(' ').enumerate() {
+            if pos < start + w.len() {
+                assert!(pos >= start, "offset {pos} is a space");
+                return (i, pos - start);
+            }
+            start += w.len() + 1;
+        }
+        panic!("offset {pos} beyond the text");
+    }
+}
+
+// ---- Reading the PDF ----------------------------------------------------------------------
+
+/// Most frequent value (rounded to 0.1 pt); ties go to the smaller value.
+pub fn mode(values: impl IntoIterator<Item = f64>) -> Option<f64> {
+    mode_by(values, false)
+}
+
+/// Most frequent value (rounded to 0.1 pt); ties go to the larger value if `larger`.
+pub fn mode_by(values: impl IntoIterator<Item = f64>, larger: bool) -> Option<f64> {
+    let mut counts: Vec<(i64, usize)> = vec![];
+    for v in values {
+        let k = (v * 10.0).round() as i64;
+        match counts.iter_mut().find(|(x, _)| *x == k) {
+            Some(c) => c.1 += 1,
+            None => counts.push((k, 1)),
+        }
+    }
+    counts.sort();
+    counts
+        .iter()
+        .max_by(|a, b| {
+            let by_value = if larger { a.0.cmp(&b.0) } else { b.0.cmp(&a.0) };
+            a.1.cmp(&b.1).then(by_value)
+        })
+        .map(|(k, _)| *k as f64 / 10.0)
+}
+
+/// Height of the running head's words: the topmost word of the page.
+pub fn head_height(p: &Page) -> f64 {
+    p.lines
+        .first()
+        .map(|l| l.words.iter().map(Word::height).fold(0.0, f64::max))
+        .unwrap_or(0.0)
+}
+
+/// Words set in a larger type than the running head (8 pt): body text, title, headings
+/// (10.5 pt and up), as opposed to running head, apparatus (8 pt), margin notes and line
+/// numbers (7.5 pt). pdftotext's word boxes are font ascent + descent, so the height is
+/// proportional to the type size within one font family.
+pub fn is_body_type(w: &Word, head_h: f64) -> bool {
+    w.height() > head_h * 1.15
+}
+
+/// A line of the text column.
+#[derive(Debug, Clone)]
+pub struct BodyLine {
+    pub line: Line,
+    /// The count of this line among paragraph lines (restarting per page or not, per the
+    /// spec); `None` for title and heading lines (set in another size or style).
+    pub number: Option<u32>,
+}
+
+#[derive(Debug, Clone)]
+pub struct BodyPage {
+    /// 1-based page number in the PDF.
+    pub number: usize,
+    /// Odd pages: the outer margin is on the right.
+    pub recto: bool,
+    pub width: f64,
+    pub height: f64,
+    /// The text column, derived from the body lines of all pages of this parity.
+    pub left: f64,
+    pub right: f64,
+    /// Small words above the body (running head).
+    pub header: Vec<Word>,
+    pub body: Vec<BodyLine>,
+    /// Body-type words whose centre lies outside the text column.
+    pub outside: Vec<Word>,
+    /// Small-type lines in the column below the body (grouped with 3 pt tolerance so that
+    /// superscripts stay on their line; touching words merged: `kosacker` `1` `]`).
+    pub apparatus: Vec<Line>,
+    /// Small words outside the text column (line numbers, margin notes).
+    pub margin: Vec<Word>,
+    /// Small words inside the column between running head and apparatus (should be none).
+    pub stray: Vec<Word>,
+}
+
+impl BodyPage {
+    pub fn in_column(&self, w: &Word) -> bool {
+        w.cx() >= self.left - 1.0 && w.cx() <= self.right + 1.0
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Body {
+    pub pages: Vec<BodyPage>,
+    /// Height of paragraph words.
+    pub para_h: f64,
+}
+
+/// Merge words of a line that touch (gap < 0.3 pt) into one word.
+pub fn merge_touching(line: &Line) -> Line {
+    let mut out: Vec<Word> = vec![];
+    for w in &line.words {
+        match out.last_mut() {
+            Some(p) if w.x0 - p.x1 < 0.3 => {
+                p.text.push_str(&w.text);
+                p.x1 = p.x1.max(w.x1);
+                p.y0 = p.y0.min(w.y0);
+                p.y1 = p.y1.max(w.y1);
+            }
+            _ => out.push(w.clone()),
+        }
+    }
+    Line::from_words(out)
+}
+
+/// Read the body pages (`pages[front_pages..]`).
+pub fn read_body(pages: &[Page], front_pages: usize, restart_page: bool) -> Body {
+    let body_pages = &pages[front_pages..];
+    // The text column per parity: the most frequent left and right ends of body lines
+    // (justified lines end flush; indented, centred and last lines are the minority).
+    let mut x0s: [Vec<f64>; 2] = [vec![], vec![]];
+    let mut x1s: [Vec<f64>; 2] = [vec![], vec![]];
+    let mut heights = vec![];
+    for p in body_pages {
+        let hh = head_height(p);
+        let ws: Vec<Word> = p
+            .words
+            .iter()
+            .filter(|w| is_body_type(w, hh))
+            .cloned()
+            .collect();
+        heights.extend(ws.iter().map(Word::height));
+        for l in pdf::group_lines(&ws) {
+            x0s[p.number % 2].push(l.x0);
+            x1s[p.number % 2].push(l.x1);
+        }
+    }
+    let para_h = mode(heights).expect("the body has text");
+    // Ties (few lines) go to the wider column.
+    let column = |parity: usize| {
+        (
+            mode_by(x0s[parity].clone(), false),
+            mode_by(x1s[parity].clone(), true),
+        )
+    };
+
+    let mut count = 0u32;
+    let mut out = vec![];
+    for p in body_pages {
+        let hh = head_height(p);
+        let (left, right) = match column(p.number % 2) {
+            (Some(l), Some(r)) => (l, r),
+            _ => (0.0, p.width),
+        };
+        let mut bp = BodyPage {
+            number: p.number,
+            recto: p.number % 2 == 1,
+            width: p.width,
+            height: p.height,
+            left,
+            right,
+            header: vec![],
+            body: vec![],
+            outside: vec![],
+            apparatus: vec![],
+            margin: vec![],
+            stray: vec![],
+        };
+        let (big, small): (Vec<&Word>, Vec<&Word>) =
+            p.words.iter().partition(|w| is_body_type(w, hh));
+        let mut inside = vec![];
+        for w in big {
+            if bp.in_column(w) {
+                inside.push(w.clone());
+            } else {
+                bp.outside.push(w.clone());
+            }
+        }
+        if restart_page {
+            count = 0;
+        }
+        for l in pdf::group_lines(&inside) {
+            let para = l.words.iter().all(|w| (w.height() - para_h).abs() < 0.05);
+            let number = para.then(|| {
+                count += 1;
+                count
+            });
+            bp.body.push(BodyLine { line: l, number });
+        }
+        let top = bp.body.first().map_or(f64::INFINITY, |l| l.line.y0);
+        let bottom = bp.body.last().map_or(f64::NEG_INFINITY, |l| l.line.y1);
+        let mut app = vec![];
+        for w in small {
+            if w.cy() < top {
+                bp.header.push(w.clone());
+            } else if !bp.in_column(w) {
+                bp.margin.push(w.clone());
+            } else if w.y0 >= bottom - 0.5 {
+                app.push(w.clone());
+            } else {
+                bp.stray.push(w.clone());
+            }
+        }
+        bp.apparatus = pdf::group_lines_with(&app, 3.0)
+            .iter()
+            .map(merge_touching)
+            .collect();
+        out.push(bp);
+    }
+    Body { pages: out, para_h }
+}
+
+/// A piece of a word on one body line (a hyphenated word has two).
+#[derive(Debug, Clone)]
+pub struct Part {
+    pub text: String,
+    /// Index into `Body::pages`.
+    pub page: usize,
+    /// Index into `BodyPage::body`.
+    pub line: usize,
+}
+
+/// A word of the reading text with line-end hyphenation undone, and where its pieces stand.
+#[derive(Debug, Clone)]
+pub struct TextWord {
+    pub text: String,
+    pub parts: Vec<Part>,
+}
+
+impl TextWord {
+    /// The piece holding byte `offset` of the word.
+    pub fn part_at(&self, offset: usize) -> &Part {
+        let mut start = 0;
+        for p in &self.parts {
+            if offset < start + p.text.len() {
+                return p;
+            }
+            start += p.text.len();
+        }
+        panic!("offset {offset} beyond the word {:?}", self.text)
+    }
+}
+
+fn strip_hyphen(w: &str) -> Option<&str> {
+    let last = w.chars().last()?;
+    if !HYPHENS.contains(&last) {
+        return None;
+    }
+    let stem = &w[..w.len() - last.len_utf8()];
+    match stem.chars().last() {
+        Some(c) if !HYPHENS.contains(&c) => Some(stem),
+        _ => None,
+    }
+}
+
+/// The reading words of all body lines in order, dehyphenated exactly as
+/// [`pdf::dehyphenate`] does, keeping each word's pieces.
+pub fn text_words(body: &Body) -> Vec<TextWord> {
+    let mut out: Vec<TextWord> = vec![];
+    let mut carry: Option<Vec<Part>> = None;
+    let mut last_hyphen = String::new();
+    for (pi, p) in body.pages.iter().enumerate() {
+        for (li, l) in p.body.iter().enumerate() {
+            let n = l.line.words.len();
+            for (i, w) in l.line.words.iter().enumerate() {
+                let mut parts = carry.take().unwrap_or_default();
+                if i + 1 == n
+                    && let Some(stem) = strip_hyphen(&w.text)
+                {
+                    parts.push(Part {
+                        text: stem.to_string(),
+                        page: pi,
+                        line: li,
+                    });
+                    last_hyphen = w.text[stem.len()..].to_string();
+                    carry = Some(parts);
+                    continue;
+                }
+                parts.push(Part {
+                    text: w.text.clone(),
+                    page: pi,
+                    line: li,
+                });
+                out.push(TextWord {
+                    text: parts.iter().map(|p| p.text.as_str()).collect(),
+                    parts,
+                });
+            }
+        }
+    }
+    if let Some(mut parts) = carry {
+        parts.last_mut().unwrap().text.push_str(&last_hyphen);
+        out.push(TextWord {
+            text: parts.iter().map(|p| p.text.as_str()).collect(),
+            parts,
+        });
+    }
+    out
+}
+
+/// All body lines of all body pages, in reading order.
+pub fn all_body_lines(body: &Body) -> Vec<&Line> {
+    body.pages
+        .iter()
+        .flat_map(|p| p.body.iter().map(|l| &l.line))
+        .collect()
+}
+
+/// A short diff of two word lists for assertion messages: the first difference with context.
+pub fn first_difference<A: AsRef<str>, B: AsRef<str>>(got: &[A], want: &[B]) -> String {
+    let n = got.len().min(want.len());
+    let i = (0..n)
+        .find(|&i| got[i].as_ref() != want[i].as_ref())
+        .unwrap_or(n);
+    let ctx = |v: &[&str]| v.join(" ");
+    let g: Vec<&str> = got[i.saturating_sub(5)..(i + 6).min(got.len())]
+        .iter()
+        .map(AsRef::as_ref)
+        .collect();
+    let w: Vec<&str> = want[i.saturating_sub(5)..(i + 6).min(want.len())]
+        .iter()
+        .map(AsRef::as_ref)
+        .collect();
+    format!(
+        "first difference at word {i} (got {} words, want {}):\n  pdf:  … {} …\n  want: … {} …",
+        got.len(),
+        want.len(),
+        ctx(&g),
+        ctx(&w)
+    )
+}

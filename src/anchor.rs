@@ -38,12 +38,13 @@ pub struct Anchors {
 pub fn resolve(spec: &Spec, text: &Text) -> Result<Anchors> {
     let mut errs: Vec<Diagnostic> = vec![];
     let mut out = Anchors::default();
+    let mut cache = crate::text::FindCache::default();
     let in_paragraph = |r: &Range<usize>| {
         text.block_at(r.start)
             .is_some_and(|b| text.blocks[b].kind == BlockKind::Paragraph)
     };
     for (i, e) in spec.entries.iter().enumerate() {
-        match text.find(spec, &e.quote) {
+        match text.find_cached(spec, &e.quote, &mut cache) {
             Ok(r) if in_paragraph(&r) => out.lemmata.push(Lemma { entry: i, range: r }),
             Ok(_) => errs.push(spec.error(
                 e.quote.at.span(),
@@ -53,7 +54,7 @@ pub fn resolve(spec: &Spec, text: &Text) -> Result<Anchors> {
         }
     }
     for (i, m) in spec.margins.iter().enumerate() {
-        match text.find(spec, &m.quote) {
+        match text.find_cached(spec, &m.quote, &mut cache) {
             Ok(r) if in_paragraph(&r) => out.margins.push(MarginAnchor {
                 margin: i,
                 range: r,

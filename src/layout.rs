@@ -130,7 +130,14 @@ pub fn run(
         }
     }
     let notes: Vec<String> = p.notes.iter().map(|n| n.body.clone()).collect();
-    let g = markup::galley(spec, p, front, template);
+    // The galley in parts that compile in parallel (with the measurements): each part ends
+    // with a block the next part begins with, so their coordinates can be joined exactly.
+    let parts = galley_parts(p);
+    let galleys: Vec<markup::Writer> = parts
+        .iter()
+        .enumerate()
+        .map(|(i, r)| markup::galley(spec, p, (i == 0).then_some(front), template, r.clone()))
+        .collect();
     let measure = markup::measure_doc(
         spec,
         template,
@@ -139,24 +146,78 @@ pub fn run(
             notes: &notes,
         },
     );
-    world.set_main(g.out.clone());
+    world.set_main(galleys[0].out.clone());
     let measure_world = world.fork(measure);
+    let part_worlds: Vec<EditionWorld> = galleys[1..]
+        .iter()
+        .map(|g| world.fork(g.out.clone()))
+        .collect();
     let t = Timer::new(opts.progress);
-    // The galley and the measurements compile in parallel.
-    let (galley, measured) = std::thread::scope(|scope| {
+    let world_ref: &EditionWorld = world;
+    let (read, measured) = std::thread::scope(|scope| {
         let m = scope.spawn(|| -> Result<_> {
             let (doc, w) = typeset::compile(&measure_world)?;
             Ok((read_measure(&doc)?, w))
         });
-        let g = typeset::compile(world);
-        (g, m.join())
+        let read_part = |w: &EditionWorld,
+                         g: &markup::Writer,
+                         first: bool|
+         -> Result<(Vec<GLine>, usize, Vec<Diagnostic>)> {
+            let (doc, warn) = typeset::compile(w)?;
+            let body_page = doc.pages().len() - 1;
+            let glyphs = typeset::glyphs(&doc);
+            let index = SpanIndex::new(w.main_source());
+            let lines = galley_lines(p, &glyphs, &index, &g.spans, body_page)?;
+            Ok((lines, if first { body_page } else { 0 }, warn))
+        };
+        let others: Vec<_> = part_worlds
+            .iter()
+            .zip(&galleys[1..])
+            .map(|(w, g)| scope.spawn(move || read_part(w, g, false)))
+            .collect();
+        let mut read = vec![read_part(world_ref, &galleys[0], true)];
+        for h in others {
+            read.push(
+                h.join()
+                    .unwrap_or_else(|_| Err(Diagnostic::error("a galley compile panicked").into())),
+            );
+        }
+        (read, m.join())
     });
-    let (doc, w) = galley?;
     let ((metrics, widths, note_heights), mw) =
         measured.map_err(|_| Diagnostic::error("the measuring compile panicked"))??;
-    t.lap("galley compile");
-    warnings.extend(w);
     warnings.extend(mw);
+    let mut front_pages = 0;
+    let mut lines: Vec<GLine> = vec![];
+    for (k, r) in read.into_iter().enumerate() {
+        let (part, fp, w) = r?;
+        warnings.extend(w);
+        if k == 0 {
+            front_pages = fp;
+            lines = part;
+            continue;
+        }
+        // Join on the shared block: shift this part so that its first line matches.
+        let shared = parts[k].start;
+        let (Some(a), Some(b)) = (
+            lines.iter().find(|l| l.block == shared),
+            part.iter().find(|l| l.block == shared),
+        ) else {
+            return Err(Diagnostic::error("galley: a part lost its shared block").into());
+        };
+        let dy = a.baseline - b.baseline;
+        lines.extend(part.into_iter().filter(|l| l.block > shared).map(|mut l| {
+            l.baseline += dy;
+            l
+        }));
+    }
+    let n = lines.len();
+    for i in 0..n {
+        let b = lines[i].block;
+        lines[i].first_of_block = i == 0 || lines[i - 1].block != b;
+        lines[i].last_of_block = i + 1 == n || lines[i + 1].block != b;
+    }
+    t.lap("galley compile");
     let width_of: HashMap<&str, f64> = atoms
         .iter()
         .map(|a| a.as_str())
@@ -172,12 +233,7 @@ pub fn run(
             .map(|a| width_of.get(a.as_str()).copied().unwrap_or(0.0))
             .sum()
     };
-
-    let front_pages = doc.pages().len() - 1;
-    let glyphs = typeset::glyphs(&doc);
-    let index = SpanIndex::new(world.main_source());
-    let lines = galley_lines(p, &glyphs, &index, &g.spans, front_pages)?;
-    drop((doc, glyphs, index));
+    drop(part_worlds);
     // The galley's layout caches cannot serve the final compile (every paragraph changes):
     // free them now rather than hold both documents' caches at once.
     if !opts.keep_caches {
@@ -408,7 +464,9 @@ pub fn run(
     let index = SpanIndex::new(world.main_source());
     if let Ok(dbg) = std::env::var("APPARAT_DEBUG_DIR") {
         let d = std::path::Path::new(&dbg);
-        let _ = std::fs::write(d.join("galley.typ"), &g.out);
+        for (i, g) in galleys.iter().enumerate() {
+            let _ = std::fs::write(d.join(format!("galley-{i}.typ")), &g.out);
+        }
         let _ = std::fs::write(d.join("final.typ"), &fin.out);
         if let Ok(pdf) = typst_pdf::pdf(&doc, &typst_pdf::PdfOptions::default()) {
             let _ = std::fs::write(d.join("final.pdf"), pdf);
@@ -474,6 +532,21 @@ impl Timer {
             self.last.set(now);
         }
     }
+}
+
+/// Block ranges of the galley's parts: two halves of the body sharing one block, for texts
+/// long enough to gain from a second thread; one part otherwise.
+fn galley_parts(p: &Printed) -> Vec<Range<usize>> {
+    let n = p.blocks.len();
+    if p.doc.len() < 40_000 || n < 4 {
+        return vec![0..n];
+    }
+    let mid = p.doc.len() / 2;
+    let k = p
+        .blocks
+        .partition_point(|b| b.range.end < mid)
+        .clamp(1, n - 2);
+    vec![0..k + 1, k..n]
 }
 
 /// A page may not end after line `e` when …
@@ -735,11 +808,7 @@ fn galley_lines(
     let mut hyphens: Vec<f64> = vec![];
     for g in glyphs.iter().filter(|g| g.page == body_page) {
         if let Some(o) = printed_offset(g, index, spans) {
-            if !g.text.is_empty()
-                && p.doc
-                    .get(o..)
-                    .is_some_and(|t| t.starts_with(g.text.as_str()))
-            {
+            if g.first != '\0' && p.doc.get(o..).is_some_and(|t| t.starts_with(g.first)) {
                 pts.push((g.y, o, g.cap));
             } else {
                 hyphens.push(g.y);

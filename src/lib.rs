@@ -82,6 +82,8 @@ pub struct EntryReport {
 
 /// Build the edition in `dir` (everything but writing files).
 pub fn build(dir: &Path, opts: &Options) -> Result<Output> {
+    let t0 = std::time::Instant::now();
+    let timing = opts.progress || std::env::var_os("APPARAT_TIMING").is_some();
     let spec = Spec::load(dir)?;
     let text = text::Text::load(&spec)?;
     let anchors = anchor::resolve(&spec, &text)?;
@@ -180,6 +182,13 @@ pub fn build(dir: &Path, opts: &Options) -> Result<Output> {
                 .into());
         }
     }
+    if timing {
+        eprintln!(
+            "  {:<18} {:>8.3} s",
+            "spec, text, anchors",
+            t0.elapsed().as_secs_f64()
+        );
+    }
     let lopts = layout::Options {
         progress: opts.progress,
         keep_caches: opts.keep_caches,
@@ -193,7 +202,15 @@ pub fn build(dir: &Path, opts: &Options) -> Result<Output> {
         h.update(template_text.as_bytes());
         text::hex(&h.finalize())[..32].to_string()
     };
+    let t1 = std::time::Instant::now();
     let pdf = export::pdf(&laid.doc, &ident, timestamp(&spec), &standards)?;
+    if timing {
+        eprintln!(
+            "  {:<18} {:>8.3} s",
+            "PDF export",
+            t1.elapsed().as_secs_f64()
+        );
+    }
     let png = match opts.png_scale {
         Some(scale) => export::png(&laid.doc, scale)?,
         None => vec![],

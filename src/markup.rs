@@ -495,15 +495,25 @@ pub fn measure_doc(spec: &Spec, template: &str, m: &Measure) -> String {
     w.out
 }
 
-/// Markup of the galley: front matter on real pages, then the whole body on one page of
-/// automatic height.
-pub fn galley(spec: &Spec, p: &Printed, front: &Front, template: &str) -> Writer {
+/// Markup of the galley, or of one part of it: (for the first part) the front matter on
+/// real pages, then the body blocks `blocks` on one page of automatic height. Paragraph
+/// indents are decided as in the whole document, so a part lays its blocks out exactly as
+/// the whole galley would.
+pub fn galley(
+    spec: &Spec,
+    p: &Printed,
+    front: Option<&Front>,
+    template: &str,
+    blocks: Range<usize>,
+) -> Writer {
     let mut w = Writer::new();
     preamble(&mut w, spec, true, template);
-    front_matter(&mut w, spec, front);
+    if let Some(front) = front {
+        front_matter(&mut w, spec, front);
+    }
     w.out.push_str("#set page(height: auto)\n");
-    let mut prev_para = false;
-    for b in &p.blocks {
+    let mut prev_para = blocks.start > 0 && p.blocks[blocks.start - 1].kind == BlockKind::Paragraph;
+    for b in &p.blocks[blocks] {
         let para = b.kind == BlockKind::Paragraph;
         block(
             &mut w,

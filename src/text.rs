@@ -67,6 +67,36 @@ pub struct Text {
 /// One match of a quotation.
 pub type Match = Range<usize>;
 
+/// Matches of quotations already searched, and an index of word starts (see
+/// [`Text::find_cached`]).
+#[derive(Debug, Default)]
+pub struct FindCache {
+    found: std::collections::HashMap<String, Vec<Match>>,
+    /// Byte offsets of every word (maximal alphanumeric run) of the text, by the word.
+    words: Option<std::collections::HashMap<String, Vec<usize>>>,
+}
+
+impl FindCache {
+    fn words(&mut self, doc: &str) -> &std::collections::HashMap<String, Vec<usize>> {
+        self.words.get_or_insert_with(|| {
+            let mut m: std::collections::HashMap<String, Vec<usize>> =
+                std::collections::HashMap::new();
+            let mut start: Option<usize> = None;
+            for (i, c) in doc.char_indices().chain(std::iter::once((doc.len(), ' '))) {
+                match (c.is_alphanumeric(), start) {
+                    (true, None) => start = Some(i),
+                    (false, Some(s)) => {
+                        m.entry(doc[s..i].to_string()).or_default().push(s);
+                        start = None;
+                    }
+                    _ => {}
+                }
+            }
+            m
+        })
+    }
+}
+
 impl Text {
     /// Read `source.txt` (as named by the spec), check it, and build the model.
     pub fn load(spec: &Spec) -> Result<Text> {
@@ -181,9 +211,42 @@ impl Text {
     /// Resolve a quotation to exactly one range, or a located diagnostic in the spec naming
     /// the candidates (with their lines in `source.txt`).
     pub fn find(&self, spec: &Spec, q: &Quote) -> Result<Match> {
+        self.find_cached(spec, q, &mut FindCache::default())
+    }
+
+    /// [`Text::find`] with a cache of the matches of each distinct quotation, for resolving
+    /// many anchors (the same short words are quoted again and again).
+    pub fn find_cached(&self, spec: &Spec, q: &Quote, cache: &mut FindCache) -> Result<Match> {
         let quote = normalize(q.at.get_ref());
-        let mut found = find_in(&self.doc, &quote);
-        found.retain(|m| self.block_at(m.start) == self.block_at(m.end.saturating_sub(1)));
+        let mut found = match cache.found.get(&quote) {
+            Some(f) => f.clone(),
+            None => {
+                let first: String = quote.chars().take_while(|c| c.is_alphanumeric()).collect();
+                let mut f = if first.is_empty() {
+                    find_in(&self.doc, &quote)
+                } else {
+                    // Word-bounded matches start where the doc has the quotation's first word.
+                    let doc = &self.doc;
+                    let last_word = word_char(quote.chars().next_back());
+                    cache
+                        .words(doc)
+                        .get(&first)
+                        .map(|ps| {
+                            ps.iter()
+                                .filter(|&&p| doc[p..].starts_with(quote.as_str()))
+                                .filter(|&&p| {
+                                    !(last_word && word_char(doc[p + quote.len()..].chars().next()))
+                                })
+                                .map(|&p| p..p + quote.len())
+                                .collect()
+                        })
+                        .unwrap_or_default()
+                };
+                f.retain(|m| self.block_at(m.start) == self.block_at(m.end.saturating_sub(1)));
+                cache.found.insert(quote.clone(), f.clone());
+                f
+            }
+        };
         let all = found.len();
         if let Some(b) = &q.before {
             let want = normalize(b.get_ref());

@@ -12,7 +12,7 @@ use typst::World;
 use typst::foundations::{Label, Value};
 use typst::introspection::Introspector as _;
 use typst::layout::{Frame, FrameItem, Point, Transform};
-use typst::syntax::{LinkedNode, Source, Span};
+use typst::syntax::{LinkedNode, Source, Span, SyntaxKind};
 use typst_layout::PagedDocument;
 
 use crate::diag::{Diagnostic, Diagnostics, SourceFile};
@@ -33,8 +33,8 @@ pub struct GlyphPos {
     pub cap: f64,
     pub span: Span,
     pub offset: u16,
-    /// The character(s) the glyph shows.
-    pub text: String,
+    /// The first character the glyph shows (`'\0'` for none).
+    pub first: char,
 }
 
 /// Every glyph of the document, in frame order.
@@ -70,7 +70,7 @@ fn walk(frame: &Frame, ts: Transform, page: usize, out: &mut Vec<GlyphPos>) {
                         cap,
                         span: g.span.0,
                         offset: g.span.1,
-                        text: t.text.get(r).unwrap_or("").to_string(),
+                        first: t.text.get(r).and_then(|s| s.chars().next()).unwrap_or('\0'),
                     });
                     x += adv;
                 }
@@ -88,8 +88,13 @@ pub struct SpanIndex {
 impl SpanIndex {
     pub fn new(source: &Source) -> Self {
         let mut ranges = HashMap::new();
+        // Only string literals: all text apparat emits enters the markup as literals, so no
+        // other node's span is ever looked up (and hashing every node would double the cost).
         fn visit(node: &LinkedNode, ranges: &mut HashMap<Span, Range<usize>>) {
-            ranges.insert(node.span(), node.range());
+            if node.kind() == SyntaxKind::Str {
+                ranges.insert(node.span(), node.range());
+                return;
+            }
             for child in node.children() {
                 visit(&child, ranges);
             }

@@ -251,8 +251,19 @@ pub fn find_all(text: &str, quote: &str) -> Vec<Range<usize>> {
 /// by the neighbouring words, `occurrence` picks the N-th match; otherwise the match must be
 /// unique.
 pub fn find_quote(text: &str, q: &Quote) -> Range<usize> {
+    find_quote_in(text, q, &[])
+}
+
+/// [`find_quote`] in a text whose blocks are joined by single spaces at the offsets `breaks`
+/// (sorted): a match that contains a break would cross a block and is not a match (the
+/// program joins blocks with `\n`, which a quotation's spaces never match).
+pub fn find_quote_in(text: &str, q: &Quote, breaks: &[usize]) -> Range<usize> {
     let at = normalize(&q.at);
     let mut found = find_all(text, &at);
+    found.retain(|m| {
+        let i = breaks.partition_point(|&b| b < m.start);
+        breaks.get(i).is_none_or(|&b| b >= m.end)
+    });
     if let Some(b) = &q.before {
         let b = normalize(b);
         found.retain(|m| text[..m.start].trim_end().ends_with(b.as_str()));
@@ -273,26 +284,63 @@ pub fn find_quote(text: &str, q: &Quote) -> Range<usize> {
     }
 }
 
+/// `raw` with whitespace folded (as [`normalize`]), and the offsets of the spaces that join
+/// groups of lines separated by blank lines — block boundaries of the program's text model
+/// (title, headings and paragraphs are such groups in the seed and stress editions; a heading
+/// line inside a group is not split off here).
+pub fn normalize_blocks(raw: &str) -> (String, Vec<usize>) {
+    let mut text = String::with_capacity(raw.len());
+    let mut breaks = vec![];
+    let mut group = String::new();
+    let flush = |group: &mut String, text: &mut String, breaks: &mut Vec<usize>| {
+        let g = normalize(group);
+        if !g.is_empty() {
+            if !text.is_empty() {
+                breaks.push(text.len());
+                text.push(' ');
+            }
+            text.push_str(&g);
+        }
+        group.clear();
+    };
+    for line in raw.split(['\n', '\r']) {
+        if line.trim().is_empty() {
+            flush(&mut group, &mut text, &mut breaks);
+        } else {
+            group.push_str(line);
+            group.push(' ');
+        }
+    }
+    flush(&mut group, &mut text, &mut breaks);
+    (text, breaks)
+}
+
 /// The base text as printed: `source.txt` normalised, with the spec's emendations applied.
 pub struct Printed {
     /// `source.txt`, whitespace folded.
     pub source: String,
     /// The printed text, whitespace folded.
     pub text: String,
+    /// Offsets in `source` of the spaces that join blocks (see [`normalize_blocks`]).
+    pub breaks: Vec<usize>,
     /// Emendations: (range in `source`, length of the replacement), sorted.
     edits: Vec<(Range<usize>, usize)>,
+    /// Byte offset in `text` of each word.
+    starts: Vec<usize>,
 }
 
 impl Printed {
     pub fn new(dir: &Path, spec: &SpecData) -> Printed {
         let raw = std::fs::read_to_string(dir.join(&spec.text_file)).unwrap();
-        let source = normalize(raw.strip_prefix('\u{feff}').unwrap_or(&raw));
+        let raw = raw.strip_prefix('\u{feff}').unwrap_or(&raw);
+        let (source, breaks) = normalize_blocks(raw);
+        debug_assert_eq!(source, normalize(raw));
         let mut edits: Vec<(Range<usize>, String)> = spec
             .entries
             .iter()
             .filter_map(|e| match &e.body {
                 EntryBody::Emend { text, .. } => {
-                    Some((find_quote(&source, &e.quote), normalize(text)))
+                    Some((find_quote_in(&source, &e.quote, &breaks), normalize(text)))
                 }
                 _ => None,
             })
@@ -307,10 +355,14 @@ impl Printed {
             at = r.end;
         }
         text.push_str(&source[at..]);
+        let mut starts = vec![0];
+        starts.extend(text.match_indices(' ').map(|(i, _)| i + 1));
         Printed {
             source,
             text,
+            breaks,
             edits: edits.into_iter().map(|(r, n)| (r, n.len())).collect(),
+            starts,
         }
     }
 
@@ -333,9 +385,9 @@ impl Printed {
         self.shift(r.start)..self.shift(r.end)
     }
 
-    /// The printed range of a quotation.
+    /// The printed range of a quotation (resolved in the base text, blocks respected).
     pub fn find(&self, q: &Quote) -> Range<usize> {
-        self.map(find_quote(&self.source, q))
+        self.map(find_quote_in(&self.source, q, &self.breaks))
     }
 
     pub fn words(&self) -> Vec<&str> {
@@ -344,15 +396,10 @@ impl Printed {
 
     /// (word index, byte offset inside the word) of a byte offset of `text`.
     pub fn word_at(&self, pos: usize) -> (usize, usize) {
-        let mut start = 0;
-        for (i, w) in self.text.split(' ').enumerate() {
-            if pos < start + w.len() {
-                assert!(pos >= start, "offset {pos} is a space");
-                return (i, pos - start);
-            }
-            start += w.len() + 1;
-        }
-        panic!("offset {pos} beyond the text");
+        assert!(pos < self.text.len(), "offset {pos} beyond the text");
+        let i = self.starts.partition_point(|&s| s <= pos) - 1;
+        assert!(self.text.as_bytes()[pos] != b' ', "offset {pos} is a space");
+        (i, pos - self.starts[i])
     }
 }
 

@@ -1,0 +1,993 @@
+//! The stress edition (`apparat::stress::generate`, 200 pages, seed 1) built and read back
+//! from the PDF: about 2,000 apparatus entries in two series, lemmata repeated hundreds of
+//! times in the text (`occurrence` in the thousands), long lemmata abbreviated, ranges across
+//! lines and across pages, clusters of entries on one line, headings every few pages.
+//!
+//! Everything asserted is read from the PDF (`pdftotext -bbox-layout`, see `common::pdf`) and
+//! from `edition.toml` / `source.txt` (see `common::edition`); the program's report and plan
+//! are not consulted (its `front_pages` is only cross-checked against the PDF).
+//!
+//! Print conventions (templates/apparat.typ, as in tests/apparatus_seed.rs): per page one block
+//! per series (critical, then commentary), each starting on a new line; an entry is
+//! `N lemma] …`, `N–M lemma] …` or, when the lemma ends on the next page, `N–P.M lemma] …`
+//! (P the next page's number, M the line there); `|` joins entries of one line (the reference
+//! repeated only where it differs), `‖` precedes a new line; a lemma of more than four words
+//! prints as `first … last]`; a lemma occurring more than once on its line carries its rank as
+//! a superscript digit before `]`.
+//!
+//! Run with `--nocapture` to see the counts of the cases covered.
+mod common;
+
+use std::collections::{BTreeMap, HashMap};
+use std::ops::Range;
+use std::path::PathBuf;
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use common::edition::{self, Body, BodyPage, EntryBody, Printed, SpecData, TextWord};
+use common::pdf::{Line, Page, Word};
+
+const PAGES: usize = 200;
+const SEED: u64 = 1;
+
+// ---- Building and reading (once per test binary) ---------------------------------------------
+
+struct Shared {
+    dir: PathBuf,
+    spec: SpecData,
+    printed: Printed,
+    pages: Vec<Page>,
+    /// Pages before the body, found in the PDF (the page that opens with the title).
+    front_pages: usize,
+    body: Body,
+    build_time: Duration,
+    read_time: Duration,
+}
+
+/// Run `f`, turning a panic into an error message, so that a failed build is reported by
+/// every test instead of being retried by each.
+fn catch<T>(f: impl FnOnce() -> T) -> Result<T, String> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).map_err(|e| {
+        e.downcast_ref::<String>()
+            .cloned()
+            .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_else(|| "panic".into())
+    })
+}
+
+fn shared() -> &'static Shared {
+    static SHARED: OnceLock<Result<Shared, String>> = OnceLock::new();
+    SHARED
+        .get_or_init(|| catch(build_and_read))
+        .as_ref()
+        .unwrap_or_else(|e| panic!("building or reading the stress edition failed: {e}"))
+}
+
+fn build_and_read() -> Shared {
+    let scratch = edition::scratch("stress-pdf");
+    let dir = scratch.join("edition");
+    apparat::stress::generate(&dir, PAGES, SEED).unwrap();
+    let spec = edition::read_spec(&dir);
+    let printed = Printed::new(&dir, &spec);
+
+    let t = Instant::now();
+    let out = apparat::build(&dir, &apparat::Options::default())
+        .unwrap_or_else(|e| panic!("building {} failed:\n{e}", dir.display()));
+    let build_time = t.elapsed();
+    let t = Instant::now();
+    let pdf_path = scratch.join("stress.pdf");
+    std::fs::write(&pdf_path, &out.pdf).unwrap();
+    let pages = common::pdf::read_pdf(&pdf_path);
+
+    // The body opens with the title's first source line, set in body type.
+    let src = std::fs::read_to_string(dir.join(&spec.text_file)).unwrap();
+    let title_line = src
+        .lines()
+        .map(edition::normalize)
+        .find(|l| !l.is_empty())
+        .unwrap();
+    let front_pages = pages
+        .iter()
+        .position(|p| {
+            let hh = edition::head_height(p);
+            let big: Vec<Word> = p
+                .words
+                .iter()
+                .filter(|w| edition::is_body_type(w, hh))
+                .cloned()
+                .collect();
+            common::pdf::group_lines(&big)
+                .first()
+                .is_some_and(|l| l.text() == title_line)
+        })
+        .expect("a page opening with the title");
+    assert_eq!(
+        front_pages, out.front_pages,
+        "front matter pages: PDF vs. report"
+    );
+    let body = edition::read_body(&pages, front_pages, spec.restart_page);
+    Shared {
+        dir,
+        spec,
+        printed,
+        pages,
+        front_pages,
+        body,
+        build_time,
+        read_time: t.elapsed(),
+    }
+}
+
+// ---- Parsing the printed apparatus -------------------------------------------------------------
+
+#[derive(Debug, Clone)]
+struct AppEntry {
+    /// PDF page number.
+    page: usize,
+    /// Index of the series block on the page.
+    block: usize,
+    /// The separator before it: `None` at a block start, else `|` or `‖`.
+    sep: Option<String>,
+    /// The printed reference (`N`, `N–M` or `N–P.M`), if any.
+    number: Option<String>,
+    /// Lemma tokens as printed, the last ending in `]`.
+    lemma_tokens: Vec<String>,
+    /// Everything after the lemma up to the next separator or block.
+    body: Vec<String>,
+}
+
+impl AppEntry {
+    /// The lemma without `]` and rank, and the rank (superscript digits before `]`, which
+    /// pdftotext glues to the word or gives as words of their own).
+    fn lemma(&self) -> (String, Option<usize>) {
+        let mut s = String::new();
+        for t in &self.lemma_tokens {
+            let glued = t.chars().all(|c| c.is_ascii_digit() || c == ']');
+            if !s.is_empty() && !glued {
+                s.push(' ');
+            }
+            s.push_str(t);
+        }
+        let s = s.strip_suffix(']').expect("a lemma ends in `]`");
+        let word = s.trim_end_matches(|c: char| c.is_ascii_digit());
+        let rank = (word.len() < s.len()).then(|| s[word.len()..].parse().unwrap());
+        (word.to_string(), rank)
+    }
+}
+
+/// `N`, `N–M` or `N–P.M`.
+fn is_num(t: &str) -> bool {
+    let digits = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_digit());
+    match t.split_once('–') {
+        None => digits(t),
+        Some((a, b)) => {
+            digits(a)
+                && match b.split_once('.') {
+                    None => digits(b),
+                    Some((p, m)) => digits(p) && digits(m),
+                }
+        }
+    }
+}
+
+fn is_sep(t: &str) -> bool {
+    t == "|" || t == "‖"
+}
+
+/// (text, starts a line)
+type Tok = (String, bool);
+
+/// A number followed, within a few tokens and without a separator, by a token ending in `]`
+/// (a lemma has at most four printed words).
+fn head_at(t: &[Tok], i: usize) -> bool {
+    if !is_num(&t[i].0) {
+        return false;
+    }
+    for tok in t.iter().skip(i + 1).take(6) {
+        if is_sep(&tok.0) {
+            return false;
+        }
+        if tok.0.ends_with(']') {
+            return true;
+        }
+    }
+    false
+}
+
+/// A new series block: a line starting with an entry head that does not follow a separator.
+fn block_start(t: &[Tok], i: usize) -> bool {
+    i > 0 && t[i].1 && !is_sep(&t[i - 1].0) && head_at(t, i)
+}
+
+fn parse_page(page: usize, lines: &[Line]) -> Vec<AppEntry> {
+    let t: Vec<Tok> = lines
+        .iter()
+        .flat_map(|l| {
+            l.words
+                .iter()
+                .enumerate()
+                .map(|(k, w)| (w.text.clone(), k == 0))
+        })
+        .collect();
+    let mut out = vec![];
+    let mut i = 0;
+    let mut block = 0;
+    while i < t.len() {
+        let sep = (i > 0 && is_sep(&t[i - 1].0)).then(|| t[i - 1].0.clone());
+        if i > 0 && sep.is_none() {
+            block += 1;
+        }
+        let number = if sep.as_deref() == Some("|") && !head_at(&t, i) {
+            None
+        } else {
+            assert!(
+                head_at(&t, i),
+                "page {page}: an entry after {sep:?} must start with its line number: {:?}",
+                &t[i..(i + 5).min(t.len())]
+            );
+            i += 1;
+            Some(t[i - 1].0.clone())
+        };
+        let mut lemma = vec![];
+        loop {
+            let tok = &t
+                .get(i)
+                .unwrap_or_else(|| panic!("page {page}: lemma without `]`: {lemma:?}"))
+                .0;
+            assert!(!is_sep(tok), "page {page}: lemma without `]`: {lemma:?}");
+            lemma.push(tok.clone());
+            i += 1;
+            if tok.ends_with(']') {
+                break;
+            }
+        }
+        let mut body = vec![];
+        while i < t.len() && !is_sep(&t[i].0) && !block_start(&t, i) {
+            body.push(t[i].0.clone());
+            i += 1;
+        }
+        if i < t.len() && is_sep(&t[i].0) {
+            i += 1;
+            assert!(
+                i < t.len(),
+                "page {page}: the apparatus ends with a separator"
+            );
+        }
+        out.push(AppEntry {
+            page,
+            block,
+            sep,
+            number,
+            lemma_tokens: lemma,
+            body,
+        });
+    }
+    out
+}
+
+// ---- What each entry must look like --------------------------------------------------------------
+
+#[derive(Debug, Clone)]
+struct Expected {
+    /// Index into `spec.entries`.
+    entry: usize,
+    /// Index into `spec.series`.
+    series: usize,
+    /// The lemma's range in the printed text.
+    range: Range<usize>,
+    /// PDF page of the lemma's first word.
+    page: usize,
+    /// Line (on `page`) of the first word.
+    first: u32,
+    /// `N`, `N–M` or `N–P.M`.
+    label: String,
+    /// The lemma as printed in the apparatus, without rank and `]`.
+    lemma: String,
+    rank: Option<usize>,
+    body: Vec<String>,
+    // What kind of case it is (for the report).
+    at_line_start: bool,
+    at_line_end: bool,
+    hyphenated: bool,
+    across_lines: bool,
+    across_pages: bool,
+}
+
+fn words(s: &str) -> Vec<String> {
+    s.split_whitespace().map(String::from).collect()
+}
+
+/// The apparatus text after `]` (as tests/apparatus_seed.rs).
+fn reading_tokens(spec: &SpecData, e: &edition::Entry) -> Vec<String> {
+    let reading = |r: &edition::Reading| -> Vec<String> {
+        let mut out = r.text.as_deref().map(words).unwrap_or_default();
+        match r.kind.as_str() {
+            "var" => {}
+            "om" => out.push("om.".into()),
+            "add" => out.push("add.".into()),
+            "transp" => out.push("transp.".into()),
+            "conj" => {
+                out.push("conj.".into());
+                out.extend(r.by.as_deref().map(words).unwrap_or_default());
+            }
+            k => panic!("unknown reading type {k}"),
+        }
+        if !r.wit.is_empty() {
+            out.push(r.wit.concat());
+        }
+        out
+    };
+    let mut groups: Vec<Vec<String>> = vec![];
+    match &e.body {
+        EntryBody::Emend { readings, .. } => {
+            let mut g = vec!["corr.;".to_string()];
+            g.extend(words(&e.quote.at));
+            g.push(spec.base.clone());
+            groups.push(g);
+            groups.extend(readings.iter().map(reading));
+        }
+        EntryBody::Readings(rs) => groups.extend(rs.iter().map(reading)),
+        EntryBody::Note(n) => groups.push(words(n)),
+    }
+    let mut out: Vec<String> = vec![];
+    for (i, g) in groups.into_iter().enumerate() {
+        if i > 0
+            && let Some(last) = out.last_mut()
+        {
+            last.push(';');
+        }
+        out.extend(g);
+    }
+    out
+}
+
+/// Where a byte of the printed text stands in the body of the PDF.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Pos {
+    /// Index into `Body::pages`.
+    page: usize,
+    /// Index into `BodyPage::body`.
+    line: usize,
+    /// Byte offset in the line's text (its pieces joined by spaces).
+    offset: usize,
+}
+
+struct Analysis {
+    expected: Vec<Expected>,
+    parsed: Vec<AppEntry>,
+    /// For each expected entry, the index of its parsed entry.
+    matched: Vec<usize>,
+    /// Each parsed entry's effective reference (`N…`, inherited after `|`) and first line.
+    labels: Vec<String>,
+    firsts: Vec<u32>,
+    time: Duration,
+}
+
+fn analysis() -> &'static Analysis {
+    static ANALYSIS: OnceLock<Result<Analysis, String>> = OnceLock::new();
+    ANALYSIS
+        .get_or_init(|| catch(analyse))
+        .as_ref()
+        .unwrap_or_else(|e| panic!("reading the stress edition's apparatus failed: {e}"))
+}
+
+fn analyse() -> Analysis {
+    let t = Instant::now();
+    let s = shared();
+    let (spec, body, printed) = (&s.spec, &s.body, &s.printed);
+
+    // The body's words are the printed text's words: what lets a text offset be found on the
+    // page (and the text fidelity of 50,000 words on 200 pages).
+    let tw: Vec<TextWord> = edition::text_words(body)
+        .into_iter()
+        .filter(|w| w.text != spec.milestone_sign)
+        .collect();
+    let tw_text: Vec<&str> = tw.iter().map(|w| w.text.as_str()).collect();
+    assert!(
+        tw_text == printed.words(),
+        "the PDF's reading text differs from source.txt with the spec's emendations\n{}",
+        edition::first_difference(&tw_text, &printed.words())
+    );
+
+    // Each piece's offset in its line's text.
+    let mut line_len: HashMap<(usize, usize), usize> = HashMap::new();
+    let mut piece_at: Vec<Vec<usize>> = Vec::with_capacity(tw.len());
+    for w in &tw {
+        let mut v = vec![];
+        for p in &w.parts {
+            let len = line_len.entry((p.page, p.line)).or_default();
+            if *len > 0 {
+                *len += 1;
+            }
+            v.push(*len);
+            *len += p.text.len();
+        }
+        piece_at.push(v);
+    }
+    let locate = |pos: usize| -> Pos {
+        let (wi, off) = printed.word_at(pos);
+        let w = &tw[wi];
+        let mut start = 0;
+        for (pi, p) in w.parts.iter().enumerate() {
+            if off < start + p.text.len() {
+                return Pos {
+                    page: p.page,
+                    line: p.line,
+                    offset: piece_at[wi][pi] + off - start,
+                };
+            }
+            start += p.text.len();
+        }
+        unreachable!()
+    };
+
+    let series_ids: Vec<&str> = spec.series.iter().map(|(id, _)| id.as_str()).collect();
+    let mut hits_cache: HashMap<String, Vec<Range<usize>>> = HashMap::new();
+    let mut expected = vec![];
+    for (k, e) in spec.entries.iter().enumerate() {
+        let r = printed.find(&e.quote);
+        let lemma_text = printed.text[r.clone()].to_string();
+        let a = locate(r.start);
+        let b = locate(r.end - 1);
+        let page = &body.pages[a.page];
+        let first = page.body[a.line].number.unwrap_or_else(|| {
+            panic!(
+                "entry {k} {lemma_text:?}: the first word is not on a paragraph line: {:?}",
+                page.body[a.line].line.text()
+            )
+        });
+        let last = body.pages[b.page].body[b.line].number.unwrap();
+        let label = if b.page == a.page && first == last {
+            first.to_string()
+        } else if b.page == a.page {
+            format!("{first}–{last}")
+        } else {
+            assert_eq!(
+                b.page,
+                a.page + 1,
+                "entry {k} {lemma_text:?} spans more than a page break"
+            );
+            format!("{first}–{}.{last}", body.pages[b.page].number)
+        };
+        // Rank: the other whole occurrences of the lemma that stand entirely on its first line.
+        let hits = hits_cache
+            .entry(lemma_text.clone())
+            .or_insert_with(|| edition::find_all(&printed.text, &lemma_text));
+        let on_line = |p: Pos| p.page == a.page && p.line == a.line;
+        let same_line: Vec<usize> = hits
+            .iter()
+            .filter(|h| on_line(locate(h.start)) && on_line(locate(h.end - 1)))
+            .map(|h| h.start)
+            .collect();
+        let rank = (same_line.len() > 1)
+            .then(|| same_line.iter().position(|&h| h == r.start).map(|i| i + 1))
+            .flatten();
+        let ws = words(&lemma_text);
+        let lemma = if ws.len() > 4 {
+            format!("{} … {}", ws[0], ws[ws.len() - 1])
+        } else {
+            ws.join(" ")
+        };
+        let (w0, _) = printed.word_at(r.start);
+        let (w1, _) = printed.word_at(r.end - 1);
+        let line_end = line_len[&(b.page, b.line)];
+        let rest = &tw[w1].parts.last().unwrap();
+        expected.push(Expected {
+            entry: k,
+            series: series_ids
+                .iter()
+                .position(|id| *id == e.series)
+                .unwrap_or_else(|| panic!("entry {k}: unknown series {}", e.series)),
+            range: r.clone(),
+            page: page.number,
+            first,
+            label,
+            lemma,
+            rank,
+            body: reading_tokens(spec, e),
+            at_line_start: a.offset == 0,
+            // The lemma's last word is the last word of its line (trailing punctuation aside).
+            at_line_end: (rest.page, rest.line) == (b.page, b.line)
+                && piece_at[w1].last().unwrap() + rest.text.len() == line_end,
+            hyphenated: tw[w0..=w1].iter().any(|w| w.parts.len() > 1),
+            across_lines: (a.page, a.line) != (b.page, b.line) && a.page == b.page,
+            across_pages: a.page != b.page,
+        });
+    }
+
+    let parsed: Vec<AppEntry> = body
+        .pages
+        .iter()
+        .flat_map(|p| parse_page(p.number, &p.apparatus))
+        .collect();
+    // Effective references: printed, or that of the entry before it (after `|`).
+    let mut labels = vec![];
+    let mut cur = String::new();
+    for a in &parsed {
+        if let Some(n) = &a.number {
+            cur = n.clone();
+        } else {
+            assert!(a.sep.is_some(), "{a:?}: a block starts with a reference");
+        }
+        labels.push(cur.clone());
+    }
+    let firsts: Vec<u32> = labels
+        .iter()
+        .map(|l| l.split('–').next().unwrap().parse().unwrap())
+        .collect();
+
+    // Match by (page, N, lemma) and order: expected in series order, then text order (the
+    // apparatus prints the critical block first, each block in line order, entries of a line
+    // in text order); parsed in printed order.
+    type Key = (usize, u32, String);
+    let mut want: BTreeMap<Key, Vec<usize>> = BTreeMap::new();
+    let mut order: Vec<usize> = (0..expected.len()).collect();
+    order.sort_by_key(|&i| {
+        let x = &expected[i];
+        (x.page, x.series, x.range.start)
+    });
+    for i in order {
+        let x = &expected[i];
+        want.entry((x.page, x.first, x.lemma.clone()))
+            .or_default()
+            .push(i);
+    }
+    let mut got: BTreeMap<Key, Vec<usize>> = BTreeMap::new();
+    for (i, a) in parsed.iter().enumerate() {
+        got.entry((a.page, firsts[i], a.lemma().0))
+            .or_default()
+            .push(i);
+    }
+    let mut matched = vec![usize::MAX; expected.len()];
+    let mut problems = vec![];
+    for (key, xs) in &want {
+        let ps = got.get(key).map(Vec::as_slice).unwrap_or_default();
+        if ps.len() != xs.len() {
+            let (page, n, lemma) = key;
+            let elsewhere: Vec<String> = parsed
+                .iter()
+                .enumerate()
+                .filter(|(_, a)| a.lemma().0 == *lemma && a.page.abs_diff(*page) <= 1)
+                .map(|(i, a)| format!("page {} line {}: {a:?}", a.page, firsts[i]))
+                .collect();
+            problems.push(format!(
+                "lemma {lemma:?} (entries {:?}: {:?}) expected {} time(s) on page {page} at \
+                 line {n}, found {} time(s) there; on this or a neighbouring page: {elsewhere:#?}",
+                xs.iter().map(|&i| expected[i].entry).collect::<Vec<_>>(),
+                xs.iter()
+                    .map(|&i| &spec.entries[expected[i].entry].quote)
+                    .collect::<Vec<_>>(),
+                xs.len(),
+                ps.len()
+            ));
+            continue;
+        }
+        for (&x, &p) in xs.iter().zip(ps) {
+            matched[x] = p;
+        }
+    }
+    for (key, ps) in &got {
+        if !want.contains_key(key) {
+            problems.push(format!(
+                "apparatus entries with no [[entry]] at page {} line {} lemma {:?}: {:?}",
+                key.0,
+                key.1,
+                key.2,
+                ps.iter().map(|&i| &parsed[i]).collect::<Vec<_>>()
+            ));
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "{} apparatus entries not where the body puts them (first 10):\n{}",
+        problems.len(),
+        problems
+            .iter()
+            .take(10)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    Analysis {
+        expected,
+        parsed,
+        matched,
+        labels,
+        firsts,
+        time: t.elapsed(),
+    }
+}
+
+// ---- Tests -------------------------------------------------------------------------------------
+
+#[test]
+fn the_stress_edition_is_long_and_dense() {
+    let s = shared();
+    assert!(
+        s.pages.len() >= PAGES,
+        "{} pages in the PDF, want at least {PAGES}",
+        s.pages.len()
+    );
+    let ids: Vec<&str> = s.spec.series.iter().map(|(id, _)| id.as_str()).collect();
+    assert_eq!(ids, ["critical", "commentary"]);
+    assert!(
+        s.spec.entries.len() >= 1500,
+        "{} entries",
+        s.spec.entries.len()
+    );
+    for id in ids {
+        assert!(
+            s.spec.entries.iter().filter(|e| e.series == id).count() >= 300,
+            "series {id} has few entries"
+        );
+    }
+    // The stress the generator promises: quotations resolved by large occurrence numbers
+    // (short lemmata recur hundreds of times in 50,000 words).
+    let max_occ = s
+        .spec
+        .entries
+        .iter()
+        .filter_map(|e| e.quote.occurrence)
+        .max()
+        .unwrap_or(0);
+    assert!(max_occ >= 200, "largest occurrence {max_occ}");
+    assert!(s.spec.headings.len() >= 20);
+}
+
+#[test]
+fn every_entry_appears_once_on_its_page_at_its_line() {
+    let s = shared();
+    let a = analysis();
+    assert_eq!(a.expected.len(), s.spec.entries.len());
+    assert_eq!(
+        a.parsed.len(),
+        s.spec.entries.len(),
+        "apparatus entries in the PDF vs. [[entry]] tables"
+    );
+    // Matching paired every expected entry with one parsed entry by (page, N, lemma): page
+    // and first line are right. Now the rest of each entry.
+    let mut seen = vec![false; a.parsed.len()];
+    for (x, &i) in a.expected.iter().zip(&a.matched) {
+        assert!(!seen[i], "two entries matched to one: {:?}", a.parsed[i]);
+        seen[i] = true;
+        let p = &a.parsed[i];
+        let what = format!(
+            "entry {} {:?} (page {}, lemma {:?})",
+            x.entry, s.spec.entries[x.entry].quote, x.page, x.lemma
+        );
+        assert_eq!(
+            a.labels[i], x.label,
+            "{what}: printed reference vs. the lines of its first and last word"
+        );
+        assert_eq!(p.lemma().1, x.rank, "{what}: rank of the lemma on its line");
+        assert_eq!(p.body, x.body, "{what}: reading / note text");
+    }
+    // The reference `P` of `N–P.M` is the next page's number as printed in its running head.
+    for p in &s.body.pages {
+        let folio: Vec<&str> = p
+            .header
+            .iter()
+            .map(|w| w.text.as_str())
+            .filter(|t| t.chars().all(|c| c.is_ascii_digit()))
+            .collect();
+        assert_eq!(
+            folio,
+            [p.number.to_string()],
+            "page {}: the running head's page number",
+            p.number
+        );
+    }
+}
+
+#[test]
+fn series_blocks_separators_and_counts() {
+    let s = shared();
+    let a = analysis();
+    let mut series_of = vec![usize::MAX; a.parsed.len()];
+    for (x, &i) in a.expected.iter().zip(&a.matched) {
+        series_of[i] = x.series;
+    }
+    // Blocks: one series each, critical before commentary, each series at most once a page.
+    let mut blocks: BTreeMap<(usize, usize), Vec<usize>> = BTreeMap::new();
+    for (i, p) in a.parsed.iter().enumerate() {
+        blocks
+            .entry((p.page, p.block))
+            .or_default()
+            .push(series_of[i]);
+    }
+    let mut per_page: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+    for ((page, _), ss) in &blocks {
+        assert!(
+            ss.iter().all(|x| *x == ss[0]),
+            "page {page}: a block mixes series: {ss:?}"
+        );
+        per_page.entry(*page).or_default().push(ss[0]);
+    }
+    for (page, ss) in &per_page {
+        assert!(
+            ss.windows(2).all(|w| w[0] < w[1]),
+            "page {page}: series blocks out of order or repeated: {ss:?}"
+        );
+    }
+    assert!(per_page.values().filter(|ss| ss.len() == 2).count() >= 100);
+    for (k, (id, _)) in s.spec.series.iter().enumerate() {
+        let want = s.spec.entries.iter().filter(|e| e.series == *id).count();
+        let got = series_of.iter().filter(|x| **x == k).count();
+        assert_eq!(
+            got, want,
+            "series {id}: entries in the apparatus vs. the spec"
+        );
+    }
+    // Separators: `|` within a line (the reference repeated only where it differs), `‖`
+    // before a later line; line order within a block.
+    for (i, p) in a.parsed.iter().enumerate() {
+        let prev = (i > 0 && a.parsed[i - 1].page == p.page && a.parsed[i - 1].block == p.block)
+            .then(|| i - 1);
+        match (&p.sep, prev) {
+            (None, None) => assert!(p.number.is_some(), "{p:?}: a block starts with a number"),
+            (Some(sep), Some(j)) if sep == "|" => {
+                assert_eq!(
+                    a.firsts[i], a.firsts[j],
+                    "{p:?}: `|` joins entries of one line"
+                );
+                assert_eq!(
+                    p.number.is_some(),
+                    a.labels[i] != a.labels[j],
+                    "{p:?}: after `|` the reference is printed exactly when it differs"
+                );
+            }
+            (Some(_), Some(j)) => {
+                assert!(
+                    a.firsts[i] > a.firsts[j],
+                    "{p:?}: `‖` precedes a later line (previous {})",
+                    a.labels[j]
+                );
+                assert!(p.number.is_some(), "{p:?}: `‖` is followed by a reference");
+            }
+            other => panic!("{p:?}: separator/position mismatch {other:?}"),
+        }
+    }
+}
+
+/// Margin words of a page that are line numbers: the stress edition has no margin notes, so
+/// every small word outside the text column must be one.
+fn printed_numbers(p: &BodyPage) -> Vec<(u32, &Word)> {
+    p.margin
+        .iter()
+        .map(|w| {
+            let n = w.text.parse().unwrap_or_else(|_| {
+                panic!(
+                    "page {}: margin word {:?} is not a number",
+                    p.number, w.text
+                )
+            });
+            (n, w)
+        })
+        .collect()
+}
+
+/// pdftotext's word box reaches the font's descent below the baseline: Libertinus Serif's
+/// descent is 0.2155 of the box height (ascent + descent), whatever the size.
+fn baseline(w: &Word) -> f64 {
+    w.y1 - 0.2155 * w.height()
+}
+
+#[test]
+fn line_numbers_stand_on_their_lines_in_the_outer_margin() {
+    let s = shared();
+    assert_eq!((s.spec.every, s.spec.restart_page), (5, true));
+    let mut total = 0;
+    for p in &s.body.pages {
+        let mut numbers = printed_numbers(p);
+        numbers.sort_by_key(|(n, _)| *n);
+        let para = p.body.iter().filter(|l| l.number.is_some()).count() as u32;
+        let want: Vec<u32> = (1..=para).filter(|n| n % s.spec.every == 0).collect();
+        let got: Vec<u32> = numbers.iter().map(|(n, _)| *n).collect();
+        assert_eq!(
+            got, want,
+            "page {}: printed line numbers ({para} paragraph lines)",
+            p.number
+        );
+        for (n, w) in &numbers {
+            let line = &p.body.iter().find(|l| l.number == Some(*n)).unwrap().line;
+            let lb = line.words.iter().map(baseline).sum::<f64>() / line.words.len() as f64;
+            assert!(
+                (baseline(w) - lb).abs() <= 1.0,
+                "page {}: number {n} (baseline {:.2}) is not on the baseline of line {n} \
+                 ({lb:.2}): {:?}",
+                p.number,
+                baseline(w),
+                line.text()
+            );
+            let outer = if p.recto {
+                w.x0 > p.right
+            } else {
+                w.x1 < p.left
+            };
+            assert!(
+                outer,
+                "page {} ({}): number {n} at x {:.2}–{:.2} is not in the outer margin of the \
+                 text block {:.2}–{:.2}",
+                p.number,
+                if p.recto { "recto" } else { "verso" },
+                w.x0,
+                w.x1,
+                p.left,
+                p.right
+            );
+            assert!(w.x0 >= 0.0 && w.x1 <= p.width, "{w:?} leaves the page");
+            total += 1;
+        }
+        // One column, aligned on the edge facing the text.
+        let edges: Vec<f64> = numbers
+            .iter()
+            .map(|(_, w)| if p.recto { w.x0 } else { w.x1 })
+            .collect();
+        if let (Some(lo), Some(hi)) = (
+            edges.iter().copied().reduce(f64::min),
+            edges.iter().copied().reduce(f64::max),
+        ) {
+            assert!(
+                hi - lo < 0.5,
+                "page {}: numbers not aligned: {edges:?}",
+                p.number
+            );
+        }
+    }
+    assert!(total >= 4 * PAGES, "{total} line numbers");
+}
+
+/// The default template at A5: 16 mm inner, 30 mm outer, 18 mm bottom margin.
+const MM: f64 = 72.0 / 25.4;
+
+/// How far glyphs may hang past the right edge (Typst's optical margin alignment of
+/// hyphens and punctuation).
+const PROTRUSION: f64 = 3.0;
+
+fn may_protrude(t: &str) -> bool {
+    t.ends_with([
+        '-', '\u{ad}', '‐', '.', ',', ';', ':', ')', '–', '—', '”', '’', '!', '?', ']',
+    ])
+}
+
+#[test]
+fn body_and_apparatus_stay_inside_the_text_block() {
+    let s = shared();
+    assert_eq!(s.spec.paper, "a5");
+    for p in &s.body.pages {
+        assert!(
+            (p.width - 419.53).abs() < 0.1 && (p.height - 595.28).abs() < 0.1,
+            "page {}: A5",
+            p.number
+        );
+        let (want_left, want_right) = if p.recto {
+            (16.0 * MM, p.width - 30.0 * MM)
+        } else {
+            (30.0 * MM, p.width - 16.0 * MM)
+        };
+        assert!(
+            (p.left - want_left).abs() < 1.0 && (p.right - want_right).abs() < 1.0,
+            "page {}: text block {:.2}–{:.2}, want {want_left:.2}–{want_right:.2}",
+            p.number,
+            p.left,
+            p.right
+        );
+        assert!(
+            p.outside.is_empty(),
+            "page {}: body words outside the text column {:.2}–{:.2}: {:?}",
+            p.number,
+            p.left,
+            p.right,
+            p.outside
+        );
+        assert!(
+            p.stray.is_empty(),
+            "page {}: small type inside the body (apparatus overlapping the text?): {:?}",
+            p.number,
+            p.stray
+        );
+        assert!(!p.body.is_empty(), "page {}: no body text", p.number);
+        let limit = p.height - 18.0 * MM;
+        let words = p
+            .body
+            .iter()
+            .map(|l| &l.line)
+            .chain(&p.apparatus)
+            .flat_map(|l| &l.words);
+        for w in words {
+            let right = p.right
+                + if may_protrude(&w.text) {
+                    PROTRUSION
+                } else {
+                    0.3
+                };
+            assert!(
+                w.x0 >= p.left - 0.3 && w.x1 <= right,
+                "page {}: {:?} at x {:.2}–{:.2} leaves the text block {:.2}–{:.2}",
+                p.number,
+                w.text,
+                w.x0,
+                w.x1,
+                p.left,
+                p.right
+            );
+            assert!(
+                baseline(w) <= limit + 0.3,
+                "page {}: {:?} (baseline {:.2}) below the bottom margin ({limit:.2})",
+                p.number,
+                w.text,
+                baseline(w)
+            );
+        }
+        // The apparatus starts below the last body line's baseline.
+        let last = &p.body.last().unwrap().line;
+        let last_base = last.words.iter().map(baseline).fold(f64::MIN, f64::max);
+        if let Some(top) = p
+            .apparatus
+            .iter()
+            .flat_map(|l| &l.words)
+            .map(|w| w.y0)
+            .reduce(f64::min)
+        {
+            assert!(
+                top > last_base,
+                "page {}: the apparatus (top {top:.2}) overlaps the body's last line \
+                 (baseline {last_base:.2}): {:?}",
+                p.number,
+                last.text()
+            );
+        }
+    }
+    // Every body page has an apparatus (the stress edition is dense).
+    let bare: Vec<usize> = s
+        .body
+        .pages
+        .iter()
+        .filter(|p| p.apparatus.is_empty())
+        .map(|p| p.number)
+        .collect();
+    assert!(bare.len() <= 2, "pages without apparatus: {bare:?}");
+}
+
+#[test]
+fn report_the_cases_covered() {
+    let s = shared();
+    let a = analysis();
+    let n = |f: fn(&Expected) -> bool| a.expected.iter().filter(|x| f(x)).count();
+    let mut per_line: BTreeMap<(usize, u32), usize> = BTreeMap::new();
+    for (i, p) in a.parsed.iter().enumerate() {
+        *per_line.entry((p.page, a.firsts[i])).or_default() += 1;
+    }
+    let counts = [
+        ("pages", s.pages.len()),
+        ("body pages", s.body.pages.len()),
+        ("entries checked", a.expected.len()),
+        ("lemmata at line starts", n(|x| x.at_line_start)),
+        ("lemmata at line ends", n(|x| x.at_line_end)),
+        ("hyphenated lemmata", n(|x| x.hyphenated)),
+        ("ranges across lines", n(|x| x.across_lines)),
+        ("ranges across pages", n(|x| x.across_pages)),
+        (
+            "lines with >= 2 entries",
+            per_line.values().filter(|&&c| c >= 2).count(),
+        ),
+        ("ranked lemmata", n(|x| x.rank.is_some())),
+        ("abbreviated lemmata", n(|x| x.lemma.contains('…'))),
+    ];
+    println!(
+        "stress edition (pages = {PAGES}, seed = {SEED}) in {}: build {:.1?}, read-back {:.1?}, \
+         analysis {:.1?}, front matter {} pages",
+        s.dir.display(),
+        s.build_time,
+        s.read_time,
+        a.time,
+        s.front_pages
+    );
+    for (what, c) in counts {
+        println!("  {what:<26} {c:>6}");
+    }
+    // The stress edition exercises every case.
+    for (what, c) in counts {
+        assert!(c > 0, "no {what}");
+    }
+}

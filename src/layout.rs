@@ -77,6 +77,8 @@ pub struct PlacedEntry {
 /// The result of layout.
 pub struct Laid {
     pub doc: PagedDocument,
+    /// The exported PDF (exported while the layout was verified).
+    pub pdf: Vec<u8>,
     pub markup: String,
     pub front_pages: usize,
     pub body_pages: usize,
@@ -92,6 +94,7 @@ pub fn run(
     template: &str,
     front: &Front,
     opts: &Options,
+    export: &(dyn Fn(&PagedDocument) -> Result<Vec<u8>> + Sync),
 ) -> Result<Laid> {
     let mut warnings = vec![];
     // ---- 1. Galley -------------------------------------------------------------------------
@@ -473,23 +476,31 @@ pub fn run(
         }
     }
     let endnotes_empty = endnotes.is_empty();
-    verify(
-        endnotes_empty,
-        spec,
-        p,
-        &doc,
-        &index,
-        &fin,
-        &lines,
-        &pages,
-        &out_pages,
-        &placed,
-        front_pages,
-        &metrics,
-    )?;
-    t.lap("verify");
+    // Verify and export in parallel: both only read the document.
+    let (verified, exported) = std::thread::scope(|scope| {
+        let e = scope.spawn(|| export(&doc));
+        let v = verify(
+            endnotes_empty,
+            spec,
+            p,
+            &doc,
+            &index,
+            &fin,
+            &lines,
+            &pages,
+            &out_pages,
+            &placed,
+            front_pages,
+            &metrics,
+        );
+        (v, e.join())
+    });
+    verified?;
+    let pdf = exported.map_err(|_| Diagnostic::error("PDF export panicked"))??;
+    t.lap("verify and export");
     Ok(Laid {
         doc,
+        pdf,
         markup: fin.out,
         front_pages,
         body_pages: pages.len(),

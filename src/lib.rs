@@ -189,12 +189,6 @@ pub fn build(dir: &Path, opts: &Options) -> Result<Output> {
             t0.elapsed().as_secs_f64()
         );
     }
-    let lopts = layout::Options {
-        progress: opts.progress,
-        keep_caches: opts.keep_caches,
-    };
-    let laid = layout::run(&spec, &printed, &mut world, &template_name, &front, &lopts)?;
-
     let ident = {
         let mut h = Sha256::new();
         h.update(spec.file.text.as_bytes());
@@ -202,15 +196,22 @@ pub fn build(dir: &Path, opts: &Options) -> Result<Output> {
         h.update(template_text.as_bytes());
         text::hex(&h.finalize())[..32].to_string()
     };
-    let t1 = std::time::Instant::now();
-    let pdf = export::pdf(&laid.doc, &ident, timestamp(&spec), &standards)?;
-    if timing {
-        eprintln!(
-            "  {:<18} {:>8.3} s",
-            "PDF export",
-            t1.elapsed().as_secs_f64()
-        );
-    }
+    let stamp = timestamp(&spec);
+    let export = |doc: &typst_layout::PagedDocument| export::pdf(doc, &ident, stamp, &standards);
+    let lopts = layout::Options {
+        progress: opts.progress,
+        keep_caches: opts.keep_caches,
+    };
+    let laid = layout::run(
+        &spec,
+        &printed,
+        &mut world,
+        &template_name,
+        &front,
+        &lopts,
+        &export,
+    )?;
+    let pdf = laid.pdf.clone();
     let png = match opts.png_scale {
         Some(scale) => export::png(&laid.doc, scale)?,
         None => vec![],

@@ -476,6 +476,8 @@ fn build(spec: &Spec, file: &SourceFile, flat: Flat) -> Result<Text> {
         milestones: vec![],
         sha256: String::new(),
     };
+    // One matcher cache for all structural quotations (its word index is built once).
+    let mut cache = FindCache::default();
     let mut errs = vec![];
     // Structural cuts: (range, kind).
     let mut cuts: Vec<(Range<usize>, BlockKind, Range<usize>)> = vec![];
@@ -490,7 +492,7 @@ fn build(spec: &Spec, file: &SourceFile, flat: Flat) -> Result<Text> {
             before: None,
             after: None,
         };
-        match find_flat(&probe, spec, &q) {
+        match probe.find_cached(spec, &q, &mut cache) {
             Ok(r) if whole_lines(&r) => cuts.push((r, BlockKind::Title, t.span())),
             Ok(_) => errs.push(spec.error(
                 t.span(),
@@ -500,7 +502,7 @@ fn build(spec: &Spec, file: &SourceFile, flat: Flat) -> Result<Text> {
         }
     }
     for h in &spec.headings {
-        match find_flat(&probe, spec, &h.quote) {
+        match probe.find_cached(spec, &h.quote, &mut cache) {
             Ok(r) if whole_lines(&r) => {
                 cuts.push((r, BlockKind::Heading(h.level), h.quote.at.span()))
             }
@@ -529,7 +531,7 @@ fn build(spec: &Spec, file: &SourceFile, flat: Flat) -> Result<Text> {
     }
     let mut miles = vec![];
     for m in &spec.milestones {
-        match find_flat(&probe, spec, &m.quote) {
+        match probe.find_cached(spec, &m.quote, &mut cache) {
             Ok(r) => miles.push((
                 r.start,
                 m.witness.get_ref().clone(),
@@ -632,10 +634,6 @@ fn build(spec: &Spec, file: &SourceFile, flat: Flat) -> Result<Text> {
         milestones,
         sha256: String::new(),
     })
-}
-
-fn find_flat(probe: &Text, spec: &Spec, q: &Quote) -> Result<Match> {
-    probe.find(spec, q)
 }
 
 /// Blank-line separated groups of the flat text, as provisional paragraph blocks.

@@ -90,24 +90,7 @@ fn literals(out: &mut String, t: &str) {
 pub fn plain(dir: &Path) -> Result<(Vec<u8>, usize)> {
     let spec = Spec::load(dir)?;
     let text = Text::load(&spec)?;
-    let (template_dir, template_name) = match &spec.layout.template {
-        Some(t) => {
-            let path =
-                crate::paths::inside(dir, t.get_ref()).map_err(|m| spec.error(t.span(), m))?;
-            (
-                path.parent()
-                    .map(Path::to_path_buf)
-                    .unwrap_or_else(|| dir.to_path_buf()),
-                path.file_name()
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .unwrap_or_default(),
-            )
-        }
-        None => (
-            crate::install_dir().join("templates"),
-            "apparat.typ".to_string(),
-        ),
-    };
+    let (template_dir, template_name) = crate::template_location(&spec, dir)?;
     let world = crate::world::EditionWorld::new(
         crate::world::Roots {
             project: dir.to_path_buf(),

@@ -89,23 +89,7 @@ pub fn build(dir: &Path, opts: &Options) -> Result<Output> {
     let anchors = anchor::resolve(&spec, &text)?;
     let printed = markup::Printed::new(&spec, &text, &anchors);
 
-    // The template: the spec's (inside the edition folder) or the bundled default.
-    let (template_dir, template_name) = match &spec.layout.template {
-        Some(t) => {
-            let path = paths::inside(dir, t.get_ref()).map_err(|m| spec.error(t.span(), m))?;
-            let name = path
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            (
-                path.parent()
-                    .map(Path::to_path_buf)
-                    .unwrap_or_else(|| dir.to_path_buf()),
-                name,
-            )
-        }
-        None => (install_dir().join("templates"), "apparat.typ".to_string()),
-    };
+    let (template_dir, template_name) = template_location(&spec, dir)?;
     let template_text =
         std::fs::read_to_string(template_dir.join(&template_name)).map_err(|e| {
             diag::io_error(
@@ -242,6 +226,27 @@ pub fn build(dir: &Path, opts: &Options) -> Result<Output> {
         compiles: laid.compiles,
         warnings: laid.warnings,
         png,
+    })
+}
+
+/// The template's folder and file name: the spec's (inside the edition folder) or the
+/// bundled default.
+pub fn template_location(spec: &Spec, dir: &Path) -> Result<(PathBuf, String)> {
+    Ok(match &spec.layout.template {
+        Some(t) => {
+            let path = paths::inside(dir, t.get_ref()).map_err(|m| spec.error(t.span(), m))?;
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            (
+                path.parent()
+                    .map(Path::to_path_buf)
+                    .unwrap_or_else(|| dir.to_path_buf()),
+                name,
+            )
+        }
+        None => (install_dir().join("templates"), "apparat.typ".to_string()),
     })
 }
 

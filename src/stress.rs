@@ -449,25 +449,11 @@ fn q(s: &str) -> String {
     toml::Value::String(s.to_string()).to_string()
 }
 
-fn word_char(c: Option<char>) -> bool {
-    c.is_some_and(|c| c.is_alphanumeric())
-}
-
-/// Word-bounded matches of `quote` in `doc` — the same rule as the program's matcher
-/// (`text::find_in`), including its non-overlapping scan.
+/// Word-bounded matches of `quote` in `doc`: the program's own rule.
 fn find_in(doc: &str, quote: &str) -> Vec<usize> {
-    if quote.is_empty() {
-        return vec![];
-    }
-    let first_word = word_char(quote.chars().next());
-    let last_word = word_char(quote.chars().next_back());
-    doc.match_indices(quote)
-        .filter(|(i, _)| {
-            let before = doc[..*i].chars().next_back();
-            let after = doc[i + quote.len()..].chars().next();
-            !((first_word && word_char(before)) || (last_word && word_char(after)))
-        })
-        .map(|(i, _)| i)
+    crate::text::find_in(doc, quote)
+        .into_iter()
+        .map(|m| m.start)
         .collect()
 }
 

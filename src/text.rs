@@ -362,21 +362,27 @@ fn word_char(c: Option<char>) -> bool {
     c.is_some_and(|c| c.is_alphanumeric())
 }
 
-/// Word-bounded matches of `quote` in `doc`.
-fn find_in(doc: &str, quote: &str) -> Vec<Match> {
+/// Every word-bounded match of `quote` in `doc`, overlapping ones included (`och och` in
+/// `och och och` occurs twice): the one matching rule of quotations. Public so that tools
+/// generating specs (the stress generator) count occurrences exactly as apparat does.
+pub fn find_in(doc: &str, quote: &str) -> Vec<Match> {
+    let mut out = vec![];
     if quote.is_empty() {
-        return vec![];
+        return out;
     }
     let first_word = word_char(quote.chars().next());
     let last_word = word_char(quote.chars().next_back());
-    doc.match_indices(quote)
-        .filter(|(i, _)| {
-            let before = doc[..*i].chars().next_back();
-            let after = doc[i + quote.len()..].chars().next();
-            !(first_word && word_char(before)) && !(last_word && word_char(after))
-        })
-        .map(|(i, _)| i..i + quote.len())
-        .collect()
+    let mut from = 0;
+    while let Some(k) = doc[from..].find(quote) {
+        let i = from + k;
+        let before = doc[..i].chars().next_back();
+        let after = doc[i + quote.len()..].chars().next();
+        if !(first_word && word_char(before)) && !(last_word && word_char(after)) {
+            out.push(i..i + quote.len());
+        }
+        from = i + doc[i..].chars().next().map_or(1, char::len_utf8);
+    }
+    out
 }
 
 fn find_in_raw(doc: &str, quote: &str) -> Option<usize> {

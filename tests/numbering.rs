@@ -19,7 +19,11 @@ fn numbering_can_continue_through_the_document() {
     }
     let spec = std::fs::read_to_string(seed.join("edition.toml")).unwrap();
     assert!(spec.contains("restart = \"page\""));
-    std::fs::write(dir.join("edition.toml"), spec.replace("restart = \"page\"", "restart = \"document\"")).unwrap();
+    std::fs::write(
+        dir.join("edition.toml"),
+        spec.replace("restart = \"page\"", "restart = \"document\""),
+    )
+    .unwrap();
     let out = apparat::build(&dir, &Default::default()).unwrap_or_else(|e| panic!("{e}"));
     let pdf = dir.join("doc.pdf");
     std::fs::write(&pdf, &out.pdf).unwrap();
@@ -27,8 +31,18 @@ fn numbering_can_continue_through_the_document() {
     // Margin numbers: digit-only words set small (7.5 pt) outside the body column.
     let mut numbers = vec![];
     for p in &pages[out.front_pages..] {
-        let body_x0 = p.words.iter().filter(|w| w.height() > 11.0).map(|w| w.x0).fold(f64::MAX, f64::min);
-        let body_x1 = p.words.iter().filter(|w| w.height() > 11.0).map(|w| w.x1).fold(f64::MIN, f64::max);
+        let body_x0 = p
+            .words
+            .iter()
+            .filter(|w| w.height() > 11.0)
+            .map(|w| w.x0)
+            .fold(f64::MAX, f64::min);
+        let body_x1 = p
+            .words
+            .iter()
+            .filter(|w| w.height() > 11.0)
+            .map(|w| w.x1)
+            .fold(f64::MIN, f64::max);
         let mut on_page: Vec<(f64, u32)> = p
             .words
             .iter()
@@ -41,5 +55,8 @@ fn numbering_can_continue_through_the_document() {
     }
     assert!(numbers.len() >= 6, "{numbers:?}");
     let expected: Vec<u32> = (1..=numbers.len() as u32).map(|i| i * 5).collect();
-    assert_eq!(numbers, expected, "numbers continue across pages in steps of 5");
+    assert_eq!(
+        numbers, expected,
+        "numbers continue across pages in steps of 5"
+    );
 }

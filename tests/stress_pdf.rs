@@ -991,3 +991,57 @@ fn report_the_cases_covered() {
         assert!(c > 0, "no {what}");
     }
 }
+
+/// Page breaks as a compositor must make them, checked on the stress edition's PDF: no page
+/// ends with a heading or a hyphenated word, no paragraph leaves a single first line at the
+/// foot of a page (orphan) or a single last line at the top of the next (widow).
+#[test]
+fn page_breaks_avoid_widows_orphans_and_stranded_headings() {
+    let s = shared();
+    let pages = &s.body.pages;
+    // A paragraph's first line is indented, or follows a heading or the title.
+    let starts = |p: &BodyPage, i: usize| -> bool {
+        let l = &p.body[i];
+        l.number.is_some()
+            && (l.line.x0 > p.left + 5.0 || (i > 0 && p.body[i - 1].number.is_none()))
+    };
+    let mut problems = vec![];
+    for w in pages.windows(2) {
+        let (p, q) = (&w[0], &w[1]);
+        let (Some(last), Some(first)) = (p.body.last(), q.body.first()) else {
+            continue;
+        };
+        let n = p.body.len();
+        if last.number.is_none() {
+            problems.push(format!(
+                "page {}: ends with a heading `{}`",
+                p.number,
+                last.line.text()
+            ));
+            continue;
+        }
+        let continues = first.number.is_some() && !starts(q, 0);
+        if continues
+            && last
+                .line
+                .words
+                .last()
+                .is_some_and(|w| w.text.ends_with('-'))
+        {
+            problems.push(format!("page {}: ends with a hyphenated word", p.number));
+        }
+        if continues && starts(p, n - 1) {
+            problems.push(format!("page {}: orphan `{}`", p.number, last.line.text()));
+        }
+        let single = q.body.len() == 1 || starts(q, 1) || q.body[1].number.is_none();
+        if continues && single {
+            problems.push(format!("page {}: widow `{}`", q.number, first.line.text()));
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "{} bad page breaks:\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
+}

@@ -113,8 +113,11 @@ pub fn run(
         let t = markup::entry_tokens(spec, p, l, None);
         for tok in &t {
             intern(&markup::token_measure(tok), &mut atoms);
-            for a in tok {
-                intern(a, &mut atoms);
+            // The lemma's last token may take a rank later and become a composite.
+            if tok.contains(&markup::close_atom()) {
+                for a in tok {
+                    intern(a, &mut atoms);
+                }
             }
         }
         entry_toks.push(t);
@@ -463,6 +466,9 @@ pub fn run(
     world.set_main(fin.out.clone());
     let (doc, w) = typeset::compile(world)?;
     t.lap("final compile");
+    if !opts.keep_caches {
+        comemo::evict(0);
+    }
     warnings.extend(w);
     let index = SpanIndex::new(world.main_source());
     if let Ok(dbg) = std::env::var("APPARAT_DEBUG_DIR") {

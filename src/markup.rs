@@ -684,8 +684,12 @@ fn unboxed(a: &str) -> &str {
         .unwrap_or(a)
 }
 
-/// The markup measured for a whole token: its atoms unboxed, in one box.
+/// The markup measured for a whole token: its atoms unboxed, in one box (a one-atom token
+/// is its atom, measured once for both uses).
 pub fn token_measure(t: &Token) -> String {
+    if let [one] = t.as_slice() {
+        return one.clone();
+    }
     let mut s = String::from("box[");
     for a in t {
         s.push('#');

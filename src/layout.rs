@@ -944,6 +944,10 @@ fn verify(
     let mut first_bad = None;
     let mut last_body_y: HashMap<usize, f64> = HashMap::new();
     for g in &glyphs {
+        // Running heads above the text block may quote a heading: not body text.
+        if g.y < m.top - 1.0 {
+            continue;
+        }
         let Some(o) = printed_offset(g, index, &fin.spans) else {
             continue;
         };

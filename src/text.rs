@@ -665,3 +665,16 @@ fn groups(doc: &str) -> Vec<Block> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::find_in;
+
+    #[test]
+    fn matches_are_word_bounded_and_may_overlap() {
+        assert_eq!(find_in("och och och", "och och"), vec![0..7, 4..11]);
+        assert_eq!(find_in("dock och", "och"), vec![5..8]);
+        assert_eq!(find_in("3-5 juli", "3-5"), vec![0..3]);
+        assert!(find_in("likgiltigheten", "likgiltighet").is_empty());
+    }
+}

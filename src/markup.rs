@@ -303,6 +303,10 @@ pub fn config_dict(spec: &Spec, galley: bool) -> String {
         }
     }
     let _ = writeln!(s, "  paper: {},", lit_str(spec.layout.paper.get_ref()));
+    if let (Some(w), Some(h)) = (&spec.layout.width, &spec.layout.height) {
+        let _ = writeln!(s, "  width: {}mm,", w.get_ref());
+        let _ = writeln!(s, "  height: {}mm,", h.get_ref());
+    }
     if let Some(f) = &spec.layout.font {
         let _ = writeln!(s, "  font: {},", lit_str(f.get_ref()));
     }

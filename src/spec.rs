@@ -149,6 +149,9 @@ pub struct Layout {
     pub milestone_sign: Option<String>,
     /// The body font family (the template's default when absent).
     pub font: Option<Spanned<String>>,
+    /// A custom paper size in millimetres (`paper = "custom"`): page width and height.
+    pub width: Option<Spanned<f64>>,
+    pub height: Option<Spanned<f64>>,
     /// PDF standards the output must conform to (`a-2b`, `a-3b`, `ua-1` …).
     #[serde(default)]
     pub pdf_standards: Vec<Spanned<String>>,
@@ -168,6 +171,8 @@ impl Default for Layout {
             milestone_sign: None,
             pdf_standards: vec![],
             font: None,
+            width: None,
+            height: None,
         }
     }
 }
@@ -445,13 +450,30 @@ impl Spec {
             ));
         }
         let paper = raw.layout.paper.get_ref();
-        if !PAPERS.contains(&paper.as_str()) {
+        if paper == "custom" {
+            for (name, v) in [("width", &raw.layout.width), ("height", &raw.layout.height)] {
+                match v {
+                    None => errs.push(err(
+                        raw.layout.paper.span(),
+                        format!("a custom paper needs `{name}` (in millimetres)"),
+                    )),
+                    Some(x) if !(50.0..=1500.0).contains(x.get_ref()) => errs.push(err(
+                        x.span(),
+                        format!("{name} {} mm is out of range (50–1500 mm)", x.get_ref()),
+                    )),
+                    _ => {}
+                }
+            }
+        } else if !PAPERS.contains(&paper.as_str()) {
             errs.push(
                 err(
                     raw.layout.paper.span(),
                     format!("unknown paper size `{paper}`"),
                 )
-                .with_note(format!("known sizes: {}", PAPERS.join(", "))),
+                .with_note(format!(
+                    "known sizes: {}, or `custom` with `width` and `height` in mm",
+                    PAPERS.join(", ")
+                )),
             );
         }
         if let Some(fs) = raw.layout.font_size

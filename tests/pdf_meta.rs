@@ -159,3 +159,54 @@ fn source_date_epoch_overrides_the_timestamp() {
     let xmp = tool("pdfinfo", &["-meta"], &dir.join("out/edition.pdf"));
     assert!(xmp.contains("<xmp:CreateDate>2023-11-14T22:13:20"), "{xmp}");
 }
+
+#[test]
+fn paper_presets_and_custom_sizes() {
+    for (name, paper, want) in [
+        ("paper-a4", "paper = \"a4\"", (595.28, 841.89)),
+        ("paper-letter", "paper = \"us-letter\"", (612.0, 792.0)),
+        (
+            "paper-custom",
+            "paper = \"custom\"\nwidth = 170\nheight = 240",
+            (481.89, 680.31),
+        ),
+    ] {
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+            .join("meta")
+            .join(name);
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.parent().unwrap()).unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_apparat"))
+            .arg("init")
+            .arg(&dir)
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        let spec = std::fs::read_to_string(dir.join("edition.toml")).unwrap();
+        std::fs::write(
+            dir.join("edition.toml"),
+            spec.replace("paper = \"a5\"", paper),
+        )
+        .unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_apparat"))
+            .arg("build")
+            .arg(&dir)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{name}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let info = tool("pdfinfo", &[], &dir.join("out/edition.pdf"));
+        let size = info_field(&info, "Page size");
+        let nums: Vec<f64> = size
+            .split_whitespace()
+            .filter_map(|t| t.parse().ok())
+            .collect();
+        assert!(
+            (nums[0] - want.0).abs() < 0.5 && (nums[1] - want.1).abs() < 0.5,
+            "{name}: {size}"
+        );
+    }
+}

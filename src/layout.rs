@@ -244,6 +244,7 @@ pub fn run(
     // free them now rather than hold both documents' caches at once.
     if !opts.keep_caches {
         comemo::evict(0);
+        release_memory();
     }
     t.lap("galley read-back");
 
@@ -465,10 +466,11 @@ pub fn run(
     );
     world.set_main(fin.out.clone());
     let (doc, w) = typeset::compile(world)?;
-    t.lap("final compile");
     if !opts.keep_caches {
         comemo::evict(0);
+        release_memory();
     }
+    t.lap("final compile");
     warnings.extend(w);
     let index = SpanIndex::new(world.main_source());
     if let Ok(dbg) = std::env::var("APPARAT_DEBUG_DIR") {
@@ -543,11 +545,44 @@ impl Timer {
         if self.on {
             let now = std::time::Instant::now();
             eprintln!(
-                "  {what:<18} {:>8.3} s",
-                (now - self.last.get()).as_secs_f64()
+                "  {what:<18} {:>8.3} s{}",
+                (now - self.last.get()).as_secs_f64(),
+                memory()
             );
             self.last.set(now);
         }
+    }
+}
+
+/// Hand freed heap pages back to the system (glibc keeps them otherwise), so that the final
+/// compile does not stack on top of the galley's high-water mark.
+fn release_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        unsafe extern "C" {
+            fn malloc_trim(pad: usize) -> i32;
+        }
+        // SAFETY: malloc_trim only releases free memory at the top of glibc's heaps.
+        unsafe {
+            malloc_trim(0);
+        }
+    }
+}
+
+/// Resident and peak memory of this process (Linux), for the phase report.
+fn memory() -> String {
+    let Ok(st) = std::fs::read_to_string("/proc/self/status") else {
+        return String::new();
+    };
+    let kib = |k: &str| {
+        st.lines()
+            .find(|l| l.starts_with(k))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|v| v.parse::<u64>().ok())
+    };
+    match (kib("VmRSS:"), kib("VmHWM:")) {
+        (Some(now), Some(peak)) => format!("   {:>5} MiB, peak {:>5} MiB", now >> 10, peak >> 10),
+        _ => String::new(),
     }
 }
 

@@ -579,6 +579,9 @@ pub fn final_doc(
         );
     }
     front_matter(&mut w, spec, front);
+    // Every line break is forced (hyphens included): finding hyphenation points again would
+    // only cost time.
+    w.out.push_str("#set text(hyphenate: false)\n");
     let mut prev_para = false;
     for (k, page) in pages.iter().enumerate() {
         if k > 0 {

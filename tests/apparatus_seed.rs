@@ -16,128 +16,8 @@ mod common;
 
 use std::collections::BTreeMap;
 
+use common::apparatus::{AppEntry, parse_page};
 use common::edition::{self, Body, EntryBody, Printed, SpecData};
-
-// ---- Parsing the printed apparatus --------------------------------------------------------
-
-#[derive(Debug, Clone)]
-struct AppEntry {
-    /// PDF page number.
-    page: usize,
-    /// Index of the series block on the page.
-    block: usize,
-    /// The separator before it: `None` at a block start, else `|` or `‖`.
-    sep: Option<String>,
-    /// The printed number (`N` or `N–M`), if any.
-    number: Option<String>,
-    /// Lemma tokens, the last ending in `]`.
-    lemma: Vec<String>,
-    /// Everything after the lemma up to the next separator or block.
-    body: Vec<String>,
-}
-
-fn is_num(t: &str) -> bool {
-    let parts: Vec<&str> = t.split('–').collect();
-    parts.len() <= 2
-        && parts
-            .iter()
-            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
-}
-
-fn is_sep(t: &str) -> bool {
-    t == "|" || t == "‖"
-}
-
-/// (text, starts a line)
-type Tok = (String, bool);
-
-/// A number followed, within a few tokens and without a separator, by a token ending in `]`.
-fn head_at(t: &[Tok], i: usize) -> bool {
-    if !is_num(&t[i].0) {
-        return false;
-    }
-    for tok in t.iter().skip(i + 1).take(6) {
-        if is_sep(&tok.0) {
-            return false;
-        }
-        if tok.0.ends_with(']') {
-            return true;
-        }
-    }
-    false
-}
-
-/// A new series block: a line starting with an entry head that does not follow a separator.
-fn block_start(t: &[Tok], i: usize) -> bool {
-    i > 0 && t[i].1 && !is_sep(&t[i - 1].0) && head_at(t, i)
-}
-
-fn parse_page(page: usize, lines: &[common::pdf::Line]) -> Vec<AppEntry> {
-    let t: Vec<Tok> = lines
-        .iter()
-        .flat_map(|l| {
-            l.words
-                .iter()
-                .enumerate()
-                .map(|(k, w)| (w.text.clone(), k == 0))
-        })
-        .collect();
-    let mut out = vec![];
-    let mut i = 0;
-    let mut block = 0;
-    while i < t.len() {
-        let sep = (i > 0 && is_sep(&t[i - 1].0)).then(|| t[i - 1].0.clone());
-        if i > 0 && sep.is_none() {
-            block += 1;
-        }
-        // After `|` the reference is repeated only where it differs (a range: `| 6–7 b]`).
-        let number = if sep.as_deref() == Some("|") && !head_at(&t, i) {
-            None
-        } else {
-            assert!(
-                head_at(&t, i),
-                "page {page}: an entry after {sep:?} must start with its line number: {:?}",
-                &t[i..(i + 5).min(t.len())]
-            );
-            i += 1;
-            Some(t[i - 1].0.clone())
-        };
-        let mut lemma = vec![];
-        loop {
-            let tok = &t
-                .get(i)
-                .unwrap_or_else(|| panic!("page {page}: lemma without `]`: {lemma:?}"))
-                .0;
-            assert!(!is_sep(tok), "page {page}: lemma without `]`: {lemma:?}");
-            lemma.push(tok.clone());
-            i += 1;
-            if tok.ends_with(']') {
-                break;
-            }
-        }
-        let mut body = vec![];
-        while i < t.len() && !is_sep(&t[i].0) && !block_start(&t, i) {
-            body.push(t[i].0.clone());
-            i += 1;
-        }
-        if i < t.len() && is_sep(&t[i].0) {
-            i += 1;
-            assert!(
-                i < t.len(),
-                "page {page}: the apparatus ends with a separator"
-            );
-        }
-        out.push(AppEntry {
-            page,
-            block,
-            sep,
-            number,
-            lemma,
-            body,
-        });
-    }
-    out
-}
 
 // ---- What each entry must look like ----------------------------------------------------------
 
@@ -338,7 +218,7 @@ fn matches(s: &Seed) -> Vec<usize> {
         .iter()
         .map(|x| {
             let found: Vec<usize> = (0..s.parsed.len())
-                .filter(|&i| s.parsed[i].lemma == x.lemma)
+                .filter(|&i| s.parsed[i].lemma_tokens == x.lemma)
                 .collect();
             assert_eq!(
                 found.len(),
@@ -421,7 +301,7 @@ fn numbers_separators_and_order() {
     let show = |a: &AppEntry| {
         let mut v: Vec<String> = a.sep.iter().cloned().collect();
         v.extend(a.number.iter().cloned());
-        v.extend(a.lemma.iter().cloned());
+        v.extend(a.lemma_tokens.iter().cloned());
         v.extend(a.body.iter().cloned());
         v.join(" ")
     };

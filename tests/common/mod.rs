@@ -1,2 +1,3 @@
+pub mod apparatus;
 pub mod edition;
 pub mod pdf;

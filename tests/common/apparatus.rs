@@ -1,0 +1,150 @@
+//! Parsing the apparatus as the PDF prints it: `N lemma] …`, entries of one line joined by
+//! `|`, a new line number after `‖`, references `N`, `N–M` or `N–P.M`.
+#![allow(dead_code)]
+
+use super::pdf::Line;
+
+#[derive(Debug, Clone)]
+pub struct AppEntry {
+    /// PDF page number.
+    pub page: usize,
+    /// Index of the series block on the page.
+    pub block: usize,
+    /// The separator before it: `None` at a block start, else `|` or `‖`.
+    pub sep: Option<String>,
+    /// The printed reference (`N`, `N–M` or `N–P.M`), if any.
+    pub number: Option<String>,
+    /// Lemma tokens as printed, the last ending in `]`.
+    pub lemma_tokens: Vec<String>,
+    /// Everything after the lemma up to the next separator or block.
+    pub body: Vec<String>,
+}
+
+impl AppEntry {
+    /// The lemma without `]` and rank, and the rank (superscript digits before `]`, which
+    /// pdftotext glues to the word or gives as words of their own).
+    pub fn lemma(&self) -> (String, Option<usize>) {
+        let mut s = String::new();
+        for t in &self.lemma_tokens {
+            let glued = t.chars().all(|c| c.is_ascii_digit() || c == ']');
+            if !s.is_empty() && !glued {
+                s.push(' ');
+            }
+            s.push_str(t);
+        }
+        let s = s.strip_suffix(']').expect("a lemma ends in `]`");
+        let word = s.trim_end_matches(|c: char| c.is_ascii_digit());
+        let rank = (word.len() < s.len()).then(|| s[word.len()..].parse().unwrap());
+        (word.to_string(), rank)
+    }
+}
+
+/// `N`, `N–M` or `N–P.M`.
+pub fn is_num(t: &str) -> bool {
+    let digits = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_digit());
+    match t.split_once('–') {
+        None => digits(t),
+        Some((a, b)) => {
+            digits(a)
+                && match b.split_once('.') {
+                    None => digits(b),
+                    Some((p, m)) => digits(p) && digits(m),
+                }
+        }
+    }
+}
+
+pub fn is_sep(t: &str) -> bool {
+    t == "|" || t == "‖"
+}
+
+/// (text, starts a line)
+pub type Tok = (String, bool);
+
+/// A number followed, within a few tokens and without a separator, by a token ending in `]`
+/// (a lemma has at most four printed words).
+pub fn head_at(t: &[Tok], i: usize) -> bool {
+    if !is_num(&t[i].0) {
+        return false;
+    }
+    for tok in t.iter().skip(i + 1).take(6) {
+        if is_sep(&tok.0) {
+            return false;
+        }
+        if tok.0.ends_with(']') {
+            return true;
+        }
+    }
+    false
+}
+
+/// A new series block: a line starting with an entry head that does not follow a separator.
+pub fn block_start(t: &[Tok], i: usize) -> bool {
+    i > 0 && t[i].1 && !is_sep(&t[i - 1].0) && head_at(t, i)
+}
+
+pub fn parse_page(page: usize, lines: &[Line]) -> Vec<AppEntry> {
+    let t: Vec<Tok> = lines
+        .iter()
+        .flat_map(|l| {
+            l.words
+                .iter()
+                .enumerate()
+                .map(|(k, w)| (w.text.clone(), k == 0))
+        })
+        .collect();
+    let mut out = vec![];
+    let mut i = 0;
+    let mut block = 0;
+    while i < t.len() {
+        let sep = (i > 0 && is_sep(&t[i - 1].0)).then(|| t[i - 1].0.clone());
+        if i > 0 && sep.is_none() {
+            block += 1;
+        }
+        let number = if sep.as_deref() == Some("|") && !head_at(&t, i) {
+            None
+        } else {
+            assert!(
+                head_at(&t, i),
+                "page {page}: an entry after {sep:?} must start with its line number: {:?}",
+                &t[i..(i + 5).min(t.len())]
+            );
+            i += 1;
+            Some(t[i - 1].0.clone())
+        };
+        let mut lemma = vec![];
+        loop {
+            let tok = &t
+                .get(i)
+                .unwrap_or_else(|| panic!("page {page}: lemma without `]`: {lemma:?}"))
+                .0;
+            assert!(!is_sep(tok), "page {page}: lemma without `]`: {lemma:?}");
+            lemma.push(tok.clone());
+            i += 1;
+            if tok.ends_with(']') {
+                break;
+            }
+        }
+        let mut body = vec![];
+        while i < t.len() && !is_sep(&t[i].0) && !block_start(&t, i) {
+            body.push(t[i].0.clone());
+            i += 1;
+        }
+        if i < t.len() && is_sep(&t[i].0) {
+            i += 1;
+            assert!(
+                i < t.len(),
+                "page {page}: the apparatus ends with a separator"
+            );
+        }
+        out.push(AppEntry {
+            page,
+            block,
+            sep,
+            number,
+            lemma_tokens: lemma,
+            body,
+        });
+    }
+    out
+}

@@ -160,21 +160,38 @@ pub fn run(
         .collect();
     let t = Timer::new(opts.progress);
     let world_ref: &EditionWorld = world;
+    let memo = |text: &str| opts.keep_caches.then(|| memo_key(&opts.salt, text));
     let (read, measured) = std::thread::scope(|scope| {
         let m = scope.spawn(|| -> Result<_> {
+            let key = memo(measure_world.main_source().text());
+            if let Some(hit) = key.and_then(|k| MEASURED.lock().ok()?.get(&k).cloned()) {
+                return Ok((hit, vec![]));
+            }
             let (doc, w) = typeset::compile(&measure_world)?;
-            Ok((read_measure(&doc)?, w))
+            let m = read_measure(&doc)?;
+            if let (Some(k), Ok(mut c)) = (key, MEASURED.lock()) {
+                remember(&mut c, k, m.clone());
+            }
+            Ok((m, w))
         });
         let read_part = |w: &EditionWorld,
                          g: &markup::Writer,
                          first: bool|
          -> Result<(Vec<GLine>, usize, Vec<Diagnostic>)> {
+            let key = memo(&g.out);
+            if let Some((lines, fp)) = key.and_then(|k| GALLEYS.lock().ok()?.get(&k).cloned()) {
+                return Ok((lines, fp, vec![]));
+            }
             let (doc, warn) = typeset::compile(w)?;
             let body_page = doc.pages().len() - 1;
             let glyphs = typeset::glyphs(&doc);
             let index = SpanIndex::new(w.main_source());
             let lines = galley_lines(p, &glyphs, &index, &g.spans, body_page)?;
-            Ok((lines, if first { body_page } else { 0 }, warn))
+            let fp = if first { body_page } else { 0 };
+            if let (Some(k), Ok(mut c)) = (key, GALLEYS.lock()) {
+                remember(&mut c, k, (lines.clone(), fp));
+            }
+            Ok((lines, fp, warn))
         };
         let others: Vec<_> = part_worlds
             .iter()
@@ -519,12 +536,53 @@ pub fn run(
 }
 
 /// How to lay out.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct Options {
     /// Print each phase's time on stderr (also with `APPARAT_TIMING` set).
     pub progress: bool,
-    /// Keep Typst's caches between builds (watch mode) instead of freeing them early.
+    /// Keep Typst's caches between builds (watch mode) instead of freeing them early, and
+    /// reuse galley and measurement results whose markup has not changed.
     pub keep_caches: bool,
+    /// What else the layout depends on besides the markup (the template's text, the fonts):
+    /// part of the reuse key.
+    pub salt: String,
+}
+
+type Measured = (Metrics, Vec<f64>, Vec<f64>);
+type MemoKey = [u8; 32];
+
+/// Galley lines (and front pages) by markup, kept between builds of one process (watch).
+static GALLEYS: std::sync::Mutex<Vec<(MemoKey, (Vec<GLine>, usize))>> =
+    std::sync::Mutex::new(Vec::new());
+/// Measurements by markup, likewise.
+static MEASURED: std::sync::Mutex<Vec<(MemoKey, Measured)>> = std::sync::Mutex::new(Vec::new());
+
+fn memo_key(salt: &str, text: &str) -> MemoKey {
+    use sha2::Digest;
+    let mut h = sha2::Sha256::new();
+    h.update(salt.as_bytes());
+    h.update([0]);
+    h.update(text.as_bytes());
+    h.finalize().into()
+}
+
+/// Keep a result, and only the few most recent ones.
+fn remember<T>(cache: &mut Vec<(MemoKey, T)>, key: MemoKey, value: T) {
+    cache.retain(|(k, _)| *k != key);
+    cache.push((key, value));
+    if cache.len() > 4 {
+        cache.remove(0);
+    }
+}
+
+trait Lookup<T> {
+    fn get(&self, key: &MemoKey) -> Option<&T>;
+}
+
+impl<T> Lookup<T> for Vec<(MemoKey, T)> {
+    fn get(&self, key: &MemoKey) -> Option<&T> {
+        self.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+    }
 }
 
 /// Phase timings on stderr.

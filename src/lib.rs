@@ -185,6 +185,7 @@ pub fn build(dir: &Path, opts: &Options) -> Result<Output> {
     let lopts = layout::Options {
         progress: opts.progress,
         keep_caches: opts.keep_caches,
+        salt: format!("{}\0{}", template_text, world.font_names().join("|")),
     };
     let laid = layout::run(
         &spec,

@@ -338,10 +338,22 @@ pub fn run(
         let mut e = match best {
             Some(e) => e,
             None => {
-                warnings.push(Diagnostic::warning(format!(
-                    "page {page_no}: a line with its apparatus is taller than the page; it overflows"
-                )));
-                s
+                // Not even one line fits with its apparatus: an apparatus block never breaks
+                // across pages, so the notes of this line are too long for any page.
+                let mut d = Diagnostic::error(format!(
+                    "page {page_no}: the apparatus of one line is taller than the page ({:.0} pt available)",
+                    metrics.text_height
+                ))
+                .with_note("an apparatus block does not continue on the next page; shorten these entries or use a series with placement = \"end\"");
+                for (i, &k) in by_line[s].iter().enumerate() {
+                    let span = spec.entries[p.lemmata[k].entry].quote.at.span();
+                    d = if i == 0 {
+                        d.at(&spec.file, span)
+                    } else {
+                        d.with_label(&spec.file, span, "another entry on that line")
+                    };
+                }
+                return Err(d.into());
             }
         };
         if e + 1 < lines.len() {

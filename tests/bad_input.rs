@@ -375,6 +375,21 @@ fn cases() -> Vec<Case> {
             line: Some(1),
         },
         Case {
+            name: "an apparatus taller than a page",
+            setup: |d| {
+                let note = vec!["ord"; 3000].join(" ");
+                spec_append(
+                    d,
+                    &format!(
+                        "\n[[series]]\nid = \"n\"\ntitle = \"N\"\nkind = \"commentary\"\n\n[[entry]]\nseries = \"n\"\nat = \"Texten slutar\"\nnote = \"{note}\"\n"
+                    ),
+                )
+            },
+            message: "the apparatus of one line is taller than the page",
+            file: Some("edition.toml"),
+            line: Some(47),
+        },
+        Case {
             name: "milestone of an undeclared witness",
             setup: |d| {
                 spec_append(

@@ -130,3 +130,45 @@ fn every_reading_type_prints_by_convention() {
     assert!(rank.y1 < och.y1 - 1.0, "the rank is raised");
     assert!(rank.height() < och.height(), "the rank is smaller");
 }
+
+#[test]
+fn a_series_placed_at_the_end_prints_after_the_text_with_page_and_line() {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("forms-end");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let spec = SPEC.replace(
+        "id = \"n\"\ntitle = \"N\"\nkind = \"commentary\"",
+        "id = \"n\"\ntitle = \"Slutnoter\"\nkind = \"commentary\"\nplacement = \"end\"",
+    );
+    assert_ne!(spec, SPEC);
+    std::fs::write(dir.join("edition.toml"), spec).unwrap();
+    std::fs::write(dir.join("source.txt"), SOURCE).unwrap();
+    let out = apparat::build(&dir, &Default::default()).unwrap_or_else(|e| panic!("{e}"));
+    let pdf = dir.join("end.pdf");
+    std::fs::write(&pdf, &out.pdf).unwrap();
+    let pages = read_pdf(&pdf);
+    let body = &pages[out.front_pages];
+    let body_text: String = body
+        .lines
+        .iter()
+        .map(|l| l.text())
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(
+        !body_text.contains("En anmärkning."),
+        "not at the foot: {body_text}"
+    );
+    let last = pages.last().unwrap();
+    let end_text: String = last
+        .lines
+        .iter()
+        .map(|l| l.text())
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(end_text.contains("Slutnoter"), "{end_text}");
+    // `femton` stands on the body page's third line: the reference reads page.line.
+    assert!(
+        end_text.contains(&format!("{}.3 femton] En anmärkning.", out.front_pages + 1)),
+        "{end_text}"
+    );
+}

@@ -83,6 +83,7 @@ pub struct Laid {
     pub front_pages: usize,
     pub body_pages: usize,
     pub entries: Vec<PlacedEntry>,
+    /// Typst compiles run (the galley's parts and the measurements run in parallel).
     pub compiles: usize,
     pub warnings: Vec<Diagnostic>,
 }
@@ -161,12 +162,15 @@ pub fn run(
     let t = Timer::new(opts.progress);
     let world_ref: &EditionWorld = world;
     let memo = |text: &str| opts.keep_caches.then(|| memo_key(&opts.salt, text));
+    // Typst compiles run (galley parts and measurements in parallel, then the final document).
+    let compiles = std::sync::atomic::AtomicUsize::new(0);
     let (read, measured) = std::thread::scope(|scope| {
         let m = scope.spawn(|| -> Result<_> {
             let key = memo(measure_world.main_source().text());
             if let Some(hit) = key.and_then(|k| MEASURED.lock().ok()?.get(&k).cloned()) {
                 return Ok((hit, vec![]));
             }
+            compiles.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             let (doc, w) = typeset::compile(&measure_world)?;
             let m = read_measure(&doc)?;
             if let (Some(k), Ok(mut c)) = (key, MEASURED.lock()) {
@@ -182,6 +186,7 @@ pub fn run(
             if let Some((lines, fp)) = key.and_then(|k| GALLEYS.lock().ok()?.get(&k).cloned()) {
                 return Ok((lines, fp, vec![]));
             }
+            compiles.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             let (doc, warn) = typeset::compile(w)?;
             let body_page = doc.pages().len() - 1;
             let glyphs = typeset::glyphs(&doc);
@@ -494,6 +499,7 @@ pub fn run(
         metrics.note_width,
     );
     world.set_main(fin.out.clone());
+    compiles.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let (doc, w) = typeset::compile(world)?;
     if !opts.keep_caches {
         comemo::evict(0);
@@ -542,7 +548,7 @@ pub fn run(
         front_pages,
         body_pages: pages.len(),
         entries: placed,
-        compiles: 2,
+        compiles: compiles.into_inner(),
         warnings,
     })
 }

@@ -669,11 +669,9 @@ fn galley_parts(p: &Printed) -> Vec<Range<usize>> {
     if p.doc.len() < 40_000 || n < 4 {
         return vec![0..n];
     }
-    let mid = p.doc.len() / 2;
-    let k = p
-        .blocks
-        .partition_point(|b| b.range.end < mid)
-        .clamp(1, n - 2);
+    // Split at the middle block, not the middle byte: an edit inside one half then leaves
+    // the other half's markup unchanged, and watch mode reuses it.
+    let k = (n / 2).clamp(1, n - 2);
     vec![0..k + 1, k..n]
 }
 

@@ -39,7 +39,7 @@ struct Run {
 /// as the template's block calls, in Typst's own page flow.
 pub fn plain_markup(spec: &Spec, text: &Text, template: &str) -> String {
     let mut s = String::with_capacity(text.doc.len() + text.doc.len() / 8 + 1024);
-    let _ = writeln!(s, "#import \"/templates/{template}\": *");
+    let _ = writeln!(s, "#import \"templates/{template}\": *");
     let _ = writeln!(s, "#let config = {}", markup::config_dict(spec, false));
     s.push_str("#show: edition.with(config)\n");
     let mut prev_para = false;

@@ -173,13 +173,7 @@ pub fn build(dir: &Path, opts: &Options) -> Result<Output> {
             t0.elapsed().as_secs_f64()
         );
     }
-    let ident = {
-        let mut h = Sha256::new();
-        h.update(spec.file.text.as_bytes());
-        h.update(text.sha256.as_bytes());
-        h.update(template_text.as_bytes());
-        text::hex(&h.finalize())[..32].to_string()
-    };
+    let ident = pdf_ident(&spec, &text.sha256, &template_text);
     let stamp = timestamp(&spec);
     let export = |doc: &typst_layout::PagedDocument| export::pdf(doc, &ident, stamp, &standards);
     let lopts = layout::Options {
@@ -265,8 +259,18 @@ fn entry_kind(b: &EntryBody) -> String {
     }
 }
 
+/// The PDF's document identifier: derived from the inputs (spec, base text, template), so
+/// that builds are byte-identical and a changed edition gets a new identifier.
+pub fn pdf_ident(spec: &Spec, text_sha256: &str, template_text: &str) -> String {
+    let mut h = Sha256::new();
+    h.update(spec.file.text.as_bytes());
+    h.update(text_sha256.as_bytes());
+    h.update(template_text.as_bytes());
+    text::hex(&h.finalize())[..32].to_string()
+}
+
 /// The PDF timestamp: SOURCE_DATE_EPOCH when set, else the spec's date at midnight UTC.
-fn timestamp(spec: &Spec) -> (i32, u8, u8, u8, u8, u8) {
+pub fn timestamp(spec: &Spec) -> (i32, u8, u8, u8, u8, u8) {
     if let Ok(v) = std::env::var("SOURCE_DATE_EPOCH")
         && let Ok(secs) = v.trim().parse::<i64>()
         && let Some(dt) = chrono::DateTime::from_timestamp(secs, 0)

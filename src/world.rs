@@ -3,7 +3,7 @@
 //! Modelled on typst-cli's `SystemWorld`, but:
 //! - the main file lives in memory (never read from disk),
 //! - only two directories are readable: the edition folder (virtual root `/`)
-//!   and the templates folder (virtual `/templates/…`),
+//!   and the templates folder (virtual `/out/templates/…`, where a build writes its copy),
 //! - symlinks leading out of those folders, `..` escapes and package imports
 //!   (`@preview/…`) are refused with a [`FileError`],
 //! - fonts come from one folder (plus, optionally, `/usr/share/fonts`),
@@ -26,14 +26,15 @@ use typst_layout::PagedDocument;
 pub const DEFAULT_MAIN_PATH: &str = "/out/edition.typ";
 
 /// The virtual directory under which the templates folder is exposed.
-const TEMPLATES_PREFIX: &str = "templates";
+const TEMPLATES_PREFIX: &str = "out/templates";
 
 /// The directories a world may read from.
 #[derive(Debug, Clone)]
 pub struct Roots {
     /// The edition folder: virtual root `/`.
     pub project: PathBuf,
-    /// The templates folder, exposed at virtual path `/templates/`.
+    /// The templates folder, exposed at virtual path `/out/templates/` — where the build
+    /// writes a copy of the template, so the written markup compiles on its own.
     pub templates: PathBuf,
 }
 
@@ -222,7 +223,7 @@ impl EditionWorld {
     pub fn display_path(&self, id: FileId) -> String {
         let path = id.vpath().get_without_slash();
         match id.root() {
-            VirtualRoot::Project => match path.strip_prefix("templates/") {
+            VirtualRoot::Project => match path.strip_prefix("out/templates/") {
                 Some(rest) => self.templates.join(rest).display().to_string(),
                 None => self.project.join(path).display().to_string(),
             },
@@ -520,7 +521,7 @@ mod tests {
         let w = world(
             "tiny",
             r#"#set text(font: "Libertinus Serif", fallback: false)
-#import "/templates/t.typ": greet
+#import "/out/templates/t.typ": greet
 Hello, world. #greet. #read("/note.txt") #datetime.today().display()"#,
         );
         let (result, warnings) = compile(&w);

@@ -161,3 +161,45 @@ fn changed_source_fails_on_the_pin_and_keeps_the_old_pdf() {
     let check = apparat(&["check", dir]);
     assert_eq!(check.status.code(), Some(1));
 }
+
+/// `out/edition.typ` with `out/templates/` is the whole document: compiled on its own — a
+/// World over the edition folder alone (as `typst compile --root DIR --font-path fonts
+/// DIR/out/edition.typ` would see it), with the same identifier and timestamp — it gives the
+/// very PDF the build wrote.
+#[test]
+fn the_written_markup_compiles_on_its_own_to_the_same_pdf() {
+    let seed = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("edition");
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("standalone-markup");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    for f in ["edition.toml", "source.txt", "principles.md"] {
+        std::fs::copy(seed.join(f), dir.join(f)).unwrap();
+    }
+    let out = apparat::build(&dir, &Default::default()).unwrap_or_else(|e| panic!("{e}"));
+    let pdf_path = dir.join("out/edition.pdf");
+    apparat::write_output(&out, &pdf_path, &dir.join("out")).unwrap();
+
+    let markup = std::fs::read_to_string(dir.join("out/edition.typ")).unwrap();
+    let spec = apparat::spec::Spec::load(&dir).unwrap();
+    let text = apparat::text::Text::load(&spec).unwrap();
+    let template = std::fs::read_to_string(dir.join("out/templates/apparat.typ")).unwrap();
+    let world = apparat::world::EditionWorld::new(
+        // Templates are read from the copy in out/templates, i.e. from the edition folder.
+        apparat::world::Roots {
+            project: dir.clone(),
+            templates: dir.join("out/templates"),
+        },
+        markup,
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fonts"),
+        false,
+        spec.date(),
+    )
+    .unwrap();
+    let (doc, _) = apparat::typeset::compile(&world).unwrap_or_else(|e| panic!("{e}"));
+    let ident = apparat::pdf_ident(&spec, &text.sha256, &template);
+    let pdf = apparat::export::pdf(&doc, &ident, apparat::timestamp(&spec), &[]).unwrap();
+    assert!(
+        pdf == std::fs::read(&pdf_path).unwrap(),
+        "the standalone compile differs from the build"
+    );
+}

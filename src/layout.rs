@@ -290,9 +290,9 @@ pub fn run(
     for (k, l) in p.lemmata.iter().enumerate() {
         let line = &lines[lemma_lines[k].0];
         let lemma = &p.doc[l.range.clone()];
-        let hits: Vec<usize> = word_matches(&p.doc[line.range.clone()], lemma)
+        let hits: Vec<usize> = crate::text::find_in(&p.doc[line.range.clone()], lemma)
             .into_iter()
-            .map(|o| o + line.range.start)
+            .map(|m| m.start + line.range.start)
             .collect();
         if hits.len() > 1
             && let Some(r) = hits.iter().position(|&h| h == l.range.start)
@@ -841,17 +841,6 @@ impl Ctx<'_> {
         }
         lines
     }
-}
-
-/// Word-bounded occurrences of `needle` in `hay` (byte offsets).
-fn word_matches(hay: &str, needle: &str) -> Vec<usize> {
-    let wc = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric());
-    hay.match_indices(needle)
-        .filter(|(i, _)| {
-            !wc(hay[..*i].chars().next_back()) && !wc(hay[i + needle.len()..].chars().next())
-        })
-        .map(|(i, _)| i)
-        .collect()
 }
 
 fn read_measure(doc: &PagedDocument) -> Result<(Metrics, Vec<f64>, Vec<f64>)> {

@@ -246,6 +246,14 @@ pub fn run(
         lines[i].last_of_block = i + 1 == n || lines[i + 1].block != b;
     }
     t.lap("galley compile");
+    if lines.is_empty() {
+        return Err(spec
+            .error(
+                spec.text.file.span(),
+                "the base text prints nothing: it holds no visible characters",
+            )
+            .into());
+    }
     let width_of: HashMap<&str, f64> = atoms
         .iter()
         .map(|a| a.as_str())

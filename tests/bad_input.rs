@@ -375,6 +375,17 @@ fn cases() -> Vec<Case> {
             line: Some(1),
         },
         Case {
+            name: "a text of invisible characters",
+            setup: |d| {
+                let minimal = "[edition]\ntitle = \"T\"\neditors = [\"E\"]\nversion = \"1\"\ndate = 2026-01-01\n\n[text]\nfile = \"source.txt\"\nbase = \"A\"\n\n[[witness]]\nsiglum = \"A\"\ndescription = \"a\"\n";
+                std::fs::write(d.join("edition.toml"), minimal).unwrap();
+                source_bytes(d, "\u{200b}\u{200b}\n".as_bytes())
+            },
+            message: "the base text prints nothing",
+            file: Some("edition.toml"),
+            line: Some(8),
+        },
+        Case {
             name: "an apparatus taller than a page",
             setup: |d| {
                 let note = vec!["ord"; 3000].join(" ");

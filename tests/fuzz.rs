@@ -133,3 +133,54 @@ fn regressions() {
         pipeline(src.as_bytes(), q, Some(1));
     }
 }
+
+/// The whole pipeline, typesetting included, on small generated texts with a quotation of
+/// their own words: never a panic (errors are fine). Fewer cases: each one typesets.
+#[test]
+fn full_builds_never_panic() {
+    use proptest::test_runner::{Config, TestRunner};
+    let cases = std::env::var("PROPTEST_BUILD_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(12);
+    let mut runner = TestRunner::new(Config {
+        cases,
+        failure_persistence: None,
+        ..Config::default()
+    });
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("fuzz-build");
+    let built = std::sync::atomic::AtomicUsize::new(0);
+    runner
+        .run(&(text_strategy(), 0usize..40, 1usize..12), |(text, qi, ql)| {
+            let _ = std::fs::remove_dir_all(&dir);
+            std::fs::create_dir_all(&dir).unwrap();
+            // Quote a run of whole words (control characters removed: they are refused
+            // anyway), with `occurrence = 1`, so that most generated editions build.
+            let text: String = text.chars().filter(|c| !c.is_control() || *c == '\n').collect();
+            let words: Vec<&str> = text.split_whitespace().collect();
+            if words.is_empty() {
+                return Ok(());
+            }
+            let start = qi % words.len();
+            let quote = words[start..(start + ql % 3 + 1).min(words.len())].join(" ");
+            let q = toml::Value::String(quote).to_string();
+            std::fs::write(
+                dir.join("edition.toml"),
+                format!("{VALID}\n[[entry]]\nseries = \"s\"\nat = {q}\noccurrence = 1\nnote = \"n\"\n\n[[margin]]\nat = {q}\noccurrence = 1\ntext = \"m\"\n"),
+            )
+            .unwrap();
+            std::fs::write(dir.join("source.txt"), format!("Titel\n\n{text}\n")).unwrap();
+            match apparat::build(&dir, &Default::default()) {
+                Ok(_) => {
+                    built.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                }
+                Err(e) => assert!(e.has_errors(), "a failed build reports an error"),
+            }
+            Ok(())
+        })
+        .unwrap();
+    eprintln!(
+        "{} of {cases} generated editions built; the rest failed with diagnostics",
+        built.into_inner()
+    );
+}

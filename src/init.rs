@@ -1,5 +1,6 @@
 //! `apparat init`: a small, valid edition to start from — one witness, a heading, an
-//! apparatus entry and a margin note — that builds out of the box.
+//! apparatus entry (an emendation of the sample's typo) and a margin note — that builds out of
+//! the box.
 
 use std::path::Path;
 
@@ -9,7 +10,7 @@ use crate::diag::{Diagnostic, Result};
 
 const SOURCE: &str = "A Sample Text\n\n\
 1. Of beginnings\n\
-Every edition begins with a text as it was received, with its line breaks \n\
+Every edition begins with a text as it was recieved, with its line breaks \n\
 and its errors. The editor does not change the text; the editor writes down \n\
 what should be read instead, and why.\n\n\
 The apparatus at the foot of the page records each such decision, keyed to \n\
@@ -54,10 +55,6 @@ base = "A"
 siglum = "A"
 description = "The text as received."
 
-[[witness]]
-siglum = "B"
-description = "A second witness (describe it here)."
-
 [structure]
 title = "A Sample Text"
 
@@ -78,10 +75,10 @@ id = "notes"
 title = "Notes"
 kind = "commentary"
 
-[[entry]]
+[[entry]]                   # an emendation: the apparatus prints `received] corr.; recieved A`
 series = "critical"
-at = "errors"
-readings = [{{ wit = ["B"], text = "faults" }}]
+at = "recieved"
+emend = "received"
 
 [[entry]]
 series = "notes"

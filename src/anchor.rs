@@ -33,7 +33,13 @@ pub struct Anchors {
     /// In text order (ties: longer lemma first, then spec order).
     pub lemmata: Vec<Lemma>,
     pub margins: Vec<MarginAnchor>,
+    /// Warnings: lemmata so long that the apparatus can hardly be read against the text.
+    pub warnings: Vec<Diagnostic>,
 }
+
+/// Lemmata of more words than this draw a warning (they print abbreviated `first … last`,
+/// but a reader can no longer tell at a glance what the entry concerns).
+pub const LONG_LEMMA_WORDS: usize = 25;
 
 pub fn resolve(spec: &Spec, text: &Text) -> Result<Anchors> {
     let mut errs: Vec<Diagnostic> = vec![];
@@ -45,7 +51,17 @@ pub fn resolve(spec: &Spec, text: &Text) -> Result<Anchors> {
     };
     for (i, e) in spec.entries.iter().enumerate() {
         match text.find_cached(spec, &e.quote, &mut cache) {
-            Ok(r) if in_paragraph(&r) => out.lemmata.push(Lemma { entry: i, range: r }),
+            Ok(r) if in_paragraph(&r) => {
+                let words = text.doc[r.clone()].split_whitespace().count();
+                if words > LONG_LEMMA_WORDS {
+                    out.warnings.push(
+                        Diagnostic::warning(format!("a very long lemma ({words} words)"))
+                            .at(&spec.file, e.quote.at.span())
+                            .with_note("quote the words the entry is about; the apparatus prints only `first … last`"),
+                    );
+                }
+                out.lemmata.push(Lemma { entry: i, range: r })
+            }
             Ok(_) => errs.push(spec.error(
                 e.quote.at.span(),
                 "an apparatus entry must anchor in a paragraph, not in the title or a heading",

@@ -219,7 +219,12 @@ pub fn build(dir: &Path, opts: &Options) -> Result<Output> {
         front_pages: laid.front_pages,
         entries,
         compiles: laid.compiles,
-        warnings: laid.warnings,
+        warnings: anchors
+            .warnings
+            .iter()
+            .cloned()
+            .chain(laid.warnings)
+            .collect(),
         png,
     })
 }

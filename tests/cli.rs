@@ -368,3 +368,44 @@ fn a_forked_template_in_the_edition_folder_is_used() {
     // The template travels with the markup.
     assert!(d.join("out/templates/hus.typ").exists());
 }
+
+#[test]
+fn warnings_print_and_fail_only_with_deny_warnings() {
+    let d = copy_seed("warnings");
+    let spec = std::fs::read_to_string(d.join("edition.toml")).unwrap();
+    // A 30-word lemma draws a warning.
+    let long = "Det politiska läget arbetar också eftertryckligt i denna riktning. Beslutsamma aktioner från vår sida den 3-5 juli skulle ha misslyckats eftersom vi inte hade majoriteten bakom oss. Sedan dess har vi gjort";
+    std::fs::write(
+        d.join("edition.toml"),
+        format!(
+            "{spec}\n[[entry]]\nseries = \"commentary\"\nat = \"{long}\"\nnote = \"Långt lemma.\"\n"
+        ),
+    )
+    .unwrap();
+    let out = apparat()
+        .args(["build", "--diagnostic-format", "json"])
+        .arg(&d)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let diags: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(
+        diags.iter().any(|x| x["severity"] == "warning"
+            && x["message"].as_str().unwrap().contains("very long lemma")),
+        "{diags:?}"
+    );
+    let denied = apparat()
+        .args(["build", "--deny-warnings"])
+        .arg(&d)
+        .output()
+        .unwrap();
+    assert_eq!(denied.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&denied.stderr).contains("very long lemma"));
+}

@@ -16,8 +16,8 @@ mod common;
 
 use std::collections::BTreeMap;
 
-use common::apparatus::{AppEntry, parse_page};
-use common::edition::{self, Body, EntryBody, Printed, SpecData};
+use common::apparatus::{AppEntry, parse_page, reading_tokens, words};
+use common::edition::{self, Body, Printed, SpecData};
 
 // ---- What each entry must look like ----------------------------------------------------------
 
@@ -31,53 +31,6 @@ struct Expected {
     last: u32,
     lemma: Vec<String>,
     body: Vec<String>,
-}
-
-fn words(s: &str) -> Vec<String> {
-    s.split_whitespace().map(String::from).collect()
-}
-
-fn reading_tokens(spec: &SpecData, e: &edition::Entry) -> Vec<String> {
-    let reading = |r: &edition::Reading| -> Vec<String> {
-        let mut out = r.text.as_deref().map(words).unwrap_or_default();
-        match r.kind.as_str() {
-            "var" => {}
-            "om" => out.push("om.".into()),
-            "add" => out.push("add.".into()),
-            "transp" => out.push("transp.".into()),
-            "conj" => {
-                out.push("conj.".into());
-                out.extend(r.by.as_deref().map(words).unwrap_or_default());
-            }
-            k => panic!("unknown reading type {k}"),
-        }
-        if !r.wit.is_empty() {
-            out.push(r.wit.concat());
-        }
-        out
-    };
-    let mut groups: Vec<Vec<String>> = vec![];
-    match &e.body {
-        EntryBody::Emend { readings, .. } => {
-            let mut g = vec!["corr.;".to_string()];
-            g.extend(words(&e.quote.at));
-            g.push(spec.base.clone());
-            groups.push(g);
-            groups.extend(readings.iter().map(reading));
-        }
-        EntryBody::Readings(rs) => groups.extend(rs.iter().map(reading)),
-        EntryBody::Note(n) => groups.push(words(n)),
-    }
-    let mut out: Vec<String> = vec![];
-    for (i, g) in groups.into_iter().enumerate() {
-        if i > 0
-            && let Some(last) = out.last_mut()
-        {
-            last.push(';');
-        }
-        out.extend(g);
-    }
-    out
 }
 
 struct Seed {

@@ -24,8 +24,8 @@ use std::path::PathBuf;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use common::apparatus::{AppEntry, parse_page};
-use common::edition::{self, Body, BodyPage, EntryBody, Printed, SpecData, TextWord};
+use common::apparatus::{AppEntry, parse_page, reading_tokens, words};
+use common::edition::{self, Body, BodyPage, Printed, SpecData, TextWord};
 use common::pdf::{Page, Word};
 
 const PAGES: usize = 200;
@@ -147,55 +147,6 @@ struct Expected {
     across_pages: bool,
 }
 
-fn words(s: &str) -> Vec<String> {
-    s.split_whitespace().map(String::from).collect()
-}
-
-/// The apparatus text after `]` (as tests/apparatus_seed.rs).
-fn reading_tokens(spec: &SpecData, e: &edition::Entry) -> Vec<String> {
-    let reading = |r: &edition::Reading| -> Vec<String> {
-        let mut out = r.text.as_deref().map(words).unwrap_or_default();
-        match r.kind.as_str() {
-            "var" => {}
-            "om" => out.push("om.".into()),
-            "add" => out.push("add.".into()),
-            "transp" => out.push("transp.".into()),
-            "conj" => {
-                out.push("conj.".into());
-                out.extend(r.by.as_deref().map(words).unwrap_or_default());
-            }
-            k => panic!("unknown reading type {k}"),
-        }
-        if !r.wit.is_empty() {
-            out.push(r.wit.concat());
-        }
-        out
-    };
-    let mut groups: Vec<Vec<String>> = vec![];
-    match &e.body {
-        EntryBody::Emend { readings, .. } => {
-            let mut g = vec!["corr.;".to_string()];
-            g.extend(words(&e.quote.at));
-            g.push(spec.base.clone());
-            groups.push(g);
-            groups.extend(readings.iter().map(reading));
-        }
-        EntryBody::Readings(rs) => groups.extend(rs.iter().map(reading)),
-        EntryBody::Note(n) => groups.push(words(n)),
-    }
-    let mut out: Vec<String> = vec![];
-    for (i, g) in groups.into_iter().enumerate() {
-        if i > 0
-            && let Some(last) = out.last_mut()
-        {
-            last.push(';');
-        }
-        out.extend(g);
-    }
-    out
-}
-
-/// Where a byte of the printed text stands in the body of the PDF.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Pos {
     /// Index into `Body::pages`.

@@ -2,6 +2,7 @@
 //! `|`, a new line number after `‖`, references `N`, `N–M` or `N–P.M`.
 #![allow(dead_code)]
 
+use super::edition::{self, EntryBody, SpecData};
 use super::pdf::Line;
 
 #[derive(Debug, Clone)]
@@ -145,6 +146,56 @@ pub fn parse_page(page: usize, lines: &[Line]) -> Vec<AppEntry> {
             lemma_tokens: lemma,
             body,
         });
+    }
+    out
+}
+
+// ---- What an entry must print -------------------------------------------------------------
+
+pub fn words(s: &str) -> Vec<String> {
+    s.split_whitespace().map(String::from).collect()
+}
+
+/// The apparatus text an entry must print after its `]`, from the spec alone.
+pub fn reading_tokens(spec: &SpecData, e: &edition::Entry) -> Vec<String> {
+    let reading = |r: &edition::Reading| -> Vec<String> {
+        let mut out = r.text.as_deref().map(words).unwrap_or_default();
+        match r.kind.as_str() {
+            "var" => {}
+            "om" => out.push("om.".into()),
+            "add" => out.push("add.".into()),
+            "transp" => out.push("transp.".into()),
+            "conj" => {
+                out.push("conj.".into());
+                out.extend(r.by.as_deref().map(words).unwrap_or_default());
+            }
+            k => panic!("unknown reading type {k}"),
+        }
+        if !r.wit.is_empty() {
+            out.push(r.wit.concat());
+        }
+        out
+    };
+    let mut groups: Vec<Vec<String>> = vec![];
+    match &e.body {
+        EntryBody::Emend { readings, .. } => {
+            let mut g = vec!["corr.;".to_string()];
+            g.extend(words(&e.quote.at));
+            g.push(spec.base.clone());
+            groups.push(g);
+            groups.extend(readings.iter().map(reading));
+        }
+        EntryBody::Readings(rs) => groups.extend(rs.iter().map(reading)),
+        EntryBody::Note(n) => groups.push(words(n)),
+    }
+    let mut out: Vec<String> = vec![];
+    for (i, g) in groups.into_iter().enumerate() {
+        if i > 0
+            && let Some(last) = out.last_mut()
+        {
+            last.push(';');
+        }
+        out.extend(g);
     }
     out
 }

@@ -371,29 +371,8 @@ fn body_and_apparatus_stay_inside_the_text_block() {
             p.number,
             p.stray
         );
-        let words = p
-            .body
-            .iter()
-            .map(|l| &l.line)
-            .chain(&p.apparatus)
-            .flat_map(|l| &l.words);
-        for w in words {
-            let right = p.right
-                + if may_protrude(&w.text) {
-                    PROTRUSION
-                } else {
-                    0.3
-                };
-            assert!(
-                w.x0 >= p.left - 0.3 && w.x1 <= right,
-                "page {}: {:?} at x {:.2}–{:.2} leaves the text block {:.2}–{:.2}",
-                p.number,
-                w.text,
-                w.x0,
-                w.x1,
-                p.left,
-                p.right
-            );
+        for w in edition::column_words(p) {
+            edition::assert_in_column(p, w, may_protrude(&w.text), PROTRUSION);
             // pdftotext's box reaches the font's descent below the baseline (Libertinus
             // Serif: 0.2155 of the box height); the baseline must not pass the margin.
             assert!(

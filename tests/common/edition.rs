@@ -726,3 +726,28 @@ pub fn first_difference<A: AsRef<str>, B: AsRef<str>>(got: &[A], want: &[B]) -> 
         ctx(&w)
     )
 }
+
+/// The words of a page's body and apparatus (everything that must stay inside the column).
+pub fn column_words(p: &BodyPage) -> impl Iterator<Item = &Word> {
+    p.body
+        .iter()
+        .map(|l| &l.line)
+        .chain(&p.apparatus)
+        .flat_map(|l| &l.words)
+}
+
+/// Asserts that `w` lies inside the page's text column: 0.3 pt of tolerance, or `protrusion`
+/// on the right for characters that may hang into the margin (`may_protrude`).
+pub fn assert_in_column(p: &BodyPage, w: &Word, may_protrude: bool, protrusion: f64) {
+    let right = p.right + if may_protrude { protrusion } else { 0.3 };
+    assert!(
+        w.x0 >= p.left - 0.3 && w.x1 <= right,
+        "page {}: {:?} at x {:.2}–{:.2} leaves the text block {:.2}–{:.2}",
+        p.number,
+        w.text,
+        w.x0,
+        w.x1,
+        p.left,
+        p.right
+    );
+}

@@ -24,7 +24,7 @@ use typst::foundations::{Dict, Value};
 use typst_layout::PagedDocument;
 
 use crate::diag::{Diagnostic, Diagnostics, Result};
-use crate::markup::{self, Front, LineBreak, NUMBER_CHARS, Page, Piece, Printed, Token};
+use crate::markup::{self, Atom, Front, LineBreak, NUMBER_CHARS, Page, Piece, Printed, Token};
 use crate::spec::{Placement, Spec};
 use crate::text::BlockKind;
 use crate::typeset::{self, GlyphPos, SpanIndex};
@@ -116,25 +116,30 @@ pub fn run(
             intern(&markup::token_measure(tok), &mut atoms);
             // The lemma's last token may take a rank later and become a composite.
             if tok.contains(&markup::close_atom()) {
-                for a in tok {
-                    intern(a, &mut atoms);
+                for a in tok.iter() {
+                    intern(&a.measure(), &mut atoms);
                 }
             }
         }
         entry_toks.push(t);
     }
     for c in NUMBER_CHARS.chars() {
-        for a in markup::number_atoms(&c.to_string()) {
-            intern(&a, &mut atoms);
+        for b in NUMBER_CHARS.chars() {
+            // Pairs: whether a reference may be set as one run (see `markup::Emit`).
+            intern(&number_measure(&format!("{c}{b}")), &mut atoms);
+        }
+        intern(&number_measure(&c.to_string()), &mut atoms);
+    }
+    for f in markup::MERGEABLE {
+        for w in [MERGE_PROBE.0, MERGE_PROBE.1, &format!("{} {}", MERGE_PROBE.0, MERGE_PROBE.1)] {
+            intern(&Atom::Text(f, w.to_string()).measure(), &mut atoms);
         }
     }
     for r in 1..=9 {
-        intern(&markup::rank_atom(r), &mut atoms);
+        intern(&markup::rank_atom(r).measure(), &mut atoms);
     }
     for line in [true, false] {
-        for a in markup::sep_token(line) {
-            intern(&a, &mut atoms);
-        }
+        intern(&markup::token_measure(&markup::sep_token(line)), &mut atoms);
     }
     let notes: Vec<String> = p.notes.iter().map(|n| n.body.clone()).collect();
     // The galley in parts that compile in parallel (with the measurements): each part ends
@@ -259,16 +264,36 @@ pub fn run(
         .map(|a| a.as_str())
         .zip(widths.iter().copied())
         .collect();
+    let width = |m: &str| width_of.get(m).copied().unwrap_or(0.0);
     let tok_width = |t: &Token| -> f64 {
-        if !markup::is_composite(t)
-            && let Some(w) = width_of.get(markup::token_measure(t).as_str())
-        {
-            return *w;
+        if markup::is_composite(t) {
+            t.iter().map(|a| width(&a.measure())).sum()
+        } else {
+            width(&markup::token_measure(t))
         }
-        t.iter()
-            .map(|a| width_of.get(a.as_str()).copied().unwrap_or(0.0))
-            .sum()
     };
+    let num_width: HashMap<char, f64> = NUMBER_CHARS
+        .chars()
+        .map(|c| (c, width(&number_measure(&c.to_string()))))
+        .collect();
+    let space = metrics.space;
+    let emit = markup::Emit {
+        numbers_additive: NUMBER_CHARS.chars().all(|c| {
+            NUMBER_CHARS.chars().all(|b| {
+                (width(&number_measure(&format!("{c}{b}"))) - num_width[&c] - num_width[&b]).abs()
+                    < 1e-3
+            })
+        }),
+        merge: markup::MERGEABLE
+            .into_iter()
+            .filter(|f| {
+                let w = |s: &str| width(&Atom::Text(f, s.to_string()).measure());
+                let joined = format!("{} {}", MERGE_PROBE.0, MERGE_PROBE.1);
+                (w(&joined) - w(MERGE_PROBE.0) - space - w(MERGE_PROBE.1)).abs() < 1e-3
+            })
+            .collect(),
+    };
+    let sep_width = [false, true].map(|line| tok_width(&markup::sep_token(line)));
     drop(part_worlds);
     // The galley's layout caches cannot serve the final compile (every paragraph changes):
     // free them now rather than hold both documents' caches at once.
@@ -308,6 +333,10 @@ pub fn run(
             entry_toks[k] = markup::entry_tokens(spec, p, l, Some(r + 1));
         }
     }
+    let entry_widths: Vec<Vec<f64>> = entry_toks
+        .iter()
+        .map(|ts| ts.iter().map(&tok_width).collect())
+        .collect();
 
     // ---- 2. Compose ------------------------------------------------------------------------
     let restart = markup::restart_page(spec);
@@ -325,9 +354,11 @@ pub fn run(
         lines: &lines,
         lemma_lines: &lemma_lines,
         entry_toks: &entry_toks,
+        entry_widths: &entry_widths,
+        num_width: &num_width,
+        sep_width,
         by_line: &by_line,
         m: &metrics,
-        tok_width: &tok_width,
         foot_series: &foot_series,
         restart,
     };
@@ -487,7 +518,7 @@ pub fn run(
             if !toks.is_empty() && !t.is_empty() {
                 toks.push((markup::sep_token(true), t[0].1));
             }
-            toks.extend(t);
+            toks.extend(t.into_iter().map(|(t, e, _)| (t, e)));
             placed.extend(pl);
         }
         if !toks.is_empty() {
@@ -505,6 +536,7 @@ pub fn run(
         &out_pages,
         &endnotes,
         metrics.note_width,
+        &emit,
     );
     world.set_main(fin.out.clone());
     compiles.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -670,6 +702,16 @@ fn memory() -> String {
     }
 }
 
+/// Two words measured apart and together, to learn whether a template function's words may
+/// be merged into one call (see `markup::Emit`). Capitals and punctuation beside the space,
+/// where kerning would show.
+const MERGE_PROBE: (&str, &str) = ("To.", "Vy");
+
+/// The measured markup of a line reference's characters set as one run.
+fn number_measure(s: &str) -> String {
+    Atom::Text("app-num", s.to_string()).measure()
+}
+
 /// Block ranges of the galley's parts: two halves of the body sharing one block, for texts
 /// long enough to gain from a second thread; one part otherwise.
 fn galley_parts(p: &Printed) -> Vec<Range<usize>> {
@@ -699,9 +741,14 @@ struct Ctx<'a> {
     lines: &'a [GLine],
     lemma_lines: &'a [(usize, usize)],
     entry_toks: &'a [Vec<Token>],
+    /// Width of each entry token.
+    entry_widths: &'a [Vec<f64>],
+    /// Width of each character of a line reference.
+    num_width: &'a HashMap<char, f64>,
+    /// Width of the separators `|` and `‖`.
+    sep_width: [f64; 2],
     by_line: &'a [Vec<usize>],
     m: &'a Metrics,
-    tok_width: &'a dyn Fn(&Token) -> f64,
     foot_series: &'a [usize],
     restart: bool,
 }
@@ -734,8 +781,8 @@ impl Ctx<'_> {
         doc_line: u32,
         page_no: usize,
         end: bool,
-    ) -> (Vec<(Token, usize)>, Vec<PlacedEntry>) {
-        let mut toks: Vec<(Token, usize)> = vec![];
+    ) -> (Vec<(Token, usize, f64)>, Vec<PlacedEntry>) {
+        let mut toks: Vec<(Token, usize, f64)> = vec![];
         let mut placed = vec![];
         let mut prev_line = None;
         for line in s..=e {
@@ -771,14 +818,16 @@ impl Ctx<'_> {
                 // 6–7 b]`).
                 let same_line = prev_line.as_ref().is_some_and(|(l, _)| *l == fl);
                 if prev_line.is_some() {
-                    toks.push((markup::sep_token(!same_line), entry));
+                    let w = self.sep_width[usize::from(!same_line)];
+                    toks.push((markup::sep_token(!same_line), entry, w));
                 }
                 if !same_line || prev_line.as_ref().is_some_and(|(_, n)| *n != num) {
-                    toks.push((markup::number_atoms(&num), entry));
+                    let w = num.chars().map(|c| self.num_width.get(&c).copied().unwrap_or(0.0)).sum();
+                    toks.push((markup::number_atoms(&num), entry, w));
                 }
                 prev_line = Some((fl, num.clone()));
-                for t in &self.entry_toks[k] {
-                    toks.push((t.clone(), entry));
+                for (t, w) in self.entry_toks[k].iter().zip(&self.entry_widths[k]) {
+                    toks.push((t.clone(), entry, *w));
                 }
                 placed.push(PlacedEntry {
                     entry,
@@ -824,13 +873,12 @@ impl Ctx<'_> {
     }
 
     /// First-fit line breaking over token widths (apparat forces these breaks in markup).
-    fn break_lines(&self, toks: Vec<(Token, usize)>) -> Vec<Vec<(Token, usize)>> {
+    fn break_lines(&self, toks: Vec<(Token, usize, f64)>) -> Vec<Vec<(Token, usize)>> {
         let avail = self.m.text_width - 0.5;
         let mut lines: Vec<Vec<(Token, usize)>> = vec![];
         let mut cur: Vec<(Token, usize)> = vec![];
         let mut w = 0.0;
-        for t in toks {
-            let tw = (self.tok_width)(&t.0);
+        for (t, entry, tw) in toks {
             let add = if cur.is_empty() {
                 tw
             } else {
@@ -842,7 +890,7 @@ impl Ctx<'_> {
             } else {
                 w += add;
             }
-            cur.push(t);
+            cur.push((t, entry));
         }
         if !cur.is_empty() {
             lines.push(cur);

@@ -567,6 +567,7 @@ pub fn final_doc(
     pages: &[Page],
     endnotes: &[(usize, Vec<(Token, usize)>)],
     note_width: f64,
+    emit: &Emit,
 ) -> Writer {
     let mut w = Writer::new();
     preamble(&mut w, spec, false, template);
@@ -618,12 +619,7 @@ pub fn final_doc(
                 );
                 for l in lines {
                     w.out.push('(');
-                    for (t, entry) in l {
-                        let start = w.out.len();
-                        w.out.push_str(&token_markup_final(t));
-                        w.entries.push((start..w.out.len(), *entry));
-                        w.out.push_str(", ");
-                    }
+                    write_tokens(&mut w, l, emit);
                     w.out.push_str("), ");
                 }
                 w.out.push_str(")), ");
@@ -648,12 +644,7 @@ pub fn final_doc(
             lit_str(&s.title),
             lit_str(kind_str(s.kind))
         );
-        for (t, entry) in toks {
-            let start = w.out.len();
-            w.out.push_str(&token_markup_final(t));
-            w.entries.push((start..w.out.len(), *entry));
-            w.out.push_str(", ");
-        }
+        write_tokens(&mut w, toks, emit);
         w.out.push_str("))\n");
     }
     w
@@ -670,86 +661,171 @@ pub fn kind_str(k: SeriesKind) -> &'static str {
 // ---- Apparatus tokens ---------------------------------------------------------------------
 //
 // An apparatus entry is a sequence of *tokens* (unbreakable: apparat breaks apparatus lines
-// only between tokens); a token is a sequence of *atoms*, each one box of template output.
-// Boxes do not kern with each other, so a token's width is exactly the sum of its atoms'
-// widths, and the galley pass only has to measure each distinct atom once.
+// only between tokens); a token is a sequence of *atoms*, each one call of a template
+// function. The galley pass measures every distinct token (and the atoms of the tokens whose
+// width is a sum of parts), so the page builder knows every apparatus line's width.
 
-/// One unbreakable token: the markup of its atoms (each a `box[…]` expression).
-pub type Token = Vec<String>;
+/// One piece of an apparatus token: a call of a template function.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Atom {
+    /// Text of the edition or the spec, passed as content: `f[#"…"]`, so that its glyphs
+    /// keep the literal's span and trace back to their entry.
+    Text(&'static str, String),
+    /// A fixed piece with literal arguments: `app-label("om")`, `app-close()`.
+    Call(&'static str, String),
+    /// The sigla of a reading, one `app-siglum` each, set as one piece.
+    Sigla(Vec<String>),
+}
 
-/// Whether a token is set as boxed atoms (its width the exact sum of its atoms): line
-/// references, whose digits vary with the page, and lemmata carrying a rank superscript.
-/// Every other token is set as plain inline content and measured whole.
-pub fn is_composite(t: &Token) -> bool {
+impl Atom {
+    /// The atom as a Typst expression.
+    pub fn expr(&self) -> String {
+        match self {
+            Atom::Text(f, s) => format!("{f}[{}]", lit(s)),
+            Atom::Call(f, args) => format!("{f}({args})"),
+            Atom::Sigla(wit) => {
+                let s: String = wit
+                    .iter()
+                    .map(|w| format!("#app-siglum[{}]", lit(w)))
+                    .collect();
+                format!("[{s}]")
+            }
+        }
+    }
+
+    /// The markup that measures this atom alone.
+    pub fn measure(&self) -> String {
+        format!("box({})", self.expr())
+    }
+}
+
+/// One unbreakable token (shared: the page builder copies tokens often).
+pub type Token = std::sync::Arc<[Atom]>;
+
+/// Functions whose text atoms may be merged into one call when the measurements show that
+/// this changes no width (see [`Emit`]).
+pub const MERGEABLE: [&str; 3] = ["app-lemma", "app-text", "app-note"];
+
+/// Whether a token's width is the sum of its atoms' widths rather than measured whole:
+/// line references, whose digits vary with the page, and lemmata carrying a rank
+/// superscript. In the final document these are set as boxed atoms (boxes neither kern nor
+/// shape together, so the sum is exact), unless [`Emit::numbers_additive`] says a line
+/// reference may be set as one run.
+pub fn is_composite(t: &[Atom]) -> bool {
     t.len() > 1
         && t.iter()
-            .any(|a| a.starts_with("box(app-num") || a.starts_with("box(app-rank"))
+            .any(|a| matches!(a, Atom::Text("app-num", _) | Atom::Call("app-rank", _)))
 }
 
-fn unboxed(a: &str) -> &str {
-    a.strip_prefix("box(")
-        .and_then(|x| x.strip_suffix(')'))
-        .unwrap_or(a)
+fn is_number(t: &[Atom]) -> bool {
+    !t.is_empty() && t.iter().all(|a| matches!(a, Atom::Text("app-num", _)))
 }
 
-/// The markup measured for a whole token: its atoms unboxed, in one box (a one-atom token
-/// is its atom, measured once for both uses).
-pub fn token_measure(t: &Token) -> String {
-    if let [one] = t.as_slice() {
-        return one.clone();
+/// The markup measured for a whole token: a one-atom token is its atom; others are their
+/// atoms, in one box.
+pub fn token_measure(t: &[Atom]) -> String {
+    if let [one] = t {
+        return one.measure();
     }
     let mut s = String::from("box[");
     for a in t {
         s.push('#');
-        s.push_str(unboxed(a));
+        s.push_str(&a.expr());
     }
     s.push(']');
     s
 }
 
-/// The markup of a token in the final document: composite tokens as boxed atoms in a box;
-/// all others as plain content, exactly as measured (boxes cost layout time).
-pub fn token_markup_final(t: &Token) -> String {
+/// What the measurements allow the final markup to simplify. Fewer calls and boxes make
+/// the final compile faster and smaller; each simplification is taken only where the
+/// galley pass measured that it changes no width.
+#[derive(Debug, Clone, Default)]
+pub struct Emit {
+    /// Line references may be set as one `app-num` run: no two of their characters kern.
+    pub numbers_additive: bool,
+    /// Functions of [`MERGEABLE`] whose consecutive words (of one entry, on one line) may be
+    /// passed as one text: `f[#"a b"]` measures as `f[#"a"]`, a space, `f[#"b"]`.
+    pub merge: Vec<&'static str>,
+}
+
+/// The markup of a token standing alone in the final document.
+fn token_markup_final(t: &[Atom], emit: &Emit) -> String {
+    if is_number(t) && (emit.numbers_additive || t.len() == 1) {
+        let s: String = t
+            .iter()
+            .map(|a| match a {
+                Atom::Text(_, s) => s.as_str(),
+                _ => "",
+            })
+            .collect();
+        return Atom::Text("app-num", s).expr();
+    }
     if is_composite(t) {
-        return token_markup(t);
+        let mut s = String::from("box[");
+        for a in t.iter() {
+            s.push('#');
+            s.push_str(&a.measure());
+        }
+        s.push(']');
+        return s;
+    }
+    if let [one] = t {
+        return one.expr();
     }
     let mut s = String::from("[");
     for a in t {
         s.push('#');
-        s.push_str(unboxed(a));
+        s.push_str(&a.expr());
     }
     s.push(']');
     s
 }
 
-/// The markup of a token (as an element of a Typst array).
-pub fn token_markup(t: &Token) -> String {
-    let mut s = String::from("box[");
-    for a in t {
-        s.push('#');
-        s.push_str(a);
+/// Writes one apparatus line (or a run of endnotes) as the elements of a Typst array,
+/// merging consecutive words of one entry where [`Emit`] allows, and records which entry
+/// each element belongs to.
+fn write_tokens(w: &mut Writer, toks: &[(Token, usize)], emit: &Emit) {
+    let mut i = 0;
+    while i < toks.len() {
+        let (t, entry) = &toks[i];
+        let start = w.out.len();
+        match &t[..] {
+            [Atom::Text(f, first)] if emit.merge.contains(f) => {
+                let mut run = first.clone();
+                while let Some((next, e)) = toks.get(i + 1)
+                    && e == entry
+                    && let [Atom::Text(g, s)] = &next[..]
+                    && g == f
+                {
+                    run.push(' ');
+                    run.push_str(s);
+                    i += 1;
+                }
+                w.out.push_str(&Atom::Text(f, run).expr());
+            }
+            _ => w.out.push_str(&token_markup_final(t, emit)),
+        }
+        w.entries.push((start..w.out.len(), *entry));
+        w.out.push_str(", ");
+        i += 1;
     }
-    s.push(']');
-    s
 }
 
-fn atom(f: &str, arg: &str) -> String {
-    format!("box({f}({arg}))")
+fn token(atoms: Vec<Atom>) -> Token {
+    atoms.into()
 }
 
-/// An atom showing text: passed as markup content (`f[#"…"]`), so that its glyphs keep the
-/// span of the literal and can be traced back to their entry.
-fn text_atom(f: &str, s: &str) -> String {
-    format!("box({f}[{}])", lit(s))
+fn text_atom(f: &'static str, s: &str) -> Atom {
+    Atom::Text(f, s.to_string())
 }
 
 /// Atom of a lemma's rank superscript (`och²`).
-pub fn rank_atom(r: usize) -> String {
-    atom("app-rank", &r.to_string())
+pub fn rank_atom(r: usize) -> Atom {
+    Atom::Call("app-rank", r.to_string())
 }
 
-pub fn close_atom() -> String {
-    "box(app-close())".into()
+pub fn close_atom() -> Atom {
+    Atom::Call("app-close", String::new())
 }
 
 /// The tokens of one entry after its number: lemma with `]`, then readings. `rank` is the
@@ -763,10 +839,10 @@ pub fn entry_tokens(spec: &Spec, p: &Printed, l: &PLemma, rank: Option<usize>) -
         .collect();
     let lemma_atom = |w: &str| text_atom("app-lemma", w);
     // Long lemmata: first … last.
-    let mut toks: Vec<Token> = if words.len() > 4 {
+    let mut toks: Vec<Vec<Atom>> = if words.len() > 4 {
         vec![
             vec![lemma_atom(words[0])],
-            vec!["box(app-ellipsis())".into()],
+            vec![Atom::Call("app-ellipsis", String::new())],
             vec![lemma_atom(words[words.len() - 1])],
         ]
     } else {
@@ -779,13 +855,13 @@ pub fn entry_tokens(spec: &Spec, p: &Printed, l: &PLemma, rank: Option<usize>) -
         last.push(close_atom());
     }
     let base = spec.text.base.get_ref();
-    let mut readings: Vec<Vec<Token>> = vec![];
+    let mut readings: Vec<Vec<Vec<Atom>>> = vec![];
     match &e.body {
         EntryBody::Emend { readings: rs, .. } => {
             let original = crate::text::normalize(e.quote.at.get_ref());
             let mut r = vec![vec![label_atom("corr"), semicolon_atom()]];
             r.extend(word_tokens(&original, "app-text"));
-            r.push(vec![sigla_atom(std::slice::from_ref(base))]);
+            r.push(vec![Atom::Sigla(vec![base.clone()])]);
             readings.push(r);
             readings.extend(rs.iter().map(reading_tokens));
         }
@@ -800,32 +876,24 @@ pub fn entry_tokens(spec: &Spec, p: &Printed, l: &PLemma, rank: Option<usize>) -
         }
         toks.append(&mut r);
     }
-    toks
+    toks.into_iter().map(token).collect()
 }
 
-fn semicolon_atom() -> String {
-    "box(app-text(\";\"))".into()
+fn semicolon_atom() -> Atom {
+    Atom::Call("app-text", "\";\"".into())
 }
 
-fn label_atom(k: &str) -> String {
-    atom("app-label", &format!("\"{k}\""))
+fn label_atom(k: &str) -> Atom {
+    Atom::Call("app-label", format!("\"{k}\""))
 }
 
-fn word_tokens(s: &str, f: &str) -> Vec<Token> {
+fn word_tokens(s: &str, f: &'static str) -> Vec<Vec<Atom>> {
     s.split_whitespace()
         .map(|w| vec![text_atom(f, w)])
         .collect()
 }
 
-fn sigla_atom(wit: &[String]) -> String {
-    let s: String = wit
-        .iter()
-        .map(|w| format!("#app-siglum[{}]", lit(w)))
-        .collect();
-    format!("box[{s}]")
-}
-
-fn reading_tokens(r: &Reading) -> Vec<Token> {
+fn reading_tokens(r: &Reading) -> Vec<Vec<Atom>> {
     let kind = r.kind.as_ref().map_or(ReadingType::Var, |k| *k.get_ref());
     let mut out = r
         .text
@@ -844,24 +912,26 @@ fn reading_tokens(r: &Reading) -> Vec<Token> {
         }
     }
     if !wit.is_empty() {
-        out.push(vec![sigla_atom(&wit)]);
+        out.push(vec![Atom::Sigla(wit)]);
     }
     out
 }
 
-/// Atoms of the characters of a line reference (`12`, `12–13`, `12–3.4`): one box per
+/// Atoms of the characters of a line reference (`12`, `12–13`, `12–3.4`): one per
 /// character, so any number's width is the sum of measured characters.
 pub fn number_atoms(s: &str) -> Token {
     s.chars()
         .map(|c| text_atom("app-num", &c.to_string()))
-        .collect()
+        .collect::<Vec<_>>()
+        .into()
 }
 
 /// The characters line references are made of.
 pub const NUMBER_CHARS: &str = "0123456789–.";
 
 pub fn sep_token(line: bool) -> Token {
-    vec![atom("app-sep", if line { "\"line\"" } else { "\"entry\"" })]
+    let kind = if line { "\"line\"" } else { "\"entry\"" };
+    token(vec![Atom::Call("app-sep", kind.into())])
 }
 
 pub fn restart_page(spec: &Spec) -> bool {

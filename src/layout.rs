@@ -1135,6 +1135,34 @@ fn verify(
             found.entry(*entry).or_default().push((g.page, g.y));
         }
     }
+    // Apparatus lines: as many on each page as planned (a line that came out wider than
+    // measured would have wrapped, and the block grown upwards).
+    let mut app_ys: HashMap<usize, Vec<f64>> = HashMap::new();
+    for pe in placed.iter().filter(|pe| !pe.end) {
+        if let Some(gs) = found.get(&pe.entry) {
+            for &(pg, y) in gs {
+                app_ys.entry(pg).or_default().push(y);
+            }
+        }
+    }
+    for (k, page) in out.iter().enumerate() {
+        let planned: usize = page.apparatus.iter().map(|(_, l)| l.len()).sum();
+        let mut ys = app_ys.remove(&(front_pages + k)).unwrap_or_default();
+        ys.sort_by(f64::total_cmp);
+        // Baselines closer than half a line apart are one line (a rank superscript sits
+        // a little above its line).
+        let printed = ys
+            .windows(2)
+            .filter(|w| w[1] - w[0] > m.app_line / 2.0)
+            .count()
+            + usize::from(!ys.is_empty());
+        if printed != planned {
+            errs.push(Diagnostic::error(format!(
+                "layout: page {} has {printed} apparatus line(s), planned {planned}: the template sets apparatus text wider (or narrower) than it measured",
+                front_pages + k + 1
+            )));
+        }
+    }
     let bottom = m.top + m.text_height + 0.5;
     for pe in placed {
         let e = &spec.entries[pe.entry];
@@ -1165,7 +1193,6 @@ fn verify(
             }
         }
     }
-    let _ = out;
     if errs.is_empty() {
         Ok(())
     } else {

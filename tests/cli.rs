@@ -369,6 +369,81 @@ fn a_forked_template_in_the_edition_folder_is_used() {
     assert!(d.join("out/templates/hus.typ").exists());
 }
 
+/// A copy of the seed edition set with the default template changed by `edits` (each
+/// `(from, to)` must apply).
+fn seed_with_template(name: &str, edits: &[(&str, &str)]) -> PathBuf {
+    let d = copy_seed(name);
+    let mut t = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/templates/apparat.typ"
+    ))
+    .unwrap();
+    for (from, to) in edits {
+        assert!(t.contains(from), "the template no longer has `{from}`");
+        t = t.replace(from, to);
+    }
+    std::fs::write(d.join("hus.typ"), t).unwrap();
+    let spec = std::fs::read_to_string(d.join("edition.toml")).unwrap();
+    std::fs::write(
+        d.join("edition.toml"),
+        spec.replace("[layout]\n", "[layout]\ntemplate = \"hus.typ\"\n"),
+    )
+    .unwrap();
+    d
+}
+
+#[test]
+fn template_functions_that_widen_runs_are_called_word_by_word() {
+    // Functions that set a run of several words (or characters) wider than its parts: apparat
+    // must measure that and call them word by word (character by character), or the
+    // apparatus lines it broke would overflow and its own check would fail the build.
+    let d = seed_with_template(
+        "widening",
+        &[
+            (
+                "#let app-note(body) = body",
+                r#"#let app-note(body) = if body.has("text") and body.text.contains(" ") { [#body#h(12pt)] } else { body }"#,
+            ),
+            (
+                r#"#let app-num(n) = text(weight: "bold", number-width: "tabular", n)"#,
+                r#"#let app-num(n) = text(weight: "bold", number-width: "tabular", if n.has("text") and n.text.clusters().len() > 1 { [#n#h(12pt)] } else { n })"#,
+            ),
+        ],
+    );
+    let out = apparat().arg("build").arg(&d).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = Command::new("pdftotext")
+        .arg(d.join("out/edition.pdf"))
+        .arg("-")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(text.contains("korniloviad]"), "the commentary is printed");
+}
+
+#[test]
+fn apparatus_text_wider_in_print_than_measured_fails_the_build() {
+    // A template that sets commentary wider on the final pages than when apparat measured it
+    // (the measurements are taken on page 1): apparatus lines wrap, and the build must say
+    // so instead of printing a page whose apparatus grew into the text.
+    let d = seed_with_template(
+        "wider-in-print",
+        &[(
+            "#let app-note(body) = body",
+            "#let app-note(body) = context if counter(page).get().first() > 1 { [#body#h(40pt)] } else { body }",
+        )],
+    );
+    let out = apparat().arg("build").arg(&d).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("apparatus line(s), planned"), "{err}");
+    assert!(!d.join("out/edition.pdf").exists());
+}
+
 #[test]
 fn warnings_print_and_fail_only_with_deny_warnings() {
     let d = copy_seed("warnings");

@@ -194,9 +194,8 @@ pub fn run(
             compiles.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             let (doc, warn) = typeset::compile(w)?;
             let body_page = doc.pages().len() - 1;
-            let glyphs = typeset::glyphs(&doc);
             let index = SpanIndex::new(w.main_source());
-            let lines = galley_lines(p, &glyphs, &index, &g.spans, body_page)?;
+            let lines = galley_lines(p, &doc, &index, &g.spans, body_page)?;
             let fp = if first { body_page } else { 0 };
             if let (Some(k), Ok(mut c)) = (key, GALLEYS.lock()) {
                 remember(&mut c, k, (lines.clone(), fp));
@@ -417,6 +416,7 @@ pub fn run(
     // Build the pages' content.
     let mut out_pages = vec![];
     let mut placed = vec![];
+    let mut section = None;
     let mut doc_line = 0u32;
     for (k, r) in pages.iter().enumerate() {
         let page_no = front_pages + k + 1;
@@ -491,12 +491,21 @@ pub fn run(
                 pc.continues = !l.last_of_block;
             }
         }
+        for pc in &pieces {
+            if pc.lines.is_empty() || pc.continued {
+                continue;
+            }
+            if p.blocks[pc.block].kind == BlockKind::Heading(1) {
+                section = Some(p.blocks[pc.block].range.clone());
+            }
+        }
         out_pages.push(Page {
             pieces,
             apparatus: app,
             numbers,
             notes,
-            recto: page_no % 2 == 1,
+            number: page_no,
+            section: section.clone(),
         });
     }
 
@@ -968,7 +977,7 @@ fn printed_offset(gp: &GlyphPos, index: &SpanIndex, spans: &markup::SpanTable) -
 /// The galley's lines, read back from the glyphs of its last page.
 fn galley_lines(
     p: &Printed,
-    glyphs: &[GlyphPos],
+    doc: &PagedDocument,
     index: &SpanIndex,
     spans: &markup::SpanTable,
     body_page: usize,
@@ -977,7 +986,7 @@ fn galley_lines(
     // differs from the printed text at its offset was added by Typst: a hyphen.
     let mut pts: Vec<(f64, usize, f64)> = vec![];
     let mut hyphens: Vec<f64> = vec![];
-    for g in glyphs.iter().filter(|g| g.page == body_page) {
+    typeset::for_each_glyph(doc, body_page..body_page + 1, |g| {
         if let Some(o) = printed_offset(g, index, spans) {
             if g.first != '\0' && p.doc.get(o..).is_some_and(|t| t.starts_with(g.first)) {
                 pts.push((g.y, o, g.cap));
@@ -985,7 +994,7 @@ fn galley_lines(
                 hyphens.push(g.y);
             }
         }
-    }
+    });
     pts.sort_by(|a, b| a.1.cmp(&b.1));
     let mut lines: Vec<GLine> = vec![];
     for (y, o, cap) in pts {
@@ -1074,7 +1083,6 @@ fn verify(
     m: &Metrics,
 ) -> Result<()> {
     let mut errs = vec![];
-    let glyphs = typeset::glyphs(doc);
     if doc.pages().len() < front_pages + pages.len()
         || (endnotes_empty && doc.pages().len() != front_pages + pages.len())
     {
@@ -1097,43 +1105,43 @@ fn verify(
     let mut bad_lines = 0usize;
     let mut first_bad = None;
     let mut last_body_y: HashMap<usize, f64> = HashMap::new();
-    for g in &glyphs {
-        // Running heads above the text block may quote a heading: not body text.
-        if g.y < m.top - 1.0 {
-            continue;
+    // Apparatus entries: where their glyphs went (each distinct page and baseline once).
+    let mut found: HashMap<usize, Vec<(usize, f64)>> = HashMap::new();
+    typeset::for_each_glyph(doc, 0..doc.pages().len(), |g| {
+        // Body text (running heads above the text block may quote a heading: not body text).
+        if g.y >= m.top - 1.0
+            && let Some(o) = printed_offset(g, index, &fin.spans)
+        {
+            let li = lines
+                .partition_point(|l| l.range.end <= o)
+                .min(lines.len() - 1);
+            let e = last_body_y.entry(g.page).or_insert(0.0);
+            *e = e.max(g.y);
+            if g.page != line_page[li] || (g.y - line_y[li]).abs() > 0.5 {
+                bad_lines += 1;
+                first_bad.get_or_insert((o, li, g.page, g.y));
+            }
+            return;
         }
-        let Some(o) = printed_offset(g, index, &fin.spans) else {
-            continue;
+        let Some(r) = index.range(g.span) else {
+            return;
         };
-        let li = lines
-            .partition_point(|l| l.range.end <= o)
-            .min(lines.len() - 1);
-        let e = last_body_y.entry(g.page).or_insert(0.0);
-        *e = e.max(g.y);
-        if g.page != line_page[li] || (g.y - line_y[li]).abs() > 0.5 {
-            bad_lines += 1;
-            first_bad.get_or_insert((o, li, g.page, g.y));
+        let i = fin.entries.partition_point(|(er, _)| er.end <= r.start);
+        if let Some((er, entry)) = fin.entries.get(i)
+            && er.start <= r.start
+        {
+            let at = found.entry(*entry).or_default();
+            if at.last() != Some(&(g.page, g.y)) {
+                at.push((g.page, g.y));
+            }
         }
-    }
+    });
     if let Some((o, li, page, y)) = first_bad {
         let ctx: String = p.doc[lines[li].range.clone()].chars().take(40).collect();
         errs.push(Diagnostic::error(format!(
             "layout: {bad_lines} glyph(s) off their planned line; first at printed byte {o} (line `{ctx}`…): planned page {} y {:.2}, found page {} y {:.2}",
             line_page[li] + 1, line_y[li], page + 1, y
         )));
-    }
-    // Apparatus entries: on their page, below its text.
-    let mut found: HashMap<usize, Vec<(usize, f64)>> = HashMap::new();
-    for g in &glyphs {
-        let Some(r) = index.range(g.span) else {
-            continue;
-        };
-        let i = fin.entries.partition_point(|(er, _)| er.end <= r.start);
-        if let Some((er, entry)) = fin.entries.get(i)
-            && er.start <= r.start
-        {
-            found.entry(*entry).or_default().push((g.page, g.y));
-        }
     }
     // Apparatus lines: as many on each page as planned (a line that came out wider than
     // measured would have wrapped, and the block grown upwards).

@@ -546,7 +546,11 @@ pub struct Page {
     pub numbers: Vec<(u32, f64)>,
     /// (first baseline y, note markup).
     pub notes: Vec<(f64, String)>,
-    pub recto: bool,
+    /// The page's number (the folio).
+    pub number: usize,
+    /// The current section for the running head: the printed range of the last level-1
+    /// heading that begins on or before this page.
+    pub section: Option<Range<usize>>,
 }
 
 #[derive(Debug, Clone)]
@@ -585,11 +589,18 @@ pub fn final_doc(
     // only cost time.
     w.out.push_str("#set text(hyphenate: false)\n");
     let mut prev_para = false;
-    for (k, page) in pages.iter().enumerate() {
-        if k > 0 {
-            w.out.push_str("#pagebreak()\n");
-        }
-        let _ = writeln!(w.out, "// page {}", k + 1);
+    for page in pages {
+        // An explicit page with its running head: nothing on a body page asks Typst where it
+        // landed, so the document lays out in one pass.
+        let section = page
+            .section
+            .as_ref()
+            .map_or("none".to_string(), |r| format!("[{}]", lit(&p.doc[r.clone()])));
+        let _ = writeln!(
+            w.out,
+            "// page {n}\n#page(header: running-head(config, {n}, {section}))[",
+            n = page.number
+        );
         for piece in &page.pieces {
             let b = &p.blocks[piece.block];
             let para = b.kind == BlockKind::Paragraph;
@@ -634,7 +645,8 @@ pub fn final_doc(
         for (y, body) in &page.notes {
             let _ = write!(w.out, "({y:.3}, {body}), ");
         }
-        let _ = writeln!(w.out, "), {}, {note_width:.3})", page.recto);
+        let _ = writeln!(w.out, "), {}, {note_width:.3})", page.number % 2 == 1);
+        w.out.push_str("]\n");
     }
     for (series, toks) in endnotes {
         let s = &spec.series[*series];

@@ -37,16 +37,21 @@ pub struct GlyphPos {
     pub first: char,
 }
 
-/// Every glyph of the document, in frame order.
-pub fn glyphs(doc: &PagedDocument) -> Vec<GlyphPos> {
-    let mut out = vec![];
+/// Calls `f` with every glyph of the given pages, in frame order. A visitor rather than a
+/// list: a long edition has hundreds of thousands of glyphs, and the readers need each once.
+pub fn for_each_glyph(
+    doc: &PagedDocument,
+    pages: std::ops::Range<usize>,
+    mut f: impl FnMut(&GlyphPos),
+) {
     for (i, page) in doc.pages().iter().enumerate() {
-        walk(&page.frame, Transform::identity(), i, &mut out);
+        if pages.contains(&i) {
+            walk(&page.frame, Transform::identity(), i, &mut f);
+        }
     }
-    out
 }
 
-fn walk(frame: &Frame, ts: Transform, page: usize, out: &mut Vec<GlyphPos>) {
+fn walk(frame: &Frame, ts: Transform, page: usize, out: &mut impl FnMut(&GlyphPos)) {
     for (pos, item) in frame.items() {
         match item {
             FrameItem::Group(g) => {
@@ -62,7 +67,7 @@ fn walk(frame: &Frame, ts: Transform, page: usize, out: &mut Vec<GlyphPos>) {
                     let adv = g.x_advance.at(t.size);
                     let p = Point::new(x + g.x_offset.at(t.size), pos.y).transform(ts);
                     let r = g.range();
-                    out.push(GlyphPos {
+                    out(&GlyphPos {
                         page,
                         x: p.x.to_pt(),
                         width: adv.to_pt(),

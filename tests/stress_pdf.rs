@@ -484,6 +484,43 @@ fn every_entry_appears_once_on_its_page_at_its_line() {
 }
 
 #[test]
+fn running_heads_name_the_current_section() {
+    // On a recto the running head names the last section heading printed on or before the
+    // page; on a verso it gives the short title. Headings are found in the PDF: body lines
+    // without a line number whose text is one of the spec's headings.
+    let s = shared();
+    let headings: Vec<String> = s.spec.headings.iter().map(|q| edition::normalize(&q.at)).collect();
+    let mut current: Option<String> = None;
+    let mut named = 0;
+    for p in &s.body.pages {
+        for l in p.body.iter().filter(|l| l.number.is_none()) {
+            let text = edition::normalize(&l.line.words.iter().map(|w| w.text.as_str()).collect::<Vec<_>>().join(" "));
+            if headings.contains(&text) {
+                current = Some(text);
+            }
+        }
+        let mut head: Vec<&Word> = p.header.iter().collect();
+        head.sort_by(|a, b| a.x0.partial_cmp(&b.x0).unwrap());
+        let words: Vec<&str> = head.iter().map(|w| w.text.as_str()).collect();
+        let (title, folio) = if p.recto {
+            (&words[..words.len().saturating_sub(1)], words.last())
+        } else {
+            (words.get(1..).unwrap_or(&[]), words.first())
+        };
+        assert_eq!(folio, Some(&p.number.to_string().as_str()), "page {}: folio", p.number);
+        let title = title.join(" ");
+        match (&current, p.recto) {
+            (Some(c), true) => {
+                assert_eq!(&title, c, "page {}: the recto head names the current section", p.number);
+                named += 1;
+            }
+            _ => assert_eq!(title, "stressutgåva", "page {}: the short title", p.number),
+        }
+    }
+    assert!(named >= 90, "only {named} recto heads named a section");
+}
+
+#[test]
 fn series_blocks_separators_and_counts() {
     let s = shared();
     let a = analysis();

@@ -14,8 +14,15 @@
 //!    markup, so their number is known, not guessed. Widows, orphans, headings at the foot
 //!    and hyphenated page ends are avoided here. Line numbers are assigned here.
 //! 3. **Verify.** The final compile forces every line break and page break of the plan;
-//!    it is then read back and every printed byte, every line's baseline and every apparatus
-//!    entry is checked against the plan. Any difference fails the build, naming the entries.
+//!    it is then read back and every printed byte, every line's baseline, every apparatus
+//!    entry and each page's count of apparatus lines is checked against the plan. Any
+//!    difference fails the build, naming the entries (or the page).
+//!
+//! The final markup is written to be cheap for Typst. Every body page is an explicit
+//! `page(header: running-head(…))` with its folio and section given, so no body page uses
+//! introspection and Typst lays the document out in one pass (a second pass would also hold
+//! a second document in memory). Apparatus words of one entry go to one template call where
+//! the measurements prove that changes no width (`markup::Emit`).
 
 use std::collections::HashMap;
 use std::ops::Range;
@@ -563,6 +570,7 @@ pub fn run(
             let _ = std::fs::write(d.join(format!("galley-{i}.typ")), &g.out);
         }
         let _ = std::fs::write(d.join("final.typ"), &fin.out);
+        let _ = std::fs::write(d.join("measure.typ"), measure_world.main_source().text());
         if let Ok(pdf) = typst_pdf::pdf(&doc, &typst_pdf::PdfOptions::default()) {
             let _ = std::fs::write(d.join("final.pdf"), pdf);
         }

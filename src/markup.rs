@@ -705,9 +705,10 @@ impl Atom {
         }
     }
 
-    /// The markup that measures this atom alone.
+    /// The markup that measures this atom alone (as content: a box around it would measure
+    /// the same and cost a second layout).
     pub fn measure(&self) -> String {
-        format!("box({})", self.expr())
+        self.expr()
     }
 }
 
@@ -733,13 +734,13 @@ fn is_number(t: &[Atom]) -> bool {
     !t.is_empty() && t.iter().all(|a| matches!(a, Atom::Text("app-num", _)))
 }
 
-/// The markup measured for a whole token: a one-atom token is its atom; others are their
-/// atoms, in one box.
+/// The markup measured for a whole token: its atoms, as the final document sets a token
+/// that is not composite.
 pub fn token_measure(t: &[Atom]) -> String {
     if let [one] = t {
         return one.measure();
     }
-    let mut s = String::from("box[");
+    let mut s = String::from("[");
     for a in t {
         s.push('#');
         s.push_str(&a.expr());
@@ -775,8 +776,9 @@ fn token_markup_final(t: &[Atom], emit: &Emit) -> String {
     if is_composite(t) {
         let mut s = String::from("box[");
         for a in t.iter() {
-            s.push('#');
-            s.push_str(&a.measure());
+            s.push_str("#box(");
+            s.push_str(&a.expr());
+            s.push(')');
         }
         s.push(']');
         return s;

@@ -564,6 +564,10 @@ pub fn run(
     t.lap("final compile");
     warnings.extend(w);
     let index = SpanIndex::new(world.main_source());
+    // The final markup's syntax tree is not needed any more (the index holds what verify
+    // reads): free it before the PDF export needs its memory.
+    world.set_main(String::new());
+    release_memory();
     if let Ok(dbg) = std::env::var("APPARAT_DEBUG_DIR") {
         let d = std::path::Path::new(&dbg);
         for (i, g) in galleys.iter().enumerate() {

@@ -330,26 +330,26 @@ fn watch_rebuilds_after_the_spec_changes() {
 
 #[test]
 fn a_forked_template_in_the_edition_folder_is_used() {
-    let d = copy_seed("template");
-    let t = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/templates/apparat.typ"
-    ))
-    .unwrap();
     // A house style: the apparatus separator becomes a bullet.
-    let forked = t.replace(
-        r#"#let app-sep(kind) = if kind == "line" { [‖] } else { [|] }"#,
-        r#"#let app-sep(kind) = if kind == "line" { [‖] } else { [•] }"#,
+    let d = seed_with_template(
+        "template",
+        &[(
+            r#"#let app-sep(kind) = if kind == "line" { [‖] } else { [|] }"#,
+            r#"#let app-sep(kind) = if kind == "line" { [‖] } else { [•] }"#,
+        )],
     );
-    assert_ne!(forked, t, "the template still defines app-sep as expected");
-    std::fs::write(d.join("hus.typ"), forked).unwrap();
-    let spec = std::fs::read_to_string(d.join("edition.toml")).unwrap();
-    std::fs::write(
-        d.join("edition.toml"),
-        spec.replace("[layout]\n", "[layout]\ntemplate = \"hus.typ\"\n"),
-    )
-    .unwrap();
-    let out = apparat().arg("build").arg(&d).output().unwrap();
+    let text = build_ok_text(&d);
+    assert!(
+        text.contains("• förmärkts]"),
+        "the forked template's separator is printed"
+    );
+    // The template travels with the markup.
+    assert!(d.join("out/templates/hus.typ").exists());
+}
+
+/// Build `d`, which must succeed, and return the PDF's text.
+fn build_ok_text(d: &Path) -> String {
+    let out = apparat().arg("build").arg(d).output().unwrap();
     assert!(
         out.status.success(),
         "{}",
@@ -360,13 +360,7 @@ fn a_forked_template_in_the_edition_folder_is_used() {
         .arg("-")
         .output()
         .unwrap();
-    let text = String::from_utf8_lossy(&text.stdout);
-    assert!(
-        text.contains("• förmärkts]"),
-        "the forked template's separator is printed"
-    );
-    // The template travels with the markup.
-    assert!(d.join("out/templates/hus.typ").exists());
+    String::from_utf8_lossy(&text.stdout).into_owned()
 }
 
 /// A copy of the seed edition set with the default template changed by `edits` (each
@@ -410,18 +404,7 @@ fn template_functions_that_widen_runs_are_called_word_by_word() {
             ),
         ],
     );
-    let out = apparat().arg("build").arg(&d).output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let text = Command::new("pdftotext")
-        .arg(d.join("out/edition.pdf"))
-        .arg("-")
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&text.stdout);
+    let text = build_ok_text(&d);
     assert!(text.contains("korniloviad]"), "the commentary is printed");
 }
 

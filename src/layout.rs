@@ -32,7 +32,7 @@ use typst_layout::PagedDocument;
 
 use crate::diag::{Diagnostic, Diagnostics, Result};
 use crate::markup::{self, Atom, Front, LineBreak, NUMBER_CHARS, Page, Piece, Printed, Token};
-use crate::spec::{Placement, Spec};
+use crate::spec::{Arrangement, Placement, Spec};
 use crate::text::BlockKind;
 use crate::typeset::{self, GlyphPos, SpanIndex};
 use crate::world::EditionWorld;
@@ -65,6 +65,8 @@ pub struct Metrics {
     pub app_series: f64,
     pub app_base: f64,
     pub app_clearance: f64,
+    /// Indent of an entry's continuation lines in a one-per-line series.
+    pub app_hang: f64,
     pub note_ascent: f64,
     pub note_spacing: f64,
 }
@@ -138,7 +140,11 @@ pub fn run(
         intern(&number_measure(&c.to_string()), &mut atoms);
     }
     for f in markup::MERGEABLE {
-        for w in [MERGE_PROBE.0, MERGE_PROBE.1, &format!("{} {}", MERGE_PROBE.0, MERGE_PROBE.1)] {
+        for w in [
+            MERGE_PROBE.0,
+            MERGE_PROBE.1,
+            &format!("{} {}", MERGE_PROBE.0, MERGE_PROBE.1),
+        ] {
             intern(&Atom::Text(f, w.to_string()).measure(), &mut atoms);
         }
     }
@@ -350,6 +356,11 @@ pub fn run(
     let foot_series: Vec<usize> = (0..spec.series.len())
         .filter(|&s| spec.series[s].placement == Placement::Foot)
         .collect();
+    let per_line: Vec<bool> = spec
+        .series
+        .iter()
+        .map(|s| s.arrangement == Arrangement::OnePerLine)
+        .collect();
     // Lemmata by first line.
     let mut by_line: Vec<Vec<usize>> = vec![vec![]; lines.len()];
     for (k, ll) in lemma_lines.iter().enumerate() {
@@ -366,6 +377,7 @@ pub fn run(
         by_line: &by_line,
         m: &metrics,
         foot_series: &foot_series,
+        per_line: &per_line,
         restart,
     };
 
@@ -531,7 +543,7 @@ pub fn run(
                 true,
             );
             doc_line += lines[r.clone()].iter().filter(|l| l.numbered).count() as u32;
-            if !toks.is_empty() && !t.is_empty() {
+            if !toks.is_empty() && !t.is_empty() && !per_line[series] {
                 toks.push((markup::sep_token(true), t[0].1));
             }
             toks.extend(t.into_iter().map(|(t, e, _)| (t, e)));
@@ -771,6 +783,8 @@ struct Ctx<'a> {
     by_line: &'a [Vec<usize>],
     m: &'a Metrics,
     foot_series: &'a [usize],
+    /// Per series: each entry on a line of its own.
+    per_line: &'a [bool],
     restart: bool,
 }
 
@@ -838,12 +852,17 @@ impl Ctx<'_> {
                 // printed at a new line, and again where a range makes it differ (`6 a] … |
                 // 6–7 b]`).
                 let same_line = prev_line.as_ref().is_some_and(|(l, _)| *l == fl);
-                if prev_line.is_some() {
+                // One-per-line series: each entry on a line of its own, its reference first.
+                let per_line = self.per_line[series];
+                if prev_line.is_some() && !per_line {
                     let w = self.sep_width[usize::from(!same_line)];
                     toks.push((markup::sep_token(!same_line), entry, w));
                 }
-                if !same_line || prev_line.as_ref().is_some_and(|(_, n)| *n != num) {
-                    let w = num.chars().map(|c| self.num_width.get(&c).copied().unwrap_or(0.0)).sum();
+                if per_line || !same_line || prev_line.as_ref().is_some_and(|(_, n)| *n != num) {
+                    let w = num
+                        .chars()
+                        .map(|c| self.num_width.get(&c).copied().unwrap_or(0.0))
+                        .sum();
                     toks.push((markup::number_atoms(&num), entry, w));
                 }
                 prev_line = Some((fl, num.clone()));
@@ -878,7 +897,16 @@ impl Ctx<'_> {
             if toks.is_empty() {
                 continue;
             }
-            let lines = self.break_lines(toks);
+            let lines = if self.per_line[series] {
+                // Entry by entry; continuation lines are indented.
+                let mut lines = vec![];
+                for entry in toks.chunk_by(|a, b| a.1 == b.1) {
+                    lines.extend(self.break_lines(entry.to_vec(), self.m.app_hang));
+                }
+                lines
+            } else {
+                self.break_lines(toks, 0.0)
+            };
             total_lines += lines.len();
             blocks.push((series, lines));
         }
@@ -893,9 +921,10 @@ impl Ctx<'_> {
         (blocks, h, placed)
     }
 
-    /// First-fit line breaking over token widths (apparat forces these breaks in markup).
-    fn break_lines(&self, toks: Vec<(Token, usize, f64)>) -> Vec<Vec<(Token, usize)>> {
-        let avail = self.m.text_width - 0.5;
+    /// First-fit line breaking over token widths (apparat forces these breaks in markup);
+    /// lines after the first are `hang` narrower.
+    fn break_lines(&self, toks: Vec<(Token, usize, f64)>, hang: f64) -> Vec<Vec<(Token, usize)>> {
+        let mut avail = self.m.text_width - 0.5;
         let mut lines: Vec<Vec<(Token, usize)>> = vec![];
         let mut cur: Vec<(Token, usize)> = vec![];
         let mut w = 0.0;
@@ -907,6 +936,7 @@ impl Ctx<'_> {
             };
             if !cur.is_empty() && w + add > avail {
                 lines.push(std::mem::take(&mut cur));
+                avail = self.m.text_width - 0.5 - hang;
                 w = tw;
             } else {
                 w += add;
@@ -962,6 +992,8 @@ fn read_measure(doc: &PagedDocument) -> Result<(Metrics, Vec<f64>, Vec<f64>)> {
         app_series: f(&m, "app-series")?,
         app_base: f(&m, "app-base")?,
         app_clearance: f(&m, "app-clearance")?,
+        // Absent from templates forked before one-per-line series existed.
+        app_hang: f(&m, "app-hang").unwrap_or(0.0),
         note_ascent: f(&m, "note-ascent")?,
         note_spacing: f(&m, "note-spacing")?,
     };

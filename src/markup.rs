@@ -15,7 +15,7 @@ use std::fmt::Write as _;
 use std::ops::Range;
 
 use crate::anchor::Anchors;
-use crate::spec::{EntryBody, Reading, ReadingType, Restart, SeriesKind, Spec};
+use crate::spec::{Arrangement, EntryBody, Reading, ReadingType, Restart, SeriesKind, Spec};
 use crate::text::{BlockKind, Text};
 
 /// Marks printed bytes that come from no byte of the base text (milestone signs).
@@ -592,10 +592,9 @@ pub fn final_doc(
     for page in pages {
         // An explicit page with its running head: nothing on a body page asks Typst where it
         // landed, so the document lays out in one pass.
-        let section = page
-            .section
-            .as_ref()
-            .map_or("none".to_string(), |r| format!("[{}]", lit(&p.doc[r.clone()])));
+        let section = page.section.as_ref().map_or("none".to_string(), |r| {
+            format!("[{}]", lit(&p.doc[r.clone()]))
+        });
         let _ = writeln!(
             w.out,
             "// page {n}\n#page(header: running-head(config, {n}, {section}))[",
@@ -622,16 +621,37 @@ pub fn final_doc(
             w.out.push_str("#apparatus((");
             for (s, lines) in &page.apparatus {
                 let series = &spec.series[*s];
+                let per_line = series.arrangement == Arrangement::OnePerLine;
                 let _ = write!(
                     w.out,
-                    "app-series({}, {}, (",
+                    "{}({}, {}, (",
+                    if per_line {
+                        "app-series-per-line"
+                    } else {
+                        "app-series"
+                    },
                     lit_str(&series.title),
                     lit_str(kind_str(series.kind))
                 );
-                for l in lines {
-                    w.out.push('(');
-                    write_tokens(&mut w, l, emit);
-                    w.out.push_str("), ");
+                if per_line {
+                    // Lines grouped by entry: an entry begins a line of its own.
+                    for group in
+                        lines.chunk_by(|a, b| a.last().map(|t| t.1) == b.first().map(|t| t.1))
+                    {
+                        w.out.push('(');
+                        for l in group {
+                            w.out.push('(');
+                            write_tokens(&mut w, l, emit);
+                            w.out.push_str("), ");
+                        }
+                        w.out.push_str("), ");
+                    }
+                } else {
+                    for l in lines {
+                        w.out.push('(');
+                        write_tokens(&mut w, l, emit);
+                        w.out.push_str("), ");
+                    }
                 }
                 w.out.push_str(")), ");
             }
@@ -650,13 +670,27 @@ pub fn final_doc(
     }
     for (series, toks) in endnotes {
         let s = &spec.series[*series];
+        let per_line = s.arrangement == Arrangement::OnePerLine;
         let _ = write!(
             w.out,
-            "#endnotes({}, {}, (",
+            "#{}({}, {}, (",
+            if per_line {
+                "endnotes-per-line"
+            } else {
+                "endnotes"
+            },
             lit_str(&s.title),
             lit_str(kind_str(s.kind))
         );
-        write_tokens(&mut w, toks, emit);
+        if per_line {
+            for entry in toks.chunk_by(|a, b| a.1 == b.1) {
+                w.out.push('(');
+                write_tokens(&mut w, entry, emit);
+                w.out.push_str("), ");
+            }
+        } else {
+            write_tokens(&mut w, toks, emit);
+        }
         w.out.push_str("))\n");
     }
     w

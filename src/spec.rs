@@ -192,6 +192,17 @@ pub enum Placement {
     End,
 }
 
+/// How a series sets its entries: run in as one paragraph (`|` between entries of a line,
+/// `‖` before a new line number), or each entry on a line of its own, its number first and
+/// its continuation lines indented.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Arrangement {
+    #[default]
+    RunIn,
+    OnePerLine,
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Series {
@@ -200,6 +211,8 @@ pub struct Series {
     pub kind: SeriesKind,
     #[serde(default = "foot")]
     pub placement: Placement,
+    #[serde(default)]
+    pub arrangement: Arrangement,
 }
 
 fn foot() -> Placement {

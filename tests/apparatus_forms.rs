@@ -172,3 +172,100 @@ fn a_series_placed_at_the_end_prints_after_the_text_with_page_and_line() {
         "{end_text}"
     );
 }
+
+#[test]
+fn a_one_per_line_series_sets_each_entry_on_a_line_of_its_own() {
+    // Both series one entry per line; the commentary note long enough to wrap.
+    let long = "Denna anmärkning är med avsikt skriven så lång att den inte ryms på en enda rad \
+                i apparaten utan måste fortsätta på nästa rad med hängande indrag som i tryckta \
+                utgåvor";
+    let spec = SPEC
+        .replace(
+            "kind = \"critical\"",
+            "kind = \"critical\"\narrangement = \"one-per-line\"",
+        )
+        .replace(
+            "kind = \"commentary\"",
+            "kind = \"commentary\"\narrangement = \"one-per-line\"",
+        )
+        .replace("En anmärkning.", long);
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("forms-per-line");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("edition.toml"), &spec).unwrap();
+    std::fs::write(dir.join("source.txt"), SOURCE).unwrap();
+    let out = apparat::build(&dir, &Default::default()).unwrap_or_else(|e| panic!("{e}"));
+    let pdf = dir.join("per-line.pdf");
+    std::fs::write(&pdf, &out.pdf).unwrap();
+    let pages = read_pdf(&pdf);
+    let body = pages.last().unwrap();
+    // Apparatus lines: set in small type (the body is 10.5 pt, the apparatus 8 pt); a rank
+    // superscript (`och²`), raised, reads as a line of its own.
+    let app: Vec<_> = body
+        .lines
+        .iter()
+        .filter(|l| l.words.iter().all(|w| w.height() < 11.0) && l.y0 > body.height / 2.0)
+        .filter(|l| l.words.len() > 1)
+        .collect();
+    let text: Vec<String> = app.iter().map(|l| l.text()).collect();
+    assert!(
+        text.iter().all(|t| !t.contains('|') && !t.contains('‖')),
+        "no separators between entries set one per line: {text:#?}"
+    );
+    let starts_with_number = |t: &str| {
+        t.split(' ')
+            .next()
+            .is_some_and(|w| w.chars().all(|c| c.is_ascii_digit() || c == '–'))
+    };
+    let firsts: Vec<&String> = text.iter().filter(|t| starts_with_number(t)).collect();
+    assert_eq!(
+        firsts.len(),
+        6,
+        "one line per entry, each opening with its number: {text:#?}"
+    );
+    // Each line opens with the number of its lemma's line (as in the run-in test above).
+    for want in [
+        "1 och ] samt BC",
+        "1 tre] om. B",
+        "2 Fyra … nio] transp. C",
+        "2 tolf] corr.; tolv A; tolv B",
+        "3 Tretton] och add. B; Trettio conj. Editor",
+        "3 femton] Denna",
+    ] {
+        assert!(
+            firsts.iter().any(|t| t.starts_with(want)),
+            "an entry line opens with `{want}`: {text:#?}"
+        );
+    }
+    // Entry lines start at the column's edge; the note's continuation lines hang.
+    let left = app.iter().map(|l| l.x0).fold(f64::MAX, f64::min);
+    let mut hanging = 0;
+    for (l, t) in app.iter().zip(&text) {
+        if starts_with_number(t) {
+            assert!(
+                (l.x0 - left).abs() < 0.5,
+                "entry line not at the left edge: {t}"
+            );
+        } else {
+            assert!(l.x0 > left + 6.0, "continuation line does not hang: {t}");
+            hanging += 1;
+        }
+    }
+    assert!(hanging >= 1, "the long note wraps: {text:#?}");
+
+    // Placed at the end, the series still sets one entry per paragraph.
+    let end = spec.replace(
+        "id = \"n\"\ntitle = \"N\"",
+        "id = \"n\"\ntitle = \"Slutnoter\"\nplacement = \"end\"",
+    );
+    assert_ne!(end, spec);
+    std::fs::write(dir.join("edition.toml"), &end).unwrap();
+    let out = apparat::build(&dir, &Default::default()).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(&pdf, &out.pdf).unwrap();
+    let pages = read_pdf(&pdf);
+    let last = pages.last().unwrap().text();
+    assert!(
+        last.contains(&format!("{}.3 femton] Denna", out.front_pages + 1)),
+        "{last}"
+    );
+}

@@ -489,12 +489,24 @@ fn running_heads_name_the_current_section() {
     // page; on a verso it gives the short title. Headings are found in the PDF: body lines
     // without a line number whose text is one of the spec's headings.
     let s = shared();
-    let headings: Vec<String> = s.spec.headings.iter().map(|q| edition::normalize(&q.at)).collect();
+    let headings: Vec<String> = s
+        .spec
+        .headings
+        .iter()
+        .map(|q| edition::normalize(&q.at))
+        .collect();
     let mut current: Option<String> = None;
     let mut named = 0;
     for p in &s.body.pages {
         for l in p.body.iter().filter(|l| l.number.is_none()) {
-            let text = edition::normalize(&l.line.words.iter().map(|w| w.text.as_str()).collect::<Vec<_>>().join(" "));
+            let text = edition::normalize(
+                &l.line
+                    .words
+                    .iter()
+                    .map(|w| w.text.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            );
             if headings.contains(&text) {
                 current = Some(text);
             }
@@ -507,11 +519,20 @@ fn running_heads_name_the_current_section() {
         } else {
             (words.get(1..).unwrap_or(&[]), words.first())
         };
-        assert_eq!(folio, Some(&p.number.to_string().as_str()), "page {}: folio", p.number);
+        assert_eq!(
+            folio,
+            Some(&p.number.to_string().as_str()),
+            "page {}: folio",
+            p.number
+        );
         let title = title.join(" ");
         match (&current, p.recto) {
             (Some(c), true) => {
-                assert_eq!(&title, c, "page {}: the recto head names the current section", p.number);
+                assert_eq!(
+                    &title, c,
+                    "page {}: the recto head names the current section",
+                    p.number
+                );
                 named += 1;
             }
             _ => assert_eq!(title, "stressutgåva", "page {}: the short title", p.number),

@@ -30,6 +30,8 @@ pub const TAG: &str = "apparat-bench-one:";
 struct Run {
     wall: f64,
     inner: f64,
+    /// CPU time of the child, user and system, all threads.
+    cpu: f64,
     hwm_kib: u64,
     pages: usize,
     entries: usize,
@@ -121,6 +123,22 @@ pub fn peak_rss_kib() -> u64 {
         .unwrap_or(0)
 }
 
+/// CPU time (user + system, all threads) this process has used, in seconds; 0 where unknown.
+/// Read from `/proc/self/stat` (fields 14 and 15, in clock ticks of 1/100 s on Linux).
+pub fn cpu_seconds() -> f64 {
+    std::fs::read_to_string("/proc/self/stat")
+        .ok()
+        .and_then(|s| {
+            // Fields after the command name, which is in parentheses and may hold spaces.
+            let rest = &s[s.rfind(')')? + 1..];
+            let f: Vec<&str> = rest.split_whitespace().collect();
+            // `rest` starts at field 3 (state): utime is field 14, stime field 15.
+            let ticks = f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?;
+            Some(ticks as f64 / 100.0)
+        })
+        .unwrap_or(0.0)
+}
+
 /// The hidden `bench-one CASE DIR` subcommand: one run, one result line on stdout.
 pub fn one(case: &str, dir: &Path) -> ExitCode {
     let start = Instant::now();
@@ -141,8 +159,9 @@ pub fn one(case: &str, dir: &Path) -> ExitCode {
     match result {
         Ok((pages, entries)) => {
             println!(
-                "{TAG} pages={pages} entries={entries} inner={:.4} vmhwm_kib={}",
+                "{TAG} pages={pages} entries={entries} inner={:.4} cpu={:.2} vmhwm_kib={}",
                 start.elapsed().as_secs_f64(),
+                cpu_seconds(),
                 peak_rss_kib()
             );
             ExitCode::SUCCESS
@@ -190,6 +209,7 @@ fn child(case: &str, dir: &Path) -> std::result::Result<Run, String> {
             "pages" => run.pages = v.parse().unwrap_or(0),
             "entries" => run.entries = v.parse().unwrap_or(0),
             "inner" => run.inner = v.parse().unwrap_or(0.0),
+            "cpu" => run.cpu = v.parse().unwrap_or(0.0),
             "vmhwm_kib" => run.hwm_kib = v.parse().unwrap_or(0),
             _ => {}
         }
@@ -203,6 +223,7 @@ struct Case {
     runs: usize,
     wall: f64,
     inner: f64,
+    cpu: f64,
     hwm_mib: f64,
     pages: usize,
     entries: usize,
@@ -242,6 +263,7 @@ fn measure(
         runs,
         wall: median(rs.iter().map(|r| r.wall).collect()),
         inner: median(rs.iter().map(|r| r.inner).collect()),
+        cpu: median(rs.iter().map(|r| r.cpu).collect()),
         hwm_mib: median(rs.iter().map(|r| r.hwm_kib as f64 / 1024.0).collect()),
         pages: rs.last().map_or(0, |r| r.pages),
         entries: rs.last().map_or(0, |r| r.entries),
@@ -285,32 +307,46 @@ fn run_inner(seed_dir: &Path, pages: usize) -> std::result::Result<(), String> {
 
     println!();
     println!(
-        "{:<14} {:>4} {:>10} {:>10} {:>10} {:>6} {:>8}",
-        "case", "runs", "wall s", "in-proc s", "peak MiB", "pages", "entries"
+        "{:<14} {:>4} {:>10} {:>10} {:>8} {:>10} {:>6} {:>8}",
+        "case", "runs", "wall s", "in-proc s", "cpu s", "peak MiB", "pages", "entries"
     );
     for c in &cases {
         println!(
-            "{:<14} {:>4} {:>10.2} {:>10.2} {:>10.1} {:>6} {:>8}",
-            c.name, c.runs, c.wall, c.inner, c.hwm_mib, c.pages, c.entries
+            "{:<14} {:>4} {:>10.2} {:>10.2} {:>8.2} {:>10.1} {:>6} {:>8}",
+            c.name, c.runs, c.wall, c.inner, c.cpu, c.hwm_mib, c.pages, c.entries
         );
     }
     let (stress, plain) = (&cases[1], &cases[2]);
     println!();
     println!(
-        "stress/plain: time {:.2}×, peak memory {:.2}×  ({} pages planned, {} entries generated)",
+        "stress/plain: time {:.2}×, CPU time {:.2}×, peak memory {:.2}×  ({} pages planned, {} entries generated)",
         stress.wall / plain.wall.max(1e-9),
+        stress.cpu / plain.cpu.max(1e-9),
         stress.hwm_mib / plain.hwm_mib.max(1e-9),
         pages,
         summary.entries
     );
     println!(
-        "(wall: median whole-process time incl. start-up; in-proc: median time inside the child; peak: median VmHWM)"
+        "(wall: median whole-process time incl. start-up; in-proc: median time inside the child; cpu: median user + system time of the child, all threads; peak: median VmHWM)"
     );
     Ok(())
 }
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn cpu_time_counts_work_done() {
+        let before = super::cpu_seconds();
+        let t = std::time::Instant::now();
+        let mut x = 0u64;
+        while t.elapsed().as_secs_f64() < 0.3 {
+            x = std::hint::black_box(x.wrapping_mul(6364136223846793005).wrapping_add(1));
+        }
+        let used = super::cpu_seconds() - before;
+        // 0.3 s of spinning, on a machine that may be shared: at least some of it counted.
+        assert!(used >= 0.05, "{used} s of CPU time counted");
+    }
+
     #[test]
     fn plain_compiles_a_small_stress_edition() {
         let dir = std::env::temp_dir().join(format!(

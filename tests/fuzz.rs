@@ -164,9 +164,15 @@ fn full_builds_never_panic() {
             let start = qi % words.len();
             let quote = words[start..(start + ql % 3 + 1).min(words.len())].join(" ");
             let q = toml::Value::String(quote).to_string();
+            // Half of the editions set their series one entry per line.
+            let valid = if qi % 2 == 1 {
+                VALID.replace("kind = \"critical\"", "kind = \"critical\"\narrangement = \"one-per-line\"")
+            } else {
+                VALID.to_string()
+            };
             std::fs::write(
                 dir.join("edition.toml"),
-                format!("{VALID}\n[[entry]]\nseries = \"s\"\nat = {q}\noccurrence = 1\nnote = \"n\"\n\n[[margin]]\nat = {q}\noccurrence = 1\ntext = \"m\"\n"),
+                format!("{valid}\n[[entry]]\nseries = \"s\"\nat = {q}\noccurrence = 1\nnote = \"n\"\n\n[[margin]]\nat = {q}\noccurrence = 1\ntext = \"m\"\n"),
             )
             .unwrap();
             std::fs::write(dir.join("source.txt"), format!("Titel\n\n{text}\n")).unwrap();

@@ -642,9 +642,10 @@ pub struct Options {
 type Measured = (Metrics, Vec<f64>, Vec<f64>);
 type MemoKey = [u8; 32];
 
+/// A galley part read back: its lines, and (for the first part) its front pages.
+type GalleyPart = (Vec<GLine>, usize);
 /// Galley lines (and front pages) by markup, kept between builds of one process (watch).
-static GALLEYS: std::sync::Mutex<Vec<(MemoKey, (Vec<GLine>, usize))>> =
-    std::sync::Mutex::new(Vec::new());
+static GALLEYS: std::sync::Mutex<Vec<(MemoKey, GalleyPart)>> = std::sync::Mutex::new(Vec::new());
 /// Measurements by markup, likewise.
 static MEASURED: std::sync::Mutex<Vec<(MemoKey, Measured)>> = std::sync::Mutex::new(Vec::new());
 
@@ -750,7 +751,7 @@ fn number_measure(s: &str) -> String {
 fn galley_parts(p: &Printed) -> Vec<Range<usize>> {
     let n = p.blocks.len();
     if p.doc.len() < 40_000 || n < 4 {
-        return vec![0..n];
+        return std::iter::once(0..n).collect();
     }
     // Split at the middle block, not the middle byte: an edit inside one half then leaves
     // the other half's markup unchanged, and watch mode reuses it.
@@ -788,7 +789,7 @@ struct Ctx<'a> {
     restart: bool,
 }
 
-type AppBlocks = Vec<(usize, Vec<Vec<(Token, usize)>>)>;
+use markup::AppBlocks;
 
 impl Ctx<'_> {
     /// Apparatus of a page holding lines s..=e: (blocks, height incl. clearance).
@@ -1039,7 +1040,7 @@ fn galley_lines(
             }
         }
     });
-    pts.sort_by(|a, b| a.1.cmp(&b.1));
+    pts.sort_by_key(|pt| pt.1);
     let mut lines: Vec<GLine> = vec![];
     for (y, o, cap) in pts {
         let block = p

@@ -534,6 +534,9 @@ pub fn galley(
     w
 }
 
+/// The apparatus of a page: per series (its index), lines of tokens with the entry of each.
+pub type AppBlocks = Vec<(usize, Vec<Vec<(Token, usize)>>)>;
+
 /// Everything one final page holds.
 #[derive(Debug, Clone)]
 pub struct Page {
@@ -541,7 +544,7 @@ pub struct Page {
     /// whether the block continues on the next page, whether it began on an earlier page).
     pub pieces: Vec<Piece>,
     /// Apparatus series blocks: (series index, lines of tokens, the entry of each token).
-    pub apparatus: Vec<(usize, Vec<Vec<(Token, usize)>>)>,
+    pub apparatus: AppBlocks,
     /// (number, baseline y from the text block top).
     pub numbers: Vec<(u32, f64)>,
     /// (first baseline y, note markup).

@@ -377,7 +377,7 @@ pub fn find_in(doc: &str, quote: &str) -> Vec<Match> {
         let i = from + k;
         let before = doc[..i].chars().next_back();
         let after = doc[i + quote.len()..].chars().next();
-        if !(first_word && word_char(before)) && !(last_word && word_char(after)) {
+        if !(first_word && word_char(before) || last_word && word_char(after)) {
             out.push(i..i + quote.len());
         }
         from = i + doc[i..].chars().next().map_or(1, char::len_utf8);
@@ -431,7 +431,7 @@ impl Flat {
                     }
                     continue;
                 }
-                while let Some((i, c)) = words.next() {
+                for (i, c) in words.by_ref() {
                     if is_space(c) {
                         if started && space_at.is_none() {
                             space_at = Some(i);

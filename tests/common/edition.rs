@@ -240,8 +240,8 @@ pub fn find_all(text: &str, quote: &str) -> Vec<Range<usize>> {
     let last = word_char(quote.chars().next_back());
     text.match_indices(quote)
         .filter(|(i, _)| {
-            !(first && word_char(text[..*i].chars().next_back()))
-                && !(last && word_char(text[i + quote.len()..].chars().next()))
+            !(first && word_char(text[..*i].chars().next_back())
+                || last && word_char(text[i + quote.len()..].chars().next()))
         })
         .map(|(i, _)| i..i + quote.len())
         .collect()

@@ -623,19 +623,7 @@ pub fn final_doc(
         if !page.apparatus.is_empty() {
             w.out.push_str("#apparatus((");
             for (s, lines) in &page.apparatus {
-                let series = &spec.series[*s];
-                let per_line = series.arrangement == Arrangement::OnePerLine;
-                let _ = write!(
-                    w.out,
-                    "{}({}, {}, (",
-                    if per_line {
-                        "app-series-per-line"
-                    } else {
-                        "app-series"
-                    },
-                    lit_str(&series.title),
-                    lit_str(kind_str(series.kind))
-                );
+                let per_line = series_call(&mut w, spec, *s, "app-series");
                 if per_line {
                     // Lines grouped by entry: an entry begins a line of its own.
                     for group in
@@ -672,20 +660,8 @@ pub fn final_doc(
         w.out.push_str("]\n");
     }
     for (series, toks) in endnotes {
-        let s = &spec.series[*series];
-        let per_line = s.arrangement == Arrangement::OnePerLine;
-        let _ = write!(
-            w.out,
-            "#{}({}, {}, (",
-            if per_line {
-                "endnotes-per-line"
-            } else {
-                "endnotes"
-            },
-            lit_str(&s.title),
-            lit_str(kind_str(s.kind))
-        );
-        if per_line {
+        w.out.push('#');
+        if series_call(&mut w, spec, *series, "endnotes") {
             for entry in toks.chunk_by(|a, b| a.1 == b.1) {
                 w.out.push('(');
                 write_tokens(&mut w, entry, emit);
@@ -697,6 +673,21 @@ pub fn final_doc(
         w.out.push_str("))\n");
     }
     w
+}
+
+/// Opens the call of the template function that sets a series, `f(title, kind, (`, or
+/// `f-per-line(…` for a one-per-line series; returns whether it is one.
+fn series_call(w: &mut Writer, spec: &Spec, series: usize, f: &str) -> bool {
+    let s = &spec.series[series];
+    let per_line = s.arrangement == Arrangement::OnePerLine;
+    let _ = write!(
+        w.out,
+        "{f}{}({}, {}, (",
+        if per_line { "-per-line" } else { "" },
+        lit_str(&s.title),
+        lit_str(kind_str(s.kind))
+    );
+    per_line
 }
 
 pub fn kind_str(k: SeriesKind) -> &'static str {

@@ -6,7 +6,7 @@ mod common;
 
 use std::path::Path;
 
-use common::pdf::read_pdf;
+use common::pdf::{Page, read_pdf};
 
 const SOURCE: &str = "Prov\n\nEtt och två och tre.\n\nFyra fem sex sju åtta nio tio elva tolv.\n\nTretton fjorton femton sexton.\n";
 
@@ -79,17 +79,23 @@ at = "femton"
 note = "En anmärkning."
 "#;
 
-#[test]
-fn every_reading_type_prints_by_convention() {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("forms");
+/// Build `spec` over [`SOURCE`] in a folder `name`: the build's output and its PDF read back.
+fn build(name: &str, spec: &str) -> (apparat::Output, Vec<Page>) {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join("edition.toml"), SPEC).unwrap();
+    std::fs::write(dir.join("edition.toml"), spec).unwrap();
     std::fs::write(dir.join("source.txt"), SOURCE).unwrap();
     let out = apparat::build(&dir, &Default::default()).unwrap_or_else(|e| panic!("{e}"));
-    let pdf = dir.join("forms.pdf");
+    let pdf = dir.join("out.pdf");
     std::fs::write(&pdf, &out.pdf).unwrap();
     let pages = read_pdf(&pdf);
+    (out, pages)
+}
+
+#[test]
+fn every_reading_type_prints_by_convention() {
+    let (_, pages) = build("forms", SPEC);
     let body = pages.last().unwrap();
     let text: String = body
         .lines
@@ -133,20 +139,12 @@ fn every_reading_type_prints_by_convention() {
 
 #[test]
 fn a_series_placed_at_the_end_prints_after_the_text_with_page_and_line() {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("forms-end");
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
     let spec = SPEC.replace(
         "id = \"n\"\ntitle = \"N\"\nkind = \"commentary\"",
         "id = \"n\"\ntitle = \"Slutnoter\"\nkind = \"commentary\"\nplacement = \"end\"",
     );
     assert_ne!(spec, SPEC);
-    std::fs::write(dir.join("edition.toml"), spec).unwrap();
-    std::fs::write(dir.join("source.txt"), SOURCE).unwrap();
-    let out = apparat::build(&dir, &Default::default()).unwrap_or_else(|e| panic!("{e}"));
-    let pdf = dir.join("end.pdf");
-    std::fs::write(&pdf, &out.pdf).unwrap();
-    let pages = read_pdf(&pdf);
+    let (out, pages) = build("forms-end", &spec);
     let body = &pages[out.front_pages];
     let body_text: String = body
         .lines
@@ -189,15 +187,7 @@ fn a_one_per_line_series_sets_each_entry_on_a_line_of_its_own() {
             "kind = \"commentary\"\narrangement = \"one-per-line\"",
         )
         .replace("En anmärkning.", long);
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("forms-per-line");
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join("edition.toml"), &spec).unwrap();
-    std::fs::write(dir.join("source.txt"), SOURCE).unwrap();
-    let out = apparat::build(&dir, &Default::default()).unwrap_or_else(|e| panic!("{e}"));
-    let pdf = dir.join("per-line.pdf");
-    std::fs::write(&pdf, &out.pdf).unwrap();
-    let pages = read_pdf(&pdf);
+    let (_, pages) = build("forms-per-line", &spec);
     let body = pages.last().unwrap();
     // Apparatus lines: set in small type (the body is 10.5 pt, the apparatus 8 pt); a rank
     // superscript (`och²`), raised, reads as a line of its own.
@@ -259,10 +249,7 @@ fn a_one_per_line_series_sets_each_entry_on_a_line_of_its_own() {
         "id = \"n\"\ntitle = \"Slutnoter\"\nplacement = \"end\"",
     );
     assert_ne!(end, spec);
-    std::fs::write(dir.join("edition.toml"), &end).unwrap();
-    let out = apparat::build(&dir, &Default::default()).unwrap_or_else(|e| panic!("{e}"));
-    std::fs::write(&pdf, &out.pdf).unwrap();
-    let pages = read_pdf(&pdf);
+    let (out, pages) = build("forms-per-line-end", &end);
     let last = pages.last().unwrap().text();
     assert!(
         last.contains(&format!("{}.3 femton] Denna", out.front_pages + 1)),

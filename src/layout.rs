@@ -232,6 +232,7 @@ pub fn run(
     let ((metrics, widths, note_heights), mw) =
         measured.map_err(|_| Diagnostic::error("the measuring compile panicked"))??;
     warnings.extend(mw);
+    check_geometry(spec, &metrics, !p.notes.is_empty())?;
     let mut front_pages = 0;
     let mut lines: Vec<GLine> = vec![];
     for (k, r) in read.into_iter().enumerate() {
@@ -736,6 +737,45 @@ fn memory() -> String {
     }
 }
 
+/// The smallest text block (pt) and margin-note column (pt, when there are margin notes)
+/// apparat sets text in.
+const MIN_TEXT: f64 = 72.0;
+const MIN_NOTE_COLUMN: f64 = 18.0;
+
+/// The page geometry the template reported leaves room for text (and for margin notes,
+/// where there are some); otherwise an error at the spec's margins (or its paper).
+fn check_geometry(spec: &Spec, m: &Metrics, notes: bool) -> Result<()> {
+    let at = spec
+        .layout
+        .margins
+        .as_ref()
+        .map_or(spec.layout.paper.span(), |mg| mg.span());
+    let paper = spec.layout.paper.get_ref();
+    if m.text_width < MIN_TEXT || m.text_height < MIN_TEXT {
+        return Err(spec
+            .error(
+                at,
+                format!(
+                    "the margins leave a text block of {:.0} × {:.0} pt on the {paper} page; at least {MIN_TEXT:.0} × {MIN_TEXT:.0} pt are needed",
+                    m.text_width, m.text_height
+                ),
+            )
+            .into());
+    }
+    if notes && m.note_width < MIN_NOTE_COLUMN {
+        return Err(spec
+            .error(
+                at,
+                format!(
+                    "the outer margin leaves {:.0} pt for margin notes; at least {MIN_NOTE_COLUMN:.0} pt are needed (beside the line numbers)",
+                    m.note_width
+                ),
+            )
+            .into());
+    }
+    Ok(())
+}
+
 /// Two words measured apart and together, to learn whether a template function's words may
 /// be merged into one call (see `markup::Emit`). Capitals and punctuation beside the space,
 /// where kerning would show.
@@ -1154,9 +1194,13 @@ fn verify(
     let mut found: HashMap<usize, Vec<(usize, f64)>> = HashMap::new();
     typeset::for_each_glyph(doc, 0..doc.pages().len(), |g| {
         // Body text (running heads above the text block may quote a heading: not body text).
+        // A space where a title or heading wraps belongs to no line: it is not checked.
         if g.y >= m.top - 1.0
             && let Some(o) = printed_offset(g, index, &fin.spans)
         {
+            if g.first.is_whitespace() {
+                return;
+            }
             let li = lines
                 .partition_point(|l| l.range.end <= o)
                 .min(lines.len() - 1);

@@ -310,6 +310,17 @@ pub fn config_dict(spec: &Spec, galley: bool) -> String {
     if let Some(f) = &spec.layout.font {
         let _ = writeln!(s, "  font: {},", lit_str(f.get_ref()));
     }
+    if let Some(m) = &spec.layout.margins {
+        let given: Vec<String> = m
+            .get_ref()
+            .given()
+            .iter()
+            .map(|(k, mm, _)| format!("{k}: {mm}mm"))
+            .collect();
+        if !given.is_empty() {
+            let _ = writeln!(s, "  margins: ({}),", given.join(", "));
+        }
+    }
     if let Some(fs) = spec.layout.font_size {
         let _ = writeln!(s, "  font-size: {fs}pt,");
     }

@@ -155,6 +155,34 @@ pub struct Layout {
     /// PDF standards the output must conform to (`a-2b`, `a-3b`, `ua-1` …).
     #[serde(default)]
     pub pdf_standards: Vec<Spanned<String>>,
+    /// Page margins in millimetres; those not given are the template's for the paper.
+    pub margins: Option<Spanned<Margins>>,
+}
+
+/// Page margins in millimetres (`inner` at the binding; `outer` holds line numbers and
+/// margin notes).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Margins {
+    pub inner: Option<Spanned<f64>>,
+    pub outer: Option<Spanned<f64>>,
+    pub top: Option<Spanned<f64>>,
+    pub bottom: Option<Spanned<f64>>,
+}
+
+impl Margins {
+    /// The margins given: (name, millimetres, span).
+    pub fn given(&self) -> Vec<(&'static str, f64, Range<usize>)> {
+        [
+            ("inner", &self.inner),
+            ("outer", &self.outer),
+            ("top", &self.top),
+            ("bottom", &self.bottom),
+        ]
+        .into_iter()
+        .filter_map(|(k, v)| v.as_ref().map(|v| (k, *v.get_ref(), v.span())))
+        .collect()
+    }
 }
 
 fn a5() -> Spanned<String> {
@@ -173,6 +201,7 @@ impl Default for Layout {
             font: None,
             width: None,
             height: None,
+            margins: None,
         }
     }
 }
@@ -488,6 +517,14 @@ impl Spec {
                     PAPERS.join(", ")
                 )),
             );
+        }
+        for (name, mm, span) in raw.layout.margins.iter().flat_map(|m| m.get_ref().given()) {
+            if !(0.0..=200.0).contains(&mm) {
+                errs.push(err(
+                    span,
+                    format!("margin {name} {mm} mm is out of range (0–200 mm)"),
+                ));
+            }
         }
         if let Some(fs) = raw.layout.font_size
             && !(4.0..=72.0).contains(&fs)

@@ -292,6 +292,27 @@ fn cases() -> Vec<Case> {
             line: None,
         },
         Case {
+            name: "margins out of range",
+            setup: |d| spec_append(d, "\n[layout]\nmargins = { inner = -5 }\n"),
+            message: "margin inner -5 mm is out of range",
+            file: Some("edition.toml"),
+            line: None,
+        },
+        Case {
+            name: "margins that leave no text block",
+            setup: |d| spec_append(d, "\n[layout]\nmargins = { inner = 70, outer = 70 }\n"),
+            message: "the margins leave a text block of",
+            file: Some("edition.toml"),
+            line: None,
+        },
+        Case {
+            name: "an outer margin too narrow for margin notes",
+            setup: |d| spec_append(d, "\n[layout]\nmargins = { outer = 12 }\n"),
+            message: "pt for margin notes; at least 18 pt are needed",
+            file: Some("edition.toml"),
+            line: None,
+        },
+        Case {
             name: "zero line-number interval",
             setup: |d| spec_append(d, "\n[layout]\nline-numbers = { every = 0 }\n"),
             message: "must be a positive whole number",

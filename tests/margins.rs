@@ -271,3 +271,54 @@ fn to_letters(mut i: usize) -> String {
         }
     }
 }
+
+#[test]
+fn page_margins_from_the_spec_place_the_text_block() {
+    // Margins in millimetres in `[layout]`: the text column (read from the justified body
+    // lines of the PDF) starts 25 mm from the binding on rectos and 40 mm from the outer edge
+    // on versos; the first line of each body page hangs from the 30 mm top margin.
+    let d = tmp("spec-margins");
+    for f in ["edition.toml", "source.txt", "principles.md"] {
+        std::fs::copy(common::edition::seed_dir().join(f), d.join(f)).unwrap();
+    }
+    let spec = std::fs::read_to_string(d.join("edition.toml")).unwrap();
+    let spec = spec.replace(
+        "[layout]\n",
+        "[layout]\nmargins = { inner = 25, outer = 40, top = 30 }\n",
+    );
+    std::fs::write(d.join("edition.toml"), spec).unwrap();
+    let built = common::edition::build(&d, &d);
+    let body = common::edition::read_body(&built.pages, built.front_pages, true);
+    let mm = 72.0 / 25.4;
+    assert!(body.pages.len() >= 4);
+    for p in &body.pages {
+        let (inner, outer) = if p.recto {
+            (p.left, p.width - p.right)
+        } else {
+            (p.width - p.right, p.left)
+        };
+        assert!(
+            (inner - 25.0 * mm).abs() < 1.0,
+            "page {}: inner margin {:.1} pt, want {:.1}",
+            p.number,
+            inner,
+            25.0 * mm
+        );
+        assert!(
+            (outer - 40.0 * mm).abs() < 1.0,
+            "page {}: outer margin {:.1} pt, want {:.1}",
+            p.number,
+            outer,
+            40.0 * mm
+        );
+        // pdftotext's word box starts at the font's ascender, a little above the cap height
+        // that the template hangs from the top margin.
+        let top = p.body.first().map(|l| l.line.y0).unwrap();
+        assert!(
+            top < 30.0 * mm && top > 30.0 * mm - 4.0,
+            "page {}: first line at {top:.1} pt, top margin {:.1}",
+            p.number,
+            30.0 * mm
+        );
+    }
+}

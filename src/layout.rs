@@ -390,8 +390,8 @@ pub fn run(
         let mut best = None;
         let mut e = s;
         while e < lines.len() {
-            let app = ctx.apparatus(s, e, doc_line, page_no);
-            let h = lines[e].baseline - (lines[s].baseline - lines[s].cap) + app.1;
+            let app = ctx.apparatus_height(s, e, doc_line, page_no);
+            let h = lines[e].baseline - (lines[s].baseline - lines[s].cap) + app;
             if h > metrics.text_height + 0.01 {
                 break;
             }
@@ -440,7 +440,7 @@ pub fn run(
     let mut doc_line = 0u32;
     for (k, r) in pages.iter().enumerate() {
         let page_no = front_pages + k + 1;
-        let (app, _, plan) = ctx.apparatus_full(r.start, r.end - 1, doc_line, page_no);
+        let (app, _, plan) = ctx.apparatus_full(r.start, r.end - 1, doc_line, page_no, true);
         placed.extend(plan);
         let top = lines[r.start].baseline - lines[r.start].cap;
         let mut numbers = vec![];
@@ -832,10 +832,10 @@ struct Ctx<'a> {
 use markup::AppBlocks;
 
 impl Ctx<'_> {
-    /// Apparatus of a page holding lines s..=e: (blocks, height incl. clearance).
-    fn apparatus(&self, s: usize, e: usize, doc_line: u32, page_no: usize) -> (AppBlocks, f64) {
-        let (a, h, _) = self.apparatus_full(s, e, doc_line, page_no);
-        (a, h)
+    /// Height (incl. clearance) of the apparatus of a page holding lines s..=e: the page
+    /// builder's trial, which needs only the number of lines.
+    fn apparatus_height(&self, s: usize, e: usize, doc_line: u32, page_no: usize) -> f64 {
+        self.apparatus_full(s, e, doc_line, page_no, false).1
     }
 
     fn number_of(&self, s: usize, line: usize, doc_line: u32) -> u32 {
@@ -922,12 +922,15 @@ impl Ctx<'_> {
         (toks, placed)
     }
 
+    /// The apparatus of a page holding lines s..=e: (blocks, height incl. clearance,
+    /// placements). `even`: choose the evenest line breaks (see [`Self::break_lines`]).
     fn apparatus_full(
         &self,
         s: usize,
         e: usize,
         doc_line: u32,
         page_no: usize,
+        even: bool,
     ) -> (AppBlocks, f64, Vec<PlacedEntry>) {
         let mut blocks: AppBlocks = vec![];
         let mut total_lines = 0usize;
@@ -942,11 +945,11 @@ impl Ctx<'_> {
                 // Entry by entry; continuation lines are indented.
                 let mut lines = vec![];
                 for entry in toks.chunk_by(|a, b| a.1 == b.1) {
-                    lines.extend(self.break_lines(entry.to_vec(), self.m.app_hang));
+                    lines.extend(self.break_lines(entry.to_vec(), self.m.app_hang, even));
                 }
                 lines
             } else {
-                self.break_lines(toks, 0.0)
+                self.break_lines(toks, 0.0, even)
             };
             total_lines += lines.len();
             blocks.push((series, lines));
@@ -962,32 +965,105 @@ impl Ctx<'_> {
         (blocks, h, placed)
     }
 
-    /// First-fit line breaking over token widths (apparat forces these breaks in markup);
-    /// lines after the first are `hang` narrower.
-    fn break_lines(&self, toks: Vec<(Token, usize, f64)>, hang: f64) -> Vec<Vec<(Token, usize)>> {
-        let mut avail = self.m.text_width - 0.5;
-        let mut lines: Vec<Vec<(Token, usize)>> = vec![];
-        let mut cur: Vec<(Token, usize)> = vec![];
-        let mut w = 0.0;
-        for (t, entry, tw) in toks {
-            let add = if cur.is_empty() {
-                tw
-            } else {
-                self.m.space + tw
-            };
-            if !cur.is_empty() && w + add > avail {
-                lines.push(std::mem::take(&mut cur));
-                avail = self.m.text_width - 0.5 - hang;
-                w = tw;
-            } else {
-                w += add;
+    /// Breaks a series block into lines over measured token widths (apparat forces these
+    /// breaks in the markup); lines after the first are `hang` narrower.
+    ///
+    /// A line never ends with a separator or a line reference: they stay with the lemma that
+    /// follows (`‖ 9 lemma]`, never `‖ 9` at a line's end). The number of lines is the
+    /// fewest first-fit makes under that rule (first fit is optimal for the count). With
+    /// `even`, the breaks are then chosen among all with that count to spread the slack of
+    /// the justified lines most evenly (least sum of squared slack, the last line free), so
+    /// the page plan — which depends only on the count — is unchanged.
+    fn break_lines(
+        &self,
+        toks: Vec<(Token, usize, f64)>,
+        hang: f64,
+        even: bool,
+    ) -> Vec<Vec<(Token, usize)>> {
+        let space = self.m.space;
+        let avail = |line: usize| self.m.text_width - 0.5 - if line > 0 { hang } else { 0.0 };
+        // Units: runs of tokens no line may end inside (start index, width).
+        let mut units: Vec<(usize, f64)> = vec![];
+        let mut glued = false;
+        for (i, (t, _, w)) in toks.iter().enumerate() {
+            match units.last_mut() {
+                Some(u) if glued => u.1 += space + w,
+                _ => units.push((i, *w)),
             }
-            cur.push((t, entry));
+            glued = !markup::may_end_line(t);
         }
-        if !cur.is_empty() {
-            lines.push(cur);
+        let n = units.len();
+        // Width of units i..j set on one line.
+        let mut prefix = vec![0.0; n + 1];
+        for (k, u) in units.iter().enumerate() {
+            prefix[k + 1] = prefix[k] + u.1;
         }
-        lines
+        let width = |i: usize, j: usize| prefix[j] - prefix[i] + space * (j - i - 1) as f64;
+        // First fit: the fewest lines; `ends[k]` is the unit after line k.
+        let mut ends: Vec<usize> = vec![];
+        let mut start = 0;
+        for j in 1..=n {
+            if j - start > 1 && width(start, j) > avail(ends.len()) {
+                ends.push(j - 1);
+                start = j - 1;
+            }
+        }
+        if n > 0 {
+            ends.push(n);
+        }
+        let lines_n = ends.len();
+        if even && lines_n > 1 {
+            // best[k][j]: least cost of setting units 0..j in k lines.
+            let mut best = vec![vec![f64::INFINITY; n + 1]; lines_n + 1];
+            let mut from = vec![vec![0usize; n + 1]; lines_n + 1];
+            best[0][0] = 0.0;
+            for k in 1..=lines_n {
+                for j in 1..=n {
+                    let mut i = j - 1;
+                    loop {
+                        let w = width(i, j);
+                        if i + 1 < j && w > avail(k - 1) {
+                            break;
+                        }
+                        if best[k - 1][i].is_finite() {
+                            let slack = avail(k - 1) - w;
+                            let cost = best[k - 1][i] + if j == n { 0.0 } else { slack * slack };
+                            if cost < best[k][j] {
+                                best[k][j] = cost;
+                                from[k][j] = i;
+                            }
+                        }
+                        if i == 0 {
+                            break;
+                        }
+                        i -= 1;
+                    }
+                }
+            }
+            if best[lines_n][n].is_finite() {
+                let mut j = n;
+                for k in (1..=lines_n).rev() {
+                    ends[k - 1] = j;
+                    j = from[k][j];
+                }
+            }
+        }
+        // Lines from unit boundaries.
+        let mut out: Vec<Vec<(Token, usize)>> = Vec::with_capacity(lines_n);
+        let mut toks = toks.into_iter();
+        let mut prev = 0;
+        for &end in &ends {
+            let till = units.get(end).map_or(usize::MAX, |u| u.0);
+            let first = units[prev].0;
+            out.push(
+                toks.by_ref()
+                    .take(till.saturating_sub(first))
+                    .map(|(t, e, _)| (t, e))
+                    .collect(),
+            );
+            prev = end;
+        }
+        out
     }
 }
 

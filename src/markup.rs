@@ -769,6 +769,12 @@ pub fn is_composite(t: &[Atom]) -> bool {
             .any(|a| matches!(a, Atom::Text("app-num", _) | Atom::Call("app-rank", _)))
 }
 
+/// Whether an apparatus line may end after this token: not after a separator or a line
+/// reference, which belong with the lemma that follows.
+pub fn may_end_line(t: &[Atom]) -> bool {
+    !(is_number(t) || matches!(t, [Atom::Call("app-sep", _)]))
+}
+
 fn is_number(t: &[Atom]) -> bool {
     !t.is_empty() && t.iter().all(|a| matches!(a, Atom::Text("app-num", _)))
 }

@@ -484,6 +484,31 @@ fn every_entry_appears_once_on_its_page_at_its_line() {
 }
 
 #[test]
+fn apparatus_lines_never_end_with_a_separator_or_a_bare_reference() {
+    // `|`, `‖` and a line reference belong with the lemma that follows: no apparatus line
+    // ends with one (the readings of the stress edition are words, never numbers).
+    let s = shared();
+    let mut lines = 0;
+    for p in &s.body.pages {
+        for l in &p.apparatus {
+            lines += 1;
+            let last = l.words.last().map_or("", |w| w.text.as_str());
+            let is_ref = !last.is_empty()
+                && last
+                    .chars()
+                    .all(|c| c.is_ascii_digit() || c == '–' || c == '.');
+            assert!(
+                last != "|" && last != "‖" && !is_ref,
+                "page {}: an apparatus line ends with `{last}`: {}",
+                p.number,
+                l.text()
+            );
+        }
+    }
+    assert!(lines > 1000, "only {lines} apparatus lines read");
+}
+
+#[test]
 fn running_heads_name_the_current_section() {
     // On a recto the running head names the last section heading printed on or before the
     // page; on a verso it gives the short title. Headings are found in the PDF: body lines

@@ -10,7 +10,8 @@
 //!    notes (template function `measure-all`).
 //! 2. **Compose.** A page builder in Rust, like TeX's: a line joins the page together with
 //!    the apparatus entries it carries, or both move on — nothing can oscillate. Apparatus
-//!    lines are broken here too (first fit over measured token widths) and forced in the
+//!    lines are broken here too over measured token widths (the fewest lines, then the
+//!    evenest breaks; separators and references stay with their lemma) and forced in the
 //!    markup, so their number is known, not guessed. Widows, orphans, headings at the foot
 //!    and hyphenated page ends are avoided here. Line numbers are assigned here.
 //! 3. **Verify.** The final compile forces every line break and page break of the plan;

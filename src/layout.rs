@@ -615,6 +615,11 @@ pub fn run(
     });
     verified?;
     let pdf = exported.map_err(|_| Diagnostic::error("PDF export panicked"))??;
+    if opts.keep_caches {
+        // Watch mode keeps Typst's caches between builds; what the last ten builds did not
+        // use goes (as in Typst's own watch), so that a long session does not grow.
+        comemo::evict(10);
+    }
     t.lap("verify and export");
     Ok(Laid {
         doc,

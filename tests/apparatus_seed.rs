@@ -49,43 +49,11 @@ fn seed() -> Seed {
 
     // The body's words (milestone sign dropped) are the printed text's words — checked in
     // full by tests/fidelity.rs; here it is what lets a text offset be found on the page.
-    let tw: Vec<edition::TextWord> = edition::text_words(&body)
-        .into_iter()
-        .filter(|w| w.text != spec.milestone_sign)
-        .collect();
-    let tw_text: Vec<&str> = tw.iter().map(|w| w.text.as_str()).collect();
-    assert!(
-        tw_text == printed.words(),
-        "{}",
-        edition::first_difference(&tw_text, &printed.words())
-    );
-
-    // The text of each body line, as (page, line) → pieces with their offsets, for ranks.
-    let mut line_text: BTreeMap<(usize, usize), String> = BTreeMap::new();
-    // (word index, piece index) → offset of the piece in its line's text
-    let mut piece_at: BTreeMap<(usize, usize), usize> = BTreeMap::new();
-    for (wi, w) in tw.iter().enumerate() {
-        for (pi, p) in w.parts.iter().enumerate() {
-            let t = line_text.entry((p.page, p.line)).or_default();
-            if !t.is_empty() {
-                t.push(' ');
-            }
-            piece_at.insert((wi, pi), t.len());
-            t.push_str(&p.text);
-        }
-    }
-    let locate = |pos: usize| -> (usize, usize, usize) {
-        // (page index, line index, offset in the line's text)
-        let (wi, off) = printed.word_at(pos);
-        let w = &tw[wi];
-        let mut start = 0;
-        for (pi, p) in w.parts.iter().enumerate() {
-            if off < start + p.text.len() {
-                return (p.page, p.line, piece_at[&(wi, pi)] + off - start);
-            }
-            start += p.text.len();
-        }
-        unreachable!()
+    let map = edition::TextMap::new(&body, &spec, &printed);
+    let line_text = map.line_texts();
+    let locate = |pos: usize| {
+        let p = map.locate(&printed, pos);
+        (p.page, p.line, p.offset)
     };
 
     let mut expected = vec![];

@@ -2,6 +2,8 @@
 //! file, line and column), exit code 1, and nothing written. README's troubleshooting table
 //! lists the same cases with their messages.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -360,11 +362,7 @@ fn cases() -> Vec<Case> {
         Case {
             name: "template with a Typst error",
             setup: |d| {
-                let t = std::fs::read_to_string(concat!(
-                    env!("CARGO_MANIFEST_DIR"),
-                    "/templates/apparat.typ"
-                ))
-                .unwrap();
+                let t = common::edition::default_template();
                 std::fs::write(
                     d.join("mall.typ"),
                     t.replacen("#let para(", "#let para = (\n#let oops(", 1),
@@ -379,11 +377,7 @@ fn cases() -> Vec<Case> {
         Case {
             name: "template reading outside the sandbox",
             setup: |d| {
-                let t = std::fs::read_to_string(concat!(
-                    env!("CARGO_MANIFEST_DIR"),
-                    "/templates/apparat.typ"
-                ))
-                .unwrap();
+                let t = common::edition::default_template();
                 std::fs::write(
                     d.join("mall.typ"),
                     format!("#let leak = read(\"../../../../etc/passwd\")\n{t}"),

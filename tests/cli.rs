@@ -1,6 +1,8 @@
 //! The command line: subcommands, exit codes, JSON diagnostics, citation exports, `init`,
 //! `watch`, atomic output.
 
+mod common;
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -8,6 +10,17 @@ use std::time::{Duration, Instant};
 
 fn apparat() -> Command {
     Command::new(env!("CARGO_BIN_EXE_apparat"))
+}
+
+/// Run `cmd`, which must succeed (its stderr shown if not).
+fn run_ok(cmd: &mut Command) -> std::process::Output {
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
 }
 
 fn seed() -> PathBuf {
@@ -48,18 +61,8 @@ fn usage_errors_exit_2_and_help_documents_exit_codes() {
 #[test]
 fn init_creates_an_edition_that_builds() {
     let d = scratch("init");
-    let out = apparat().arg("init").arg(&d).output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let out = apparat().arg("build").arg(&d).output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    run_ok(apparat().arg("init").arg(&d));
+    run_ok(apparat().arg("build").arg(&d));
     assert!(d.join("out/edition.pdf").exists());
     // A second init into the same, now non-empty folder is refused.
     assert_eq!(
@@ -77,12 +80,7 @@ fn init_creates_an_edition_that_builds() {
 #[test]
 fn check_writes_nothing() {
     let d = copy_seed("check");
-    let out = apparat().arg("check").arg(&d).output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    run_ok(apparat().arg("check").arg(&d));
     assert!(!d.join("out").exists());
 }
 
@@ -175,16 +173,7 @@ fn png_previews_are_written() {
 }
 
 fn export(format: &str) -> String {
-    let out = apparat()
-        .args(["export", "--format", format])
-        .arg(seed())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = run_ok(apparat().args(["export", "--format", format]).arg(seed()));
     String::from_utf8(out.stdout).unwrap()
 }
 
@@ -349,12 +338,7 @@ fn a_forked_template_in_the_edition_folder_is_used() {
 
 /// Build `d`, which must succeed, and return the PDF's text.
 fn build_ok_text(d: &Path) -> String {
-    let out = apparat().arg("build").arg(d).output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    run_ok(apparat().arg("build").arg(d));
     let text = Command::new("pdftotext")
         .arg(d.join("out/edition.pdf"))
         .arg("-")
@@ -367,11 +351,7 @@ fn build_ok_text(d: &Path) -> String {
 /// `(from, to)` must apply).
 fn seed_with_template(name: &str, edits: &[(&str, &str)]) -> PathBuf {
     let d = copy_seed(name);
-    let mut t = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/templates/apparat.typ"
-    ))
-    .unwrap();
+    let mut t = common::edition::default_template();
     for (from, to) in edits {
         assert!(t.contains(from), "the template no longer has `{from}`");
         t = t.replace(from, to);
@@ -440,15 +420,10 @@ fn warnings_print_and_fail_only_with_deny_warnings() {
         ),
     )
     .unwrap();
-    let out = apparat()
-        .args(["build", "--diagnostic-format", "json"])
-        .arg(&d)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = run_ok(
+        apparat()
+            .args(["build", "--diagnostic-format", "json"])
+            .arg(&d),
     );
     let diags: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
         .lines()

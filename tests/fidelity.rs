@@ -105,13 +105,7 @@ fn title_and_headings_are_printed_as_blocks_of_the_reading_text() {
     let built = edition::seed();
     let body = edition::read_body(&built.pages, built.front_pages, spec.restart_page);
     // Lines not set as paragraph lines: exactly the title's lines and the headings.
-    let other: Vec<String> = body
-        .pages
-        .iter()
-        .flat_map(|p| p.body.iter())
-        .filter(|l| l.number.is_none())
-        .map(|l| l.line.text())
-        .collect();
+    let other = body.unnumbered_lines();
     let title = spec.title.clone().unwrap();
     let mut want: Vec<String> = vec![];
     // The title keeps the source's line division.

@@ -138,13 +138,7 @@ fn numbers_stand_in_the_outer_margin() {
 #[test]
 fn title_and_headings_are_not_counted() {
     let (spec, body) = seed_body();
-    let unnumbered: Vec<String> = body
-        .pages
-        .iter()
-        .flat_map(|p| p.body.iter())
-        .filter(|l| l.number.is_none())
-        .map(|l| l.line.text())
-        .collect();
+    let unnumbered = body.unnumbered_lines();
     // Two title lines and the two headings.
     assert_eq!(unnumbered.len(), 4, "{unnumbered:?}");
     for h in &spec.headings {

@@ -10,6 +10,11 @@ fn seed() -> PathBuf {
 }
 
 fn build(name: &str, args: &[&str]) -> PathBuf {
+    build_with(name, args, &[])
+}
+
+/// A copy of the seed edition built with `args` and environment `env`; its PDF's path.
+fn build_with(name: &str, args: &[&str], env: &[(&str, &str)]) -> PathBuf {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
         .join("meta")
         .join(name);
@@ -22,6 +27,7 @@ fn build(name: &str, args: &[&str]) -> PathBuf {
         .arg("build")
         .arg(&dir)
         .args(args)
+        .envs(env.iter().copied())
         .output()
         .unwrap();
     assert!(
@@ -141,22 +147,8 @@ fn pdf_ua_1_builds() {
 
 #[test]
 fn source_date_epoch_overrides_the_timestamp() {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join("meta")
-        .join("sde");
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    for f in ["edition.toml", "source.txt", "principles.md"] {
-        std::fs::copy(seed().join(f), dir.join(f)).unwrap();
-    }
-    let out = Command::new(env!("CARGO_BIN_EXE_apparat"))
-        .arg("build")
-        .arg(&dir)
-        .env("SOURCE_DATE_EPOCH", "1700000000")
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    let xmp = tool("pdfinfo", &["-meta"], &dir.join("out/edition.pdf"));
+    let pdf = build_with("sde", &[], &[("SOURCE_DATE_EPOCH", "1700000000")]);
+    let xmp = tool("pdfinfo", &["-meta"], &pdf);
     assert!(xmp.contains("<xmp:CreateDate>2023-11-14T22:13:20"), "{xmp}");
 }
 

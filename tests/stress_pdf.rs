@@ -25,7 +25,7 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use common::apparatus::{AppEntry, parse_page, reading_tokens, words};
-use common::edition::{self, Body, BodyPage, Printed, SpecData, TextWord};
+use common::edition::{self, Body, BodyPage, Pos, Printed, SpecData, TextMap};
 use common::pdf::{Page, Word};
 
 const PAGES: usize = 200;
@@ -147,16 +147,6 @@ struct Expected {
     across_pages: bool,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Pos {
-    /// Index into `Body::pages`.
-    page: usize,
-    /// Index into `BodyPage::body`.
-    line: usize,
-    /// Byte offset in the line's text (its pieces joined by spaces).
-    offset: usize,
-}
-
 struct Analysis {
     expected: Vec<Expected>,
     parsed: Vec<AppEntry>,
@@ -183,48 +173,9 @@ fn analyse() -> Analysis {
 
     // The body's words are the printed text's words: what lets a text offset be found on the
     // page (and the text fidelity of 50,000 words on 200 pages).
-    let tw: Vec<TextWord> = edition::text_words(body)
-        .into_iter()
-        .filter(|w| w.text != spec.milestone_sign)
-        .collect();
-    let tw_text: Vec<&str> = tw.iter().map(|w| w.text.as_str()).collect();
-    assert!(
-        tw_text == printed.words(),
-        "the PDF's reading text differs from source.txt with the spec's emendations\n{}",
-        edition::first_difference(&tw_text, &printed.words())
-    );
-
-    // Each piece's offset in its line's text.
-    let mut line_len: HashMap<(usize, usize), usize> = HashMap::new();
-    let mut piece_at: Vec<Vec<usize>> = Vec::with_capacity(tw.len());
-    for w in &tw {
-        let mut v = vec![];
-        for p in &w.parts {
-            let len = line_len.entry((p.page, p.line)).or_default();
-            if *len > 0 {
-                *len += 1;
-            }
-            v.push(*len);
-            *len += p.text.len();
-        }
-        piece_at.push(v);
-    }
-    let locate = |pos: usize| -> Pos {
-        let (wi, off) = printed.word_at(pos);
-        let w = &tw[wi];
-        let mut start = 0;
-        for (pi, p) in w.parts.iter().enumerate() {
-            if off < start + p.text.len() {
-                return Pos {
-                    page: p.page,
-                    line: p.line,
-                    offset: piece_at[wi][pi] + off - start,
-                };
-            }
-            start += p.text.len();
-        }
-        unreachable!()
-    };
+    let map = TextMap::new(body, spec, printed);
+    let (tw, piece_at, line_len) = (&map.words, &map.piece_at, &map.line_len);
+    let locate = |pos: usize| map.locate(printed, pos);
 
     let series_ids: Vec<&str> = spec.series.iter().map(|(id, _)| id.as_str()).collect();
     let mut hits_cache: HashMap<String, Vec<Range<usize>>> = HashMap::new();

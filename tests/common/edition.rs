@@ -12,9 +12,18 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use super::pdf::{self, HYPHENS, Line, Page, Word};
+use super::pdf::{self, Line, Page, Word};
 
 // ---- Building ---------------------------------------------------------------------------
+
+/// The text of the default template (`templates/apparat.typ`), to fork in a test.
+pub fn default_template() -> String {
+    std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/templates/apparat.typ"
+    ))
+    .unwrap()
+}
 
 /// The seed edition folder.
 pub fn seed_dir() -> PathBuf {
@@ -638,18 +647,6 @@ impl TextWord {
     }
 }
 
-fn strip_hyphen(w: &str) -> Option<&str> {
-    let last = w.chars().last()?;
-    if !HYPHENS.contains(&last) {
-        return None;
-    }
-    let stem = &w[..w.len() - last.len_utf8()];
-    match stem.chars().last() {
-        Some(c) if !HYPHENS.contains(&c) => Some(stem),
-        _ => None,
-    }
-}
-
 /// The reading words of all body lines in order, dehyphenated exactly as
 /// [`pdf::dehyphenate`] does, keeping each word's pieces.
 pub fn text_words(body: &Body) -> Vec<TextWord> {
@@ -662,7 +659,7 @@ pub fn text_words(body: &Body) -> Vec<TextWord> {
             for (i, w) in l.line.words.iter().enumerate() {
                 let mut parts = carry.take().unwrap_or_default();
                 if i + 1 == n
-                    && let Some(stem) = strip_hyphen(&w.text)
+                    && let Some(stem) = pdf::strip_hyphen(&w.text)
                 {
                     parts.push(Part {
                         text: stem.to_string(),
@@ -693,6 +690,104 @@ pub fn text_words(body: &Body) -> Vec<TextWord> {
         });
     }
     out
+}
+
+/// Where a printed byte stands on the pages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Pos {
+    /// Index into `Body::pages`.
+    pub page: usize,
+    /// Index into `BodyPage::body`.
+    pub line: usize,
+    /// Byte offset in the line's text (its pieces joined by spaces).
+    pub offset: usize,
+}
+
+/// The body's words matched to the printed text, so that a printed offset can be found on
+/// the page. Building it asserts that the PDF's reading text (milestone signs dropped) is
+/// the printed text, word for word.
+pub struct TextMap {
+    pub words: Vec<TextWord>,
+    /// Offset of each piece of each word in its line's text.
+    pub piece_at: Vec<Vec<usize>>,
+    /// Length of each line's text, by (page index, line index).
+    pub line_len: std::collections::HashMap<(usize, usize), usize>,
+}
+
+impl TextMap {
+    pub fn new(body: &Body, spec: &SpecData, printed: &Printed) -> Self {
+        let words: Vec<TextWord> = text_words(body)
+            .into_iter()
+            .filter(|w| w.text != spec.milestone_sign)
+            .collect();
+        let text: Vec<&str> = words.iter().map(|w| w.text.as_str()).collect();
+        assert!(
+            text == printed.words(),
+            "the PDF's reading text differs from source.txt with the spec's emendations\n{}",
+            first_difference(&text, &printed.words())
+        );
+        let mut line_len = std::collections::HashMap::new();
+        let mut piece_at = Vec::with_capacity(words.len());
+        for w in &words {
+            let mut v = vec![];
+            for p in &w.parts {
+                let len = line_len.entry((p.page, p.line)).or_default();
+                if *len > 0 {
+                    *len += 1;
+                }
+                v.push(*len);
+                *len += p.text.len();
+            }
+            piece_at.push(v);
+        }
+        TextMap {
+            words,
+            piece_at,
+            line_len,
+        }
+    }
+
+    /// Where printed byte `pos` stands.
+    pub fn locate(&self, printed: &Printed, pos: usize) -> Pos {
+        let (wi, off) = printed.word_at(pos);
+        let mut start = 0;
+        for (pi, p) in self.words[wi].parts.iter().enumerate() {
+            if off < start + p.text.len() {
+                return Pos {
+                    page: p.page,
+                    line: p.line,
+                    offset: self.piece_at[wi][pi] + off - start,
+                };
+            }
+            start += p.text.len();
+        }
+        unreachable!("offset {off} beyond word {wi}")
+    }
+
+    /// The text of each body line (its pieces joined by spaces), by (page index, line index).
+    pub fn line_texts(&self) -> std::collections::BTreeMap<(usize, usize), String> {
+        let mut out: std::collections::BTreeMap<(usize, usize), String> = Default::default();
+        for p in self.words.iter().flat_map(|w| &w.parts) {
+            let t = out.entry((p.page, p.line)).or_default();
+            if !t.is_empty() {
+                t.push(' ');
+            }
+            t.push_str(&p.text);
+        }
+        out
+    }
+}
+
+impl Body {
+    /// The text of every body line not set as a paragraph line (title and heading lines).
+    pub fn unnumbered_lines(&self) -> Vec<String> {
+        self.pages
+            .iter()
+            .flat_map(|p| p.body.iter())
+            .filter(|l| l.number.is_none())
+            .map(|l| l.line.text())
+            .collect()
+    }
 }
 
 /// All body lines of all body pages, in reading order.

@@ -447,7 +447,8 @@ pub fn dehyphenate<S: AsRef<str>>(lines: &[Vec<S>]) -> Vec<String> {
     out
 }
 
-fn strip_hyphen(w: &str) -> Option<&str> {
+/// The stem of a word that ends with a line-end hyphen, if it does.
+pub fn strip_hyphen(w: &str) -> Option<&str> {
     let last = w.chars().last()?;
     if !HYPHENS.contains(&last) {
         return None;

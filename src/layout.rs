@@ -127,7 +127,7 @@ pub fn run(
             // The lemma's last token may take a rank later and become a composite.
             if tok.contains(&markup::close_atom()) {
                 for a in tok.iter() {
-                    intern(&a.measure(), &mut atoms);
+                    intern(&a.expr(), &mut atoms);
                 }
             }
         }
@@ -146,11 +146,11 @@ pub fn run(
             MERGE_PROBE.1,
             &format!("{} {}", MERGE_PROBE.0, MERGE_PROBE.1),
         ] {
-            intern(&Atom::Text(f, w.to_string()).measure(), &mut atoms);
+            intern(&Atom::Text(f, w.to_string()).expr(), &mut atoms);
         }
     }
     for r in 1..=9 {
-        intern(&markup::rank_atom(r).measure(), &mut atoms);
+        intern(&markup::rank_atom(r).expr(), &mut atoms);
     }
     for line in [true, false] {
         intern(&markup::token_measure(&markup::sep_token(line)), &mut atoms);
@@ -281,7 +281,7 @@ pub fn run(
     let width = |m: &str| width_of.get(m).copied().unwrap_or(0.0);
     let tok_width = |t: &Token| -> f64 {
         if markup::is_composite(t) {
-            t.iter().map(|a| width(&a.measure())).sum()
+            t.iter().map(|a| width(&a.expr())).sum()
         } else {
             width(&markup::token_measure(t))
         }
@@ -301,7 +301,7 @@ pub fn run(
         merge: markup::MERGEABLE
             .into_iter()
             .filter(|f| {
-                let w = |s: &str| width(&Atom::Text(f, s.to_string()).measure());
+                let w = |s: &str| width(&Atom::Text(f, s.to_string()).expr());
                 let joined = format!("{} {}", MERGE_PROBE.0, MERGE_PROBE.1);
                 (w(&joined) - w(MERGE_PROBE.0) - space - w(MERGE_PROBE.1)).abs() < 1e-3
             })
@@ -789,7 +789,7 @@ const MERGE_PROBE: (&str, &str) = ("To.", "Vy");
 
 /// The measured markup of a line reference's characters set as one run.
 fn number_measure(s: &str) -> String {
-    Atom::Text("app-num", s.to_string()).measure()
+    Atom::Text("app-num", s.to_string()).expr()
 }
 
 /// Block ranges of the galley's parts: two halves of the body sharing one block, for texts

@@ -729,7 +729,8 @@ pub enum Atom {
 }
 
 impl Atom {
-    /// The atom as a Typst expression.
+    /// The atom as a Typst expression; also what measures it (as content: a box around it
+    /// would measure the same and cost a second layout).
     pub fn expr(&self) -> String {
         match self {
             Atom::Text(f, s) => format!("{f}[{}]", lit(s)),
@@ -744,11 +745,6 @@ impl Atom {
         }
     }
 
-    /// The markup that measures this atom alone (as content: a box around it would measure
-    /// the same and cost a second layout).
-    pub fn measure(&self) -> String {
-        self.expr()
-    }
 }
 
 /// One unbreakable token (shared: the page builder copies tokens often).
@@ -783,7 +779,7 @@ fn is_number(t: &[Atom]) -> bool {
 /// that is not composite.
 pub fn token_measure(t: &[Atom]) -> String {
     if let [one] = t {
-        return one.measure();
+        return one.expr();
     }
     let mut s = String::from("[");
     for a in t {

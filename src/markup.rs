@@ -744,7 +744,6 @@ impl Atom {
             }
         }
     }
-
 }
 
 /// One unbreakable token (shared: the page builder copies tokens often).

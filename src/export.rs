@@ -16,6 +16,69 @@ pub fn standard(name: &str) -> std::result::Result<PdfStandard, String> {
     })
 }
 
+/// The PDF standards of a build: the spec's and the command line's.
+pub struct Standards {
+    names: Vec<String>,
+    standards: Vec<PdfStandard>,
+}
+
+impl Standards {
+    pub fn new(spec: &crate::spec::Spec, extra: &[String]) -> Result<Standards> {
+        let mut names: Vec<String> = spec
+            .layout
+            .pdf_standards
+            .iter()
+            .map(|s| s.get_ref().clone())
+            .chain(extra.iter().cloned())
+            .collect();
+        names.sort();
+        names.dedup();
+        let standards = names
+            .iter()
+            .map(|n| standard(n).map_err(Diagnostic::error))
+            .collect::<std::result::Result<_, _>>()?;
+        Ok(Standards { names, standards })
+    }
+
+    /// Whether a chosen standard forbids embedded files (PDF/A-1, PDF/A-2, plain PDF/A-4).
+    fn forbid_attachments(&self) -> bool {
+        self.names
+            .iter()
+            .any(|n| n.starts_with("a-1") || n.starts_with("a-2") || n == "a-4")
+    }
+
+    /// The files the PDF carries, so that an archived copy holds its own sources: the spec
+    /// and the base text (virtual path, description, MIME type) — none where a standard
+    /// forbids attachments.
+    pub fn attachments(&self, spec: &crate::spec::Spec) -> Vec<(String, String, String)> {
+        if self.forbid_attachments() {
+            return vec![];
+        }
+        vec![
+            (
+                "/edition.toml".into(),
+                "The edition spec".into(),
+                "application/toml".into(),
+            ),
+            (
+                format!("/{}", spec.text.file.get_ref()),
+                "The base text, verbatim".into(),
+                "text/plain".into(),
+            ),
+        ]
+    }
+
+    /// The PDF of a document in these standards.
+    pub fn pdf(
+        &self,
+        doc: &PagedDocument,
+        ident: &str,
+        date: (i32, u8, u8, u8, u8, u8),
+    ) -> Result<Vec<u8>> {
+        pdf(doc, ident, date, &self.standards)
+    }
+}
+
 /// The PDF bytes. `ident` is derived from the content by the caller; `date` is the
 /// timestamp (the spec's date or SOURCE_DATE_EPOCH), never the clock.
 pub fn pdf(

@@ -49,8 +49,13 @@ pub struct Options {
     pub png_scale: Option<f64>,
     /// Print each phase's time on stderr.
     pub progress: bool,
-    /// Keep Typst's caches warm between builds (watch mode).
-    pub keep_caches: bool,
+}
+
+/// What one process keeps between builds of an edition (watch mode): galley parts and
+/// measurements whose markup did not change, and Typst's caches.
+#[derive(Default)]
+pub struct Session {
+    reuse: layout::Reuse,
 }
 
 /// What a build produced.
@@ -82,80 +87,92 @@ pub struct EntryReport {
 
 /// Build the edition in `dir` (everything but writing files).
 pub fn build(dir: &Path, opts: &Options) -> Result<Output> {
-    let t0 = std::time::Instant::now();
-    let timing = opts.progress || std::env::var_os("APPARAT_TIMING").is_some();
+    build_in(dir, opts, None)
+}
+
+/// Build the edition in `dir`, reusing what `session` kept from earlier builds (and keeping
+/// what this one made for the next).
+pub fn build_in(dir: &Path, opts: &Options, session: Option<&mut Session>) -> Result<Output> {
+    let start = std::time::Instant::now();
     let spec = Spec::load(dir)?;
     let text = text::Text::load(&spec)?;
     let anchors = anchor::resolve(&spec, &text)?;
     let printed = markup::Printed::new(&spec, &text, &anchors);
-
     let (template_dir, template_name) = template_location(&spec, dir)?;
-    let template_text =
-        std::fs::read_to_string(template_dir.join(&template_name)).map_err(|e| {
-            diag::io_error(
-                "cannot read the template",
-                &template_dir.join(&template_name),
-                &e,
-            )
-        })?;
-
-    let principles = match &spec.edition.principles {
-        Some(p) => {
-            let path = paths::inside(dir, p.get_ref()).map_err(|m| spec.error(p.span(), m))?;
-            let src = std::fs::read_to_string(&path)
-                .map_err(|e| spec.error(p.span(), format!("cannot read `{}`: {e}", p.get_ref())))?;
-            Some(prose::markdown(&src))
-        }
-        None => None,
-    };
-    // Standards: the spec's and the command line's. The spec and the base text travel inside
-    // the PDF unless a standard forbids attachments (PDF/A-1, PDF/A-2, plain PDF/A-4).
-    let mut names: Vec<String> = spec
-        .layout
-        .pdf_standards
-        .iter()
-        .map(|s| s.get_ref().clone())
-        .collect();
-    names.extend(opts.pdf_standards.iter().cloned());
-    names.sort();
-    names.dedup();
-    let mut standards = vec![];
-    for s in &names {
-        standards.push(export::standard(s).map_err(Diagnostic::error)?);
-    }
-    let forbids = |n: &str| n.starts_with("a-1") || n.starts_with("a-2") || n == "a-4";
-    let attachments = if names.iter().any(|n| forbids(n)) {
-        vec![]
-    } else {
-        vec![
-            (
-                "/edition.toml".into(),
-                "The edition spec".into(),
-                "application/toml".into(),
-            ),
-            (
-                format!("/{}", spec.text.file.get_ref()),
-                "The base text, verbatim".into(),
-                "text/plain".into(),
-            ),
-        ]
-    };
+    let template_text = read_template(&template_dir.join(&template_name))?;
+    let standards = export::Standards::new(&spec, &opts.pdf_standards)?;
     let front = markup::Front {
-        principles,
-        attachments,
+        principles: principles(&spec, dir)?,
+        attachments: standards.attachments(&spec),
     };
+    let mut world = edition_world(&spec, dir, template_dir, opts)?;
+    if opts.progress || std::env::var_os("APPARAT_TIMING").is_some() {
+        let secs = start.elapsed().as_secs_f64();
+        eprintln!("  {:<18} {secs:>8.3} s", "spec, text, anchors");
+    }
+    let ident = pdf_ident(&spec, &text.sha256, &template_text);
+    let stamp = timestamp(&spec);
+    let export = |doc: &typst_layout::PagedDocument| standards.pdf(doc, &ident, stamp);
+    let layout_opts = layout::Options {
+        progress: opts.progress,
+        salt: format!("{}\0{}", template_text, world.font_names().join("|")),
+    };
+    let input = layout::Input {
+        spec: &spec,
+        printed: &printed,
+        template: &template_name,
+        front: &front,
+    };
+    let reuse = session.map(|s| &mut s.reuse);
+    let laid = layout::run(&input, &mut world, &layout_opts, reuse, &export)?;
+    let png = match opts.png_scale {
+        Some(scale) => export::png(&laid.doc, scale)?,
+        None => vec![],
+    };
+    Ok(Output {
+        pdf: laid.pdf,
+        typ: laid.markup,
+        template: (template_name, template_text),
+        pages: laid.doc.pages().len(),
+        front_pages: laid.front_pages,
+        entries: entry_reports(&spec, &laid.entries),
+        compiles: laid.compiles,
+        warnings: anchors.warnings.into_iter().chain(laid.warnings).collect(),
+        png,
+    })
+}
 
-    let mut world = world::EditionWorld::new(
-        world::Roots {
-            project: dir.to_path_buf(),
-            templates: template_dir,
-        },
-        String::new(),
-        &install_dir().join("fonts"),
-        opts.system_fonts,
-        spec.date(),
-    )
-    .map_err(Diagnostic::error)?;
+fn read_template(path: &Path) -> Result<String> {
+    std::fs::read_to_string(path)
+        .map_err(|e| diag::io_error("cannot read the template", path, &e).into())
+}
+
+/// The editorial principles (the prose file the spec names) as markup.
+fn principles(spec: &Spec, dir: &Path) -> Result<Option<String>> {
+    let Some(p) = &spec.edition.principles else {
+        return Ok(None);
+    };
+    let path = paths::inside(dir, p.get_ref()).map_err(|m| spec.error(p.span(), m))?;
+    let src = std::fs::read_to_string(&path)
+        .map_err(|e| spec.error(p.span(), format!("cannot read `{}`: {e}", p.get_ref())))?;
+    Ok(Some(prose::markdown(&src)))
+}
+
+/// The sandboxed World of a build, after checking that the spec's font is available.
+fn edition_world(
+    spec: &Spec,
+    dir: &Path,
+    template_dir: PathBuf,
+    opts: &Options,
+) -> Result<world::EditionWorld> {
+    let roots = world::Roots {
+        project: dir.to_path_buf(),
+        templates: template_dir,
+    };
+    let fonts = install_dir().join("fonts");
+    let world =
+        world::EditionWorld::new(roots, String::new(), &fonts, opts.system_fonts, spec.date())
+            .map_err(Diagnostic::error)?;
     if let Some(f) = &spec.layout.font {
         let families = world.families();
         if !families.iter().any(|x| x.eq_ignore_ascii_case(f.get_ref())) {
@@ -166,38 +183,12 @@ pub fn build(dir: &Path, opts: &Options) -> Result<Output> {
                 .into());
         }
     }
-    if timing {
-        eprintln!(
-            "  {:<18} {:>8.3} s",
-            "spec, text, anchors",
-            t0.elapsed().as_secs_f64()
-        );
-    }
-    let ident = pdf_ident(&spec, &text.sha256, &template_text);
-    let stamp = timestamp(&spec);
-    let export = |doc: &typst_layout::PagedDocument| export::pdf(doc, &ident, stamp, &standards);
-    let lopts = layout::Options {
-        progress: opts.progress,
-        keep_caches: opts.keep_caches,
-        salt: format!("{}\0{}", template_text, world.font_names().join("|")),
-    };
-    let laid = layout::run(
-        &spec,
-        &printed,
-        &mut world,
-        &template_name,
-        &front,
-        &lopts,
-        &export,
-    )?;
-    let pdf = laid.pdf.clone();
-    let png = match opts.png_scale {
-        Some(scale) => export::png(&laid.doc, scale)?,
-        None => vec![],
-    };
+    Ok(world)
+}
 
-    let entries = laid
-        .entries
+/// The entries as placed, for `--list` and the tests.
+fn entry_reports(spec: &Spec, placed: &[layout::PlacedEntry]) -> Vec<EntryReport> {
+    placed
         .iter()
         .map(|pe| {
             let e = &spec.entries[pe.entry];
@@ -210,23 +201,7 @@ pub fn build(dir: &Path, opts: &Options) -> Result<Output> {
                 last: pe.last,
             }
         })
-        .collect();
-    Ok(Output {
-        pdf,
-        typ: laid.markup,
-        template: (template_name, template_text),
-        pages: laid.doc.pages().len(),
-        front_pages: laid.front_pages,
-        entries,
-        compiles: laid.compiles,
-        warnings: anchors
-            .warnings
-            .iter()
-            .cloned()
-            .chain(laid.warnings)
-            .collect(),
-        png,
-    })
+        .collect()
 }
 
 /// The template's folder and file name: the spec's (inside the edition folder) or the

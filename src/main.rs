@@ -127,7 +127,7 @@ fn main() -> ExitCode {
         }
     };
     match &cli.command {
-        Command::Build(a) => exit(build(&cli, a, true, false), &cli),
+        Command::Build(a) => exit(build(&cli, a, true, None), &cli),
         Command::Check { dir } => {
             let a = BuildArgs {
                 dir: dir.clone(),
@@ -137,7 +137,7 @@ fn main() -> ExitCode {
                 png: None,
                 list: false,
             };
-            exit(build(&cli, &a, false, false), &cli)
+            exit(build(&cli, &a, false, None), &cli)
         }
         Command::Watch(a) => watch(&cli, a),
         Command::Init { dir } => exit(
@@ -216,16 +216,20 @@ fn exit(r: Result<(), Diagnostics>, cli: &Cli) -> ExitCode {
 }
 
 /// Build (and, if `write`, write) one edition; prints warnings and a summary line.
-fn build(cli: &Cli, a: &BuildArgs, write: bool, keep_caches: bool) -> Result<(), Diagnostics> {
+fn build(
+    cli: &Cli,
+    a: &BuildArgs,
+    write: bool,
+    session: Option<&mut apparat::Session>,
+) -> Result<(), Diagnostics> {
     let start = Instant::now();
     let opts = apparat::Options {
         pdf_standards: a.pdf_standard.clone(),
         system_fonts: a.system_fonts,
         png_scale: a.png.as_ref().map(|_| 2.0),
         progress: !cli.quiet && std::io::stderr().is_terminal(),
-        keep_caches,
     };
-    let out = apparat::build(&a.dir, &opts)?;
+    let out = apparat::build_in(&a.dir, &opts, session)?;
     if cli.deny_warnings && !out.warnings.is_empty() {
         let mut w = out.warnings.clone();
         for d in &mut w {
@@ -284,8 +288,9 @@ fn watch(cli: &Cli, a: &BuildArgs) -> ExitCode {
     let root = apparat::install_dir();
     let watched = [a.dir.clone(), root.join("templates"), root.join("fonts")];
     let mut last = stamp(&watched, &a.dir.join("out"));
+    let mut session = apparat::Session::default();
     loop {
-        if let Err(d) = build(cli, a, true, true) {
+        if let Err(d) = build(cli, a, true, Some(&mut session)) {
             report(cli, &d.0);
             if !cli.quiet {
                 eprintln!("build failed; the previous PDF is kept. Waiting for changes…");

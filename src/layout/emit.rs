@@ -1,0 +1,131 @@
+//! The [`Plan`] as Typst markup: the final document, with every line break and page break
+//! forced, built from markup's vocabulary (escaped text, blocks, apparatus tokens).
+//!
+//! Every body page is an explicit `page(header: running-head(…))` carrying its folio and
+//! current section, so no body page uses introspection and Typst lays the document out in
+//! one pass (a second pass would also hold a second document in memory).
+
+use std::fmt::Write as _;
+
+use crate::markup::{self, Front, Printed, SetToken, Writer};
+use crate::spec::Spec;
+use crate::text::BlockKind;
+
+use super::compose::{Page, Plan};
+
+/// Markup of the final document.
+pub fn final_doc(spec: &Spec, p: &Printed, front: &Front, template: &str, plan: &Plan) -> Writer {
+    let mut w = Writer::new();
+    markup::preamble(&mut w, spec, false, template);
+    for (path, desc, mime) in &front.attachments {
+        let _ = writeln!(
+            w.out,
+            "#pdf.attach({}, description: {}, mime-type: {}, relationship: \"source\")",
+            markup::lit_str(path),
+            markup::lit_str(desc),
+            markup::lit_str(mime)
+        );
+    }
+    markup::front_matter(&mut w, spec, front);
+    // Every line break is forced (hyphens included): finding hyphenation points again would
+    // only cost time.
+    w.out.push_str("#set text(hyphenate: false)\n");
+    let mut prev_para = false;
+    for page in &plan.pages {
+        body_page(&mut w, spec, p, page, plan, &mut prev_para);
+    }
+    for series in &plan.endnotes {
+        w.out.push('#');
+        if markup::series_call(&mut w, spec, series.series, "endnotes") {
+            for entry in series.tokens.chunk_by(|a, b| a.entry == b.entry) {
+                w.out.push('(');
+                markup::write_tokens(&mut w, entry, &plan.emit);
+                w.out.push_str("), ");
+            }
+        } else {
+            markup::write_tokens(&mut w, &series.tokens, &plan.emit);
+        }
+        w.out.push_str("))\n");
+    }
+    w
+}
+
+/// One body page: its running head, text, apparatus and margin furniture. `prev_para`:
+/// whether the block before was a paragraph (a paragraph after one is indented).
+fn body_page(
+    w: &mut Writer,
+    spec: &Spec,
+    p: &Printed,
+    page: &Page,
+    plan: &Plan,
+    prev_para: &mut bool,
+) {
+    let section = page.section.as_ref().map_or("none".to_string(), |r| {
+        format!("[{}]", markup::lit(&p.doc[r.clone()]))
+    });
+    let _ = writeln!(
+        w.out,
+        "// page {n}\n#page(header: running-head(config, {n}, {section}))[",
+        n = page.number
+    );
+    for piece in &page.pieces {
+        let b = &p.blocks[piece.block];
+        let para = b.kind == BlockKind::Paragraph;
+        let indent = para && *prev_para && !piece.continued;
+        let lines = &piece.lines;
+        let range = lines.first().map_or(b.range.start, |l| l.range.start)
+            ..lines.last().map_or(b.range.end, |l| l.range.end);
+        markup::block(w, p, b, range, Some(lines), indent, piece.continues);
+        *prev_para = para;
+    }
+    apparatus(w, spec, page, plan);
+    w.out.push_str("#page-furniture((");
+    for n in &page.numbers {
+        let _ = write!(w.out, "({}, {:.3}), ", n.number, n.y);
+    }
+    w.out.push_str("), (");
+    for note in &page.notes {
+        let _ = write!(w.out, "({:.3}, {}), ", note.y, note.body);
+    }
+    let _ = writeln!(
+        w.out,
+        "), {}, {:.3})",
+        page.number % 2 == 1,
+        plan.note_width
+    );
+    w.out.push_str("]\n");
+}
+
+/// The apparatus blocks at the foot of a page.
+fn apparatus(w: &mut Writer, spec: &Spec, page: &Page, plan: &Plan) {
+    if page.apparatus.is_empty() {
+        return;
+    }
+    let line = |w: &mut Writer, l: &[SetToken]| {
+        w.out.push('(');
+        markup::write_tokens(w, l, &plan.emit);
+        w.out.push_str("), ");
+    };
+    w.out.push_str("#apparatus((");
+    for block in &page.apparatus {
+        if markup::series_call(w, spec, block.series, "app-series") {
+            // Lines grouped by entry: an entry begins a line of its own.
+            let same_entry = |a: &Vec<SetToken>, b: &Vec<SetToken>| {
+                a.last().map(|t| t.entry) == b.first().map(|t| t.entry)
+            };
+            for group in block.lines.chunk_by(same_entry) {
+                w.out.push('(');
+                for l in group {
+                    line(w, l);
+                }
+                w.out.push_str("), ");
+            }
+        } else {
+            for l in &block.lines {
+                line(w, l);
+            }
+        }
+        w.out.push_str(")), ");
+    }
+    w.out.push_str("))\n");
+}

@@ -1,0 +1,655 @@
+//! Layout step 1 — the galley: the body set once on a page of automatic height, at the final
+//! text width and in the final styles, read back line by line; and, in a compile of its own
+//! running in parallel, every measurement compose needs (apparatus atoms, the apparatus
+//! height model, margin notes, the page geometry).
+//!
+//! The result is a [`Galley`]: plain values, no Typst. Long texts are set in two parts that
+//! share one block, so that they compile on both cores and their coordinates join exactly;
+//! in watch mode each part and the measurements are reused while their markup is unchanged
+//! ([`Reuse`]).
+
+use std::collections::HashMap;
+use std::ops::Range;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use typst::foundations::{Dict, Value};
+use typst_layout::PagedDocument;
+
+use crate::diag::{Diagnostic, Result};
+use crate::markup::{self, Atom, Emit, Front, MERGEABLE, NUMBER_CHARS, Printed};
+use crate::spec::Spec;
+use crate::text::BlockKind;
+use crate::typeset::{self, GlyphPos, SpanIndex};
+use crate::world::EditionWorld;
+
+/// A line of the galley.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GalleyLine {
+    /// Index of the printed block (title, heading, paragraph) the line belongs to.
+    pub block: usize,
+    /// Printed bytes on the line (without the space at its end).
+    pub range: Range<usize>,
+    pub baseline: f64,
+    /// Height of the line's tallest capital above its baseline (its top edge).
+    pub cap: f64,
+    /// Typst broke the line inside a word and added a hyphen.
+    pub hyphen: bool,
+    /// A paragraph line (numbered), not a title or heading line.
+    pub numbered: bool,
+    pub first_of_block: bool,
+    pub last_of_block: bool,
+}
+
+/// Page geometry and the height model of the apparatus and margin notes, as the template
+/// reported them.
+#[derive(Debug, Clone, Default)]
+pub struct Metrics {
+    pub text_width: f64,
+    pub text_height: f64,
+    /// The text block's top edge, pt from the page's top.
+    pub top: f64,
+    pub note_width: f64,
+    /// Width of a word space in the apparatus.
+    pub space: f64,
+    /// Baseline-to-baseline distance of apparatus lines.
+    pub app_line: f64,
+    /// Extra height per series block.
+    pub app_series: f64,
+    /// Height of an apparatus block besides its lines (rule, padding).
+    pub app_base: f64,
+    /// Space between the text and the apparatus.
+    pub app_clearance: f64,
+    /// Indent of an entry's continuation lines in a one-per-line series.
+    pub app_hang: f64,
+    pub note_ascent: f64,
+    pub note_spacing: f64,
+}
+
+/// What the measuring compile reported.
+#[derive(Debug, Clone, Default)]
+pub struct Measurements {
+    pub metrics: Metrics,
+    /// Width of each measured piece of markup (apparatus atoms and tokens).
+    pub widths: HashMap<String, f64>,
+    /// Height of each margin note body, in the order of `Printed::notes`.
+    pub note_heights: Vec<f64>,
+}
+
+impl Measurements {
+    /// The measured width of a piece of markup (0 for one never measured).
+    pub fn width(&self, markup: &str) -> f64 {
+        self.widths.get(markup).copied().unwrap_or(0.0)
+    }
+
+    /// The width of an apparatus token: measured whole, or the sum of its atoms where it is
+    /// set as separate boxes (see [`markup::is_composite`]).
+    pub fn token_width(&self, token: &[Atom]) -> f64 {
+        if markup::is_composite(token) {
+            token.iter().map(|a| self.width(&a.expr())).sum()
+        } else {
+            self.width(&markup::token_measure(token))
+        }
+    }
+
+    /// Width of each character line references are made of.
+    pub fn number_widths(&self) -> HashMap<char, f64> {
+        NUMBER_CHARS
+            .chars()
+            .map(|c| (c, self.width(&number_measure(&c.to_string()))))
+            .collect()
+    }
+
+    /// What the final markup may simplify without changing any width.
+    pub fn emit(&self) -> Emit {
+        let single = self.number_widths();
+        let pair = |a: char, b: char| self.width(&number_measure(&format!("{a}{b}")));
+        Emit {
+            numbers_additive: NUMBER_CHARS.chars().all(|a| {
+                NUMBER_CHARS
+                    .chars()
+                    .all(|b| (pair(a, b) - single[&a] - single[&b]).abs() < 1e-3)
+            }),
+            merge: MERGEABLE
+                .into_iter()
+                .filter(|f| {
+                    let w = |s: &str| self.width(&Atom::Text(f, s.to_string()).expr());
+                    let joined = format!("{} {}", MERGE_PROBE.0, MERGE_PROBE.1);
+                    (w(&joined) - w(MERGE_PROBE.0) - self.metrics.space - w(MERGE_PROBE.1)).abs()
+                        < 1e-3
+                })
+                .collect(),
+        }
+    }
+}
+
+/// The body's lines and the measurements: everything compose needs from Typst.
+#[derive(Debug, Clone)]
+pub struct Galley {
+    pub lines: Vec<GalleyLine>,
+    /// Pages of front matter before the body.
+    pub front_pages: usize,
+    pub measurements: Measurements,
+}
+
+/// Galley parts and measurements of earlier builds, by a hash of their markup (and of what
+/// else they depend on: the template and the fonts). Watch mode keeps one between builds, so
+/// an edit outside the body text skips the galley, and an edit in one half skips the other.
+#[derive(Default)]
+pub struct Reuse {
+    parts: Vec<(MemoKey, GalleyPart)>,
+    measured: Vec<(MemoKey, Measurements)>,
+}
+
+/// A galley part read back: its lines, and (for the first part) its front pages.
+#[derive(Clone)]
+struct GalleyPart {
+    lines: Vec<GalleyLine>,
+    front_pages: usize,
+}
+
+type MemoKey = [u8; 32];
+
+/// How many results of each kind [`Reuse`] keeps.
+const REUSE_KEEP: usize = 4;
+
+impl Reuse {
+    fn key(salt: &str, markup: &str) -> MemoKey {
+        use sha2::Digest;
+        let mut h = sha2::Sha256::new();
+        h.update(salt.as_bytes());
+        h.update([0]);
+        h.update(markup.as_bytes());
+        h.finalize().into()
+    }
+}
+
+fn lookup<T: Clone>(cache: &[(MemoKey, T)], key: &MemoKey) -> Option<T> {
+    cache.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone())
+}
+
+/// Keep a result, and only the few most recent ones.
+fn remember<T>(cache: &mut Vec<(MemoKey, T)>, key: MemoKey, value: T) {
+    cache.retain(|(k, _)| *k != key);
+    cache.push((key, value));
+    if cache.len() > REUSE_KEEP {
+        cache.remove(0);
+    }
+}
+
+/// Everything a galley pass needs besides the World.
+pub struct GalleyInput<'a> {
+    pub spec: &'a Spec,
+    pub printed: &'a Printed,
+    pub template: &'a str,
+    pub front: &'a Front,
+    /// What the layout depends on besides the markup (template text, fonts): part of the
+    /// reuse key.
+    pub salt: &'a str,
+}
+
+/// Sets the galley and takes the measurements (in parallel), reusing earlier results where
+/// `reuse` holds them. Returns the galley and Typst's warnings; counts compiles.
+pub fn set(
+    input: &GalleyInput,
+    world: &mut EditionWorld,
+    mut reuse: Option<&mut Reuse>,
+    compiles: &AtomicUsize,
+) -> Result<(Galley, Vec<Diagnostic>)> {
+    let p = input.printed;
+    let parts = parts(p);
+    let galleys: Vec<markup::Writer> = parts
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let front = (i == 0).then_some(input.front);
+            markup::galley(input.spec, p, front, input.template, r.clone())
+        })
+        .collect();
+    let requests = measure_requests(input.spec, p);
+    let notes: Vec<String> = p.notes.iter().map(|n| n.body.clone()).collect();
+    let measure_markup = markup::measure_doc(
+        input.spec,
+        input.template,
+        &markup::Measure {
+            tokens: &requests,
+            notes: &notes,
+        },
+    );
+    // What earlier builds already know.
+    let keys: Option<(MemoKey, Vec<MemoKey>)> = reuse.as_ref().map(|_| {
+        let part_keys = galleys.iter().map(|g| Reuse::key(input.salt, &g.out));
+        (Reuse::key(input.salt, &measure_markup), part_keys.collect())
+    });
+    let known_measure = keys
+        .as_ref()
+        .zip(reuse.as_deref())
+        .and_then(|((k, _), r)| lookup(&r.measured, k));
+    let known_parts: Vec<Option<GalleyPart>> = match (&keys, reuse.as_deref()) {
+        (Some((_, ks)), Some(r)) => ks.iter().map(|k| lookup(&r.parts, k)).collect(),
+        _ => vec![None; galleys.len()],
+    };
+
+    world.set_main(galleys[0].out.clone());
+    let measure_world = (known_measure.is_none()).then(|| world.fork(measure_markup));
+    let part_worlds: Vec<Option<EditionWorld>> = galleys[1..]
+        .iter()
+        .zip(&known_parts[1..])
+        .map(|(g, known)| known.is_none().then(|| world.fork(g.out.clone())))
+        .collect();
+    let first_world: &EditionWorld = world;
+    let read = |w: &EditionWorld, g: &markup::Writer, first: bool| -> Result<_> {
+        compiles.fetch_add(1, Ordering::Relaxed);
+        let (doc, warnings) = typeset::compile(w)?;
+        let body_page = doc.pages().len() - 1;
+        let index = SpanIndex::new(w.main_source());
+        let lines = read_lines(p, &doc, &index, &g.spans, body_page)?;
+        let front_pages = if first { body_page } else { 0 };
+        Ok((GalleyPart { lines, front_pages }, warnings))
+    };
+    let (read_parts, measured) = std::thread::scope(|scope| {
+        let measuring = measure_world.as_ref().map(|w| {
+            scope.spawn(move || -> Result<_> {
+                compiles.fetch_add(1, Ordering::Relaxed);
+                let (doc, warnings) = typeset::compile(w)?;
+                Ok((read_measurements(&doc, &requests)?, warnings))
+            })
+        });
+        let others: Vec<_> = part_worlds
+            .iter()
+            .zip(&galleys[1..])
+            .map(|(w, g)| w.as_ref().map(|w| scope.spawn(move || read(w, g, false))))
+            .collect();
+        let mut read_parts = vec![match &known_parts[0] {
+            Some(part) => Ok((part.clone(), vec![])),
+            None => read(first_world, &galleys[0], true),
+        }];
+        for (handle, known) in others.into_iter().zip(&known_parts[1..]) {
+            read_parts.push(match (handle, known) {
+                (Some(h), _) => joined(h.join(), "a galley compile"),
+                (None, Some(part)) => Ok((part.clone(), vec![])),
+                (None, None) => {
+                    Err(Diagnostic::error("galley: a part was neither set nor kept").into())
+                }
+            });
+        }
+        let measured = match (measuring, &known_measure) {
+            (Some(h), _) => joined(h.join(), "the measuring compile"),
+            (None, Some(m)) => Ok((m.clone(), vec![])),
+            (None, None) => Err(Diagnostic::error("galley: no measurements").into()),
+        };
+        (read_parts, measured)
+    });
+    let (measurements, mut warnings) = measured?;
+    check_geometry(input.spec, &measurements.metrics, !p.notes.is_empty())?;
+    let mut set_parts = vec![];
+    for part in read_parts {
+        let (part, w) = part?;
+        warnings.extend(w);
+        set_parts.push(part);
+    }
+    if let (Some(reuse), Some((measure_key, part_keys))) = (reuse.as_deref_mut(), keys) {
+        remember(&mut reuse.measured, measure_key, measurements.clone());
+        for (key, part) in part_keys.into_iter().zip(&set_parts) {
+            remember(&mut reuse.parts, key, part.clone());
+        }
+    }
+    let front_pages = set_parts[0].front_pages;
+    let lines = join_parts(&parts, set_parts)?;
+    if lines.is_empty() {
+        return Err(input
+            .spec
+            .error(
+                input.spec.text.file.span(),
+                "the base text prints nothing: it holds no visible characters",
+            )
+            .into());
+    }
+    let galley = Galley {
+        lines,
+        front_pages,
+        measurements,
+    };
+    Ok((galley, warnings))
+}
+
+/// The result of a scoped thread, a panic turned into an error.
+fn joined<T>(r: std::thread::Result<Result<T>>, what: &str) -> Result<T> {
+    r.unwrap_or_else(|_| Err(Diagnostic::error(format!("{what} panicked")).into()))
+}
+
+/// Joins galley parts on the block each shares with the one before: every later part is
+/// shifted so that its copy of that block lies on the first copy.
+fn join_parts(parts: &[Range<usize>], set: Vec<GalleyPart>) -> Result<Vec<GalleyLine>> {
+    let mut set = set.into_iter();
+    let mut lines = set.next().map(|p| p.lines).unwrap_or_default();
+    for (part, range) in set.zip(&parts[1..]) {
+        let shared = range.start;
+        let (Some(a), Some(b)) = (
+            lines.iter().find(|l| l.block == shared),
+            part.lines.iter().find(|l| l.block == shared),
+        ) else {
+            return Err(Diagnostic::error("galley: a part lost its shared block").into());
+        };
+        let dy = a.baseline - b.baseline;
+        lines.extend(
+            part.lines
+                .into_iter()
+                .filter(|l| l.block > shared)
+                .map(|mut l| {
+                    l.baseline += dy;
+                    l
+                }),
+        );
+    }
+    mark_block_edges(&mut lines);
+    Ok(lines)
+}
+
+/// Sets `first_of_block` and `last_of_block` from the lines' blocks.
+fn mark_block_edges(lines: &mut [GalleyLine]) {
+    let n = lines.len();
+    for i in 0..n {
+        let b = lines[i].block;
+        lines[i].first_of_block = i == 0 || lines[i - 1].block != b;
+        lines[i].last_of_block = i + 1 == n || lines[i + 1].block != b;
+    }
+}
+
+/// Block ranges of the galley's parts: two halves of the body sharing one block, for texts
+/// long enough to gain from a second thread; one part otherwise.
+fn parts(p: &Printed) -> Vec<Range<usize>> {
+    let n = p.blocks.len();
+    if p.doc.len() < 40_000 || n < 4 {
+        return std::iter::once(0..n).collect();
+    }
+    // Split at the middle block, not the middle byte: an edit inside one half then leaves
+    // the other half's markup unchanged, and watch mode reuses it.
+    let k = (n / 2).clamp(1, n - 2);
+    vec![0..k + 1, k..n]
+}
+
+/// Two words measured apart and together, to learn whether a template function's words may
+/// be merged into one call (see `markup::Emit`). Capitals and punctuation beside the space,
+/// where kerning would show.
+const MERGE_PROBE: (&str, &str) = ("To.", "Vy");
+
+/// The measured markup of a line reference's characters set as one run.
+fn number_measure(s: &str) -> String {
+    Atom::Text("app-num", s.to_string()).expr()
+}
+
+/// Every piece of apparatus markup compose may need the width of, each once: entry tokens
+/// (measured whole, as set, with kerning inside), the atoms of lemma tokens (a rank
+/// superscript may turn one into a composite of atoms), line-reference characters alone and
+/// in pairs, the merge probes, ranks and separators.
+fn measure_requests(spec: &Spec, p: &Printed) -> Vec<String> {
+    let mut requests = Requests::default();
+    for lemma in &p.lemmata {
+        for token in markup::entry_tokens(spec, p, lemma, None) {
+            requests.add(markup::token_measure(&token));
+            if token.contains(&markup::close_atom()) {
+                for atom in token.iter() {
+                    requests.add(atom.expr());
+                }
+            }
+        }
+    }
+    for c in NUMBER_CHARS.chars() {
+        for b in NUMBER_CHARS.chars() {
+            requests.add(number_measure(&format!("{c}{b}")));
+        }
+        requests.add(number_measure(&c.to_string()));
+    }
+    for f in MERGEABLE {
+        let joined = format!("{} {}", MERGE_PROBE.0, MERGE_PROBE.1);
+        for w in [MERGE_PROBE.0, MERGE_PROBE.1, &joined] {
+            requests.add(Atom::Text(f, w.to_string()).expr());
+        }
+    }
+    for r in 1..=9 {
+        requests.add(markup::rank_atom(r).expr());
+    }
+    for line in [true, false] {
+        requests.add(markup::token_measure(&markup::sep_token(line)));
+    }
+    requests.list
+}
+
+/// Distinct markup to measure, in first-seen order.
+#[derive(Default)]
+struct Requests {
+    list: Vec<String>,
+    seen: std::collections::HashSet<String>,
+}
+
+impl Requests {
+    fn add(&mut self, markup: String) {
+        if self.seen.insert(markup.clone()) {
+            self.list.push(markup);
+        }
+    }
+}
+
+/// Reads the measuring compile's report (`measure-all` and `geometry-metadata`).
+fn read_measurements(doc: &PagedDocument, requests: &[String]) -> Result<Measurements> {
+    let geometry = dict(
+        typeset::metadata(doc, "apparat-geometry"),
+        "apparat-geometry",
+    )?;
+    let measured = dict(typeset::metadata(doc, "apparat-measure"), "apparat-measure")?;
+    let number = |d: &Dict, k: &str| -> Result<f64> {
+        match d.get(k) {
+            Ok(Value::Float(x)) => Ok(*x),
+            Ok(Value::Int(x)) => Ok(*x as f64),
+            _ => Err(
+                Diagnostic::error(format!("the template's measurements lack a number `{k}`"))
+                    .into(),
+            ),
+        }
+    };
+    let metrics = Metrics {
+        text_width: number(&geometry, "text-width")?,
+        text_height: number(&geometry, "text-height")?,
+        top: number(&geometry, "top")?,
+        note_width: number(&geometry, "note-width")?,
+        space: number(&measured, "space")?,
+        app_line: number(&measured, "app-line")?,
+        app_series: number(&measured, "app-series")?,
+        app_base: number(&measured, "app-base")?,
+        app_clearance: number(&measured, "app-clearance")?,
+        // Absent from templates forked before one-per-line series existed.
+        app_hang: number(&measured, "app-hang").unwrap_or(0.0),
+        note_ascent: number(&measured, "note-ascent")?,
+        note_spacing: number(&measured, "note-spacing")?,
+    };
+    let widths = numbers(&measured, "widths")?;
+    Ok(Measurements {
+        metrics,
+        widths: requests.iter().cloned().zip(widths).collect(),
+        note_heights: numbers(&measured, "note-heights")?,
+    })
+}
+
+/// An array of numbers from the measurements.
+fn numbers(d: &Dict, k: &str) -> Result<Vec<f64>> {
+    match d.get(k) {
+        Ok(Value::Array(a)) => Ok(a
+            .iter()
+            .map(|v| match v {
+                Value::Float(x) => *x,
+                Value::Int(x) => *x as f64,
+                _ => 0.0,
+            })
+            .collect()),
+        _ => Err(
+            Diagnostic::error(format!("the template's measurements lack an array `{k}`")).into(),
+        ),
+    }
+}
+
+fn dict(v: Option<Value>, what: &str) -> Result<Dict> {
+    match v {
+        Some(Value::Dict(d)) => Ok(d),
+        _ => Err(Diagnostic::error(format!(
+            "the template did not report `<{what}>`: a custom template must keep the functions `geometry-metadata` and `measure-all`"
+        ))
+        .into()),
+    }
+}
+
+/// The smallest text block (pt) and margin-note column (pt, when there are margin notes)
+/// apparat sets text in.
+const MIN_TEXT: f64 = 72.0;
+const MIN_NOTE_COLUMN: f64 = 18.0;
+
+/// The page geometry the template reported leaves room for text (and for margin notes,
+/// where there are some); otherwise an error at the spec's margins (or its paper).
+fn check_geometry(spec: &Spec, m: &Metrics, notes: bool) -> Result<()> {
+    let at = spec
+        .layout
+        .margins
+        .as_ref()
+        .map_or(spec.layout.paper.span(), |mg| mg.span());
+    let paper = spec.layout.paper.get_ref();
+    if m.text_width < MIN_TEXT || m.text_height < MIN_TEXT {
+        return Err(spec
+            .error(
+                at,
+                format!(
+                    "the margins leave a text block of {:.0} × {:.0} pt on the {paper} page; at least {MIN_TEXT:.0} × {MIN_TEXT:.0} pt are needed",
+                    m.text_width, m.text_height
+                ),
+            )
+            .into());
+    }
+    if notes && m.note_width < MIN_NOTE_COLUMN {
+        return Err(spec
+            .error(
+                at,
+                format!(
+                    "the outer margin leaves {:.0} pt for margin notes; at least {MIN_NOTE_COLUMN:.0} pt are needed (beside the line numbers)",
+                    m.note_width
+                ),
+            )
+            .into());
+    }
+    Ok(())
+}
+
+/// Printed offset of a glyph, if it shows printed text.
+pub fn printed_offset(
+    glyph: &GlyphPos,
+    index: &SpanIndex,
+    spans: &markup::SpanTable,
+) -> Option<usize> {
+    let r = index.range(glyph.span)?;
+    let (start, len) = spans.literal_at(r.start)?;
+    let off = glyph.offset as usize;
+    (off < len).then_some(start + off)
+}
+
+/// A glyph of printed text: its baseline, printed offset and cap height.
+struct PrintedGlyph {
+    baseline: f64,
+    offset: usize,
+    cap: f64,
+}
+
+/// The galley's lines, read back from the glyphs of its last page.
+fn read_lines(
+    p: &Printed,
+    doc: &PagedDocument,
+    index: &SpanIndex,
+    spans: &markup::SpanTable,
+    body_page: usize,
+) -> Result<Vec<GalleyLine>> {
+    // Glyphs showing printed text; a glyph whose text differs from the printed text at its
+    // offset was added by Typst: a hyphen.
+    let mut glyphs: Vec<PrintedGlyph> = vec![];
+    let mut hyphens: Vec<f64> = vec![];
+    typeset::for_each_glyph(doc, body_page..body_page + 1, |g| {
+        if let Some(o) = printed_offset(g, index, spans) {
+            if g.first != '\0' && p.doc.get(o..).is_some_and(|t| t.starts_with(g.first)) {
+                glyphs.push(PrintedGlyph {
+                    baseline: g.y,
+                    offset: o,
+                    cap: g.cap,
+                });
+            } else {
+                hyphens.push(g.y);
+            }
+        }
+    });
+    glyphs.sort_by_key(|g| g.offset);
+    let mut lines: Vec<GalleyLine> = vec![];
+    for g in glyphs {
+        let block = p
+            .block_at(g.offset)
+            .ok_or_else(|| Diagnostic::error("galley: a glyph outside every block"))?;
+        match lines.last_mut() {
+            Some(l) if l.block == block && (l.baseline - g.baseline).abs() < 0.5 => {
+                l.range.end = l.range.end.max(g.offset + 1);
+                l.cap = l.cap.max(g.cap);
+            }
+            _ => lines.push(GalleyLine {
+                block,
+                range: g.offset..g.offset + 1,
+                baseline: g.baseline,
+                cap: g.cap,
+                hyphen: false,
+                numbered: p.blocks[block].kind == BlockKind::Paragraph,
+                first_of_block: false,
+                last_of_block: false,
+            }),
+        }
+    }
+    mark_block_edges(&mut lines);
+    for i in 0..lines.len() {
+        settle_line_end(p, &mut lines, i, &hyphens)?;
+    }
+    // The first line of each block starts at the block start.
+    for l in lines.iter_mut().filter(|l| l.first_of_block) {
+        l.range.start = p.blocks[l.block].range.start;
+    }
+    Ok(lines)
+}
+
+/// Extends line `i`'s range to a character boundary, drops the space at its break (Typst
+/// hangs it; markup must not emit it), and decides whether Typst hyphenated it — checking
+/// that no printed text fell between it and the next line.
+fn settle_line_end(p: &Printed, lines: &mut [GalleyLine], i: usize, hyphens: &[f64]) -> Result<()> {
+    let mut end = lines[i].range.end;
+    while end < p.doc.len() && !p.doc.is_char_boundary(end) {
+        end += 1;
+    }
+    while end > lines[i].range.start + 1 && p.doc[..end].ends_with(' ') {
+        end -= 1;
+    }
+    lines[i].range.end = end;
+    if lines[i].last_of_block {
+        return Ok(());
+    }
+    let next = lines[i + 1].range.start;
+    if next < end {
+        return Err(
+            Diagnostic::error(format!("galley: lines overlap at printed byte {next}")).into(),
+        );
+    }
+    let gap = &p.doc[end..next];
+    let last = p.doc[..end].chars().next_back();
+    let y = lines[i].baseline;
+    lines[i].hyphen = hyphens.iter().any(|h| (h - y).abs() < 0.5);
+    if lines[i].hyphen && !(gap.is_empty() && last.is_some_and(|c| c.is_alphanumeric())) {
+        return Err(Diagnostic::error(format!(
+            "galley: a hyphen Typst added at an unexpected place: {:?}",
+            &p.doc[lines[i].range.clone()]
+        ))
+        .into());
+    }
+    if !(gap.is_empty() || gap.chars().all(|c| c == ' ')) {
+        return Err(
+            Diagnostic::error(format!("galley: text missing between lines: {gap:?}")).into(),
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,240 @@
+//! Stage 6 — layout: galley, compose, verify.
+//!
+//! Typst has one footnote stream and cannot tell markup which line a word landed on, so
+//! apparat does what reledmac does inside TeX, in three steps:
+//!
+//! 1. **Galley.** One compile of the whole body on a page of automatic height, at the final
+//!    text width and in the final styles. Every line is read back from the glyphs (page,
+//!    baseline, cap height, which printed bytes it holds, whether Typst hyphenated it). The
+//!    same compile measures every apparatus atom, the apparatus height model and the margin
+//!    notes (template function `measure-all`).
+//! 2. **Compose.** A page builder in Rust, like TeX's: a line joins the page together with
+//!    the apparatus entries it carries, or both move on — nothing can oscillate. Apparatus
+//!    lines are broken here too over measured token widths (the fewest lines, then the
+//!    evenest breaks; separators and references stay with their lemma) and forced in the
+//!    markup, so their number is known, not guessed. Widows, orphans, headings at the foot
+//!    and hyphenated page ends are avoided here. Line numbers are assigned here.
+//! 3. **Verify.** The final compile forces every line break and page break of the plan;
+//!    it is then read back and every printed byte, every line's baseline, every apparatus
+//!    entry and each page's count of apparatus lines is checked against the plan. Any
+//!    difference fails the build, naming the entries (or the page).
+//!
+//! The final markup is written to be cheap for Typst. Every body page is an explicit
+//! `page(header: running-head(…))` with its folio and section given, so no body page uses
+//! introspection and Typst lays the document out in one pass (a second pass would also hold
+//! a second document in memory). Apparatus words of one entry go to one template call where
+//! the measurements prove that changes no width (`markup::Emit`).
+
+mod compose;
+mod emit;
+mod galley;
+mod verify;
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use typst_layout::PagedDocument;
+
+use crate::diag::{Diagnostic, Result};
+use crate::markup::{Front, Printed};
+use crate::spec::Spec;
+use crate::typeset::{self, SpanIndex};
+use crate::world::EditionWorld;
+
+pub use compose::PlacedEntry;
+pub use galley::Reuse;
+
+/// How to lay out.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Print each phase's time on stderr (also with `APPARAT_TIMING` set).
+    pub progress: bool,
+    /// What else the layout depends on besides the markup (the template's text, the fonts):
+    /// part of the reuse key.
+    pub salt: String,
+}
+
+/// The result of layout.
+pub struct Laid {
+    pub doc: PagedDocument,
+    /// The exported PDF (exported while the layout was verified).
+    pub pdf: Vec<u8>,
+    pub markup: String,
+    pub front_pages: usize,
+    pub entries: Vec<PlacedEntry>,
+    /// Typst compiles run (the galley's parts and the measurements run in parallel).
+    pub compiles: usize,
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// What layout works on: the edition and its printed text, the template, the front matter.
+pub struct Input<'a> {
+    pub spec: &'a Spec,
+    pub printed: &'a Printed,
+    pub template: &'a str,
+    pub front: &'a Front,
+}
+
+/// PDF export, run on the final document while it is verified.
+pub type Export<'a> = &'a (dyn Fn(&PagedDocument) -> Result<Vec<u8>> + Sync);
+
+/// Galley, compose, final compile, verify (and export in parallel). `reuse` keeps galley
+/// parts and measurements between builds (watch mode): with it, Typst's caches are kept too.
+pub fn run(
+    input: &Input,
+    world: &mut EditionWorld,
+    opts: &Options,
+    reuse: Option<&mut Reuse>,
+    export: Export,
+) -> Result<Laid> {
+    let keep_caches = reuse.is_some();
+    let timer = Timer::new(opts.progress);
+    let compiles = AtomicUsize::new(0);
+    let galley_input = galley::GalleyInput {
+        spec: input.spec,
+        printed: input.printed,
+        template: input.template,
+        front: input.front,
+        salt: &opts.salt,
+    };
+    let (galley, mut warnings) = galley::set(&galley_input, world, reuse, &compiles)?;
+    // The galley's layout caches cannot serve the final compile (every paragraph changes):
+    // free them now rather than hold both documents' caches at once.
+    if !keep_caches {
+        comemo::evict(0);
+        release_memory();
+    }
+    timer.lap("galley");
+
+    let plan = compose::compose(input.spec, input.printed, &galley)?;
+    warnings.extend(plan.warnings.iter().cloned());
+    timer.lap("compose");
+
+    let fin = emit::final_doc(
+        input.spec,
+        input.printed,
+        input.front,
+        input.template,
+        &plan,
+    );
+    world.set_main(fin.out.clone());
+    compiles.fetch_add(1, Ordering::Relaxed);
+    let (doc, w) = typeset::compile(world)?;
+    if !keep_caches {
+        comemo::evict(0);
+        release_memory();
+    }
+    timer.lap("final compile");
+    warnings.extend(w);
+    let index = SpanIndex::new(world.main_source());
+    // The final markup's syntax tree is not needed any more (the index holds what verify
+    // reads): free it before the PDF export needs its memory.
+    world.set_main(String::new());
+    release_memory();
+    if let Ok(dir) = std::env::var("APPARAT_DEBUG_DIR") {
+        debug_dump(std::path::Path::new(&dir), &fin.out, &doc);
+    }
+    // Verify and export in parallel: both only read the document.
+    let final_doc = verify::Final {
+        doc: &doc,
+        index: &index,
+        markup: &fin,
+    };
+    let (verified, exported) = std::thread::scope(|scope| {
+        let exporting = scope.spawn(|| export(&doc));
+        let metrics = &galley.measurements.metrics;
+        let verified = verify::verify(
+            input.spec,
+            input.printed,
+            &final_doc,
+            &plan,
+            &galley.lines,
+            metrics,
+        );
+        (verified, exporting.join())
+    });
+    verified?;
+    let pdf = exported.map_err(|_| Diagnostic::error("PDF export panicked"))??;
+    if keep_caches {
+        // Watch mode keeps Typst's caches between builds; what the last ten builds did not
+        // use goes (as in Typst's own watch), so that a long session does not grow.
+        comemo::evict(10);
+    }
+    timer.lap("verify and export");
+    Ok(Laid {
+        doc,
+        pdf,
+        markup: fin.out,
+        front_pages: plan.front_pages,
+        entries: plan.placed,
+        compiles: compiles.into_inner(),
+        warnings,
+    })
+}
+
+/// `APPARAT_DEBUG_DIR`: the final markup and an unverified PDF of it, for looking into a
+/// failed verification.
+fn debug_dump(dir: &std::path::Path, markup: &str, doc: &PagedDocument) {
+    let _ = std::fs::write(dir.join("final.typ"), markup);
+    if let Ok(pdf) = typst_pdf::pdf(doc, &typst_pdf::PdfOptions::default()) {
+        let _ = std::fs::write(dir.join("final.pdf"), pdf);
+    }
+}
+
+/// Phase timings on stderr.
+struct Timer {
+    on: bool,
+    last: std::cell::Cell<std::time::Instant>,
+}
+
+impl Timer {
+    fn new(on: bool) -> Self {
+        Timer {
+            on: on || std::env::var_os("APPARAT_TIMING").is_some(),
+            last: std::cell::Cell::new(std::time::Instant::now()),
+        }
+    }
+
+    fn lap(&self, what: &str) {
+        if self.on {
+            let now = std::time::Instant::now();
+            eprintln!(
+                "  {what:<18} {:>8.3} s{}",
+                (now - self.last.get()).as_secs_f64(),
+                memory()
+            );
+            self.last.set(now);
+        }
+    }
+}
+
+/// Hand freed heap pages back to the system (glibc keeps them otherwise), so that the final
+/// compile does not stack on top of the galley's high-water mark.
+fn release_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        unsafe extern "C" {
+            fn malloc_trim(pad: usize) -> i32;
+        }
+        // SAFETY: malloc_trim only releases free memory at the top of glibc's heaps.
+        unsafe {
+            malloc_trim(0);
+        }
+    }
+}
+
+/// Resident and peak memory of this process (Linux), for the phase report.
+fn memory() -> String {
+    let Ok(st) = std::fs::read_to_string("/proc/self/status") else {
+        return String::new();
+    };
+    let kib = |k: &str| {
+        st.lines()
+            .find(|l| l.starts_with(k))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|v| v.parse::<u64>().ok())
+    };
+    match (kib("VmRSS:"), kib("VmHWM:")) {
+        (Some(now), Some(peak)) => format!("   {:>5} MiB, peak {:>5} MiB", now >> 10, peak >> 10),
+        _ => String::new(),
+    }
+}

@@ -1,0 +1,213 @@
+//! Layout step 3 — verify: the final document read back and checked against the [`Plan`].
+//!
+//! Every glyph of printed text must lie on its planned page and baseline; every apparatus
+//! entry must be printed on its lemma's page, below the text and inside the text block; each
+//! page must hold as many apparatus lines as planned (a line the template set wider than it
+//! measured would wrap, and its block grow upwards). Any difference fails the build, naming
+//! the entries or the page: this is the guard against changes of Typst's behaviour.
+
+use std::collections::HashMap;
+
+use typst_layout::PagedDocument;
+
+use crate::diag::{Diagnostic, Diagnostics, Result};
+use crate::markup::{Printed, Writer};
+use crate::spec::Spec;
+use crate::typeset::{self, SpanIndex};
+
+use super::compose::Plan;
+use super::galley::{GalleyLine, Metrics, printed_offset};
+
+/// The final document as compiled: the laid-out pages, the span index of its markup and
+/// the writer that recorded where printed text and apparatus tokens went.
+pub struct Final<'a> {
+    pub doc: &'a PagedDocument,
+    pub index: &'a SpanIndex,
+    pub markup: &'a Writer,
+}
+
+/// Where the galley lines were planned: page index and baseline (pt from the page top).
+struct LinePlaces {
+    page: Vec<usize>,
+    y: Vec<f64>,
+}
+
+impl LinePlaces {
+    fn new(plan: &Plan, lines: &[GalleyLine], m: &Metrics) -> Self {
+        let mut page = vec![0usize; lines.len()];
+        let mut y = vec![0f64; lines.len()];
+        for (k, p) in plan.pages.iter().enumerate() {
+            let top = lines[p.lines.start].baseline - lines[p.lines.start].cap;
+            for i in p.lines.clone() {
+                page[i] = plan.front_pages + k;
+                y[i] = m.top + lines[i].baseline - top;
+            }
+        }
+        LinePlaces { page, y }
+    }
+}
+
+/// What the read-back found.
+#[derive(Default)]
+struct Found {
+    /// Glyphs of body text off their planned line, and the first of them (printed offset,
+    /// line, page, y).
+    bad_glyphs: usize,
+    first_bad: Option<(usize, usize, usize, f64)>,
+    /// The lowest body baseline of each page.
+    last_body_y: HashMap<usize, f64>,
+    /// Each apparatus entry's distinct (page, baseline) pairs.
+    entries: HashMap<usize, Vec<(usize, f64)>>,
+}
+
+/// Checks the final document against the plan.
+pub fn verify(
+    spec: &Spec,
+    p: &Printed,
+    fin: &Final,
+    plan: &Plan,
+    lines: &[GalleyLine],
+    m: &Metrics,
+) -> Result<()> {
+    let planned = LinePlaces::new(plan, lines, m);
+    let found = read_back(fin, lines, &planned, m);
+    let mut errs = vec![];
+    let pages = fin.doc.pages().len();
+    let body_end = plan.front_pages + plan.pages.len();
+    if pages < body_end || (plan.endnotes.is_empty() && pages != body_end) {
+        errs.push(Diagnostic::error(format!(
+            "layout: planned {body_end} pages, Typst made {pages}"
+        )));
+    }
+    if let Some((o, li, page, y)) = found.first_bad {
+        let ctx: String = p.doc[lines[li].range.clone()].chars().take(40).collect();
+        errs.push(Diagnostic::error(format!(
+            "layout: {} glyph(s) off their planned line; first at printed byte {o} (line `{ctx}`…): planned page {} y {:.2}, found page {} y {:.2}",
+            found.bad_glyphs,
+            planned.page[li] + 1,
+            planned.y[li],
+            page + 1,
+            y
+        )));
+    }
+    errs.extend(check_apparatus_lines(plan, &found, m));
+    errs.extend(check_entries(spec, plan, &found, m));
+    if errs.is_empty() {
+        Ok(())
+    } else {
+        Err(Diagnostics(errs))
+    }
+}
+
+/// Visits every glyph once: body text against its planned line, apparatus glyphs collected
+/// by entry.
+fn read_back(fin: &Final, lines: &[GalleyLine], planned: &LinePlaces, m: &Metrics) -> Found {
+    let mut found = Found::default();
+    typeset::for_each_glyph(fin.doc, 0..fin.doc.pages().len(), |g| {
+        // Body text (running heads above the text block may quote a heading: not body text).
+        // A space where a title or heading wraps belongs to no line: it is not checked.
+        if g.y >= m.top - 1.0
+            && let Some(o) = printed_offset(g, fin.index, &fin.markup.spans)
+        {
+            if g.first.is_whitespace() {
+                return;
+            }
+            let li = lines
+                .partition_point(|l| l.range.end <= o)
+                .min(lines.len() - 1);
+            let lowest = found.last_body_y.entry(g.page).or_insert(0.0);
+            *lowest = lowest.max(g.y);
+            if g.page != planned.page[li] || (g.y - planned.y[li]).abs() > 0.5 {
+                found.bad_glyphs += 1;
+                found.first_bad.get_or_insert((o, li, g.page, g.y));
+            }
+            return;
+        }
+        let Some(r) = fin.index.range(g.span) else {
+            return;
+        };
+        let entries = &fin.markup.entries;
+        let i = entries.partition_point(|(er, _)| er.end <= r.start);
+        if let Some((er, entry)) = entries.get(i)
+            && er.start <= r.start
+        {
+            let at = found.entries.entry(*entry).or_default();
+            if at.last() != Some(&(g.page, g.y)) {
+                at.push((g.page, g.y));
+            }
+        }
+    });
+    found
+}
+
+/// As many apparatus lines on each page as planned.
+fn check_apparatus_lines(plan: &Plan, found: &Found, m: &Metrics) -> Vec<Diagnostic> {
+    let mut baselines: HashMap<usize, Vec<f64>> = HashMap::new();
+    for pe in plan.placed.iter().filter(|pe| !pe.end) {
+        if let Some(glyphs) = found.entries.get(&pe.entry) {
+            for &(page, y) in glyphs {
+                baselines.entry(page).or_default().push(y);
+            }
+        }
+    }
+    let mut errs = vec![];
+    for (k, page) in plan.pages.iter().enumerate() {
+        let planned: usize = page.apparatus.iter().map(|b| b.lines.len()).sum();
+        let mut ys = baselines
+            .remove(&(plan.front_pages + k))
+            .unwrap_or_default();
+        ys.sort_by(f64::total_cmp);
+        // Baselines closer than half a line apart are one line (a rank superscript sits
+        // a little above its line).
+        let printed = ys
+            .windows(2)
+            .filter(|w| w[1] - w[0] > m.app_line / 2.0)
+            .count()
+            + usize::from(!ys.is_empty());
+        if printed != planned {
+            errs.push(Diagnostic::error(format!(
+                "layout: page {} has {printed} apparatus line(s), planned {planned}: the template sets apparatus text wider (or narrower) than it measured",
+                plan.front_pages + k + 1
+            )));
+        }
+    }
+    errs
+}
+
+/// Every entry printed; every foot entry on its planned page, below the text, inside the
+/// text block.
+fn check_entries(spec: &Spec, plan: &Plan, found: &Found, m: &Metrics) -> Vec<Diagnostic> {
+    let bottom = m.top + m.text_height + 0.5;
+    let mut errs = vec![];
+    for pe in &plan.placed {
+        let e = &spec.entries[pe.entry];
+        let name = format!("entry `{}` (edition.toml)", e.quote.at.get_ref());
+        let Some(glyphs) = found.entries.get(&pe.entry) else {
+            errs.push(spec.error(
+                e.quote.at.span(),
+                format!("layout: {name} is missing from the apparatus"),
+            ));
+            continue;
+        };
+        if pe.end {
+            continue;
+        }
+        let want = pe.page - 1;
+        let below_text = |page: &usize| found.last_body_y.get(page).copied().unwrap_or(0.0);
+        if let Some((page, y)) = glyphs
+            .iter()
+            .find(|(page, y)| *page != want || *y > bottom || *y < below_text(page))
+        {
+            errs.push(spec.error(
+                e.quote.at.span(),
+                format!(
+                    "layout: {name} planned on page {} was printed on page {} at y {:.1}",
+                    pe.page,
+                    page + 1,
+                    y
+                ),
+            ));
+        }
+    }
+    errs
+}

@@ -131,48 +131,119 @@ pub struct Galley {
     pub measurements: Measurements,
 }
 
-/// Galley parts and measurements of earlier builds, by a hash of their markup (and of what
-/// else they depend on: the template and the fonts). Watch mode keeps one between builds, so
-/// an edit outside the body text skips the galley, and an edit in one half skips the other.
+/// Galley parts and measurements of earlier builds. Watch mode keeps one between builds, so
+/// that an edit sets again only the galley part it falls in, and measures only the
+/// apparatus tokens and margin notes it made new.
 #[derive(Default)]
 pub struct Reuse {
+    /// Parts by a hash of their markup (and of what else they depend on: the template and
+    /// the fonts).
     parts: Vec<(MemoKey, GalleyPart)>,
-    measured: Vec<(MemoKey, Measurements)>,
+    measured: Option<KnownMeasurements>,
 }
 
-/// A galley part read back: its lines, and (for the first part) its front pages.
+/// A galley part read back: its lines, with block indices and printed offsets relative to
+/// the part's first block (so that a part whose markup did not change is reused where an
+/// edit before it moved it), and (for the first part) the front pages.
 #[derive(Clone)]
 struct GalleyPart {
     lines: Vec<GalleyLine>,
     front_pages: usize,
 }
 
-type MemoKey = [u8; 32];
+impl GalleyPart {
+    /// Lines as read back (placed in the document) → a part relative to its first block.
+    fn relative(
+        p: &Printed,
+        first_block: usize,
+        mut lines: Vec<GalleyLine>,
+        front_pages: usize,
+    ) -> Self {
+        let base = p.blocks[first_block].range.start;
+        for l in &mut lines {
+            l.block -= first_block;
+            l.range = l.range.start - base..l.range.end - base;
+        }
+        GalleyPart { lines, front_pages }
+    }
 
-/// How many results of each kind [`Reuse`] keeps.
-const REUSE_KEEP: usize = 4;
-
-impl Reuse {
-    fn key(salt: &str, markup: &str) -> MemoKey {
-        use sha2::Digest;
-        let mut h = sha2::Sha256::new();
-        h.update(salt.as_bytes());
-        h.update([0]);
-        h.update(markup.as_bytes());
-        h.finalize().into()
+    /// The part's lines as placed in the document, its first block being `first_block`.
+    fn placed(&self, p: &Printed, first_block: usize) -> Vec<GalleyLine> {
+        let base = p.blocks[first_block].range.start;
+        let mut lines = self.lines.clone();
+        for l in &mut lines {
+            l.block += first_block;
+            l.range = l.range.start + base..l.range.end + base;
+        }
+        lines
     }
 }
 
-fn lookup<T: Clone>(cache: &[(MemoKey, T)], key: &MemoKey) -> Option<T> {
-    cache.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone())
+/// Measurements known from earlier builds in one measuring context (the spec's
+/// configuration, the template, the fonts): widths by token markup, note heights by note
+/// markup.
+struct KnownMeasurements {
+    context: MemoKey,
+    metrics: Metrics,
+    widths: HashMap<String, f64>,
+    note_heights: HashMap<String, f64>,
 }
 
-/// Keep a result, and only the few most recent ones.
-fn remember<T>(cache: &mut Vec<(MemoKey, T)>, key: MemoKey, value: T) {
-    cache.retain(|(k, _)| *k != key);
-    cache.push((key, value));
-    if cache.len() > REUSE_KEEP {
-        cache.remove(0);
+type MemoKey = [u8; 32];
+
+/// How many galley parts [`Reuse`] keeps.
+const REUSE_PARTS: usize = 8;
+
+fn memo_key(salt: &str, markup: &str) -> MemoKey {
+    use sha2::Digest;
+    let mut h = sha2::Sha256::new();
+    h.update(salt.as_bytes());
+    h.update([0]);
+    h.update(markup.as_bytes());
+    h.finalize().into()
+}
+
+impl Reuse {
+    fn part(&self, key: &MemoKey) -> Option<GalleyPart> {
+        self.parts
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.clone())
+    }
+
+    /// Keep a part, and only the most recent ones.
+    fn remember_part(&mut self, key: MemoKey, part: GalleyPart) {
+        self.parts.retain(|(k, _)| *k != key);
+        self.parts.push((key, part));
+        if self.parts.len() > REUSE_PARTS {
+            self.parts.remove(0);
+        }
+    }
+
+    /// What is known of this measuring context.
+    fn measurements(&self, context: &MemoKey) -> Option<&KnownMeasurements> {
+        self.measured.as_ref().filter(|m| m.context == *context)
+    }
+
+    /// Keep this build's measurements; forget those of another context, and everything
+    /// when what is kept outgrows what a build asks for (so a long session does not grow).
+    fn remember_measurements(&mut self, context: MemoKey, m: &Measurements, notes: &[String]) {
+        let mut known = match self.measured.take() {
+            Some(k) if k.context == context && k.widths.len() <= 2 * m.widths.len() + 64 => k,
+            _ => KnownMeasurements {
+                context,
+                metrics: m.metrics.clone(),
+                widths: HashMap::new(),
+                note_heights: HashMap::new(),
+            },
+        };
+        known.metrics = m.metrics.clone();
+        known
+            .widths
+            .extend(m.widths.iter().map(|(k, v)| (k.clone(), *v)));
+        let heights = notes.iter().cloned().zip(m.note_heights.iter().copied());
+        known.note_heights.extend(heights);
+        self.measured = Some(known);
     }
 }
 
@@ -187,6 +258,79 @@ pub struct GalleyInput<'a> {
     pub salt: &'a str,
 }
 
+/// The documents of a galley pass: the galley's parts and what to measure.
+struct GalleyDocs {
+    /// Block ranges of the parts (each shares its first block with the part before).
+    ranges: Vec<Range<usize>>,
+    parts: Vec<markup::Writer>,
+    /// Every piece of apparatus markup compose needs the width of.
+    requests: Vec<String>,
+    /// Margin note bodies.
+    notes: Vec<String>,
+}
+
+impl GalleyDocs {
+    fn new(input: &GalleyInput) -> Self {
+        let p = input.printed;
+        let ranges = parts(p);
+        let parts = ranges
+            .iter()
+            .enumerate()
+            .map(|(i, r)| {
+                let front = (i == 0).then_some(input.front);
+                markup::galley(input.spec, p, front, input.template, r.clone())
+            })
+            .collect();
+        GalleyDocs {
+            ranges,
+            parts,
+            requests: measure_requests(input.spec, p),
+            notes: p.notes.iter().map(|n| n.body.clone()).collect(),
+        }
+    }
+
+    /// The markup measuring `requests` and `notes`.
+    fn measure_markup(input: &GalleyInput, requests: &[String], notes: &[String]) -> String {
+        let m = markup::Measure {
+            tokens: requests,
+            notes,
+        };
+        markup::measure_doc(input.spec, input.template, &m)
+    }
+}
+
+/// What a build must measure: the requests and notes no earlier build measured in the same
+/// context (all of them without one).
+struct ToMeasure {
+    requests: Vec<String>,
+    notes: Vec<String>,
+}
+
+impl ToMeasure {
+    fn new(docs: &GalleyDocs, known: Option<&KnownMeasurements>) -> Option<ToMeasure> {
+        let Some(known) = known else {
+            return Some(ToMeasure {
+                requests: docs.requests.clone(),
+                notes: docs.notes.clone(),
+            });
+        };
+        let requests: Vec<String> = docs
+            .requests
+            .iter()
+            .filter(|r| !known.widths.contains_key(*r))
+            .cloned()
+            .collect();
+        let mut notes: Vec<String> = docs
+            .notes
+            .iter()
+            .filter(|n| !known.note_heights.contains_key(*n))
+            .cloned()
+            .collect();
+        notes.dedup();
+        (!requests.is_empty() || !notes.is_empty()).then_some(ToMeasure { requests, notes })
+    }
+}
+
 /// Sets the galley and takes the measurements (in parallel), reusing earlier results where
 /// `reuse` holds them. Returns the galley and Typst's warnings; counts compiles.
 pub fn set(
@@ -196,105 +340,61 @@ pub fn set(
     compiles: &AtomicUsize,
 ) -> Result<(Galley, Vec<Diagnostic>)> {
     let p = input.printed;
-    let parts = parts(p);
-    let galleys: Vec<markup::Writer> = parts
+    let docs = GalleyDocs::new(input);
+    let context = memo_key(input.salt, &GalleyDocs::measure_markup(input, &[], &[]));
+    let part_keys: Vec<MemoKey> = docs
+        .parts
         .iter()
-        .enumerate()
-        .map(|(i, r)| {
-            let front = (i == 0).then_some(input.front);
-            markup::galley(input.spec, p, front, input.template, r.clone())
-        })
+        .map(|g| memo_key(input.salt, &g.out))
         .collect();
-    let requests = measure_requests(input.spec, p);
-    let notes: Vec<String> = p.notes.iter().map(|n| n.body.clone()).collect();
-    let measure_markup = markup::measure_doc(
-        input.spec,
-        input.template,
-        &markup::Measure {
-            tokens: &requests,
-            notes: &notes,
-        },
-    );
-    // What earlier builds already know.
-    let keys: Option<(MemoKey, Vec<MemoKey>)> = reuse.as_ref().map(|_| {
-        let part_keys = galleys.iter().map(|g| Reuse::key(input.salt, &g.out));
-        (Reuse::key(input.salt, &measure_markup), part_keys.collect())
+    let known_parts: Vec<Option<GalleyPart>> = part_keys
+        .iter()
+        .map(|k| reuse.as_deref().and_then(|r| r.part(k)))
+        .collect();
+    let known = reuse.as_deref().and_then(|r| r.measurements(&context));
+    let to_measure = ToMeasure::new(&docs, known);
+    let measure = to_measure.as_ref().map(|m| {
+        let markup = GalleyDocs::measure_markup(input, &m.requests, &m.notes);
+        (markup, m.requests.as_slice())
     });
-    let known_measure = keys
-        .as_ref()
-        .zip(reuse.as_deref())
-        .and_then(|((k, _), r)| lookup(&r.measured, k));
-    let known_parts: Vec<Option<GalleyPart>> = match (&keys, reuse.as_deref()) {
-        (Some((_, ks)), Some(r)) => ks.iter().map(|k| lookup(&r.parts, k)).collect(),
-        _ => vec![None; galleys.len()],
-    };
-
-    world.set_main(galleys[0].out.clone());
-    let measure_world = (known_measure.is_none()).then(|| world.fork(measure_markup));
-    let part_worlds: Vec<Option<EditionWorld>> = galleys[1..]
-        .iter()
-        .zip(&known_parts[1..])
-        .map(|(g, known)| known.is_none().then(|| world.fork(g.out.clone())))
-        .collect();
-    let first_world: &EditionWorld = world;
-    let read = |w: &EditionWorld, g: &markup::Writer, first: bool| -> Result<_> {
-        compiles.fetch_add(1, Ordering::Relaxed);
-        let (doc, warnings) = typeset::compile(w)?;
-        let body_page = doc.pages().len() - 1;
-        let index = SpanIndex::new(w.main_source());
-        let lines = read_lines(p, &doc, &index, &g.spans, body_page)?;
-        let front_pages = if first { body_page } else { 0 };
-        Ok((GalleyPart { lines, front_pages }, warnings))
-    };
-    let (read_parts, measured) = std::thread::scope(|scope| {
-        let measuring = measure_world.as_ref().map(|w| {
-            scope.spawn(move || -> Result<_> {
-                compiles.fetch_add(1, Ordering::Relaxed);
-                let (doc, warnings) = typeset::compile(w)?;
-                Ok((read_measurements(&doc, &requests)?, warnings))
-            })
-        });
-        let others: Vec<_> = part_worlds
-            .iter()
-            .zip(&galleys[1..])
-            .map(|(w, g)| w.as_ref().map(|w| scope.spawn(move || read(w, g, false))))
-            .collect();
-        let mut read_parts = vec![match &known_parts[0] {
-            Some(part) => Ok((part.clone(), vec![])),
-            None => read(first_world, &galleys[0], true),
-        }];
-        for (handle, known) in others.into_iter().zip(&known_parts[1..]) {
-            read_parts.push(match (handle, known) {
-                (Some(h), _) => joined(h.join(), "a galley compile"),
-                (None, Some(part)) => Ok((part.clone(), vec![])),
-                (None, None) => {
-                    Err(Diagnostic::error("galley: a part was neither set nor kept").into())
-                }
-            });
+    let compiled = compile(world, &docs, &known_parts, measure, compiles, p);
+    let (fresh, mut warnings) = match (compiled.measured, &to_measure) {
+        (Some(m), Some(asked)) => {
+            let (m, w) = m?;
+            (Some((m, asked)), w)
         }
-        let measured = match (measuring, &known_measure) {
-            (Some(h), _) => joined(h.join(), "the measuring compile"),
-            (None, Some(m)) => Ok((m.clone(), vec![])),
-            (None, None) => Err(Diagnostic::error("galley: no measurements").into()),
-        };
-        (read_parts, measured)
-    });
-    let (measurements, mut warnings) = measured?;
+        _ => (None, vec![]),
+    };
+    let measurements = assemble(&docs, known, fresh)?;
     check_geometry(input.spec, &measurements.metrics, !p.notes.is_empty())?;
     let mut set_parts = vec![];
-    for part in read_parts {
-        let (part, w) = part?;
-        warnings.extend(w);
+    for (k, part) in compiled.parts.into_iter().enumerate() {
+        let part = match (part, &known_parts[k]) {
+            (Some(read), _) => {
+                let (lines, front_pages, w) = read?;
+                warnings.extend(w);
+                GalleyPart::relative(p, docs.ranges[k].start, lines, front_pages)
+            }
+            (None, Some(known)) => known.clone(),
+            (None, None) => {
+                return Err(Diagnostic::error("galley: a part was neither set nor kept").into());
+            }
+        };
         set_parts.push(part);
     }
-    if let (Some(reuse), Some((measure_key, part_keys))) = (reuse.as_deref_mut(), keys) {
-        remember(&mut reuse.measured, measure_key, measurements.clone());
+    if let Some(reuse) = reuse.as_deref_mut() {
+        reuse.remember_measurements(context, &measurements, &docs.notes);
         for (key, part) in part_keys.into_iter().zip(&set_parts) {
-            remember(&mut reuse.parts, key, part.clone());
+            reuse.remember_part(key, part.clone());
         }
     }
     let front_pages = set_parts[0].front_pages;
-    let lines = join_parts(&parts, set_parts)?;
+    let placed: Vec<Vec<GalleyLine>> = set_parts
+        .iter()
+        .zip(&docs.ranges)
+        .map(|(part, r)| part.placed(p, r.start))
+        .collect();
+    let lines = join_parts(&docs.ranges, placed)?;
     if lines.is_empty() {
         return Err(input
             .spec
@@ -312,6 +412,114 @@ pub fn set(
     Ok((galley, warnings))
 }
 
+/// The measurements of every request: fresh ones where measured now, known ones otherwise.
+fn assemble(
+    docs: &GalleyDocs,
+    known: Option<&KnownMeasurements>,
+    fresh: Option<(Measurements, &ToMeasure)>,
+) -> Result<Measurements> {
+    let mut widths: HashMap<String, f64> = HashMap::with_capacity(docs.requests.len());
+    let mut heights: HashMap<&str, f64> = HashMap::new();
+    let mut metrics = None;
+    if let Some(k) = known {
+        metrics = Some(k.metrics.clone());
+        heights.extend(k.note_heights.iter().map(|(n, h)| (n.as_str(), *h)));
+    }
+    if let Some((m, asked)) = &fresh {
+        metrics = Some(m.metrics.clone());
+        widths.extend(m.widths.iter().map(|(k, v)| (k.clone(), *v)));
+        heights.extend(
+            asked
+                .notes
+                .iter()
+                .map(String::as_str)
+                .zip(m.note_heights.iter().copied()),
+        );
+    }
+    for r in &docs.requests {
+        if !widths.contains_key(r)
+            && let Some(w) = known.and_then(|k| k.widths.get(r))
+        {
+            widths.insert(r.clone(), *w);
+        }
+    }
+    let note_heights = docs
+        .notes
+        .iter()
+        .map(|n| heights.get(n.as_str()).copied().unwrap_or(0.0))
+        .collect();
+    let metrics = metrics.ok_or_else(|| Diagnostic::error("galley: no measurements"))?;
+    Ok(Measurements {
+        metrics,
+        widths,
+        note_heights,
+    })
+}
+
+/// A galley part as read back: its lines (placed in the document), front pages, warnings.
+type ReadPart = Result<(Vec<GalleyLine>, usize, Vec<Diagnostic>)>;
+
+/// The compiles of a galley pass: the parts not known (`None` where known) and the
+/// measurements (where asked for).
+struct Compiled {
+    parts: Vec<Option<ReadPart>>,
+    measured: Option<Result<(Measurements, Vec<Diagnostic>)>>,
+}
+
+/// Compiles, in parallel on forked Worlds, the galley parts not known and the measurements
+/// (where `measure` gives their markup and requests), and reads each back.
+fn compile(
+    world: &mut EditionWorld,
+    docs: &GalleyDocs,
+    known_parts: &[Option<GalleyPart>],
+    measure: Option<(String, &[String])>,
+    compiles: &AtomicUsize,
+    p: &Printed,
+) -> Compiled {
+    world.set_main(docs.parts[0].out.clone());
+    let measure_world = measure.map(|(markup, requests)| (world.fork(markup), requests));
+    let part_worlds: Vec<Option<EditionWorld>> = docs.parts[1..]
+        .iter()
+        .zip(&known_parts[1..])
+        .map(|(g, known)| known.is_none().then(|| world.fork(g.out.clone())))
+        .collect();
+    let first_world: &EditionWorld = world;
+    let read = |w: &EditionWorld, g: &markup::Writer, first: bool| -> ReadPart {
+        compiles.fetch_add(1, Ordering::Relaxed);
+        let (doc, warnings) = typeset::compile(w)?;
+        let body_page = doc.pages().len() - 1;
+        let index = SpanIndex::new(w.main_source());
+        let lines = read_lines(p, &doc, &index, &g.spans, body_page)?;
+        Ok((lines, if first { body_page } else { 0 }, warnings))
+    };
+    std::thread::scope(|scope| {
+        let measuring = measure_world.as_ref().map(|(w, requests)| {
+            scope.spawn(move || -> Result<_> {
+                compiles.fetch_add(1, Ordering::Relaxed);
+                let (doc, warnings) = typeset::compile(w)?;
+                Ok((read_measurements(&doc, requests)?, warnings))
+            })
+        });
+        let others: Vec<_> = part_worlds
+            .iter()
+            .zip(&docs.parts[1..])
+            .map(|(w, g)| w.as_ref().map(|w| scope.spawn(move || read(w, g, false))))
+            .collect();
+        let mut parts = vec![
+            known_parts[0]
+                .is_none()
+                .then(|| read(first_world, &docs.parts[0], true)),
+        ];
+        parts.extend(
+            others
+                .into_iter()
+                .map(|h| h.map(|h| joined(h.join(), "a galley compile"))),
+        );
+        let measured = measuring.map(|h| joined(h.join(), "the measuring compile"));
+        Compiled { parts, measured }
+    })
+}
+
 /// The result of a scoped thread, a panic turned into an error.
 fn joined<T>(r: std::thread::Result<Result<T>>, what: &str) -> Result<T> {
     r.unwrap_or_else(|_| Err(Diagnostic::error(format!("{what} panicked")).into()))
@@ -319,27 +527,22 @@ fn joined<T>(r: std::thread::Result<Result<T>>, what: &str) -> Result<T> {
 
 /// Joins galley parts on the block each shares with the one before: every later part is
 /// shifted so that its copy of that block lies on the first copy.
-fn join_parts(parts: &[Range<usize>], set: Vec<GalleyPart>) -> Result<Vec<GalleyLine>> {
+fn join_parts(parts: &[Range<usize>], set: Vec<Vec<GalleyLine>>) -> Result<Vec<GalleyLine>> {
     let mut set = set.into_iter();
-    let mut lines = set.next().map(|p| p.lines).unwrap_or_default();
+    let mut lines = set.next().unwrap_or_default();
     for (part, range) in set.zip(&parts[1..]) {
         let shared = range.start;
         let (Some(a), Some(b)) = (
             lines.iter().find(|l| l.block == shared),
-            part.lines.iter().find(|l| l.block == shared),
+            part.iter().find(|l| l.block == shared),
         ) else {
             return Err(Diagnostic::error("galley: a part lost its shared block").into());
         };
         let dy = a.baseline - b.baseline;
-        lines.extend(
-            part.lines
-                .into_iter()
-                .filter(|l| l.block > shared)
-                .map(|mut l| {
-                    l.baseline += dy;
-                    l
-                }),
-        );
+        lines.extend(part.into_iter().filter(|l| l.block > shared).map(|mut l| {
+            l.baseline += dy;
+            l
+        }));
     }
     mark_block_edges(&mut lines);
     Ok(lines)

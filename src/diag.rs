@@ -20,6 +20,20 @@ use codespan_reporting::term;
 pub enum Severity {
     Error,
     Warning,
+    /// Information worth acting on (an unpinned base text …). Never fails a build, not even
+    /// under `--deny-warnings`.
+    Note,
+}
+
+impl Severity {
+    /// The word printed and written in JSON: `error`, `warning`, `note`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Note => "note",
+        }
+    }
 }
 
 /// A file's name (as shown to the user) and its text, shared between diagnostics.
@@ -98,6 +112,13 @@ impl Diagnostic {
         }
     }
 
+    pub fn note(message: impl Into<String>) -> Self {
+        Self {
+            severity: Severity::Note,
+            ..Self::error(message)
+        }
+    }
+
     pub fn at(mut self, file: &SourceFile, span: Range<usize>) -> Self {
         self.location = Some(Location {
             file: file.clone(),
@@ -150,7 +171,7 @@ impl Diagnostic {
             ),
         };
         serde_json::json!({
-            "severity": match self.severity { Severity::Error => "error", Severity::Warning => "warning" },
+            "severity": self.severity.name(),
             "message": self.message,
             "file": file,
             "line": line,
@@ -170,10 +191,7 @@ impl Diagnostic {
 impl fmt::Display for Diagnostic {
     /// Plain one-line form: `path:line:col: error: message`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let sev = match self.severity {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
-        };
+        let sev = self.severity.name();
         match self.position() {
             Some((p, l, c)) => write!(f, "{}:{l}:{c}: {sev}: {}", p.display(), self.message),
             None => write!(f, "{sev}: {}", self.message),
@@ -188,6 +206,21 @@ pub struct Diagnostics(pub Vec<Diagnostic>);
 impl Diagnostics {
     pub fn has_errors(&self) -> bool {
         self.0.iter().any(|d| d.severity == Severity::Error)
+    }
+
+    /// For `--deny-warnings`: the diagnostics with every warning made an error, or `None` when
+    /// there is no warning. Notes stay notes: they never fail a build.
+    pub fn deny_warnings(ds: &[Diagnostic]) -> Option<Diagnostics> {
+        if !ds.iter().any(|d| d.severity == Severity::Warning) {
+            return None;
+        }
+        let mut out = ds.to_vec();
+        for d in &mut out {
+            if d.severity == Severity::Warning {
+                d.severity = Severity::Error;
+            }
+        }
+        Some(Diagnostics(out))
     }
 
     /// Render with snippets, as rustc does. `color` for terminals.
@@ -210,6 +243,7 @@ impl Diagnostics {
             let mut c = match d.severity {
                 Severity::Error => cs::Diagnostic::error(),
                 Severity::Warning => cs::Diagnostic::warning(),
+                Severity::Note => cs::Diagnostic::note(),
             }
             .with_message(&d.message)
             .with_notes(d.notes.clone());

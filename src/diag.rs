@@ -300,3 +300,31 @@ pub type Result<T> = std::result::Result<T, Diagnostics>;
 pub fn io_error(what: &str, path: &Path, e: &std::io::Error) -> Diagnostic {
     Diagnostic::error(format!("{what} `{}`: {e}", path.display()))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_note_is_a_note_everywhere_and_never_denied() {
+        let file = SourceFile::new("edition.toml", "[text]\nfile = \"source.txt\"\n");
+        let note = Diagnostic::note("the base text is not pinned").at(&file, 7..11);
+        assert_eq!(note.to_json()["severity"], "note");
+        assert_eq!(
+            note.to_string(),
+            "edition.toml:2:1: note: the base text is not pinned"
+        );
+        let rendered = Diagnostics(vec![note.clone()]).render(false);
+        assert!(
+            rendered.starts_with("note: the base text is not pinned"),
+            "{rendered}"
+        );
+        assert!(!Diagnostics(vec![note.clone()]).has_errors());
+        assert!(Diagnostics::deny_warnings(std::slice::from_ref(&note)).is_none());
+
+        let warning = Diagnostic::warning("odd").at(&file, 0..6);
+        let denied = Diagnostics::deny_warnings(&[warning, note]).expect("a warning");
+        let severities: Vec<_> = denied.0.iter().map(|d| d.severity).collect();
+        assert_eq!(severities, [Severity::Error, Severity::Note]);
+    }
+}

@@ -430,43 +430,32 @@ impl Spec {
     pub fn parse(dir: &Path, path: &Path, text: &str) -> Result<Spec> {
         let file = SourceFile::new(path, text);
         let mut doc = read::Document::parse(&file, text).map_err(Diagnostics)?;
-        doc.check_keys(TABLES);
-        let edition: Option<Edition> = doc.table("edition", true);
-        let text_spec: Option<TextSpec> = doc.table("text", true);
-        let witnesses = doc.array::<Witness>("witness");
-        let structure: Option<Structure> = doc.table("structure", false);
-        let headings = doc.array::<RawHeading>("heading");
-        let milestones = doc.array::<RawMilestone>("milestone");
-        let layout: Option<Layout> = doc.table("layout", false);
-        let series = doc.array::<Series>("series");
-        let entries = doc.array::<RawEntry>("entry");
-        let margins = doc.array::<RawMargin>("margin");
-
+        let t = Tables::read(&mut doc);
         let mut c = Checks {
             file,
             errors: std::mem::take(&mut doc.errors),
             warnings: vec![],
         };
-        if let Some(e) = &edition {
+        if let Some(e) = &t.edition {
             check_edition(e, &mut c);
         }
-        let sigla = check_witnesses(&witnesses, &mut c);
-        if let Some(t) = &text_spec {
-            check_text(t, &sigla, &mut c);
+        let sigla = check_witnesses(&t.witnesses, &mut c);
+        if let Some(text) = &t.text {
+            check_text(text, &sigla, &mut c);
         }
-        if let Some(s) = &structure {
+        if let Some(s) = &t.structure {
             check_structure(s, &mut c);
         }
-        let headings = check_headings(&headings.items, &mut c);
-        let milestones = check_milestones(&milestones.items, &sigla, &mut c);
-        if let Some(l) = &layout {
+        let headings = check_headings(&t.headings.items, &mut c);
+        let milestones = check_milestones(&t.milestones.items, &sigla, &mut c);
+        if let Some(l) = &t.layout {
             check_layout(l, &mut c);
         }
-        let series_ids = check_series(&series, &mut c);
-        let entries = check_entries(&entries.items, &series_ids, &sigla, &mut c);
-        let margins = check_margins(&margins.items, &mut c);
+        let series_ids = check_series(&t.series, &mut c);
+        let entries = check_entries(&t.entries.items, &series_ids, &sigla, &mut c);
+        let margins = check_margins(&t.margins.items, &mut c);
 
-        let (Some(edition), Some(text), true) = (edition, text_spec, c.errors.is_empty()) else {
+        let (Some(edition), Some(text), true) = (t.edition, t.text, c.errors.is_empty()) else {
             c.errors
                 .sort_by_key(|d| d.location.as_ref().map(|l| l.span.start));
             return Err(Diagnostics(c.errors));
@@ -476,16 +465,22 @@ impl Spec {
             dir: dir.to_path_buf(),
             edition,
             text,
-            witnesses: witnesses
+            witnesses: t
+                .witnesses
                 .items
                 .into_iter()
                 .map(Spanned::into_inner)
                 .collect(),
-            structure: structure.unwrap_or_default(),
+            structure: t.structure.unwrap_or_default(),
             headings,
             milestones,
-            layout: layout.unwrap_or_default(),
-            series: series.items.into_iter().map(Spanned::into_inner).collect(),
+            layout: t.layout.unwrap_or_default(),
+            series: t
+                .series
+                .items
+                .into_iter()
+                .map(Spanned::into_inner)
+                .collect(),
             entries,
             margins,
             warnings: c.warnings,
@@ -535,6 +530,39 @@ pub fn kind_name(k: ReadingType) -> &'static str {
         ReadingType::Add => "add",
         ReadingType::Transp => "transp",
         ReadingType::Conj => "conj",
+    }
+}
+
+/// The spec's tables as read: `None` when absent or unreadable; of an array of tables, the
+/// elements that read.
+struct Tables {
+    edition: Option<Edition>,
+    text: Option<TextSpec>,
+    witnesses: read::Listed<Witness>,
+    structure: Option<Structure>,
+    headings: read::Listed<RawHeading>,
+    milestones: read::Listed<RawMilestone>,
+    layout: Option<Layout>,
+    series: read::Listed<Series>,
+    entries: read::Listed<RawEntry>,
+    margins: read::Listed<RawMargin>,
+}
+
+impl Tables {
+    fn read(doc: &mut read::Document) -> Tables {
+        doc.check_keys(TABLES);
+        Tables {
+            edition: doc.table("edition", true),
+            text: doc.table("text", true),
+            witnesses: doc.array("witness"),
+            structure: doc.table("structure", false),
+            headings: doc.array("heading"),
+            milestones: doc.array("milestone"),
+            layout: doc.table("layout", false),
+            series: doc.array("series"),
+            entries: doc.array("entry"),
+            margins: doc.array("margin"),
+        }
     }
 }
 

@@ -612,8 +612,8 @@ fn every_bad_input_is_a_located_error() {
 
 #[test]
 fn every_spec_error_of_a_run_is_reported_in_order() {
-    // Unknown keys in two tables, a duplicate siglum and an undeclared series: one run, four
-    // located errors, sorted by line.
+    // Unknown keys in two tables, a duplicate siglum (so `B` is undeclared) and an undeclared
+    // series: one run, five located errors, sorted by line.
     let d = fresh("many spec errors");
     spec_replace(&d, "base = \"A\"", "base = \"A\"\nfavourite = 3");
     spec_replace(&d, "siglum = \"B\"", "siglum = \"A\"");
@@ -638,6 +638,7 @@ fn every_spec_error_of_a_run_is_reported_in_order() {
         ),
         (18, "duplicate siglum `A`"),
         (33, "undeclared series `kritik`"),
+        (35, "undeclared siglum `B`"),
         (
             43,
             "invalid spec: unknown field `colour`, expected one of `paper`, `template`",

@@ -20,6 +20,20 @@ use codespan_reporting::term;
 pub enum Severity {
     Error,
     Warning,
+    /// Information worth acting on (an unpinned base text …). Never fails a build, not even
+    /// under `--deny-warnings`.
+    Note,
+}
+
+impl Severity {
+    /// The word printed and written in JSON: `error`, `warning`, `note`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Note => "note",
+        }
+    }
 }
 
 /// A file's name (as shown to the user) and its text, shared between diagnostics.
@@ -98,6 +112,13 @@ impl Diagnostic {
         }
     }
 
+    pub fn note(message: impl Into<String>) -> Self {
+        Self {
+            severity: Severity::Note,
+            ..Self::error(message)
+        }
+    }
+
     pub fn at(mut self, file: &SourceFile, span: Range<usize>) -> Self {
         self.location = Some(Location {
             file: file.clone(),
@@ -150,7 +171,7 @@ impl Diagnostic {
             ),
         };
         serde_json::json!({
-            "severity": match self.severity { Severity::Error => "error", Severity::Warning => "warning" },
+            "severity": self.severity.name(),
             "message": self.message,
             "file": file,
             "line": line,
@@ -170,10 +191,7 @@ impl Diagnostic {
 impl fmt::Display for Diagnostic {
     /// Plain one-line form: `path:line:col: error: message`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let sev = match self.severity {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
-        };
+        let sev = self.severity.name();
         match self.position() {
             Some((p, l, c)) => write!(f, "{}:{l}:{c}: {sev}: {}", p.display(), self.message),
             None => write!(f, "{sev}: {}", self.message),
@@ -188,6 +206,21 @@ pub struct Diagnostics(pub Vec<Diagnostic>);
 impl Diagnostics {
     pub fn has_errors(&self) -> bool {
         self.0.iter().any(|d| d.severity == Severity::Error)
+    }
+
+    /// For `--deny-warnings`: the diagnostics with every warning made an error, or `None` when
+    /// there is no warning. Notes stay notes: they never fail a build.
+    pub fn deny_warnings(ds: &[Diagnostic]) -> Option<Diagnostics> {
+        if !ds.iter().any(|d| d.severity == Severity::Warning) {
+            return None;
+        }
+        let mut out = ds.to_vec();
+        for d in &mut out {
+            if d.severity == Severity::Warning {
+                d.severity = Severity::Error;
+            }
+        }
+        Some(Diagnostics(out))
     }
 
     /// Render with snippets, as rustc does. `color` for terminals.
@@ -210,6 +243,7 @@ impl Diagnostics {
             let mut c = match d.severity {
                 Severity::Error => cs::Diagnostic::error(),
                 Severity::Warning => cs::Diagnostic::warning(),
+                Severity::Note => cs::Diagnostic::note(),
             }
             .with_message(&d.message)
             .with_notes(d.notes.clone());
@@ -265,4 +299,32 @@ pub type Result<T> = std::result::Result<T, Diagnostics>;
 /// An I/O error on a path, as a diagnostic without a span.
 pub fn io_error(what: &str, path: &Path, e: &std::io::Error) -> Diagnostic {
     Diagnostic::error(format!("{what} `{}`: {e}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_note_is_a_note_everywhere_and_never_denied() {
+        let file = SourceFile::new("edition.toml", "[text]\nfile = \"source.txt\"\n");
+        let note = Diagnostic::note("the base text is not pinned").at(&file, 7..11);
+        assert_eq!(note.to_json()["severity"], "note");
+        assert_eq!(
+            note.to_string(),
+            "edition.toml:2:1: note: the base text is not pinned"
+        );
+        let rendered = Diagnostics(vec![note.clone()]).render(false);
+        assert!(
+            rendered.starts_with("note: the base text is not pinned"),
+            "{rendered}"
+        );
+        assert!(!Diagnostics(vec![note.clone()]).has_errors());
+        assert!(Diagnostics::deny_warnings(std::slice::from_ref(&note)).is_none());
+
+        let warning = Diagnostic::warning("odd").at(&file, 0..6);
+        let denied = Diagnostics::deny_warnings(&[warning, note]).expect("a warning");
+        let severities: Vec<_> = denied.0.iter().map(|d| d.severity).collect();
+        assert_eq!(severities, [Severity::Error, Severity::Note]);
+    }
 }

@@ -321,8 +321,8 @@ pub fn config_dict(spec: &Spec, galley: bool) -> String {
             let _ = writeln!(s, "  margins: ({}),", given.join(", "));
         }
     }
-    if let Some(fs) = spec.layout.font_size {
-        let _ = writeln!(s, "  font-size: {fs}pt,");
+    if let Some(fs) = &spec.layout.font_size {
+        let _ = writeln!(s, "  font-size: {}pt,", fs.get_ref());
     }
     let _ = writeln!(s, "  galley: {galley},");
     s.push(')');

@@ -3,6 +3,9 @@
 //! The spec is written by hand, so every value that can be wrong keeps its byte span in the
 //! TOML file (`toml::Spanned`), and every check here reports a located diagnostic. Unknown
 //! keys are rejected (`deny_unknown_fields`): a typo must not silently drop a decision.
+//! One run reports every error of the spec at once, sorted by position: `read` deserializes
+//! each table on its own, and there is one validator per table (`check_*`), each adding to
+//! the same list rather than stopping at the first problem.
 //! This stage knows nothing of the base text; quotations are resolved by `anchor`.
 
 use std::collections::HashMap;
@@ -13,6 +16,8 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::diag::{Diagnostic, Diagnostics, Result, SourceFile};
+
+mod read;
 
 /// The parsed spec, with the file it came from (for diagnostics).
 #[derive(Debug, Clone)]
@@ -29,6 +34,8 @@ pub struct Spec {
     pub series: Vec<Series>,
     pub entries: Vec<Entry>,
     pub margins: Vec<Margin>,
+    /// Warnings and notes about the spec (never errors): the build reports them with its own.
+    pub warnings: Vec<Diagnostic>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -92,8 +99,8 @@ pub struct Heading {
     pub level: u8,
 }
 
-fn one() -> u8 {
-    1
+fn one() -> Spanned<u8> {
+    Spanned::new(0..0, 1)
 }
 
 #[derive(Debug, Clone)]
@@ -144,7 +151,7 @@ pub struct Layout {
     #[serde(default)]
     pub line_numbers: LineNumbers,
     /// Body font size in points (the template's default when absent).
-    pub font_size: Option<f64>,
+    pub font_size: Option<Spanned<f64>>,
     /// The sign printed in the text at a witness's page break (default `|`).
     pub milestone_sign: Option<String>,
     /// The body font family (the template's default when absent).
@@ -269,6 +276,35 @@ pub struct Reading {
     pub by: Option<String>,
 }
 
+/// A reading as written, every value with its span (for the checks); becomes a [`Reading`].
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawReading {
+    #[serde(default)]
+    wit: Vec<Spanned<String>>,
+    #[serde(rename = "type")]
+    kind: Option<Spanned<ReadingType>>,
+    text: Option<Spanned<String>>,
+    by: Option<Spanned<String>>,
+}
+
+impl RawReading {
+    fn kind(&self) -> ReadingType {
+        self.kind
+            .as_ref()
+            .map_or(ReadingType::Var, |k| *k.get_ref())
+    }
+
+    fn reading(&self) -> Reading {
+        Reading {
+            wit: self.wit.clone(),
+            kind: self.kind.clone(),
+            text: self.text.as_ref().map(|t| t.get_ref().clone()),
+            by: self.by.as_ref().map(|b| b.get_ref().clone()),
+        }
+    }
+}
+
 /// A table anchored by quotation: `at`, `occurrence`, `before`, `after` plus its own fields.
 /// (serde's `flatten` would lose the spans, so the four keys are spelled out by a macro.)
 macro_rules! quoted {
@@ -299,12 +335,12 @@ quoted!(RawEntry {
     series: Spanned<String>,
     emend: Option<Spanned<String>>,
     #[serde(default)]
-    readings: Vec<Spanned<Reading>>,
-    note: Option<String>,
+    readings: Vec<Spanned<RawReading>>,
+    note: Option<Spanned<String>>,
 });
 quoted!(RawHeading {
     #[serde(default = "one")]
-    level: u8,
+    level: Spanned<u8>,
 });
 quoted!(RawMilestone { witness: Spanned<String>, n: String });
 quoted!(RawMargin { text: String });
@@ -340,28 +376,19 @@ pub struct Margin {
     pub text: String,
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawSpec {
-    edition: Edition,
-    text: TextSpec,
-    #[serde(default)]
-    witness: Vec<Witness>,
-    #[serde(default)]
-    structure: Structure,
-    #[serde(default)]
-    heading: Vec<RawHeading>,
-    #[serde(default)]
-    milestone: Vec<RawMilestone>,
-    #[serde(default)]
-    layout: Layout,
-    #[serde(default)]
-    series: Vec<Series>,
-    #[serde(default)]
-    entry: Vec<Spanned<RawEntry>>,
-    #[serde(default)]
-    margin: Vec<RawMargin>,
-}
+/// The top-level tables of a spec.
+const TABLES: &[&str] = &[
+    "edition",
+    "text",
+    "witness",
+    "structure",
+    "heading",
+    "milestone",
+    "layout",
+    "series",
+    "entry",
+    "margin",
+];
 
 /// PDF standards Typst can write.
 pub const PDF_STANDARDS: &[&str] = &[
@@ -398,291 +425,81 @@ impl Spec {
         Self::parse(dir, &path, &text)
     }
 
-    /// Parse and validate spec text (the path is only used in diagnostics).
+    /// Parse and validate spec text (the path is only used in diagnostics). Every error of
+    /// the spec is reported, sorted by position.
     pub fn parse(dir: &Path, path: &Path, text: &str) -> Result<Spec> {
         let file = SourceFile::new(path, text);
-        let raw: RawSpec = toml::from_str(text).map_err(|e| {
-            let span = e.span().unwrap_or(0..0);
-            Diagnostic::error(format!("invalid spec: {}", e.message().trim())).at(&file, span)
-        })?;
-        let headings: Vec<Heading> = raw
-            .heading
-            .iter()
-            .map(|h| Heading {
-                quote: h.quote(),
-                level: h.level,
-            })
-            .collect();
-        let milestones: Vec<Milestone> = raw
-            .milestone
-            .iter()
-            .map(|m| Milestone {
-                quote: m.quote(),
-                witness: m.witness.clone(),
-                n: m.n.clone(),
-            })
-            .collect();
-        let margins: Vec<Margin> = raw
-            .margin
-            .iter()
-            .map(|m| Margin {
-                quote: m.quote(),
-                text: m.text.clone(),
-            })
-            .collect();
-        let entry_quotes: Vec<Quote> = raw.entry.iter().map(|e| e.get_ref().quote()).collect();
-        let mut errs = vec![];
-        let err = |span: Range<usize>, msg: String| Diagnostic::error(msg).at(&file, span);
-
-        // Witnesses: unique sigla.
-        let mut sigla: HashMap<&str, Range<usize>> = HashMap::new();
-        for w in &raw.witness {
-            let s = w.siglum.get_ref().as_str();
-            if s.trim().is_empty() {
-                errs.push(err(w.siglum.span(), "a witness siglum is empty".into()));
-            }
-            if let Some(first) = sigla.get(s) {
-                errs.push(
-                    err(w.siglum.span(), format!("duplicate siglum `{s}`")).with_label(
-                        &file,
-                        first.clone(),
-                        "first declared here",
-                    ),
-                );
-            } else {
-                sigla.insert(s, w.siglum.span());
-            }
-        }
-        let declared = |s: &Spanned<String>, errs: &mut Vec<Diagnostic>| {
-            if !sigla.contains_key(s.get_ref().as_str()) {
-                let mut names: Vec<_> = sigla.keys().copied().collect();
-                names.sort();
-                errs.push(
-                    err(s.span(), format!("undeclared siglum `{}`", s.get_ref()))
-                        .with_note(format!("declared witnesses: {}", names.join(", ")))
-                        .with_note("declare it with a [[witness]] table"),
-                );
-            }
-        };
-        declared(&raw.text.base, &mut errs);
-        for m in &milestones {
-            declared(&m.witness, &mut errs);
-        }
-
-        // Series: unique ids.
-        let mut series_ids: HashMap<&str, usize> = HashMap::new();
-        for (i, s) in raw.series.iter().enumerate() {
-            if series_ids.insert(s.id.get_ref().as_str(), i).is_some() {
-                errs.push(err(
-                    s.id.span(),
-                    format!("duplicate series id `{}`", s.id.get_ref()),
-                ));
-            }
-        }
-
-        // Layout.
-        let every = &raw.layout.line_numbers.every;
-        if *every.get_ref() <= 0 {
-            errs.push(err(
-                every.span(),
-                format!(
-                    "line-numbers.every must be a positive whole number, not {}",
-                    every.get_ref()
-                ),
-            ));
-        }
-        let paper = raw.layout.paper.get_ref();
-        if paper == "custom" {
-            for (name, v) in [("width", &raw.layout.width), ("height", &raw.layout.height)] {
-                match v {
-                    None => errs.push(err(
-                        raw.layout.paper.span(),
-                        format!("a custom paper needs `{name}` (in millimetres)"),
-                    )),
-                    Some(x) if !(50.0..=1500.0).contains(x.get_ref()) => errs.push(err(
-                        x.span(),
-                        format!("{name} {} mm is out of range (50–1500 mm)", x.get_ref()),
-                    )),
-                    _ => {}
-                }
-            }
-        } else if !PAPERS.contains(&paper.as_str()) {
-            errs.push(
-                err(
-                    raw.layout.paper.span(),
-                    format!("unknown paper size `{paper}`"),
-                )
-                .with_note(format!(
-                    "known sizes: {}, or `custom` with `width` and `height` in mm",
-                    PAPERS.join(", ")
-                )),
-            );
-        }
-        for (name, mm, span) in raw.layout.margins.iter().flat_map(|m| m.get_ref().given()) {
-            if !(0.0..=200.0).contains(&mm) {
-                errs.push(err(
-                    span,
-                    format!("margin {name} {mm} mm is out of range (0–200 mm)"),
-                ));
-            }
-        }
-        if let Some(fs) = raw.layout.font_size
-            && !(4.0..=72.0).contains(&fs)
-        {
-            errs.push(Diagnostic::error(format!(
-                "font-size {fs} pt is out of range (4–72)"
-            )));
-        }
-
-        for st in &raw.layout.pdf_standards {
-            if !PDF_STANDARDS.contains(&st.get_ref().as_str()) {
-                errs.push(
-                    err(
-                        st.span(),
-                        format!("unknown PDF standard `{}`", st.get_ref()),
-                    )
-                    .with_note(format!("known: {}", PDF_STANDARDS.join(", "))),
-                );
-            }
-        }
-
-        // Anchors: non-empty quotations.
-        let mut quotes: Vec<&Quote> = vec![];
-        quotes.extend(headings.iter().map(|h| &h.quote));
-        quotes.extend(milestones.iter().map(|m| &m.quote));
-        quotes.extend(entry_quotes.iter());
-        quotes.extend(margins.iter().map(|m| &m.quote));
-        for q in quotes {
-            if q.at.get_ref().trim().is_empty() {
-                errs.push(err(
-                    q.at.span(),
-                    "empty quotation: an anchor needs the words it marks".into(),
-                ));
-            }
-            if let Some(o) = &q.occurrence
-                && *o.get_ref() == 0
-            {
-                errs.push(err(o.span(), "occurrence counts from 1".into()));
-            }
-        }
-        if let Some(t) = &raw.structure.title
-            && t.get_ref().trim().is_empty()
-        {
-            errs.push(err(t.span(), "empty title quotation".into()));
-        }
-        for h in &headings {
-            if !(1..=6).contains(&h.level) {
-                errs.push(err(
-                    h.quote.at.span(),
-                    format!("heading level {} is not 1–6", h.level),
-                ));
-            }
-        }
-
-        // Entries.
-        let mut entries = vec![];
-        for (id, e) in raw.entry.iter().enumerate() {
-            let span = e.span();
-            let e = e.get_ref();
-            let Some(&series) = series_ids.get(e.series.get_ref().as_str()) else {
-                let mut ids: Vec<_> = series_ids.keys().copied().collect();
-                ids.sort();
-                errs.push(
-                    err(
-                        e.series.span(),
-                        format!("undeclared series `{}`", e.series.get_ref()),
-                    )
-                    .with_note(format!("declared series: {}", ids.join(", "))),
-                );
-                continue;
-            };
-            for r in &e.readings {
-                let rs = r.span();
-                let r = r.get_ref();
-                for w in &r.wit {
-                    declared(w, &mut errs);
-                }
-                let kind = r.kind.as_ref().map_or(ReadingType::Var, |k| *k.get_ref());
-                let needs_text = matches!(
-                    kind,
-                    ReadingType::Var | ReadingType::Add | ReadingType::Conj
-                );
-                if needs_text && r.text.as_deref().is_none_or(|t| t.trim().is_empty()) {
-                    errs.push(err(
-                        rs.clone(),
-                        format!("a `{}` reading needs `text`", kind_name(kind)),
-                    ));
-                }
-                if kind == ReadingType::Conj && r.by.is_none() {
-                    errs.push(err(
-                        rs.clone(),
-                        "a conjecture needs `by` (who proposed it)".into(),
-                    ));
-                }
-                if kind != ReadingType::Conj && r.wit.is_empty() {
-                    errs.push(err(
-                        rs,
-                        "a reading needs `wit`, the sigla of its witnesses".into(),
-                    ));
-                }
-            }
-            let readings: Vec<Reading> = e.readings.iter().map(|r| r.get_ref().clone()).collect();
-            let body = match (&e.emend, readings.is_empty(), &e.note) {
-                (Some(t), _, None) => {
-                    if t.get_ref().is_empty() {
-                        errs.push(err(
-                            t.span(),
-                            "`emend` is empty (to delete words, omit them with a reading)".into(),
-                        ));
-                    }
-                    EntryBody::Emend {
-                        text: t.get_ref().clone(),
-                        readings,
-                    }
-                }
-                (None, false, None) => EntryBody::Readings(readings),
-                (None, true, Some(n)) => EntryBody::Note(n.clone()),
-                (None, true, None) => {
-                    errs.push(err(
-                        span.clone(),
-                        "an entry needs `emend`, `readings` or `note`".into(),
-                    ));
-                    continue;
-                }
-                _ => {
-                    errs.push(err(
-                        span.clone(),
-                        "an entry has either `note` or `emend`/`readings`, not both".into(),
-                    ));
-                    continue;
-                }
-            };
-            entries.push(Entry {
-                id,
-                series,
-                quote: e.quote(),
-                body,
-                span,
-            });
-        }
-
-        if !errs.is_empty() {
-            return Err(Diagnostics(errs));
-        }
-        Ok(Spec {
+        let mut doc = read::Document::parse(&file, text).map_err(Diagnostics)?;
+        let t = Tables::read(&mut doc);
+        let mut c = Checks {
             file,
+            errors: std::mem::take(&mut doc.errors),
+            warnings: vec![],
+        };
+        if let Some(e) = &t.edition {
+            check_edition(e, &mut c);
+        }
+        let sigla = check_witnesses(&t.witnesses, &mut c);
+        if let Some(text) = &t.text {
+            check_text(text, &sigla, &mut c);
+        }
+        if let Some(s) = &t.structure {
+            check_structure(s, &mut c);
+        }
+        let headings = check_headings(&t.headings.items, &mut c);
+        let milestones = check_milestones(&t.milestones.items, &sigla, &mut c);
+        if let Some(l) = &t.layout {
+            check_layout(l, &mut c);
+        }
+        let series_ids = check_series(&t.series, &mut c);
+        let entries = check_entries(&t.entries.items, &series_ids, &sigla, &mut c);
+        let margins = check_margins(&t.margins.items, &mut c);
+
+        let (Some(edition), Some(text), true) = (t.edition, t.text, c.errors.is_empty()) else {
+            c.errors
+                .sort_by_key(|d| d.location.as_ref().map(|l| l.span.start));
+            return Err(Diagnostics(c.errors));
+        };
+        Ok(Spec {
+            file: c.file,
             dir: dir.to_path_buf(),
-            edition: raw.edition,
-            text: raw.text,
-            witnesses: raw.witness,
-            structure: raw.structure,
+            edition,
+            text,
+            witnesses: t
+                .witnesses
+                .items
+                .into_iter()
+                .map(Spanned::into_inner)
+                .collect(),
+            structure: t.structure.unwrap_or_default(),
             headings,
             milestones,
-            layout: raw.layout,
-            series: raw.series,
+            layout: t.layout.unwrap_or_default(),
+            series: t
+                .series
+                .items
+                .into_iter()
+                .map(Spanned::into_inner)
+                .collect(),
             entries,
             margins,
+            warnings: c.warnings,
         })
+    }
+
+    /// The note for a build whose base text is not pinned by `sha256` in `[text]` (`None` when
+    /// it is): `sha256` is the base text's actual hash, ready to paste.
+    pub fn unpinned_note(&self, sha256: &str) -> Option<Diagnostic> {
+        if self.text.sha256.is_some() {
+            return None;
+        }
+        Some(
+            Diagnostic::note(format!(
+                "the base text is not pinned: add `sha256 = \"{sha256}\"` to [text]"
+            ))
+            .at(&self.file, self.text.file.span())
+            .with_note("with the hash pinned, a changed base text is an error, not a new edition"),
+        )
     }
 
     /// The spec's date as (year, month, day).
@@ -713,5 +530,835 @@ pub fn kind_name(k: ReadingType) -> &'static str {
         ReadingType::Add => "add",
         ReadingType::Transp => "transp",
         ReadingType::Conj => "conj",
+    }
+}
+
+/// The spec's tables as read: `None` when absent or unreadable; of an array of tables, the
+/// elements that read.
+struct Tables {
+    edition: Option<Edition>,
+    text: Option<TextSpec>,
+    witnesses: read::Listed<Witness>,
+    structure: Option<Structure>,
+    headings: read::Listed<RawHeading>,
+    milestones: read::Listed<RawMilestone>,
+    layout: Option<Layout>,
+    series: read::Listed<Series>,
+    entries: read::Listed<RawEntry>,
+    margins: read::Listed<RawMargin>,
+}
+
+impl Tables {
+    fn read(doc: &mut read::Document) -> Tables {
+        doc.check_keys(TABLES);
+        Tables {
+            edition: doc.table("edition", true),
+            text: doc.table("text", true),
+            witnesses: doc.array("witness"),
+            structure: doc.table("structure", false),
+            headings: doc.array("heading"),
+            milestones: doc.array("milestone"),
+            layout: doc.table("layout", false),
+            series: doc.array("series"),
+            entries: doc.array("entry"),
+            margins: doc.array("margin"),
+        }
+    }
+}
+
+// ---- Validators: one per table, each adding located errors to one list ----------------------
+
+/// The errors (and warnings) found so far, all in the spec file.
+struct Checks {
+    file: SourceFile,
+    errors: Vec<Diagnostic>,
+    warnings: Vec<Diagnostic>,
+}
+
+impl Checks {
+    fn diag(&self, span: Range<usize>, msg: impl Into<String>) -> Diagnostic {
+        Diagnostic::error(msg).at(&self.file, span)
+    }
+
+    fn error(&mut self, span: Range<usize>, msg: impl Into<String>) {
+        self.errors.push(self.diag(span, msg));
+    }
+}
+
+/// The declared sigla with their spans; `complete` when every `[[witness]]` read cleanly (only
+/// then is an unknown siglum surely undeclared).
+struct Sigla {
+    spans: HashMap<String, Range<usize>>,
+    complete: bool,
+}
+
+impl Sigla {
+    fn check(&self, s: &Spanned<String>, c: &mut Checks) {
+        if !self.complete || self.spans.contains_key(s.get_ref().as_str()) {
+            return;
+        }
+        let mut names: Vec<_> = self.spans.keys().map(String::as_str).collect();
+        names.sort();
+        let d = c
+            .diag(s.span(), format!("undeclared siglum `{}`", s.get_ref()))
+            .with_note(format!("declared witnesses: {}", names.join(", ")))
+            .with_note("declare it with a [[witness]] table");
+        c.errors.push(d);
+    }
+}
+
+/// The declared series: id → (index, kind); `complete` as for [`Sigla`].
+struct SeriesIds {
+    ids: HashMap<String, (usize, SeriesKind)>,
+    complete: bool,
+}
+
+/// `[edition]`: a language Typst knows the shape of, a calendar date.
+fn check_edition(e: &Edition, c: &mut Checks) {
+    let lang = e.language.get_ref();
+    if !(2..=3).contains(&lang.len()) || !lang.chars().all(|ch| ch.is_ascii_alphabetic()) {
+        c.error(
+            e.language.span(),
+            format!(
+                "language `{lang}` is not a two- or three-letter ISO 639 code (`sv`, `en`, `deu` …)"
+            ),
+        );
+    }
+    if e.date.get_ref().date.is_none() {
+        c.error(
+            e.date.span(),
+            "the date needs a calendar day (`date = 2026-11-27`), not only a time",
+        );
+    }
+}
+
+/// `[text]`: a well-formed pinned hash, a declared base witness.
+fn check_text(t: &TextSpec, sigla: &Sigla, c: &mut Checks) {
+    if let Some(sha) = &t.sha256 {
+        let hex = sha.get_ref();
+        if hex.len() != 64 || !hex.chars().all(|ch| ch.is_ascii_hexdigit()) {
+            c.error(
+                sha.span(),
+                format!(
+                    "sha256 must be 64 hexadecimal digits, not `{hex}` ({} characters)",
+                    hex.chars().count()
+                ),
+            );
+        }
+    }
+    sigla.check(&t.base, c);
+}
+
+/// `[[witness]]`: sigla non-empty and unique.
+fn check_witnesses(witnesses: &read::Listed<Witness>, c: &mut Checks) -> Sigla {
+    let mut sigla = Sigla {
+        spans: HashMap::new(),
+        complete: witnesses.complete,
+    };
+    for w in &witnesses.items {
+        let siglum = &w.get_ref().siglum;
+        let s = siglum.get_ref();
+        if s.trim().is_empty() {
+            c.error(siglum.span(), "a witness siglum is empty");
+        }
+        if let Some(first) = sigla.spans.get(s) {
+            let d = c
+                .diag(siglum.span(), format!("duplicate siglum `{s}`"))
+                .with_label(&c.file, first.clone(), "first declared here");
+            c.errors.push(d);
+        } else {
+            sigla.spans.insert(s.clone(), siglum.span());
+        }
+    }
+    sigla
+}
+
+/// `[structure]`: a non-empty title quotation.
+fn check_structure(s: &Structure, c: &mut Checks) {
+    if let Some(t) = &s.title
+        && t.get_ref().trim().is_empty()
+    {
+        c.error(t.span(), "empty title quotation");
+    }
+}
+
+/// Any anchor: words to quote, an occurrence counted from 1.
+fn check_quote(q: &Quote, c: &mut Checks) {
+    if q.at.get_ref().trim().is_empty() {
+        c.error(
+            q.at.span(),
+            "empty quotation: an anchor needs the words it marks",
+        );
+    }
+    if let Some(o) = &q.occurrence
+        && *o.get_ref() == 0
+    {
+        c.error(o.span(), "occurrence counts from 1");
+    }
+}
+
+/// `[[heading]]`: levels 1–6.
+fn check_headings(raw: &[Spanned<RawHeading>], c: &mut Checks) -> Vec<Heading> {
+    let mut headings = vec![];
+    for h in raw.iter().map(Spanned::get_ref) {
+        let quote = h.quote();
+        check_quote(&quote, c);
+        let level = *h.level.get_ref();
+        if !(1..=6).contains(&level) {
+            // An absent level is 1, so a bad one was written: point at it.
+            c.error(h.level.span(), format!("heading level {level} is not 1–6"));
+        }
+        headings.push(Heading { quote, level });
+    }
+    headings
+}
+
+/// `[[milestone]]`: a declared witness.
+fn check_milestones(
+    raw: &[Spanned<RawMilestone>],
+    sigla: &Sigla,
+    c: &mut Checks,
+) -> Vec<Milestone> {
+    let mut milestones = vec![];
+    for m in raw.iter().map(Spanned::get_ref) {
+        let quote = m.quote();
+        check_quote(&quote, c);
+        sigla.check(&m.witness, c);
+        milestones.push(Milestone {
+            quote,
+            witness: m.witness.clone(),
+            n: m.n.clone(),
+        });
+    }
+    milestones
+}
+
+/// `[layout]`: line numbering, paper, margins, font size, PDF standards.
+fn check_layout(l: &Layout, c: &mut Checks) {
+    let every = &l.line_numbers.every;
+    if *every.get_ref() <= 0 {
+        c.error(
+            every.span(),
+            format!(
+                "line-numbers.every must be a positive whole number, not {}",
+                every.get_ref()
+            ),
+        );
+    }
+    check_paper(l, c);
+    for (name, mm, span) in l.margins.iter().flat_map(|m| m.get_ref().given()) {
+        if !(0.0..=200.0).contains(&mm) {
+            c.error(
+                span,
+                format!("margin {name} {mm} mm is out of range (0–200 mm)"),
+            );
+        }
+    }
+    if let Some(fs) = &l.font_size
+        && !(4.0..=72.0).contains(fs.get_ref())
+    {
+        c.error(
+            fs.span(),
+            format!("font-size {} pt is out of range (4–72)", fs.get_ref()),
+        );
+    }
+    for st in &l.pdf_standards {
+        if !PDF_STANDARDS.contains(&st.get_ref().as_str()) {
+            let d = c
+                .diag(
+                    st.span(),
+                    format!("unknown PDF standard `{}`", st.get_ref()),
+                )
+                .with_note(format!("known: {}", PDF_STANDARDS.join(", ")));
+            c.errors.push(d);
+        }
+    }
+}
+
+/// The paper: a known name, or `custom` with a width and height in range. A width or height
+/// beside a named paper is ignored, and said so.
+fn check_paper(l: &Layout, c: &mut Checks) {
+    let paper = l.paper.get_ref();
+    let sizes = [("width", &l.width), ("height", &l.height)];
+    if paper == "custom" {
+        for (name, v) in sizes {
+            match v {
+                None => c.error(
+                    l.paper.span(),
+                    format!("a custom paper needs `{name}` (in millimetres)"),
+                ),
+                Some(x) if !(50.0..=1500.0).contains(x.get_ref()) => c.error(
+                    x.span(),
+                    format!("{name} {} mm is out of range (50–1500 mm)", x.get_ref()),
+                ),
+                _ => {}
+            }
+        }
+        return;
+    }
+    if !PAPERS.contains(&paper.as_str()) {
+        let d = c
+            .diag(l.paper.span(), format!("unknown paper size `{paper}`"))
+            .with_note(format!(
+                "known sizes: {}, or `custom` with `width` and `height` in mm",
+                PAPERS.join(", ")
+            ));
+        c.errors.push(d);
+    }
+    for (name, v) in sizes {
+        if let Some(x) = v {
+            let w = Diagnostic::warning(format!(
+                "`{name}` is ignored: the paper is `{paper}` (a size of your own is `paper = \"custom\"`)"
+            ))
+            .at(&c.file, x.span());
+            c.warnings.push(w);
+        }
+    }
+}
+
+/// `[[series]]`: unique ids.
+fn check_series(series: &read::Listed<Series>, c: &mut Checks) -> SeriesIds {
+    let mut ids = SeriesIds {
+        ids: HashMap::new(),
+        complete: series.complete,
+    };
+    for (i, s) in series.items.iter().map(Spanned::get_ref).enumerate() {
+        let id = s.id.get_ref();
+        if ids.ids.contains_key(id) {
+            c.error(s.id.span(), format!("duplicate series id `{id}`"));
+        } else {
+            ids.ids.insert(id.clone(), (i, s.kind));
+        }
+    }
+    ids
+}
+
+/// `[[entry]]`: a declared series, content the series' kind holds, sound readings.
+fn check_entries(
+    raw: &[Spanned<RawEntry>],
+    series: &SeriesIds,
+    sigla: &Sigla,
+    c: &mut Checks,
+) -> Vec<Entry> {
+    let mut entries = vec![];
+    for (id, e) in raw.iter().enumerate() {
+        let span = e.span();
+        let e = e.get_ref();
+        let quote = e.quote();
+        check_quote(&quote, c);
+        for r in &e.readings {
+            check_reading(r, &quote, sigla, c);
+        }
+        let Some(&(index, kind)) = series.ids.get(e.series.get_ref().as_str()) else {
+            if series.complete {
+                let mut ids: Vec<_> = series.ids.keys().map(String::as_str).collect();
+                ids.sort();
+                let d = c
+                    .diag(
+                        e.series.span(),
+                        format!("undeclared series `{}`", e.series.get_ref()),
+                    )
+                    .with_note(format!("declared series: {}", ids.join(", ")));
+                c.errors.push(d);
+            }
+            continue;
+        };
+        if !holds(kind, e, c) {
+            continue;
+        }
+        if let Some(body) = entry_body(e, span.clone(), c) {
+            entries.push(Entry {
+                id,
+                series: index,
+                quote,
+                body,
+                span,
+            });
+        }
+    }
+    entries
+}
+
+fn series_kind_name(k: SeriesKind) -> &'static str {
+    match k {
+        SeriesKind::Critical => "critical",
+        SeriesKind::Commentary => "commentary",
+        SeriesKind::Sources => "sources",
+    }
+}
+
+/// Whether the entry holds what its series' kind prints: a critical series readings and
+/// emendations, a commentary or sources series notes. Reports each misplaced key.
+fn holds(kind: SeriesKind, e: &RawEntry, c: &mut Checks) -> bool {
+    let before = c.errors.len();
+    if kind == SeriesKind::Critical {
+        if let Some(n) = &e.note {
+            c.error(
+                n.span(),
+                "a critical series holds readings and emendations; a `note` belongs in a commentary or sources series (`kind = \"commentary\"`)",
+            );
+        }
+        return c.errors.len() == before;
+    }
+    let name = series_kind_name(kind);
+    if let Some(t) = &e.emend {
+        c.error(
+            t.span(),
+            format!("a {name} series holds notes; `emend` belongs in a critical series (`kind = \"critical\"`)"),
+        );
+    }
+    if let Some(r) = e.readings.first() {
+        c.error(
+            r.span(),
+            format!("a {name} series holds notes; `readings` belong in a critical series (`kind = \"critical\"`)"),
+        );
+    }
+    c.errors.len() == before
+}
+
+/// What the entry says: an emendation (with readings), readings, or a note — one of them.
+fn entry_body(e: &RawEntry, span: Range<usize>, c: &mut Checks) -> Option<EntryBody> {
+    let readings: Vec<Reading> = e.readings.iter().map(|r| r.get_ref().reading()).collect();
+    match (&e.emend, readings.is_empty(), &e.note) {
+        (Some(t), _, None) => {
+            if t.get_ref().is_empty() {
+                c.error(
+                    t.span(),
+                    "`emend` is empty (to delete words, omit them with a reading)",
+                );
+            }
+            Some(EntryBody::Emend {
+                text: t.get_ref().clone(),
+                readings,
+            })
+        }
+        (None, false, None) => Some(EntryBody::Readings(readings)),
+        (None, true, Some(n)) => Some(EntryBody::Note(n.get_ref().clone())),
+        (None, true, None) => {
+            c.error(span, "an entry needs `emend`, `readings` or `note`");
+            None
+        }
+        _ => {
+            c.error(
+                span,
+                "an entry has either `note` or `emend`/`readings`, not both",
+            );
+            None
+        }
+    }
+}
+
+/// One reading: declared witnesses, and only what its type prints. A table of rules, one
+/// per reading type — kept together so the whole policy reads in one place.
+///
+/// | type     | `text`                  | `wit`     | `by`      |
+/// |----------|-------------------------|-----------|-----------|
+/// | `var`    | required                | required  | forbidden |
+/// | `om`     | forbidden               | required  | forbidden |
+/// | `add`    | required                | required  | forbidden |
+/// | `transp` | optional (new order)    | required  | forbidden |
+/// | `conj`   | required                | forbidden | required  |
+///
+/// A transposition also needs a lemma of two or more words.
+fn check_reading(r: &Spanned<RawReading>, lemma: &Quote, sigla: &Sigla, c: &mut Checks) {
+    let span = r.span();
+    let r = r.get_ref();
+    for w in &r.wit {
+        sigla.check(w, c);
+    }
+    let kind = r.kind();
+    let name = kind_name(kind);
+    let kind_span = r.kind.as_ref().map_or(span.clone(), |k| k.span());
+    let needs_text = matches!(
+        kind,
+        ReadingType::Var | ReadingType::Add | ReadingType::Conj
+    );
+    if needs_text
+        && r.text
+            .as_ref()
+            .is_none_or(|t| t.get_ref().trim().is_empty())
+    {
+        c.error(span.clone(), format!("a `{name}` reading needs `text`"));
+    }
+    if let (ReadingType::Om, Some(t)) = (kind, &r.text) {
+        c.error(
+            t.span(),
+            "an omission has no `text`: `om.` says the witness lacks the lemma (for other words, use `type = \"var\"`)",
+        );
+    }
+    if kind == ReadingType::Transp && lemma.at.get_ref().split_whitespace().count() < 2 {
+        c.error(
+            kind_span,
+            format!(
+                "a transposition needs a lemma of two or more words, not `{}`",
+                lemma.at.get_ref().trim()
+            ),
+        );
+    }
+    if kind == ReadingType::Conj {
+        check_conjecture(r, span, c);
+        return;
+    }
+    if let Some(b) = &r.by {
+        c.error(
+            b.span(),
+            format!("`by` names who proposed a conjecture; a `{name}` reading is a witness's (its sigla go in `wit`)"),
+        );
+    }
+    if r.wit.is_empty() {
+        c.error(span, "a reading needs `wit`, the sigla of its witnesses");
+    }
+}
+
+/// A conjecture: the editor's (or a scholar's), so `by` and no `wit`.
+fn check_conjecture(r: &RawReading, span: Range<usize>, c: &mut Checks) {
+    if r.by.is_none() {
+        c.error(span, "a conjecture needs `by` (who proposed it)");
+    }
+    if let Some(w) = r.wit.first() {
+        c.error(
+            w.span(),
+            "a conjecture is an editor's proposal, not a witness's reading: remove `wit` (`by` names who proposed it)",
+        );
+    }
+}
+
+/// `[[margin]]`: a quotation to hang the note on.
+fn check_margins(raw: &[Spanned<RawMargin>], c: &mut Checks) -> Vec<Margin> {
+    let mut margins = vec![];
+    for m in raw.iter().map(Spanned::get_ref) {
+        let quote = m.quote();
+        check_quote(&quote, c);
+        margins.push(Margin {
+            quote,
+            text: m.text.clone(),
+        });
+    }
+    margins
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A valid spec: witnesses A and B, a critical series `k` and a commentary series `n`.
+    const BASE: &str = r#"[edition]
+title = "T"
+editors = ["E"]
+version = "1"
+date = 2026-01-01
+
+[text]
+file = "source.txt"
+base = "A"
+
+[[witness]]
+siglum = "A"
+description = "a"
+
+[[witness]]
+siglum = "B"
+description = "b"
+
+[[series]]
+id = "k"
+title = "K"
+kind = "critical"
+
+[[series]]
+id = "n"
+title = "N"
+kind = "commentary"
+"#;
+
+    fn parse(spec: &str) -> Result<Spec> {
+        Spec::parse(Path::new("."), Path::new("edition.toml"), spec)
+    }
+
+    /// The errors of `BASE` with `more` appended: (line, message), in the order reported.
+    fn errors(more: &str) -> Vec<(usize, String)> {
+        errors_of(&format!("{BASE}{more}"))
+    }
+
+    fn errors_of(spec: &str) -> Vec<(usize, String)> {
+        let Err(Diagnostics(ds)) = parse(spec) else {
+            panic!("the spec was accepted:\n{spec}");
+        };
+        ds.iter()
+            .map(|d| (d.position().map_or(0, |p| p.1), d.message.clone()))
+            .collect()
+    }
+
+    /// The one error of `BASE` + `more`: its line and message.
+    fn error(more: &str) -> (usize, String) {
+        let es = errors(more);
+        assert_eq!(es.len(), 1, "{es:#?}");
+        es.into_iter().next().unwrap()
+    }
+
+    /// The line of `BASE` + `more` where `needle` first occurs (1-based).
+    fn line_of(more: &str, needle: &str) -> usize {
+        let s = format!("{BASE}{more}");
+        s[..s.find(needle).expect("needle in spec")]
+            .matches('\n')
+            .count()
+            + 1
+    }
+
+    #[test]
+    fn the_base_spec_is_valid_and_quiet() {
+        let spec = parse(BASE).unwrap();
+        assert!(spec.warnings.is_empty(), "{:?}", spec.warnings);
+        assert_eq!(spec.series.len(), 2);
+    }
+
+    #[test]
+    fn unknown_keys_in_two_tables_are_all_reported_in_order() {
+        let spec = BASE
+            .replace("base = \"A\"", "base = \"A\"\nfavourite = 3")
+            .replace(
+                "kind = \"commentary\"",
+                "kind = \"commentary\"\ncolour = \"red\"",
+            );
+        let more = "\n[layout]\npaper = \"a5\"\nshade = 1\n";
+        let es = errors_of(&format!("{spec}{more}"));
+        let msgs: Vec<&str> = es.iter().map(|(_, m)| m.as_str()).collect();
+        assert_eq!(es.len(), 3, "{es:#?}");
+        assert!(
+            msgs[0].starts_with(
+                "invalid spec: unknown field `favourite`, expected one of `file`, `sha256`, `base`"
+            ),
+            "{msgs:?}"
+        );
+        assert!(
+            msgs[1].starts_with("invalid spec: unknown field `colour`"),
+            "{msgs:?}"
+        );
+        assert!(
+            msgs[2].starts_with("invalid spec: unknown field `shade`"),
+            "{msgs:?}"
+        );
+        assert!(es.windows(2).all(|w| w[0].0 < w[1].0), "sorted: {es:?}");
+        assert_eq!(es[0].0, 10);
+    }
+
+    #[test]
+    fn two_unknown_keys_and_a_wrong_type_in_one_table_are_all_reported() {
+        let spec = BASE.replace("version = \"1\"", "version = 1\nfavourite = 3\ncolour = 4");
+        let es = errors_of(&spec);
+        let msgs: Vec<&str> = es.iter().map(|(_, m)| m.as_str()).collect();
+        assert_eq!(es.len(), 3, "{es:#?}");
+        assert!(
+            msgs[0].contains("invalid type: integer `1`, expected a string"),
+            "{msgs:?}"
+        );
+        assert!(msgs[1].contains("unknown field `favourite`"), "{msgs:?}");
+        assert!(msgs[2].contains("unknown field `colour`"), "{msgs:?}");
+        assert!(
+            !msgs.iter().any(|m| m.contains("missing field")),
+            "{msgs:?}"
+        );
+        assert_eq!(es.iter().map(|e| e.0).collect::<Vec<_>>(), [4, 5, 6]);
+    }
+
+    #[test]
+    fn unknown_keys_in_nested_tables_and_readings_are_reported() {
+        let es = errors(
+            "\n[layout]\nmargins = { inner = 10, middle = 3 }\n\n[[entry]]\nseries = \"k\"\nat = \"x y\"\nreadings = [{ wit = [\"B\"], text = \"z\", witness = \"B\" }]\n",
+        );
+        let msgs: Vec<&str> = es.iter().map(|(_, m)| m.as_str()).collect();
+        assert_eq!(es.len(), 2, "{es:#?}");
+        assert!(msgs[0].contains("unknown field `middle`"), "{msgs:?}");
+        assert!(msgs[1].contains("unknown field `witness`"), "{msgs:?}");
+    }
+
+    #[test]
+    fn an_unknown_table_and_a_missing_one_are_reported() {
+        let spec = BASE.replace(
+            "[text]\nfile = \"source.txt\"\nbase = \"A\"\n",
+            "[txt]\nfile = \"s\"\n",
+        );
+        let es = errors_of(&spec);
+        let msgs: Vec<&str> = es.iter().map(|(_, m)| m.as_str()).collect();
+        assert_eq!(es.len(), 2, "{es:#?}");
+        assert_eq!(msgs[0], "invalid spec: missing field `text`");
+        assert!(
+            msgs[1].starts_with(
+                "invalid spec: unknown field `txt`, expected one of `edition`, `text`"
+            ),
+            "{msgs:?}"
+        );
+        assert_eq!(es[1].0, 7);
+    }
+
+    #[test]
+    fn a_syntax_error_stops_reading() {
+        let es = errors_of(&BASE.replace("version = \"1\"", "version = \"1"));
+        assert_eq!(es[0].0, 4);
+        assert!(es[0].1.starts_with("invalid spec: "), "{es:?}");
+    }
+
+    #[test]
+    fn validation_errors_of_different_tables_come_together_in_order() {
+        let spec = BASE.replace("siglum = \"B\"", "siglum = \"A\"");
+        let more =
+            "\n[layout]\nfont-size = 100\n\n[[entry]]\nseries = \"kk\"\nat = \"x\"\nnote = \"n\"\n";
+        let es = errors_of(&format!("{spec}{more}"));
+        let msgs: Vec<&str> = es.iter().map(|(_, m)| m.as_str()).collect();
+        assert_eq!(
+            msgs,
+            [
+                "duplicate siglum `A`",
+                "font-size 100 pt is out of range (4–72)",
+                "undeclared series `kk`"
+            ]
+        );
+        assert_eq!(es[0].0, 16);
+        assert_eq!(es[1].0, 30);
+        assert_eq!(es[2].0, 33);
+    }
+
+    #[test]
+    fn font_size_is_located_and_kept() {
+        let more = "\n[layout]\nfont-size = 2.5\n";
+        assert_eq!(
+            error(more),
+            (
+                line_of(more, "font-size"),
+                "font-size 2.5 pt is out of range (4–72)".into()
+            )
+        );
+        let spec = parse(&format!("{BASE}\n[layout]\nfont-size = 10.5\n")).unwrap();
+        assert_eq!(spec.layout.font_size.map(|f| *f.get_ref()), Some(10.5));
+    }
+
+    #[test]
+    fn an_omission_has_no_text() {
+        let more = "\n[[entry]]\nseries = \"k\"\nat = \"x\"\nreadings = [{ wit = [\"B\"], type = \"om\", text = \"y\" }]\n";
+        let (line, msg) = error(more);
+        assert_eq!(line, line_of(more, "readings"));
+        assert!(msg.starts_with("an omission has no `text`"), "{msg}");
+    }
+
+    #[test]
+    fn a_conjecture_has_no_witnesses() {
+        let more = "\n[[entry]]\nseries = \"k\"\nat = \"x\"\nreadings = [{ wit = [\"B\"], type = \"conj\", text = \"y\", by = \"Ed.\" }]\n";
+        let (line, msg) = error(more);
+        assert_eq!(line, line_of(more, "readings"));
+        assert!(
+            msg.starts_with("a conjecture is an editor's proposal, not a witness's reading"),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn by_belongs_to_conjectures_only() {
+        let more = "\n[[entry]]\nseries = \"k\"\nat = \"x\"\nreadings = [{ wit = [\"B\"], text = \"y\", by = \"Ed.\" }]\n";
+        assert!(
+            error(more)
+                .1
+                .starts_with("`by` names who proposed a conjecture; a `var` reading")
+        );
+    }
+
+    #[test]
+    fn a_transposition_needs_two_words() {
+        let more = "\n[[entry]]\nseries = \"k\"\nat = \"x\"\nreadings = [{ wit = [\"B\"], type = \"transp\" }]\n";
+        assert!(
+            error(more)
+                .1
+                .starts_with("a transposition needs a lemma of two or more words")
+        );
+        let ok = "\n[[entry]]\nseries = \"k\"\nat = \"x y\"\nreadings = [{ wit = [\"B\"], type = \"transp\", text = \"y x\" }]\n";
+        parse(&format!("{BASE}{ok}")).unwrap();
+    }
+
+    #[test]
+    fn a_critical_series_holds_no_notes() {
+        let more = "\n[[entry]]\nseries = \"k\"\nat = \"x\"\nnote = \"n\"\n";
+        let (line, msg) = error(more);
+        assert_eq!(line, line_of(more, "note ="));
+        assert!(
+            msg.starts_with(
+                "a critical series holds readings and emendations; a `note` belongs in a commentary"
+            ),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn a_commentary_series_holds_no_readings_or_emendations() {
+        let more = "\n[[entry]]\nseries = \"n\"\nat = \"x\"\nemend = \"y\"\nreadings = [{ wit = [\"B\"], text = \"z\" }]\n";
+        let es = errors(more);
+        assert_eq!(
+            es,
+            [
+                (line_of(more, "emend"), "a commentary series holds notes; `emend` belongs in a critical series (`kind = \"critical\"`)".into()),
+                (line_of(more, "readings"), "a commentary series holds notes; `readings` belong in a critical series (`kind = \"critical\"`)".into()),
+            ]
+        );
+    }
+
+    #[test]
+    fn sigla_are_not_called_undeclared_when_a_witness_did_not_read() {
+        let spec = BASE.replace("description = \"b\"", "description = \"b\"\nshelfmark = 3");
+        let more = "\n[[entry]]\nseries = \"k\"\nat = \"x\"\nreadings = [{ wit = [\"B\"], text = \"z\" }]\n";
+        let es = errors_of(&format!("{spec}{more}"));
+        assert_eq!(es.len(), 1, "{es:#?}");
+        assert!(es[0].1.contains("unknown field `shelfmark`"));
+    }
+
+    #[test]
+    fn edition_and_text_values_are_checked() {
+        let spec = BASE
+            .replace(
+                "date = 2026-01-01",
+                "date = 12:00:00\nlanguage = \"swedish\"",
+            )
+            .replace("base = \"A\"", "base = \"A\"\nsha256 = \"abc\"");
+        let es = errors_of(&spec);
+        let msgs: Vec<&str> = es.iter().map(|(_, m)| m.as_str()).collect();
+        assert_eq!(
+            msgs,
+            [
+                "the date needs a calendar day (`date = 2026-11-27`), not only a time",
+                "language `swedish` is not a two- or three-letter ISO 639 code (`sv`, `en`, `deu` …)",
+                "sha256 must be 64 hexadecimal digits, not `abc` (3 characters)",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_heading_level_is_located_at_the_level() {
+        let more = "\n[[heading]]\nat = \"T\"\nlevel = 9\n";
+        assert_eq!(
+            error(more),
+            (line_of(more, "level"), "heading level 9 is not 1–6".into())
+        );
+    }
+
+    #[test]
+    fn a_width_beside_a_named_paper_is_a_warning() {
+        let spec = parse(&format!("{BASE}\n[layout]\npaper = \"a4\"\nwidth = 170\n")).unwrap();
+        assert_eq!(spec.warnings.len(), 1);
+        assert_eq!(spec.warnings[0].severity, crate::diag::Severity::Warning);
+        assert!(spec.warnings[0].message.starts_with("`width` is ignored"));
+    }
+
+    #[test]
+    fn an_unpinned_base_text_is_a_note_with_the_hash() {
+        let spec = parse(BASE).unwrap();
+        let note = spec.unpinned_note("ab12").expect("a note");
+        assert_eq!(note.severity, crate::diag::Severity::Note);
+        assert_eq!(
+            note.message,
+            "the base text is not pinned: add `sha256 = \"ab12\"` to [text]"
+        );
+        assert_eq!(note.position().map(|p| p.1), Some(8));
+        let pinned = BASE.replace(
+            "base = \"A\"",
+            &format!("base = \"A\"\nsha256 = \"{}\"", "0".repeat(64)),
+        );
+        assert!(parse(&pinned).unwrap().unpinned_note("ab12").is_none());
     }
 }

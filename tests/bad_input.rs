@@ -416,6 +416,100 @@ fn cases() -> Vec<Case> {
             line: Some(47),
         },
         Case {
+            name: "an omission with text",
+            setup: |d| {
+                spec_replace(
+                    d,
+                    "readings = [{ wit = [\"B\"], text = \"andra raden\" }]",
+                    "readings = [{ wit = [\"B\"], type = \"om\", text = \"ignored?\" }]",
+                )
+            },
+            message: "an omission has no `text`",
+            file: Some("edition.toml"),
+            line: Some(34),
+        },
+        Case {
+            name: "a conjecture with witnesses",
+            setup: |d| {
+                spec_replace(
+                    d,
+                    "readings = [{ wit = [\"B\"], text = \"andra raden\" }]",
+                    "readings = [{ wit = [\"B\"], type = \"conj\", text = \"x\", by = \"Ed.\" }]",
+                )
+            },
+            message: "a conjecture is an editor's proposal, not a witness's reading",
+            file: Some("edition.toml"),
+            line: Some(34),
+        },
+        Case {
+            name: "a witness reading with an author",
+            setup: |d| {
+                spec_replace(
+                    d,
+                    "readings = [{ wit = [\"B\"], text = \"andra raden\" }]",
+                    "readings = [{ wit = [\"B\"], text = \"x\", by = \"Ed.\" }]",
+                )
+            },
+            message: "`by` names who proposed a conjecture",
+            file: Some("edition.toml"),
+            line: Some(34),
+        },
+        Case {
+            name: "a transposition of one word",
+            setup: |d| {
+                spec_replace(d, "at = \"första raden\"", "at = \"första\"");
+                spec_replace(
+                    d,
+                    "readings = [{ wit = [\"B\"], text = \"andra raden\" }]",
+                    "readings = [{ wit = [\"B\"], type = \"transp\" }]",
+                )
+            },
+            message: "a transposition needs a lemma of two or more words",
+            file: Some("edition.toml"),
+            line: Some(34),
+        },
+        Case {
+            name: "a note in a critical series",
+            setup: |d| {
+                spec_replace(
+                    d,
+                    "readings = [{ wit = [\"B\"], text = \"andra raden\" }]",
+                    "note = \"En not\"",
+                )
+            },
+            message: "a critical series holds readings and emendations; a `note` belongs in a commentary or sources series",
+            file: Some("edition.toml"),
+            line: Some(34),
+        },
+        Case {
+            name: "readings in a commentary series",
+            setup: |d| spec_replace(d, "kind = \"critical\"", "kind = \"commentary\""),
+            message: "a commentary series holds notes; `readings` belong in a critical series (`kind = \"critical\"`)",
+            file: Some("edition.toml"),
+            line: Some(34),
+        },
+        Case {
+            name: "font size out of range",
+            setup: |d| spec_append(d, "\n[layout]\nfont-size = 100\n"),
+            message: "font-size 100 pt is out of range (4–72)",
+            file: Some("edition.toml"),
+            line: Some(41),
+        },
+        Case {
+            name: "a malformed sha256",
+            setup: |d| spec_replace(d, "base = \"A\"", "base = \"A\"\nsha256 = \"94315af6\""),
+            message: "sha256 must be 64 hexadecimal digits",
+            file: Some("edition.toml"),
+            line: Some(11),
+        },
+        Case {
+            name: "a language that is not a language code",
+            setup: |d| spec_replace(d, "language = \"sv\"", "language = \"svenska\""),
+            message: "language `svenska` is not a two- or three-letter ISO 639 code",
+            file: Some("edition.toml"),
+            line: Some(4),
+        },
+        Case {
             name: "milestone of an undeclared witness",
             setup: |d| {
                 spec_append(
@@ -514,6 +608,51 @@ fn every_bad_input_is_a_located_error() {
         cases.len(),
         failures.join("\n")
     );
+}
+
+#[test]
+fn every_spec_error_of_a_run_is_reported_in_order() {
+    // Unknown keys in two tables, a duplicate siglum (so `B` is undeclared) and an undeclared
+    // series: one run, five located errors, sorted by line.
+    let d = fresh("many spec errors");
+    spec_replace(&d, "base = \"A\"", "base = \"A\"\nfavourite = 3");
+    spec_replace(&d, "siglum = \"B\"", "siglum = \"A\"");
+    spec_replace(&d, "series = \"kritisk\"", "series = \"kritik\"");
+    spec_append(&d, "\n[layout]\npaper = \"a5\"\ncolour = \"red\"\n");
+    let (code, diags, stderr) = run(&d);
+    assert_eq!(code, 1, "{stderr}");
+    let errors: Vec<(u64, &str)> = diags
+        .iter()
+        .filter(|x| x["severity"] == "error")
+        .map(|x| {
+            (
+                x["line"].as_u64().unwrap_or(0),
+                x["message"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    let expected = [
+        (
+            11,
+            "invalid spec: unknown field `favourite`, expected one of `file`, `sha256`, `base`",
+        ),
+        (18, "duplicate siglum `A`"),
+        (33, "undeclared series `kritik`"),
+        (35, "undeclared siglum `B`"),
+        (
+            43,
+            "invalid spec: unknown field `colour`, expected one of `paper`, `template`",
+        ),
+    ];
+    assert_eq!(errors.len(), expected.len(), "{errors:#?}");
+    for ((line, msg), (want_line, want)) in errors.iter().zip(expected) {
+        assert!(
+            msg.starts_with(want),
+            "`{msg}` does not start with `{want}`"
+        );
+        assert_eq!(*line, want_line, "{msg}");
+    }
+    assert!(!d.join("out").exists());
 }
 
 #[test]

@@ -1,0 +1,163 @@
+//! Reading `edition.toml` one table at a time, so that one run reports every error.
+//!
+//! serde stops at the first error of a document: with a typo in `[text]` and another in
+//! `[layout]`, the user would fix one, run again, and only then see the other. Here the TOML
+//! is parsed once into a spanned tree (`toml::de::DeTable`), and each top-level table — each
+//! element of an array of tables — is deserialized on its own. When a table has an unknown
+//! key or a value of the wrong type, the error is kept, the offending key is taken out of the
+//! tree, and the table is read again, until it reads cleanly or nothing more can be taken out.
+//! A table with an error yields nothing; the checks that need it (is this siglum declared?)
+//! are skipped rather than guessed at.
+
+use std::ops::Range;
+
+use serde::de::DeserializeOwned;
+use toml::Spanned;
+use toml::de::{DeTable, DeValue, ValueDeserializer};
+
+use crate::diag::{Diagnostic, SourceFile};
+
+/// The parsed document and the errors found while reading its tables.
+pub(super) struct Document<'i> {
+    root: DeTable<'i>,
+    file: SourceFile,
+    pub errors: Vec<Diagnostic>,
+}
+
+/// The elements of an array of tables that read cleanly, and whether all of them did.
+pub(super) struct Listed<T> {
+    pub items: Vec<Spanned<T>>,
+    pub complete: bool,
+}
+
+impl<'i> Document<'i> {
+    /// Parse the TOML; a syntax error (every one the parser recovers from) ends reading here.
+    pub fn parse(file: &SourceFile, text: &'i str) -> Result<Self, Vec<Diagnostic>> {
+        let (root, errors) = DeTable::parse_recoverable(text);
+        if !errors.is_empty() {
+            return Err(errors.iter().map(|e| invalid(file, e, 0..0)).collect());
+        }
+        Ok(Self {
+            root: root.into_inner(),
+            file: file.clone(),
+            errors: vec![],
+        })
+    }
+
+    /// Report top-level keys that are not among `known` (serde's wording).
+    pub fn check_keys(&mut self, known: &'static [&'static str]) {
+        for key in self.root.keys() {
+            if !known.contains(&key.get_ref().as_ref()) {
+                let e = <toml::de::Error as serde::de::Error>::unknown_field(key.get_ref(), known);
+                self.errors.push(invalid(&self.file, &e, key.span()));
+            }
+        }
+    }
+
+    /// A table, or `None` when it is absent (`required` reports that) or does not read.
+    pub fn table<T: DeserializeOwned>(&mut self, key: &'static str, required: bool) -> Option<T> {
+        match self.root.get(key).cloned() {
+            Some(value) => self.read(value),
+            None => {
+                if required {
+                    let e = <toml::de::Error as serde::de::Error>::missing_field(key);
+                    self.errors.push(invalid(&self.file, &e, 0..0));
+                }
+                None
+            }
+        }
+    }
+
+    /// An array of tables, each element read on its own (absent: empty and complete).
+    pub fn array<T: DeserializeOwned>(&mut self, key: &str) -> Listed<T> {
+        let Some(value) = self.root.get(key).cloned() else {
+            return Listed {
+                items: vec![],
+                complete: true,
+            };
+        };
+        let DeValue::Array(elements) = value.get_ref() else {
+            // Not an array: serde's own message says what was expected.
+            let _ = self.read::<Vec<T>>(value);
+            return Listed {
+                items: vec![],
+                complete: false,
+            };
+        };
+        let mut listed = Listed {
+            items: vec![],
+            complete: true,
+        };
+        for element in elements.iter() {
+            let span = element.span();
+            match self.read::<T>(element.clone()) {
+                Some(t) => listed.items.push(Spanned::new(span, t)),
+                None => listed.complete = false,
+            }
+        }
+        listed
+    }
+
+    /// Deserialize one value, collecting every error that taking keys out can uncover.
+    fn read<T: DeserializeOwned>(&mut self, mut value: Spanned<DeValue<'i>>) -> Option<T> {
+        let whole = value.span();
+        let mut removed: Vec<String> = vec![];
+        loop {
+            let error = match T::deserialize(ValueDeserializer::from(value.clone())) {
+                Ok(t) if removed.is_empty() => return Some(t),
+                Ok(_) => return None,
+                Err(e) => e,
+            };
+            // A required key taken out after its own error is not missing a second time.
+            let repeated = removed
+                .iter()
+                .any(|k| error.message() == format!("missing field `{k}`"));
+            if !repeated {
+                self.errors.push(invalid(&self.file, &error, whole.clone()));
+            }
+            let span = error.span().unwrap_or(whole.clone());
+            match remove_at(value.get_mut(), &span) {
+                Some(key) if !repeated => removed.push(key),
+                _ => return None,
+            }
+        }
+    }
+}
+
+/// The diagnostic for a TOML or serde error (`span` when the error has none).
+fn invalid(file: &SourceFile, e: &toml::de::Error, span: Range<usize>) -> Diagnostic {
+    Diagnostic::error(format!("invalid spec: {}", e.message().trim()))
+        .at(file, e.span().unwrap_or(span))
+}
+
+/// Take out the key (or array element) whose key or value is at `span`, anywhere in the tree;
+/// returns its name.
+fn remove_at(value: &mut DeValue<'_>, span: &Range<usize>) -> Option<String> {
+    match value {
+        DeValue::Table(table) => {
+            let hit = table
+                .iter()
+                .find(|(k, v)| k.span() == *span || v.span() == *span)
+                .map(|(k, _)| k.clone());
+            if let Some(key) = hit {
+                table.remove(&key);
+                return Some(key.into_inner().into_owned());
+            }
+            table
+                .iter_mut()
+                .find_map(|(_, v)| remove_at(v.get_mut(), span))
+        }
+        DeValue::Array(array) => {
+            if array.iter().any(|v| v.span() == *span) {
+                *array = array
+                    .iter()
+                    .filter(|v| v.span() != *span)
+                    .cloned()
+                    .collect();
+                return Some(String::new());
+            }
+            array.iter_mut().find_map(|v| remove_at(v.get_mut(), span))
+        }
+        _ => None,
+    }
+}

@@ -137,7 +137,14 @@ pub fn build_in(dir: &Path, opts: &Options, session: Option<&mut Session>) -> Re
         front_pages: laid.front_pages,
         entries: entry_reports(&spec, &laid.entries),
         compiles: laid.compiles,
-        warnings: anchors.warnings.into_iter().chain(laid.warnings).collect(),
+        warnings: spec
+            .warnings
+            .iter()
+            .cloned()
+            .chain(spec.unpinned_note(&text.sha256))
+            .chain(anchors.warnings)
+            .chain(laid.warnings)
+            .collect(),
         png,
     })
 }

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use apparat::diag::{Diagnostic, Diagnostics, Severity};
+use apparat::diag::{Diagnostic, Diagnostics};
 
 #[derive(Parser)]
 #[command(
@@ -230,12 +230,10 @@ fn build(
         progress: !cli.quiet && std::io::stderr().is_terminal(),
     };
     let out = apparat::build_in(&a.dir, &opts, session)?;
-    if cli.deny_warnings && !out.warnings.is_empty() {
-        let mut w = out.warnings.clone();
-        for d in &mut w {
-            d.severity = Severity::Error;
-        }
-        return Err(Diagnostics(w));
+    if cli.deny_warnings
+        && let Some(d) = Diagnostics::deny_warnings(&out.warnings)
+    {
+        return Err(d);
     }
     report(cli, &out.warnings);
     let pdf = if write {

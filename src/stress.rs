@@ -95,8 +95,9 @@ pub const LONG_NOTE_SHARE: u64 = 20;
 const LONG_NOTE_CLEARANCE: usize = 12;
 /// Words from one long note's lemma to the next one's.
 const LONG_NOTE_SPACING: usize = 150;
-/// The longest note that fits on an A5 page of the default template with its line.
-const LONG_NOTE_WORDS_THAT_FIT: usize = 300;
+/// The longest note that fits on an A5 page of the default template with its line, with room
+/// to spare (notes of about 520 words are the limit today).
+const LONG_NOTE_WORDS_THAT_FIT: usize = 400;
 
 const TITLE: [&str; 2] = [
     "Stressutgåva av ett påhittat protokoll",

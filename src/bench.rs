@@ -197,24 +197,31 @@ fn child(case: &str, dir: &Path) -> std::result::Result<Run, String> {
         .lines()
         .find_map(|l| l.strip_prefix(TAG))
         .ok_or_else(|| format!("bench-one {case} printed no result line:\n{stdout}"))?;
-    let mut run = Run {
-        wall,
-        ..Run::default()
-    };
-    for kv in line.split_whitespace() {
-        let Some((k, v)) = kv.split_once('=') else {
-            continue;
+    Ok(Run::parse(line, wall))
+}
+
+impl Run {
+    /// A child's result line (after [`TAG`]): `key=value` pairs; unknown keys are ignored.
+    fn parse(line: &str, wall: f64) -> Run {
+        let mut run = Run {
+            wall,
+            ..Run::default()
         };
-        match k {
-            "pages" => run.pages = v.parse().unwrap_or(0),
-            "entries" => run.entries = v.parse().unwrap_or(0),
-            "inner" => run.inner = v.parse().unwrap_or(0.0),
-            "cpu" => run.cpu = v.parse().unwrap_or(0.0),
-            "vmhwm_kib" => run.hwm_kib = v.parse().unwrap_or(0),
-            _ => {}
+        for kv in line.split_whitespace() {
+            let Some((k, v)) = kv.split_once('=') else {
+                continue;
+            };
+            match k {
+                "pages" => run.pages = v.parse().unwrap_or(0),
+                "entries" => run.entries = v.parse().unwrap_or(0),
+                "inner" => run.inner = v.parse().unwrap_or(0.0),
+                "cpu" => run.cpu = v.parse().unwrap_or(0.0),
+                "vmhwm_kib" => run.hwm_kib = v.parse().unwrap_or(0),
+                _ => {}
+            }
         }
+        run
     }
-    Ok(run)
 }
 
 /// Summary of the runs of one case.
@@ -304,13 +311,18 @@ fn run_inner(seed_dir: &Path, pages: usize) -> std::result::Result<(), String> {
     })();
     let _ = std::fs::remove_dir_all(&stress_dir);
     let cases = result?;
+    print_table(&cases, pages, &summary);
+    Ok(())
+}
 
+/// The results: one row per case, then the ratios of the stress build to the plain compile.
+fn print_table(cases: &[Case; 3], pages: usize, summary: &crate::stress::Summary) {
     println!();
     println!(
         "{:<14} {:>4} {:>10} {:>10} {:>8} {:>10} {:>6} {:>8}",
         "case", "runs", "wall s", "in-proc s", "cpu s", "peak MiB", "pages", "entries"
     );
-    for c in &cases {
+    for c in cases {
         println!(
             "{:<14} {:>4} {:>10.2} {:>10.2} {:>8.2} {:>10.1} {:>6} {:>8}",
             c.name, c.runs, c.wall, c.inner, c.cpu, c.hwm_mib, c.pages, c.entries
@@ -329,11 +341,20 @@ fn run_inner(seed_dir: &Path, pages: usize) -> std::result::Result<(), String> {
     println!(
         "(wall: median whole-process time incl. start-up; in-proc: median time inside the child; cpu: median user + system time of the child, all threads; peak: median VmHWM)"
     );
-    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_result_line_parses() {
+        let run = super::Run::parse(
+            " pages=212 entries=2082 inner=2.5000 cpu=3.10 vmhwm_kib=166912 future=1",
+            2.75,
+        );
+        assert_eq!((run.pages, run.entries, run.hwm_kib), (212, 2082, 166912));
+        assert_eq!((run.wall, run.inner, run.cpu), (2.75, 2.5, 3.1));
+    }
+
     #[test]
     fn cpu_time_counts_work_done() {
         let before = super::cpu_seconds();

@@ -2,16 +2,62 @@
 //! two-series apparatus, for load tests and benchmarks (`apparat stress`, `apparat bench`).
 //!
 //! Everything derives from one seed through a small xorshift generator, so the same
-//! `(pages, seed)` always writes byte-identical files. The generator keeps its own model of
+//! [`StressOptions`] always write byte-identical files. The generator keeps its own model of
 //! the normalised text (title, headings and paragraphs joined by `\n`, words by one space —
 //! what `text` builds from the source) and resolves every quotation against it with the same
-//! matching rule as the program, adding `occurrence = N` whenever the quoted words occur more
-//! than once.
+//! matching rule as the program (`text::find_in`), adding `occurrence = N` whenever the quoted
+//! words occur more than once.
+//!
+//! Each step is one pass, so that a 3,000-page edition takes about fifteen times as long as a
+//! 200-page one: write the text, plan the entries, find the matches of all quotations in one
+//! walk over the text ([`OccurrenceIndex`]), write the spec.
+//!
+//! With [`StressOptions::long_notes`] the edition is commentary-heavy and some notes run to
+//! hundreds of words, to load the page make-up with notes near the height of a page.
 
 use std::fmt::Write as _;
 use std::path::Path;
 
 use sha2::{Digest, Sha256};
+
+/// What a stress edition should be like.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StressOptions {
+    /// Pages of body text to aim for (at least one).
+    pub pages: usize,
+    /// Seed of the text and apparatus generator.
+    pub seed: u64,
+    /// A commentary-heavy edition with long notes; `None`: the ordinary stress edition.
+    pub long_notes: Option<LongNotes>,
+}
+
+impl Default for StressOptions {
+    fn default() -> StressOptions {
+        StressOptions {
+            pages: 200,
+            seed: 1,
+            long_notes: None,
+        }
+    }
+}
+
+/// Long commentary notes: about one commentary note in [`LONG_NOTE_SHARE`] percent, where
+/// no other entry is near, runs to between 3/8 of `max_words` and `max_words` words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LongNotes {
+    /// Words in the longest note.
+    pub max_words: usize,
+}
+
+impl Default for LongNotes {
+    /// Notes as long as fit at the foot of an A5 page of the default template (an apparatus
+    /// block does not yet continue on the next page).
+    fn default() -> LongNotes {
+        LongNotes {
+            max_words: LONG_NOTE_WORDS_THAT_FIT,
+        }
+    }
+}
 
 /// What [`generate`] wrote.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,8 +84,20 @@ impl std::fmt::Display for Summary {
 const CHARS_PER_PAGE: usize = 1680;
 /// Apparatus entries per page (both series).
 const ENTRIES_PER_PAGE: f64 = 7.5;
-/// Share of entries in the critical series.
+/// Share of entries in the critical series, in percent.
 const CRITICAL_SHARE: u64 = 60;
+/// Share of entries in the critical series of an edition with long notes.
+const LONG_NOTES_CRITICAL_SHARE: u64 = 35;
+/// Share of the commentary notes, in percent, that are long where a long note may stand.
+pub const LONG_NOTE_SHARE: u64 = 20;
+/// Words kept free of other lemmata before and after a long note's lemma (more than a line of
+/// the default template), so that its apparatus block holds that note alone.
+const LONG_NOTE_CLEARANCE: usize = 12;
+/// Words from one long note's lemma to the next one's.
+const LONG_NOTE_SPACING: usize = 150;
+/// The longest note that fits on an A5 page of the default template with its line, with room
+/// to spare (notes of about 520 words are the limit today).
+const LONG_NOTE_WORDS_THAT_FIT: usize = 400;
 
 const TITLE: [&str; 2] = [
     "Stressutgåva av ett påhittat protokoll",
@@ -404,239 +462,577 @@ impl Rng {
     }
 }
 
-fn capitalize(w: &str) -> String {
-    let mut c = w.chars();
-    match c.next() {
-        Some(f) => f.to_uppercase().chain(c).collect(),
+fn capitalize(word: &str) -> String {
+    let mut chars = word.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
         None => String::new(),
     }
 }
 
-/// A sentence of `lo..=hi` words, capitalised, with commas and a final stop.
-fn sentence(rng: &mut Rng, lo: usize, hi: usize) -> Vec<String> {
-    let n = rng.range(lo, hi);
-    let mut out = Vec::with_capacity(n);
-    for i in 0..n {
-        let mut w = if i == 0 {
+/// A sentence of `min..=max` words, capitalised, with commas and a final stop.
+fn sentence(rng: &mut Rng, min: usize, max: usize) -> Vec<String> {
+    let count = rng.range(min, max);
+    let mut out = Vec::with_capacity(count);
+    for i in 0..count {
+        let mut word = if i == 0 {
             capitalize(rng.word())
         } else {
             rng.word().to_string()
         };
-        if i + 1 == n {
-            w.push(if rng.chance(6) { '?' } else { '.' });
-        } else if i >= 2 && i + 3 < n && rng.chance(9) {
-            w.push(if rng.chance(10) { ';' } else { ',' });
+        if i + 1 == count {
+            word.push(if rng.chance(6) { '?' } else { '.' });
+        } else if i >= 2 && i + 3 < count && rng.chance(9) {
+            word.push(if rng.chance(10) { ';' } else { ',' });
         }
-        out.push(w);
+        out.push(word);
     }
     out
 }
 
-/// One word of a paragraph in the normalised document.
-#[derive(Clone, Copy)]
+/// A TOML basic string (quoted and escaped by the toml crate).
+fn toml_string(s: &str) -> String {
+    toml::Value::String(s.to_string()).to_string()
+}
+
+// ---- The base text ---------------------------------------------------------------------------
+
+/// One word of a paragraph in the normalised document: its byte range without trailing
+/// punctuation.
+#[derive(Debug, Clone, Copy)]
 struct Word {
-    /// Byte range of the word without trailing punctuation.
     start: usize,
     end: usize,
 }
 
-struct Para {
+struct Paragraph {
     words: Vec<Word>,
 }
 
-/// A TOML basic string (quoted and escaped by the toml crate).
-fn q(s: &str) -> String {
-    toml::Value::String(s.to_string()).to_string()
+/// A heading: its text and where it starts in the normalised document.
+struct Heading {
+    text: String,
+    start: usize,
 }
 
-/// Word-bounded matches of `quote` in `doc`: the program's own rule.
-fn find_in(doc: &str, quote: &str) -> Vec<usize> {
-    crate::text::find_in(doc, quote)
-        .into_iter()
-        .map(|m| m.start)
-        .collect()
+/// The base text twice: as written to `source.txt` and as the program normalises it.
+struct GeneratedText {
+    /// `source.txt`: hard-wrapped lines, some with trailing spaces.
+    source: String,
+    /// The normalised document: title, headings and paragraphs joined by `\n`, words by one
+    /// space.
+    doc: String,
+    /// The title as it stands in `doc` (its two source lines joined).
+    title: String,
+    headings: Vec<Heading>,
+    paragraphs: Vec<Paragraph>,
 }
 
-/// `occurrence` for the quotation `doc[start..end]`: `Ok(None)` if unique, `Ok(Some(n))`
-/// if it occurs more than once, `Err(())` if the matcher could not reach this position.
-fn occurrence(doc: &str, start: usize, end: usize) -> Result<Option<usize>, ()> {
-    let hits = find_in(doc, &doc[start..end]);
-    match hits.iter().position(|&h| h == start) {
-        Some(_) if hits.len() == 1 => Ok(None),
-        Some(i) => Ok(Some(i + 1)),
-        None => Err(()),
+impl GeneratedText {
+    /// The text and the model with the title only.
+    fn new() -> GeneratedText {
+        let title = format!("{} {}", TITLE[0], TITLE[1]);
+        GeneratedText {
+            source: format!("{}  \n{} \n", TITLE[0], TITLE[1]),
+            doc: title.clone(),
+            title,
+            headings: vec![],
+            paragraphs: vec![],
+        }
     }
-}
 
-/// Write `dir/edition.toml` and `dir/source.txt`: about `pages` A5 pages of body text with
-/// about 7.5 apparatus entries per page, deterministic in `seed`.
-pub fn generate(dir: &Path, pages: usize, seed: u64) -> std::io::Result<Summary> {
-    let pages = pages.max(1);
-    let mut rng = Rng::new(seed);
+    /// Append the next numbered heading, as a source line (sometimes with a trailing space).
+    fn push_heading(&mut self, rng: &mut Rng) {
+        let number = self.headings.len() + 1;
+        let text = format!("{number}. Avsnitt {number}");
+        self.source.push('\n');
+        self.source.push_str(&text);
+        self.source
+            .push_str(if rng.chance(30) { " \n" } else { "\n" });
+        self.doc.push('\n');
+        let start = self.doc.len();
+        self.doc.push_str(&text);
+        self.headings.push(Heading { text, start });
+    }
 
-    // ---- Text: source lines and the normalised model side by side ------------------------
-    let mut src = String::new();
-    let mut doc = String::new();
-    src.push_str(TITLE[0]);
-    src.push_str("  \n");
-    src.push_str(TITLE[1]);
-    src.push_str(" \n");
-    let title = format!("{} {}", TITLE[0], TITLE[1]);
-    doc.push_str(&title);
-
-    let body_target = pages * CHARS_PER_PAGE;
-    let heading_every = 3 * CHARS_PER_PAGE;
-    let mut body = 0usize;
-    let mut since_heading = heading_every; // a heading before the first paragraph
-    let mut headings: Vec<String> = vec![];
-    let mut paras: Vec<Para> = vec![];
-    while body < body_target {
-        if since_heading >= heading_every {
-            let n = headings.len() + 1;
-            let h = format!("{n}. Avsnitt {n}");
-            src.push('\n');
-            src.push_str(&h);
-            src.push_str(if rng.chance(30) { " \n" } else { "\n" });
-            doc.push('\n');
-            doc.push_str(&h);
-            headings.push(h);
-            since_heading = 0;
-        }
-        // A paragraph of 4–14 sentences.
-        let mut tokens: Vec<String> = vec![];
-        for _ in 0..rng.range(4, 14) {
-            tokens.extend(sentence(&mut rng, 5, 20));
-        }
-        doc.push('\n');
+    /// Append a paragraph of `tokens` (words with their punctuation) to the model; returns
+    /// its length in characters. The source lines are written by [`wrap_source`].
+    fn push_paragraph_model(&mut self, tokens: &[String]) -> usize {
+        self.doc.push('\n');
+        let paragraph_start = self.doc.len();
         let mut words = Vec::with_capacity(tokens.len());
-        let para_start = doc.len();
-        for (i, t) in tokens.iter().enumerate() {
+        for (i, token) in tokens.iter().enumerate() {
             if i > 0 {
-                doc.push(' ');
+                self.doc.push(' ');
             }
-            let start = doc.len();
-            let core = t.trim_end_matches([',', '.', ';', '?']);
-            doc.push_str(t);
+            let start = self.doc.len();
+            let core = token.trim_end_matches([',', '.', ';', '?']);
+            self.doc.push_str(token);
             words.push(Word {
                 start,
                 end: start + core.len(),
             });
         }
-        let chars = doc[para_start..].chars().count();
+        self.paragraphs.push(Paragraph { words });
+        self.doc[paragraph_start..].chars().count()
+    }
+}
+
+/// About `pages` pages of text: paragraphs of 4–14 sentences, a heading every three pages.
+fn write_text(rng: &mut Rng, pages: usize) -> GeneratedText {
+    let mut text = GeneratedText::new();
+    let body_target = pages * CHARS_PER_PAGE;
+    let heading_every = 3 * CHARS_PER_PAGE;
+    let mut body = 0usize;
+    let mut since_heading = heading_every; // a heading before the first paragraph
+    while body < body_target {
+        if since_heading >= heading_every {
+            text.push_heading(rng);
+            since_heading = 0;
+        }
+        let mut tokens: Vec<String> = vec![];
+        for _ in 0..rng.range(4, 14) {
+            tokens.extend(sentence(rng, 5, 20));
+        }
+        let chars = text.push_paragraph_model(&tokens);
         body += chars;
         since_heading += chars;
-        paras.push(Para { words });
-        // Hard-wrapped source at about 75 characters, some lines with trailing spaces.
-        src.push('\n');
-        let mut line = String::new();
-        let mut width = rng.range(68, 80);
-        for t in &tokens {
-            if !line.is_empty() && line.chars().count() + 1 + t.chars().count() > width {
-                src.push_str(&line);
-                if rng.chance(35) {
-                    src.push_str(if rng.chance(20) { "  " } else { " " });
-                }
-                src.push('\n');
-                line.clear();
-                width = rng.range(68, 80);
+        text.source.push('\n');
+        wrap_source(rng, &tokens, &mut text.source);
+    }
+    text
+}
+
+/// A paragraph's source lines: hard-wrapped at about 75 characters, some lines with
+/// trailing spaces.
+fn wrap_source(rng: &mut Rng, tokens: &[String], source: &mut String) {
+    let mut line = String::new();
+    let mut width = rng.range(68, 80);
+    for token in tokens {
+        if !line.is_empty() && line.chars().count() + 1 + token.chars().count() > width {
+            source.push_str(&line);
+            if rng.chance(35) {
+                source.push_str(if rng.chance(20) { "  " } else { " " });
             }
-            if !line.is_empty() {
-                line.push(' ');
-            }
-            line.push_str(t);
+            source.push('\n');
+            line.clear();
+            width = rng.range(68, 80);
         }
-        src.push_str(&line);
-        src.push_str(if rng.chance(35) { " \n" } else { "\n" });
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(token);
+    }
+    source.push_str(&line);
+    source.push_str(if rng.chance(35) { " \n" } else { "\n" });
+}
+
+// ---- Matching: the program's rule, for many quotations at once ------------------------------
+
+fn is_word_char(c: char) -> bool {
+    crate::text::word_char(Some(c))
+}
+
+/// Whether `text::find_in(doc, &doc[start..end])` has a match at `start`: the quotation is
+/// word-bounded there (as it trivially equals itself).
+fn matches_at(doc: &str, start: usize, end: usize) -> bool {
+    let quote = &doc[start..end];
+    let first_word = quote.chars().next().is_some_and(is_word_char);
+    let last_word = quote.chars().next_back().is_some_and(is_word_char);
+    let before = doc[..start].chars().next_back().is_some_and(is_word_char);
+    let after = doc[end..].chars().next().is_some_and(is_word_char);
+    !(quote.is_empty() || first_word && before || last_word && after)
+}
+
+/// The byte ranges of the word runs (maximal runs of word characters) of `s`.
+fn word_runs(s: &str) -> Vec<std::ops::Range<usize>> {
+    let mut runs = vec![];
+    let mut start = None;
+    for (i, c) in s.char_indices() {
+        match (is_word_char(c), start) {
+            (true, None) => start = Some(i),
+            (false, Some(s)) => {
+                runs.push(s..i);
+                start = None;
+            }
+            _ => {}
+        }
+    }
+    if let Some(start) = start {
+        runs.push(start..s.len());
+    }
+    runs
+}
+
+/// How a quotation is told apart from its other occurrences.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Occurrence {
+    /// It occurs once: no `occurrence` needed.
+    Only,
+    /// It is the n-th (from 1) of several matches.
+    Nth(usize),
+}
+
+/// Every match of many quotations in the document, found in one walk over it.
+///
+/// Under `text::find_in`'s rule a quotation that begins and ends with a word character
+/// matches exactly where the document, from the start of one word run to the end of the run
+/// `k - 1` runs later, equals it (`k` the quotation's own number of runs): a match must start
+/// and end on run boundaries, and holds the same runs as the quotation. So one walk over the
+/// document's runs, looking up each stretch of 1…k runs among the wanted quotations, finds
+/// the matches of all of them — linear in the text, where asking `find_in` per quotation is
+/// quadratic. Quotations that begin or end otherwise go to `find_in` itself.
+struct OccurrenceIndex<'a> {
+    /// Start offsets of the matches of each quotation, in document order.
+    matches: std::collections::HashMap<&'a str, Vec<usize>>,
+}
+
+impl<'a> OccurrenceIndex<'a> {
+    fn new(doc: &'a str, quotes: impl IntoIterator<Item = &'a str>) -> OccurrenceIndex<'a> {
+        let mut matches = std::collections::HashMap::new();
+        // wanted_runs[k]: some quotation has k word runs.
+        let mut wanted_runs: Vec<bool> = vec![];
+        for quote in quotes {
+            if matches.contains_key(quote) {
+                continue;
+            }
+            let word_bounded = quote.chars().next().is_some_and(is_word_char)
+                && quote.chars().next_back().is_some_and(is_word_char);
+            if word_bounded {
+                let runs = word_runs(quote).len();
+                if wanted_runs.len() <= runs {
+                    wanted_runs.resize(runs + 1, false);
+                }
+                wanted_runs[runs] = true;
+                matches.insert(quote, vec![]);
+            } else {
+                // No stretch of whole runs equals such a quotation: the walk never adds to it.
+                let found = crate::text::find_in(doc, quote);
+                matches.insert(quote, found.into_iter().map(|m| m.start).collect());
+            }
+        }
+        let runs = word_runs(doc);
+        for (first, run) in runs.iter().enumerate() {
+            for (count, last) in runs[first..]
+                .iter()
+                .take(wanted_runs.len().saturating_sub(1))
+                .enumerate()
+            {
+                if !wanted_runs[count + 1] {
+                    continue;
+                }
+                if let Some(starts) = matches.get_mut(&doc[run.start..last.end]) {
+                    starts.push(run.start);
+                }
+            }
+        }
+        OccurrenceIndex { matches }
     }
 
-    // ---- Entries -----------------------------------------------------------------------------
-    // Walk the paragraphs' words; each entry starts a random gap after the previous one
-    // (sometimes only a few words: clusters on one line), each series keeps its lemmata
-    // disjoint (and so the emendations, all critical, never overlap).
-    let target = ((pages as f64) * ENTRIES_PER_PAGE).ceil() as usize;
-    let total_words: usize = paras.iter().map(|p| p.words.len()).sum();
-    let mean_gap = (total_words / target.max(1)).max(2);
-    let mut entries = String::new();
-    let (mut n_crit, mut n_comm) = (0usize, 0usize);
-    for (pi, p) in paras.iter().enumerate() {
+    /// The occurrence of the match of `quote` at `start`; `None` if there is none there (or
+    /// the quotation was not indexed).
+    fn occurrence(&self, quote: &str, start: usize) -> Option<Occurrence> {
+        let starts = self.matches.get(quote)?;
+        let rank = starts.binary_search(&start).ok()?;
+        Some(if starts.len() == 1 {
+            Occurrence::Only
+        } else {
+            Occurrence::Nth(rank + 1)
+        })
+    }
+}
+
+/// `occurrence` for the quotation `doc[start..end]` from `text::find_in` directly (one scan
+/// of the document): the reference [`OccurrenceIndex`] agrees with.
+fn occurrence_by_scan(doc: &str, start: usize, end: usize) -> Option<Occurrence> {
+    let found = crate::text::find_in(doc, &doc[start..end]);
+    let rank = found.iter().position(|m| m.start == start)?;
+    Some(if found.len() == 1 {
+        Occurrence::Only
+    } else {
+        Occurrence::Nth(rank + 1)
+    })
+}
+
+// ---- Entries ---------------------------------------------------------------------------------
+
+/// The two apparatus series of the stress edition.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Series {
+    Critical,
+    Commentary,
+}
+
+impl Series {
+    fn id(self) -> &'static str {
+        match self {
+            Series::Critical => "critical",
+            Series::Commentary => "commentary",
+        }
+    }
+    fn index(self) -> usize {
+        self as usize
+    }
+    fn other(self) -> Series {
+        match self {
+            Series::Critical => Series::Commentary,
+            Series::Commentary => Series::Critical,
+        }
+    }
+}
+
+/// An entry chosen, before its `occurrence` is known.
+struct PlannedEntry {
+    series: Series,
+    /// The lemma's byte range in the normalised document.
+    start: usize,
+    end: usize,
+    /// The TOML lines after `at` and `occurrence`: readings, emendation or note.
+    body: String,
+}
+
+/// Walks the paragraphs choosing lemmata and writing entry bodies.
+struct Planner<'a> {
+    rng: &'a mut Rng,
+    doc: &'a str,
+    /// Mean gap between entries, in words.
+    mean_gap: usize,
+    critical_share: u64,
+    long_notes: Option<LongNotes>,
+    /// Words of the text before the current paragraph.
+    words_before: usize,
+    /// Word number (in the whole text) after which the next long note may stand.
+    next_long_note: usize,
+    entries: Vec<PlannedEntry>,
+}
+
+/// Walk the paragraphs' words; each entry starts a random gap after the previous one
+/// (sometimes only a few words: clusters on one line), each series keeps its lemmata
+/// disjoint (and so the emendations, all critical, never overlap).
+fn plan_entries(rng: &mut Rng, text: &GeneratedText, options: &StressOptions) -> Vec<PlannedEntry> {
+    let target = ((options.pages.max(1) as f64) * ENTRIES_PER_PAGE).ceil() as usize;
+    let total_words: usize = text.paragraphs.iter().map(|p| p.words.len()).sum();
+    let mut planner = Planner {
+        rng,
+        doc: &text.doc,
+        mean_gap: (total_words / target.max(1)).max(2),
+        critical_share: if options.long_notes.is_some() {
+            LONG_NOTES_CRITICAL_SHARE
+        } else {
+            CRITICAL_SHARE
+        },
+        long_notes: options.long_notes,
+        words_before: 0,
+        next_long_note: 0,
+        entries: vec![],
+    };
+    for (index, paragraph) in text.paragraphs.iter().enumerate() {
+        let first = if index == 0 {
+            0
+        } else {
+            planner.rng.range(0, planner.mean_gap)
+        };
+        planner.plan_paragraph(&paragraph.words, first);
+        planner.words_before += paragraph.words.len();
+    }
+    planner.entries
+}
+
+impl Planner<'_> {
+    /// The entries of one paragraph, the first at word `at`.
+    fn plan_paragraph(&mut self, words: &[Word], mut at: usize) {
         // Per series: the first word index a new lemma may start at.
         let mut free = [0usize; 2];
-        let mut at = if pi == 0 { 0 } else { rng.range(0, mean_gap) };
-        while at < p.words.len() {
-            let mut series = usize::from(!rng.chance(CRITICAL_SHARE)); // 0 critical, 1 commentary
-            if at < free[series] {
-                series = 1 - series;
+        // The first word after the lemmata planned so far in this paragraph.
+        let mut clear_from = 0usize;
+        while at < words.len() {
+            let mut series = if self.rng.chance(self.critical_share) {
+                Series::Critical
+            } else {
+                Series::Commentary
+            };
+            if at < free[series.index()] {
+                series = series.other();
             }
-            if at < free[series] {
-                at = free[series];
+            if at < free[series.index()] {
+                at = free[series.index()];
                 continue;
             }
-            let len = if rng.chance(8) {
-                rng.range(6, 12)
+            let length = if self.rng.chance(8) {
+                self.rng.range(6, 12)
             } else {
-                rng.range(1, 3)
+                self.rng.range(1, 3)
             };
-            let last = (at + len - 1).min(p.words.len() - 1);
-            let (start, end) = (p.words[at].start, p.words[last].end);
-            let Ok(occ) = occurrence(&doc, start, end) else {
+            let last = (at + length - 1).min(words.len() - 1);
+            let (start, end) = (words[at].start, words[last].end);
+            if !matches_at(self.doc, start, end) {
                 at += 1;
                 continue;
+            }
+            let long_note = match series {
+                Series::Commentary => self.long_note_here(at, clear_from),
+                Series::Critical => None,
             };
-            let lemma = &doc[start..end];
-            let n_words = last - at + 1;
-            entries.push_str("\n[[entry]]\n");
-            let _ = writeln!(
-                entries,
-                "series = {}",
-                q(if series == 0 {
-                    "critical"
-                } else {
-                    "commentary"
-                })
-            );
-            let _ = writeln!(entries, "at = {}", q(lemma));
-            if let Some(n) = occ {
-                let _ = writeln!(entries, "occurrence = {n}");
-            }
-            if series == 0 {
-                critical_body(&mut rng, &mut entries, lemma, n_words);
-                n_crit += 1;
-            } else {
-                let n = rng.range(5, 40);
-                let note: Vec<String> = sentence(&mut rng, n, n);
-                let _ = writeln!(entries, "note = {}", q(&note.join(" ")));
-                n_comm += 1;
-            }
-            free[series] = last + 1;
+            let lemma = &self.doc[start..end];
+            let body = match (series, long_note) {
+                (Series::Critical, _) => critical_body(self.rng, lemma, last - at + 1),
+                (Series::Commentary, Some(length)) => note_body(self.rng, length, length),
+                (Series::Commentary, None) => note_body(self.rng, 5, 40),
+            };
+            self.entries.push(PlannedEntry {
+                series,
+                start,
+                end,
+                body,
+            });
+            free[series.index()] = last + 1;
+            clear_from = clear_from.max(last + 1);
             // Next entry: clustered (1–4 words on) or a random gap.
-            at += if rng.chance(25) {
-                rng.range(1, 4)
+            at += if self.rng.chance(25) {
+                self.rng.range(1, 4)
             } else {
-                rng.range(1, 2 * mean_gap)
+                self.rng.range(1, 2 * self.mean_gap)
             };
+            if long_note.is_some() {
+                at = at.max(last + 1 + LONG_NOTE_CLEARANCE);
+                self.next_long_note = self.words_before + last + LONG_NOTE_SPACING;
+            }
         }
     }
 
-    // ---- Spec --------------------------------------------------------------------------------
-    let sha = crate::text::hex(&Sha256::digest(src.as_bytes()));
-    let mut spec = String::new();
+    /// The length in words of a long note on a lemma at word `at`, if one goes there: long
+    /// notes stand apart, with no other lemma within [`LONG_NOTE_CLEARANCE`] words (so that
+    /// no other entry shares their line) and [`LONG_NOTE_SPACING`] words from the last.
+    fn long_note_here(&mut self, at: usize, clear_from: usize) -> Option<usize> {
+        let long_notes = self.long_notes?;
+        let apart = at >= clear_from + LONG_NOTE_CLEARANCE || clear_from == 0;
+        if !apart || self.words_before + at < self.next_long_note {
+            return None;
+        }
+        if !self.rng.chance(LONG_NOTE_SHARE) {
+            return None;
+        }
+        let max = long_notes.max_words.max(1);
+        Some(self.rng.range((max * 3 / 8).max(1), max))
+    }
+}
+
+/// A commentary note of `min..=max` words: one sentence for short notes, several for long
+/// ones: the TOML line.
+fn note_body(rng: &mut Rng, min: usize, max: usize) -> String {
+    let count = rng.range(min, max);
+    let mut words: Vec<String> = Vec::with_capacity(count);
+    if count <= 40 {
+        words = sentence(rng, count, count);
+    } else {
+        while words.len() < count {
+            let left = count - words.len();
+            let length = if left < 30 { left } else { rng.range(8, 24) };
+            words.extend(sentence(rng, length, length));
+        }
+    }
+    format!("note = {}\n", toml_string(&words.join(" ")))
+}
+
+/// The witnesses of a reading: B and C, B (twice as often) or C.
+fn witnesses(rng: &mut Rng) -> &'static str {
+    match rng.range(0, 3) {
+        0 => "[\"B\", \"C\"]",
+        1 | 2 => "[\"B\"]",
+        _ => "[\"C\"]",
+    }
+}
+
+/// The TOML lines of a critical entry: an emendation or readings of B and C.
+fn critical_body(rng: &mut Rng, lemma: &str, lemma_words: usize) -> String {
+    let mut out = String::new();
+    let roll = rng.range(0, 99);
+    if lemma_words == 1 && roll < 12 && lemma.to_uppercase() != lemma {
+        let _ = writeln!(out, "emend = {}", toml_string(&lemma.to_uppercase()));
+        if rng.chance(30) {
+            let witnesses = witnesses(rng);
+            let _ = writeln!(
+                out,
+                "readings = [{{ wit = {witnesses}, text = {} }}]",
+                toml_string(rng.word())
+            );
+        }
+        return out;
+    }
+    let count = if rng.chance(20) { 2 } else { 1 };
+    let readings: Vec<String> = (0..count).map(|_| reading(rng, lemma)).collect();
+    let _ = writeln!(out, "readings = [{}]", readings.join(", "));
+    out
+}
+
+/// One reading of a critical entry as an inline TOML table: a variant, an omission, an
+/// addition, a transposition or a conjecture.
+fn reading(rng: &mut Rng, lemma: &str) -> String {
+    let roll = rng.range(0, 99);
+    let words: Vec<&str> = lemma.split(' ').collect();
+    if roll < 45 {
+        let count = rng.range(1, 3);
+        let text: Vec<&str> = (0..count).map(|_| rng.word()).collect();
+        let witnesses = witnesses(rng);
+        format!(
+            "{{ wit = {witnesses}, text = {} }}",
+            toml_string(&text.join(" "))
+        )
+    } else if roll < 65 {
+        format!("{{ wit = {}, type = \"om\" }}", witnesses(rng))
+    } else if roll < 80 {
+        let text = format!("{} {}", lemma, rng.word());
+        let witnesses = witnesses(rng);
+        format!(
+            "{{ wit = {witnesses}, type = \"add\", text = {} }}",
+            toml_string(&text)
+        )
+    } else if roll < 90 && words.len() >= 2 {
+        let reversed: Vec<&str> = words.iter().rev().copied().collect();
+        let witnesses = witnesses(rng);
+        format!(
+            "{{ wit = {witnesses}, type = \"transp\", text = {} }}",
+            toml_string(&reversed.join(" "))
+        )
+    } else {
+        format!(
+            "{{ type = \"conj\", by = \"Stress\", text = {} }}",
+            toml_string(rng.word())
+        )
+    }
+}
+
+// ---- The spec --------------------------------------------------------------------------------
+
+/// `[edition]`, `[text]` and the witnesses.
+fn write_edition_tables(spec: &mut String, options: &StressOptions, source: &str) {
+    let sha = crate::text::hex(&Sha256::digest(source.as_bytes()));
+    let (pages, seed) = (options.pages.max(1), options.seed);
+    let long_notes = match options.long_notes {
+        Some(long) => format!(", long notes up to {} words", long.max_words),
+        None => String::new(),
+    };
     let _ = writeln!(
         spec,
-        "# Generated by `apparat stress` (pages = {pages}, seed = {seed}). Do not edit.\n"
+        "# Generated by `apparat stress` (pages = {pages}, seed = {seed}{long_notes}). Do not edit.\n"
     );
     spec.push_str("[edition]\n");
-    let _ = writeln!(spec, "title = {}", q("Stressutgåva"));
-    let _ = writeln!(spec, "subtitle = {}", q("Ett syntetiskt belastningsprov"));
-    let _ = writeln!(spec, "editors = [{}]", q("Apparat-redaktionen"));
-    let _ = writeln!(spec, "language = {}", q("sv"));
-    let _ = writeln!(spec, "version = {}", q("0.0.0"));
+    let _ = writeln!(spec, "title = {}", toml_string("Stressutgåva"));
+    let _ = writeln!(
+        spec,
+        "subtitle = {}",
+        toml_string("Ett syntetiskt belastningsprov")
+    );
+    let _ = writeln!(spec, "editors = [{}]", toml_string("Apparat-redaktionen"));
+    let _ = writeln!(spec, "language = {}", toml_string("sv"));
+    let _ = writeln!(spec, "version = {}", toml_string("0.0.0"));
     spec.push_str("date = 2026-11-27\n");
-    let _ = writeln!(spec, "license = {}", q("CC0-1.0"));
+    let _ = writeln!(spec, "license = {}", toml_string("CC0-1.0"));
     spec.push_str("\n[text]\n");
-    let _ = writeln!(spec, "file = {}", q("source.txt"));
-    let _ = writeln!(spec, "sha256 = {}", q(&sha));
-    let _ = writeln!(spec, "base = {}", q("A"));
-    for (siglum, desc) in [
+    let _ = writeln!(spec, "file = {}", toml_string("source.txt"));
+    let _ = writeln!(spec, "sha256 = {}", toml_string(&sha));
+    let _ = writeln!(spec, "base = {}", toml_string("A"));
+    for (siglum, description) in [
         (
             "A",
             "Grundtext: ett maskinellt framställt textutdrag med hårda radbrytningar.",
@@ -645,102 +1041,129 @@ pub fn generate(dir: &Path, pages: usize, seed: u64) -> std::io::Result<Summary>
         ("C", "Ett andra påhittat vittne."),
     ] {
         spec.push_str("\n[[witness]]\n");
-        let _ = writeln!(spec, "siglum = {}", q(siglum));
-        let _ = writeln!(spec, "description = {}", q(desc));
+        let _ = writeln!(spec, "siglum = {}", toml_string(siglum));
+        let _ = writeln!(spec, "description = {}", toml_string(description));
     }
+}
+
+/// `occurrence = N` when the quotation at `start..end` is one of several.
+fn write_occurrence(
+    spec: &mut String,
+    index: &OccurrenceIndex,
+    doc: &str,
+    start: usize,
+    end: usize,
+) {
+    let occurrence = index
+        .occurrence(&doc[start..end], start)
+        .or_else(|| occurrence_by_scan(doc, start, end));
+    if let Some(Occurrence::Nth(n)) = occurrence {
+        let _ = writeln!(spec, "occurrence = {n}");
+    }
+}
+
+/// `[structure]` with the title and the headings, then `[layout]` and the two series.
+fn write_structure_and_layout(spec: &mut String, text: &GeneratedText, index: &OccurrenceIndex) {
     spec.push_str("\n[structure]\n");
-    let _ = writeln!(spec, "title = {}", q(&title));
-    for h in &headings {
+    let _ = writeln!(spec, "title = {}", toml_string(&text.title));
+    for heading in &text.headings {
         spec.push_str("\n[[heading]]\n");
-        let _ = writeln!(spec, "at = {}", q(h));
-        let hs = doc.find(&format!("\n{h}")).map_or(0, |i| i + 1);
-        if let Ok(Some(n)) = occurrence(&doc, hs, hs + h.len()) {
-            let _ = writeln!(spec, "occurrence = {n}");
-        }
+        let _ = writeln!(spec, "at = {}", toml_string(&heading.text));
+        let end = heading.start + heading.text.len();
+        write_occurrence(spec, index, &text.doc, heading.start, end);
     }
     spec.push_str("\n[layout]\n");
-    let _ = writeln!(spec, "paper = {}", q("a5"));
+    let _ = writeln!(spec, "paper = {}", toml_string("a5"));
     for (id, title, kind) in [
         ("critical", "Textkritisk apparat", "critical"),
         ("commentary", "Kommentar", "commentary"),
     ] {
         spec.push_str("\n[[series]]\n");
-        let _ = writeln!(spec, "id = {}", q(id));
-        let _ = writeln!(spec, "title = {}", q(title));
-        let _ = writeln!(spec, "kind = {}", q(kind));
-        let _ = writeln!(spec, "placement = {}", q("foot"));
+        let _ = writeln!(spec, "id = {}", toml_string(id));
+        let _ = writeln!(spec, "title = {}", toml_string(title));
+        let _ = writeln!(spec, "kind = {}", toml_string(kind));
+        let _ = writeln!(spec, "placement = {}", toml_string("foot"));
     }
-    spec.push_str(&entries);
-
-    std::fs::create_dir_all(dir)?;
-    std::fs::write(dir.join("source.txt"), &src)?;
-    std::fs::write(dir.join("edition.toml"), &spec)?;
-    Ok(Summary {
-        entries: n_crit + n_comm,
-        critical: n_crit,
-        commentary: n_comm,
-        paragraphs: paras.len(),
-        headings: headings.len(),
-    })
 }
 
-/// The body of a critical entry: an emendation or readings of B and C.
-fn critical_body(rng: &mut Rng, out: &mut String, lemma: &str, n_words: usize) {
-    let wit = |rng: &mut Rng| -> &'static str {
-        match rng.range(0, 3) {
-            0 => "[\"B\", \"C\"]",
-            1 | 2 => "[\"B\"]",
-            _ => "[\"C\"]",
-        }
-    };
-    let roll = rng.range(0, 99);
-    if n_words == 1 && roll < 12 && lemma.to_uppercase() != lemma {
-        let _ = writeln!(out, "emend = {}", q(&lemma.to_uppercase()));
-        if rng.chance(30) {
-            let _ = writeln!(
-                out,
-                "readings = [{{ wit = {}, text = {} }}]",
-                wit(rng),
-                q(rng.word())
-            );
-        }
-        return;
+/// The `[[entry]]` tables.
+fn write_entries(spec: &mut String, doc: &str, index: &OccurrenceIndex, entries: &[PlannedEntry]) {
+    for entry in entries {
+        spec.push_str("\n[[entry]]\n");
+        let _ = writeln!(spec, "series = {}", toml_string(entry.series.id()));
+        let _ = writeln!(spec, "at = {}", toml_string(&doc[entry.start..entry.end]));
+        write_occurrence(spec, index, doc, entry.start, entry.end);
+        spec.push_str(&entry.body);
     }
-    let mut readings: Vec<String> = vec![];
-    let n = if rng.chance(20) { 2 } else { 1 };
-    for _ in 0..n {
-        let r = rng.range(0, 99);
-        let words: Vec<&str> = lemma.split(' ').collect();
-        let reading = if r < 45 {
-            let k = rng.range(1, 3);
-            let text: Vec<&str> = (0..k).map(|_| rng.word()).collect();
-            format!("{{ wit = {}, text = {} }}", wit(rng), q(&text.join(" ")))
-        } else if r < 65 {
-            format!("{{ wit = {}, type = \"om\" }}", wit(rng))
-        } else if r < 80 {
-            let text = format!("{} {}", lemma, rng.word());
-            format!(
-                "{{ wit = {}, type = \"add\", text = {} }}",
-                wit(rng),
-                q(&text)
-            )
-        } else if r < 90 && words.len() >= 2 {
-            let mut rev = words.clone();
-            rev.reverse();
-            format!(
-                "{{ wit = {}, type = \"transp\", text = {} }}",
-                wit(rng),
-                q(&rev.join(" "))
-            )
-        } else {
-            format!(
-                "{{ type = \"conj\", by = \"Stress\", text = {} }}",
-                q(rng.word())
-            )
-        };
-        readings.push(reading);
+}
+
+// ---- The edition -----------------------------------------------------------------------------
+
+/// A generated edition in memory.
+struct GeneratedEdition {
+    /// `source.txt`.
+    source: String,
+    /// `edition.toml`.
+    spec: String,
+    summary: Summary,
+}
+
+/// Text, entries, occurrences, spec: each one pass.
+fn generate_edition(options: &StressOptions) -> GeneratedEdition {
+    let mut rng = Rng::new(options.seed);
+    let text = write_text(&mut rng, options.pages.max(1));
+    let entries = plan_entries(&mut rng, &text, options);
+    let quotes = text
+        .headings
+        .iter()
+        .map(|heading| &text.doc[heading.start..heading.start + heading.text.len()])
+        .chain(
+            entries
+                .iter()
+                .map(|entry| &text.doc[entry.start..entry.end]),
+        );
+    let index = OccurrenceIndex::new(&text.doc, quotes);
+    let mut spec = String::new();
+    write_edition_tables(&mut spec, options, &text.source);
+    write_structure_and_layout(&mut spec, &text, &index);
+    write_entries(&mut spec, &text.doc, &index, &entries);
+    let critical = entries
+        .iter()
+        .filter(|entry| entry.series == Series::Critical)
+        .count();
+    GeneratedEdition {
+        summary: Summary {
+            entries: entries.len(),
+            critical,
+            commentary: entries.len() - critical,
+            paragraphs: text.paragraphs.len(),
+            headings: text.headings.len(),
+        },
+        source: text.source,
+        spec,
     }
-    let _ = writeln!(out, "readings = [{}]", readings.join(", "));
+}
+
+/// Write `dir/edition.toml` and `dir/source.txt`: about `pages` A5 pages of body text with
+/// about 7.5 apparatus entries per page, deterministic in `seed`.
+pub fn generate(dir: &Path, pages: usize, seed: u64) -> std::io::Result<Summary> {
+    generate_with(
+        dir,
+        &StressOptions {
+            pages,
+            seed,
+            ..StressOptions::default()
+        },
+    )
+}
+
+/// [`generate`] with all the options.
+pub fn generate_with(dir: &Path, options: &StressOptions) -> std::io::Result<Summary> {
+    let edition = generate_edition(options);
+    std::fs::create_dir_all(dir)?;
+    std::fs::write(dir.join("source.txt"), &edition.source)?;
+    std::fs::write(dir.join("edition.toml"), &edition.spec)?;
+    Ok(edition.summary)
 }
 
 #[cfg(test)]
@@ -755,6 +1178,44 @@ mod tests {
                 .duration_since(std::time::UNIX_EPOCH)
                 .map_or(0, |d| d.as_nanos())
         ))
+    }
+
+    fn options(pages: usize, seed: u64) -> StressOptions {
+        StressOptions {
+            pages,
+            seed,
+            long_notes: None,
+        }
+    }
+
+    /// The generator's model, its planned entries, and the program's own reading of the files
+    /// it writes (spec, text model, anchors).
+    struct ReadBack {
+        model: GeneratedText,
+        planned: Vec<PlannedEntry>,
+        spec: crate::spec::Spec,
+        text: crate::text::Text,
+        anchors: crate::anchor::Anchors,
+    }
+
+    fn read_back(name: &str, options: &StressOptions) -> ReadBack {
+        let dir = temp(name);
+        generate_with(&dir, options).unwrap();
+        let mut rng = Rng::new(options.seed);
+        let model = write_text(&mut rng, options.pages);
+        let planned = plan_entries(&mut rng, &model, options);
+        let spec = crate::spec::Spec::load(&dir).unwrap_or_else(|d| panic!("{}", d.render(false)));
+        let text = crate::text::Text::load(&spec).unwrap_or_else(|d| panic!("{}", d.render(false)));
+        let anchors =
+            crate::anchor::resolve(&spec, &text).unwrap_or_else(|d| panic!("{}", d.render(false)));
+        let _ = std::fs::remove_dir_all(&dir);
+        ReadBack {
+            model,
+            planned,
+            spec,
+            text,
+            anchors,
+        }
     }
 
     #[test]
@@ -774,6 +1235,175 @@ mod tests {
     }
 
     #[test]
+    fn every_anchor_resolves_to_its_planned_lemma() {
+        for seed in [1, 2, 3] {
+            let r = read_back("anchors", &options(25, seed));
+            // The generator's model is the program's normalised text, byte for byte.
+            assert!(
+                r.text.doc == r.model.doc,
+                "seed {seed}: model and text differ"
+            );
+            assert_eq!(r.spec.entries.len(), r.planned.len());
+            assert_eq!(r.anchors.lemmata.len(), r.planned.len());
+            let mut with_occurrence = 0;
+            for lemma in &r.anchors.lemmata {
+                let planned = &r.planned[lemma.entry];
+                assert_eq!(
+                    lemma.range,
+                    planned.start..planned.end,
+                    "seed {seed}: entry {} resolved elsewhere",
+                    lemma.entry
+                );
+                let quote = &r.spec.entries[lemma.entry].quote;
+                let matches = crate::text::find_in(&r.text.doc, quote.at.get_ref()).len();
+                // `occurrence` exactly where the quotation is ambiguous.
+                assert_eq!(
+                    quote.occurrence.is_some(),
+                    matches > 1,
+                    "entry {}",
+                    lemma.entry
+                );
+                with_occurrence += usize::from(matches > 1);
+            }
+            assert!(
+                with_occurrence > 0 && with_occurrence < r.planned.len(),
+                "{with_occurrence} ambiguous"
+            );
+            assert_eq!(r.spec.headings.len(), r.model.headings.len());
+        }
+    }
+
+    #[test]
+    fn the_index_finds_what_find_in_finds() {
+        let doc = "Och och och, och.\n1. Avsnitt 1\n11. Avsnitt 11 och-så (och) å å";
+        let quotes = [
+            "och och",
+            "och",
+            "och,",
+            "Och och",
+            "1. Avsnitt 1",
+            "Avsnitt 11",
+            "å",
+            "(och)",
+            ", och",
+            "saknas",
+        ];
+        let index = OccurrenceIndex::new(doc, quotes);
+        for quote in quotes {
+            let expected: Vec<usize> = crate::text::find_in(doc, quote)
+                .into_iter()
+                .map(|m| m.start)
+                .collect();
+            assert_eq!(index.matches[quote], expected, "{quote:?}");
+        }
+        // And on a generated text, for every quotation the generator writes.
+        let mut rng = Rng::new(9);
+        let text = write_text(&mut rng, 15);
+        let entries = plan_entries(&mut rng, &text, &options(15, 9));
+        let quotes: Vec<&str> = entries.iter().map(|e| &text.doc[e.start..e.end]).collect();
+        let index = OccurrenceIndex::new(&text.doc, quotes.iter().copied());
+        for (entry, quote) in entries.iter().zip(&quotes) {
+            assert_eq!(
+                index.occurrence(quote, entry.start),
+                occurrence_by_scan(&text.doc, entry.start, entry.end),
+                "{quote:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_long_edition_grows_in_proportion() {
+        // 1,000 pages: every part of the edition grows with the pages, nothing with their
+        // square (the planned counts per page stay those of a short edition).
+        let short = generate_edition(&options(100, 4));
+        let long = generate_edition(&options(1000, 4));
+        let per_page = |n: usize, pages: usize| n as f64 / pages as f64;
+        for (what, a, b) in [
+            ("entries", short.summary.entries, long.summary.entries),
+            (
+                "paragraphs",
+                short.summary.paragraphs,
+                long.summary.paragraphs,
+            ),
+            ("headings", short.summary.headings, long.summary.headings),
+            ("source bytes", short.source.len(), long.source.len()),
+            ("spec bytes", short.spec.len(), long.spec.len()),
+        ] {
+            let ratio = per_page(b, 1000) / per_page(a, 100);
+            assert!(
+                (0.9..1.1).contains(&ratio),
+                "{what}: {a} at 100 pages, {b} at 1,000"
+            );
+        }
+        assert!(long.summary.entries >= 7500, "{}", long.summary);
+        // Short lemmata recur thousands of times and are told apart by `occurrence`.
+        let largest = long
+            .spec
+            .lines()
+            .filter_map(|l| l.strip_prefix("occurrence = "))
+            .filter_map(|n| n.parse::<usize>().ok())
+            .max()
+            .unwrap_or(0);
+        assert!(largest >= 800, "largest occurrence {largest}");
+    }
+
+    #[test]
+    fn long_notes_are_long_apart_and_bounded() {
+        let long_notes = LongNotes { max_words: 240 };
+        let r = read_back(
+            "long",
+            &StressOptions {
+                pages: 40,
+                seed: 5,
+                long_notes: Some(long_notes),
+            },
+        );
+        let notes: Vec<usize> = r
+            .spec
+            .entries
+            .iter()
+            .filter_map(|e| match &e.body {
+                crate::spec::EntryBody::Note(note) => Some(note.split_whitespace().count()),
+                _ => None,
+            })
+            .collect();
+        let long = notes.iter().filter(|&&n| n > 40).count();
+        assert!(long >= 5, "{long} long notes");
+        assert!(notes.iter().all(|&n| n <= long_notes.max_words));
+        assert!(notes.iter().any(|&n| n >= long_notes.max_words * 3 / 4));
+        // Commentary-heavy.
+        assert!(notes.len() * 2 > r.spec.entries.len());
+        // No other lemma within the clearance of a long note's lemma.
+        let starts: Vec<(usize, usize)> = r
+            .anchors
+            .lemmata
+            .iter()
+            .map(|l| (l.range.start, l.range.end))
+            .collect();
+        for (i, l) in r.anchors.lemmata.iter().enumerate() {
+            let words = match &r.spec.entries[l.entry].body {
+                crate::spec::EntryBody::Note(note) => note.split_whitespace().count(),
+                _ => 0,
+            };
+            if words <= 40 {
+                continue;
+            }
+            for &(start, end) in starts[..i].iter().chain(&starts[i + 1..]) {
+                let gap = if end <= l.range.start {
+                    &r.text.doc[end..l.range.start]
+                } else if start >= l.range.end {
+                    &r.text.doc[l.range.end..start]
+                } else {
+                    panic!("a lemma overlaps the long note's at {}", l.range.start)
+                };
+                let separated =
+                    gap.contains('\n') || gap.split_whitespace().count() >= LONG_NOTE_CLEARANCE;
+                assert!(separated, "a lemma {gap:?} from a long note's");
+            }
+        }
+    }
+
+    #[test]
     fn small_edition_builds() {
         let dir = temp("build");
         let s = generate(&dir, 10, 1).unwrap();
@@ -785,6 +1415,23 @@ mod tests {
         };
         assert_eq!(out.entries.len(), s.entries);
         assert!(out.pages >= 10, "{} pages", out.pages);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn an_edition_with_the_longest_notes_that_fit_builds() {
+        let dir = temp("long-build");
+        let options = StressOptions {
+            pages: 12,
+            seed: 2,
+            long_notes: Some(LongNotes::default()),
+        };
+        let summary = generate_with(&dir, &options).unwrap();
+        let out = match crate::build(&dir, &Default::default()) {
+            Ok(o) => o,
+            Err(d) => panic!("{}", d.render(false)),
+        };
+        assert_eq!(out.entries.len(), summary.entries);
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -358,7 +358,8 @@ pub fn normalize(s: &str) -> String {
         .join(" ")
 }
 
-fn word_char(c: Option<char>) -> bool {
+/// A word character of the matching rule (quotations match whole words).
+pub(crate) fn word_char(c: Option<char>) -> bool {
     c.is_some_and(|c| c.is_alphanumeric())
 }
 

@@ -187,6 +187,50 @@ fn copy(src: &str, r: Range<usize>, doc: &mut String, map: &mut Vec<u32>) {
     map.extend(r.map(|i| i as u32));
 }
 
+// ---- The template's contract -----------------------------------------------------------
+
+/// Every template function apparat calls, with its parameters, in the order the template's
+/// header lists them. A forked template must define each with these parameters (checked by
+/// `tests/template_contract.rs` against the bundled template, its header, and the markup of
+/// a build).
+pub const TEMPLATE_CONTRACT: &[(&str, &[&str])] = &[
+    // Document and pages.
+    ("edition", &["config", "body"]),
+    ("running-head", &["config", "p", "section"]),
+    (
+        "front-matter",
+        &["config", "conspectus", "principles", "citation"],
+    ),
+    (
+        "page-furniture",
+        &["numbers", "notes", "recto", "note-width"],
+    ),
+    ("milestone-note", &["siglum", "n"]),
+    // The body.
+    ("title-block", &["lines"]),
+    ("heading-block", &["level", "body"]),
+    ("para", &["indent", "body"]),
+    // The apparatus.
+    ("apparatus", &["series"]),
+    ("app-series", &["title", "kind", "lines"]),
+    ("app-series-per-line", &["title", "kind", "entries"]),
+    ("endnotes", &["title", "kind", "toks"]),
+    ("endnotes-per-line", &["title", "kind", "entries"]),
+    ("app-num", &["n"]),
+    ("app-lemma", &["body"]),
+    ("app-close", &[]),
+    ("app-ellipsis", &[]),
+    ("app-rank", &["n"]),
+    ("app-siglum", &["s"]),
+    ("app-label", &["kind"]),
+    ("app-text", &["body"]),
+    ("app-sep", &["kind"]),
+    ("app-note", &["body"]),
+    // Measurements read back by the layout stage.
+    ("geometry-metadata", &["config"]),
+    ("measure-all", &["config", "toks", "notes"]),
+];
+
 // ---- Escaping -----------------------------------------------------------------------------
 
 /// A Typst string literal (with quotes) holding `s` verbatim. Line breaks and control

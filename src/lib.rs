@@ -12,6 +12,7 @@
 
 pub mod anchor;
 pub mod bench;
+pub mod bundled;
 pub mod cite;
 pub mod diag;
 pub mod export;
@@ -32,11 +33,6 @@ use sha2::{Digest, Sha256};
 
 use crate::diag::{Diagnostic, Result};
 use crate::spec::{EntryBody, ReadingType, Spec};
-
-/// The folder of the bundled default template and fonts.
-pub fn install_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
 
 /// How to build.
 #[derive(Debug, Clone, Default)]
@@ -90,14 +86,12 @@ pub fn build(dir: &Path, opts: &Options) -> Result<Output> {
     let printed = markup::Printed::new(&spec, &text, &anchors);
 
     let (template_dir, template_name) = template_location(&spec, dir)?;
-    let template_text =
-        std::fs::read_to_string(template_dir.join(&template_name)).map_err(|e| {
-            diag::io_error(
-                "cannot read the template",
-                &template_dir.join(&template_name),
-                &e,
-            )
-        })?;
+    let template_text = match &template_dir {
+        Some(folder) => std::fs::read_to_string(folder.join(&template_name)).map_err(|e| {
+            diag::io_error("cannot read the template", &folder.join(&template_name), &e)
+        })?,
+        None => bundled::TEMPLATE.to_string(),
+    };
 
     let principles = match &spec.edition.principles {
         Some(p) => {
@@ -151,7 +145,7 @@ pub fn build(dir: &Path, opts: &Options) -> Result<Output> {
             templates: template_dir,
         },
         String::new(),
-        &install_dir().join("fonts"),
+        &dir.join("fonts"),
         opts.system_fonts,
         spec.date(),
     )
@@ -229,9 +223,10 @@ pub fn build(dir: &Path, opts: &Options) -> Result<Output> {
     })
 }
 
-/// The template's folder and file name: the spec's (inside the edition folder) or the
-/// bundled default.
-pub fn template_location(spec: &Spec, dir: &Path) -> Result<(PathBuf, String)> {
+/// The template's folder and file name: the spec's (inside the edition folder), or no folder
+/// and the bundled template's name (its text is [`bundled::TEMPLATE`], compiled into the
+/// binary, so an installed `apparat` needs nothing from the source checkout).
+pub fn template_location(spec: &Spec, dir: &Path) -> Result<(Option<PathBuf>, String)> {
     Ok(match &spec.layout.template {
         Some(t) => {
             let path = paths::inside(dir, t.get_ref()).map_err(|m| spec.error(t.span(), m))?;
@@ -240,13 +235,15 @@ pub fn template_location(spec: &Spec, dir: &Path) -> Result<(PathBuf, String)> {
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default();
             (
-                path.parent()
-                    .map(Path::to_path_buf)
-                    .unwrap_or_else(|| dir.to_path_buf()),
+                Some(
+                    path.parent()
+                        .map(Path::to_path_buf)
+                        .unwrap_or_else(|| dir.to_path_buf()),
+                ),
                 name,
             )
         }
-        None => (install_dir().join("templates"), "apparat.typ".to_string()),
+        None => (None, bundled::TEMPLATE_NAME.to_string()),
     })
 }
 

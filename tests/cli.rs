@@ -529,12 +529,7 @@ fn init_suggests_a_shell_quoted_command_and_checks_its_text() {
         bin.display(),
         std::env::var("PATH").unwrap_or_default()
     );
-    let status = Command::new("sh")
-        .args(["-c", command])
-        .env("PATH", path)
-        .status()
-        .unwrap();
-    assert!(status.success(), "`{command}` failed");
+    run_ok(Command::new("sh").args(["-c", command]).env("PATH", path));
     assert!(d.join("out/edition.pdf").exists());
     // The spec carries the sha256 of the base text written beside it.
     let spec: toml::Value =

@@ -51,7 +51,8 @@ pub fn watch(report: &ReportArgs, args: &BuildArgs) -> ExitCode {
     }
 }
 
-/// One build of the watched edition, keeping Typst's caches warm for the next.
+/// One build of the watched edition, keeping Typst's caches warm for the next. The one place
+/// watch builds, so whatever is kept from one build to the next is passed in here.
 fn rebuild(report: &ReportArgs, args: &BuildArgs) {
     if let Err(d) = build_once(report, args, Mode::Write, true) {
         print_diagnostics(report, &d.0);

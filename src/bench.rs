@@ -99,7 +99,7 @@ pub fn plain(dir: &Path) -> Result<(Vec<u8>, usize)> {
             templates: template_dir,
         },
         plain_markup(&spec, &text, &template_name),
-        &crate::install_dir().join("fonts"),
+        &dir.join("fonts"),
         false,
         spec.date(),
     )

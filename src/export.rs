@@ -5,53 +5,172 @@ use std::path::Path;
 
 use typst::foundations::{Datetime, Smart};
 use typst_layout::PagedDocument;
-use typst_pdf::{PdfOptions, PdfStandard, PdfStandards, Timestamp};
+use typst_pdf::{PdfOptions, PdfStandards, Timestamp};
 
 use crate::diag::{Diagnostic, Result};
 
-/// Parse a standard's name as Typst spells it (`a-2b`, `a-3b`, `ua-1`, `1.7` …).
-pub fn standard(name: &str) -> std::result::Result<PdfStandard, String> {
-    serde_json::from_value(serde_json::Value::String(name.to_string())).map_err(|_| {
-        format!("unknown PDF standard `{name}` (known: 1.4–1.7, 2.0, a-1b, a-1a, a-2b, a-2u, a-2a, a-3b, a-3u, a-3a, a-4, a-4f, a-4e, ua-1)")
-    })
+/// A PDF version or standard Typst can write, named as Typst names it (`a-2b`, `ua-1`, `1.7`).
+/// The command line (`--pdf-standard`) and the spec (`[layout] pdf-standards`) both accept
+/// exactly these names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, clap::ValueEnum)]
+pub enum PdfStandard {
+    /// PDF 1.4.
+    #[value(name = "1.4")]
+    V1_4,
+    /// PDF 1.5.
+    #[value(name = "1.5")]
+    V1_5,
+    /// PDF 1.6.
+    #[value(name = "1.6")]
+    V1_6,
+    /// PDF 1.7.
+    #[value(name = "1.7")]
+    V1_7,
+    /// PDF 2.0.
+    #[value(name = "2.0")]
+    V2_0,
+    /// PDF/A-1b (no attachments).
+    #[value(name = "a-1b")]
+    A1b,
+    /// PDF/A-1a (no attachments).
+    #[value(name = "a-1a")]
+    A1a,
+    /// PDF/A-2b (no attachments).
+    #[value(name = "a-2b")]
+    A2b,
+    /// PDF/A-2u (no attachments).
+    #[value(name = "a-2u")]
+    A2u,
+    /// PDF/A-2a (no attachments).
+    #[value(name = "a-2a")]
+    A2a,
+    /// PDF/A-3b.
+    #[value(name = "a-3b")]
+    A3b,
+    /// PDF/A-3u.
+    #[value(name = "a-3u")]
+    A3u,
+    /// PDF/A-3a.
+    #[value(name = "a-3a")]
+    A3a,
+    /// PDF/A-4 (no attachments).
+    #[value(name = "a-4")]
+    A4,
+    /// PDF/A-4f.
+    #[value(name = "a-4f")]
+    A4f,
+    /// PDF/A-4e.
+    #[value(name = "a-4e")]
+    A4e,
+    /// PDF/UA-1.
+    #[value(name = "ua-1")]
+    Ua1,
+}
+
+impl PdfStandard {
+    /// The standard named `name` (Typst's spelling), if there is one.
+    pub fn from_name(name: &str) -> Option<Self> {
+        <Self as clap::ValueEnum>::from_str(name, false).ok()
+    }
+
+    /// Its name as Typst spells it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::V1_4 => "1.4",
+            Self::V1_5 => "1.5",
+            Self::V1_6 => "1.6",
+            Self::V1_7 => "1.7",
+            Self::V2_0 => "2.0",
+            Self::A1b => "a-1b",
+            Self::A1a => "a-1a",
+            Self::A2b => "a-2b",
+            Self::A2u => "a-2u",
+            Self::A2a => "a-2a",
+            Self::A3b => "a-3b",
+            Self::A3u => "a-3u",
+            Self::A3a => "a-3a",
+            Self::A4 => "a-4",
+            Self::A4f => "a-4f",
+            Self::A4e => "a-4e",
+            Self::Ua1 => "ua-1",
+        }
+    }
+
+    /// The names of all standards, in order.
+    pub fn names() -> Vec<&'static str> {
+        <Self as clap::ValueEnum>::value_variants()
+            .iter()
+            .map(|s| s.name())
+            .collect()
+    }
+
+    /// Whether the standard forbids embedded files (PDF/A-1, PDF/A-2, plain PDF/A-4).
+    pub fn forbids_attachments(self) -> bool {
+        matches!(
+            self,
+            Self::A1b | Self::A1a | Self::A2b | Self::A2u | Self::A2a | Self::A4
+        )
+    }
+}
+
+impl From<PdfStandard> for typst_pdf::PdfStandard {
+    fn from(s: PdfStandard) -> Self {
+        use typst_pdf::PdfStandard as T;
+        match s {
+            PdfStandard::V1_4 => T::V_1_4,
+            PdfStandard::V1_5 => T::V_1_5,
+            PdfStandard::V1_6 => T::V_1_6,
+            PdfStandard::V1_7 => T::V_1_7,
+            PdfStandard::V2_0 => T::V_2_0,
+            PdfStandard::A1b => T::A_1b,
+            PdfStandard::A1a => T::A_1a,
+            PdfStandard::A2b => T::A_2b,
+            PdfStandard::A2u => T::A_2u,
+            PdfStandard::A2a => T::A_2a,
+            PdfStandard::A3b => T::A_3b,
+            PdfStandard::A3u => T::A_3u,
+            PdfStandard::A3a => T::A_3a,
+            PdfStandard::A4 => T::A_4,
+            PdfStandard::A4f => T::A_4f,
+            PdfStandard::A4e => T::A_4e,
+            PdfStandard::Ua1 => T::Ua_1,
+        }
+    }
 }
 
 /// The PDF standards of a build: the spec's and the command line's.
 pub struct Standards {
-    names: Vec<String>,
-    standards: Vec<PdfStandard>,
+    chosen: Vec<PdfStandard>,
 }
 
 impl Standards {
     pub fn new(spec: &crate::spec::Spec, extra: &[String]) -> Result<Standards> {
-        let mut names: Vec<String> = spec
+        let names = spec
             .layout
             .pdf_standards
             .iter()
-            .map(|s| s.get_ref().clone())
-            .chain(extra.iter().cloned())
-            .collect();
-        names.sort();
-        names.dedup();
-        let standards = names
-            .iter()
-            .map(|n| standard(n).map_err(Diagnostic::error))
-            .collect::<std::result::Result<_, _>>()?;
-        Ok(Standards { names, standards })
-    }
-
-    /// Whether a chosen standard forbids embedded files (PDF/A-1, PDF/A-2, plain PDF/A-4).
-    fn forbid_attachments(&self) -> bool {
-        self.names
-            .iter()
-            .any(|n| n.starts_with("a-1") || n.starts_with("a-2") || n == "a-4")
+            .map(|s| s.get_ref())
+            .chain(extra);
+        let mut chosen = names
+            .map(|n| {
+                PdfStandard::from_name(n).ok_or_else(|| {
+                    Diagnostic::error(format!(
+                        "unknown PDF standard `{n}` (known: {})",
+                        PdfStandard::names().join(", ")
+                    ))
+                })
+            })
+            .collect::<std::result::Result<Vec<_>, _>>()?;
+        chosen.sort();
+        chosen.dedup();
+        Ok(Standards { chosen })
     }
 
     /// The files the PDF carries, so that an archived copy holds its own sources: the spec
     /// and the base text (virtual path, description, MIME type) — none where a standard
-    /// forbids attachments.
+    /// forbids attachments (PDF/A-1, PDF/A-2, plain PDF/A-4).
     pub fn attachments(&self, spec: &crate::spec::Spec) -> Vec<(String, String, String)> {
-        if self.forbid_attachments() {
+        if self.chosen.iter().any(|s| s.forbids_attachments()) {
             return vec![];
         }
         vec![
@@ -75,7 +194,9 @@ impl Standards {
         ident: &str,
         date: (i32, u8, u8, u8, u8, u8),
     ) -> Result<Vec<u8>> {
-        pdf(doc, ident, date, &self.standards)
+        let standards: Vec<typst_pdf::PdfStandard> =
+            self.chosen.iter().map(|&s| s.into()).collect();
+        pdf(doc, ident, date, &standards)
     }
 }
 
@@ -85,7 +206,7 @@ pub fn pdf(
     doc: &PagedDocument,
     ident: &str,
     date: (i32, u8, u8, u8, u8, u8),
-    standards: &[PdfStandard],
+    standards: &[typst_pdf::PdfStandard],
 ) -> Result<Vec<u8>> {
     let (y, mo, d, h, mi, s) = date;
     let dt = Datetime::from_ymd_hms(y, mo, d, h, mi, s)
@@ -139,4 +260,35 @@ pub fn png(doc: &PagedDocument, scale: f64) -> Result<Vec<Vec<u8>>> {
                 .map_err(|e| Diagnostic::error(format!("PNG encoding: {e}")).into())
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::PdfStandard;
+
+    /// Every name maps back to its standard, and Typst reads each name as the same standard
+    /// (its serde names are the spelling the spec and the command line use).
+    #[test]
+    fn names_round_trip_and_match_typst() {
+        let names = PdfStandard::names();
+        assert_eq!(names.len(), 17);
+        for name in names {
+            let ours = PdfStandard::from_name(name).unwrap();
+            assert_eq!(ours.name(), name);
+            let typst: typst_pdf::PdfStandard =
+                serde_json::from_value(serde_json::Value::String(name.into())).unwrap();
+            assert_eq!(typst_pdf::PdfStandard::from(ours), typst, "{name}");
+        }
+        assert_eq!(PdfStandard::from_name("a-9z"), None);
+        assert_eq!(PdfStandard::from_name("A-2B"), None);
+    }
+
+    #[test]
+    fn attachments_are_forbidden_by_pdf_a_1_a_2_and_plain_a_4() {
+        let forbidding: Vec<_> = PdfStandard::names()
+            .into_iter()
+            .filter(|n| PdfStandard::from_name(n).unwrap().forbids_attachments())
+            .collect();
+        assert_eq!(forbidding, ["a-1b", "a-1a", "a-2b", "a-2u", "a-2a", "a-4"]);
+    }
 }

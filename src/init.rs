@@ -17,7 +17,8 @@ The apparatus at the foot of the page records each such decision, keyed to \n\
 the line where it applies, so that readers can check the evidence for \n\
 themselves.\n";
 
-/// Create a new edition folder at `dir` (which must not exist or be empty).
+/// Create a new edition folder at `dir` (which must not exist or be empty). Its spec names
+/// `source.txt` with the text's sha256, so the base text is checked from the first build on.
 pub fn init(dir: &Path) -> Result<()> {
     if dir.exists()
         && dir
@@ -35,10 +36,12 @@ pub fn init(dir: &Path) -> Result<()> {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "edition".into());
+    // The folder's name as a TOML string: quotes and backslashes in it are escaped.
+    let name = toml::Value::String(name).to_string();
     let spec = format!(
         r#"[edition]
 title = "A Sample Text"
-short-title = "{name}"
+short-title = {name}
 editors = ["Your Name"]
 language = "en"
 version = "0.1.0"

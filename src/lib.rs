@@ -12,6 +12,7 @@
 
 pub mod anchor;
 pub mod bench;
+pub mod bundled;
 pub mod cite;
 pub mod diag;
 pub mod export;
@@ -32,11 +33,6 @@ use sha2::{Digest, Sha256};
 
 use crate::diag::{Diagnostic, Result};
 use crate::spec::{EntryBody, ReadingType, Spec};
-
-/// The folder of the bundled default template and fonts.
-pub fn install_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
 
 /// How to build.
 #[derive(Debug, Clone, Default)]
@@ -99,7 +95,10 @@ pub fn build_in(dir: &Path, opts: &Options, session: Option<&mut Session>) -> Re
     let anchors = anchor::resolve(&spec, &text)?;
     let printed = markup::Printed::new(&spec, &text, &anchors);
     let (template_dir, template_name) = template_location(&spec, dir)?;
-    let template_text = read_template(&template_dir.join(&template_name))?;
+    let template_text = match &template_dir {
+        Some(folder) => read_template(&folder.join(&template_name))?,
+        None => bundled::TEMPLATE.to_string(),
+    };
     let standards = export::Standards::new(&spec, &opts.pdf_standards)?;
     let front = markup::Front {
         principles: principles(&spec, dir)?,
@@ -169,14 +168,14 @@ fn principles(spec: &Spec, dir: &Path) -> Result<Option<String>> {
 fn edition_world(
     spec: &Spec,
     dir: &Path,
-    template_dir: PathBuf,
+    template_dir: Option<PathBuf>,
     opts: &Options,
 ) -> Result<world::EditionWorld> {
     let roots = world::Roots {
         project: dir.to_path_buf(),
         templates: template_dir,
     };
-    let fonts = install_dir().join("fonts");
+    let fonts = dir.join("fonts");
     let world =
         world::EditionWorld::new(roots, String::new(), &fonts, opts.system_fonts, spec.date())
             .map_err(Diagnostic::error)?;
@@ -211,9 +210,10 @@ fn entry_reports(spec: &Spec, placed: &[layout::PlacedEntry]) -> Vec<EntryReport
         .collect()
 }
 
-/// The template's folder and file name: the spec's (inside the edition folder) or the
-/// bundled default.
-pub fn template_location(spec: &Spec, dir: &Path) -> Result<(PathBuf, String)> {
+/// The template's folder and file name: the spec's (inside the edition folder), or no folder
+/// and the bundled template's name (its text is [`bundled::TEMPLATE`], compiled into the
+/// binary, so an installed `apparat` needs nothing from the source checkout).
+pub fn template_location(spec: &Spec, dir: &Path) -> Result<(Option<PathBuf>, String)> {
     Ok(match &spec.layout.template {
         Some(t) => {
             let path = paths::inside(dir, t.get_ref()).map_err(|m| spec.error(t.span(), m))?;
@@ -222,13 +222,15 @@ pub fn template_location(spec: &Spec, dir: &Path) -> Result<(PathBuf, String)> {
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default();
             (
-                path.parent()
-                    .map(Path::to_path_buf)
-                    .unwrap_or_else(|| dir.to_path_buf()),
+                Some(
+                    path.parent()
+                        .map(Path::to_path_buf)
+                        .unwrap_or_else(|| dir.to_path_buf()),
+                ),
                 name,
             )
         }
-        None => (install_dir().join("templates"), "apparat.typ".to_string()),
+        None => (None, bundled::TEMPLATE_NAME.to_string()),
     })
 }
 

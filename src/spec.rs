@@ -390,12 +390,6 @@ const TABLES: &[&str] = &[
     "margin",
 ];
 
-/// PDF standards Typst can write.
-pub const PDF_STANDARDS: &[&str] = &[
-    "1.4", "1.5", "1.6", "1.7", "2.0", "a-1b", "a-1a", "a-2b", "a-2u", "a-2a", "a-3b", "a-3u",
-    "a-3a", "a-4", "a-4f", "a-4e", "ua-1",
-];
-
 /// Paper names the default template knows (Typst's names).
 pub const PAPERS: &[&str] = &[
     "a3",
@@ -763,13 +757,16 @@ fn check_layout(l: &Layout, c: &mut Checks) {
         );
     }
     for st in &l.pdf_standards {
-        if !PDF_STANDARDS.contains(&st.get_ref().as_str()) {
+        if crate::export::PdfStandard::from_name(st.get_ref()).is_none() {
             let d = c
                 .diag(
                     st.span(),
                     format!("unknown PDF standard `{}`", st.get_ref()),
                 )
-                .with_note(format!("known: {}", PDF_STANDARDS.join(", ")));
+                .with_note(format!(
+                    "known: {}",
+                    crate::export::PdfStandard::names().join(", ")
+                ));
             c.errors.push(d);
         }
     }

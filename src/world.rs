@@ -2,17 +2,22 @@
 //!
 //! Modelled on typst-cli's `SystemWorld`, but:
 //! - the main file lives in memory (never read from disk),
-//! - only two directories are readable: the edition folder (virtual root `/`)
-//!   and the templates folder (virtual `/out/templates/…`, where a build writes its copy),
+//! - only the edition folder (virtual root `/`) is read from disk, and the folder of the
+//!   edition's own template (virtual `/out/templates/…`, where a build writes its copy); without
+//!   one, the bundled template is served at `/out/templates/apparat.typ` from memory,
 //! - symlinks leading out of those folders, `..` escapes and package imports
 //!   (`@preview/…`) are refused with a [`FileError`],
-//! - fonts come from one folder (plus, optionally, `/usr/share/fonts`),
+//! - fonts are the bundled ones (compiled into the binary), those of the edition's `fonts/`
+//!   folder (which must not lead out of it) and, optionally, `/usr/share/fonts`,
 //! - `today` is a fixed date, so output is reproducible.
+//!
+//! So a build reads nothing outside the edition folder and the binary itself (unless asked for
+//! the system fonts), wherever the binary was installed.
 
 use std::collections::HashMap;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use typst::diag::{FileError, FileResult, SourceDiagnostic};
 use typst::foundations::{Bytes, Datetime, Duration};
@@ -21,6 +26,8 @@ use typst::text::{Font, FontBook, FontInfo};
 use typst::utils::LazyHash;
 use typst::{Library, LibraryExt, World};
 use typst_layout::PagedDocument;
+
+use crate::bundled;
 
 /// Virtual path of the main file used by [`EditionWorld::new`].
 pub const DEFAULT_MAIN_PATH: &str = "/out/edition.typ";
@@ -33,9 +40,10 @@ const TEMPLATES_PREFIX: &str = "out/templates";
 pub struct Roots {
     /// The edition folder: virtual root `/`.
     pub project: PathBuf,
-    /// The templates folder, exposed at virtual path `/out/templates/` — where the build
-    /// writes a copy of the template, so the written markup compiles on its own.
-    pub templates: PathBuf,
+    /// The folder of the edition's own template, exposed at virtual path `/out/templates/` —
+    /// where the build writes a copy of the template, so the written markup compiles on its
+    /// own. `None`: the bundled template, served from memory as `/out/templates/apparat.typ`.
+    pub templates: Option<PathBuf>,
 }
 
 /// A font that is either already loaded or loaded on first use.
@@ -62,6 +70,97 @@ impl FontSlot {
     }
 }
 
+/// The fonts a build can use: the bundled ones, an edition's, and optionally the system's.
+pub struct FontSet {
+    book: LazyHash<FontBook>,
+    slots: Vec<FontSlot>,
+}
+
+impl FontSet {
+    /// The bundled fonts, then every `.otf`/`.ttf`/`.ttc`/`.otc` under `extra` (recursively,
+    /// sorted by path; an absent folder adds none, a file that is a copy of a bundled font is
+    /// skipped, a link leading out of the folder is an error), then, if `system`, those under
+    /// `/usr/share/fonts` (metadata now, data on first use).
+    pub fn load(extra: &Path, system: bool) -> Result<Self, String> {
+        let mut slots = Vec::new();
+        let mut infos = Vec::new();
+        let mut add = |font: Font| {
+            infos.push(font.info().clone());
+            slots.push(FontSlot::Loaded(font));
+        };
+        for (_, data) in bundled::FONTS {
+            Font::iter(Bytes::new(*data)).for_each(&mut add);
+        }
+        for path in extra_font_files(extra)? {
+            let data =
+                fs::read(&path).map_err(|e| format!("cannot read font {}: {e}", path.display()))?;
+            if bundled::FONTS.iter().any(|(_, b)| *b == data.as_slice()) {
+                continue;
+            }
+            Font::iter(Bytes::new(data)).for_each(&mut add);
+        }
+        let system_dir = Path::new("/usr/share/fonts");
+        if system && system_dir.is_dir() {
+            for path in font_files(system_dir).unwrap_or_default() {
+                let Ok(data) = fs::read(&path) else { continue };
+                for (index, info) in FontInfo::iter(&data).enumerate() {
+                    infos.push(info);
+                    slots.push(FontSlot::Lazy {
+                        path: path.clone(),
+                        index: index as u32,
+                        font: OnceLock::new(),
+                    });
+                }
+            }
+        }
+        Ok(Self {
+            book: LazyHash::new(FontBook::from_infos(infos)),
+            slots,
+        })
+    }
+
+    /// Number of font faces.
+    pub fn len(&self) -> usize {
+        self.slots.len()
+    }
+
+    /// Whether there are no faces at all.
+    pub fn is_empty(&self) -> bool {
+        self.slots.is_empty()
+    }
+
+    /// "Family (style, weight, stretch)" of every face, deduplicated and sorted.
+    pub fn names(&self) -> Vec<String> {
+        let mut names: Vec<String> = (0..self.slots.len())
+            .filter_map(|i| self.book.info(i))
+            .map(|info| {
+                let v = info.variant;
+                format!(
+                    "{} ({:?}, {}, {})",
+                    info.family,
+                    v.style,
+                    v.weight.to_number(),
+                    v.stretch
+                )
+            })
+            .collect();
+        names.sort();
+        names.dedup();
+        names
+    }
+
+    /// The font families, sorted and deduplicated.
+    pub fn families(&self) -> Vec<String> {
+        let mut f: Vec<String> = (0..self.slots.len())
+            .filter_map(|i| self.book.info(i))
+            .map(|i| i.family.clone())
+            .collect();
+        f.sort();
+        f.dedup();
+        f
+    }
+}
+
 /// Cached contents of one file id.
 #[derive(Default)]
 struct FileSlot {
@@ -73,13 +172,12 @@ struct FileSlot {
 pub struct EditionWorld {
     /// Canonical edition folder.
     project: PathBuf,
-    /// Canonical templates folder.
-    templates: PathBuf,
+    /// Canonical folder of the edition's own template; `None`: the bundled template.
+    templates: Option<PathBuf>,
     main: FileId,
     main_source: Source,
     library: LazyHash<Library>,
-    book: LazyHash<FontBook>,
-    fonts: std::sync::Arc<Vec<FontSlot>>,
+    fonts: Arc<FontSet>,
     files: Mutex<HashMap<FileId, FileSlot>>,
     today: Datetime,
 }
@@ -110,8 +208,8 @@ impl EditionWorld {
     /// - `main_path`: virtual path of the main file (relative to `roots.project`);
     ///   relative paths in the main file resolve against its directory.
     /// - `main_text`: source text of the main file, kept in memory.
-    /// - fonts: every `.otf`/`.ttf`/`.ttc`/`.otc` under `font_dir` (recursively,
-    ///   sorted by path), then, if `system_fonts`, those under `/usr/share/fonts`.
+    /// - fonts: see [`FontSet::load`]; `font_dir` is the edition's `fonts/` folder, which, when
+    ///   inside the edition folder, must not lead out of it.
     /// - `today`: the fixed date returned by `World::today`.
     pub fn new_at(
         roots: Roots,
@@ -122,7 +220,20 @@ impl EditionWorld {
         today: (i32, u8, u8),
     ) -> Result<Self, String> {
         let project = canonical_dir(&roots.project, "edition folder")?;
-        let templates = canonical_dir(&roots.templates, "templates folder")?;
+        let templates = match &roots.templates {
+            Some(dir) => Some(canonical_dir(dir, "templates folder")?),
+            None => None,
+        };
+        if font_dir.starts_with(&roots.project)
+            && let Ok(real) = fs::canonicalize(font_dir)
+            && !real.starts_with(&project)
+        {
+            return Err(format!(
+                "the fonts folder {} resolves to {}, which is outside the edition folder",
+                font_dir.display(),
+                real.display()
+            ));
+        }
 
         let vpath = VirtualPath::new(main_path)
             .map_err(|e| format!("invalid main path {main_path:?}: {e}"))?;
@@ -133,47 +244,13 @@ impl EditionWorld {
         let today = Datetime::from_ymd(y, m, d)
             .ok_or_else(|| format!("invalid date {y:04}-{m:02}-{d:02}"))?;
 
-        let mut fonts = Vec::new();
-        let mut infos = Vec::new();
-
-        // Project fonts: loaded eagerly (few files, and all are usually used).
-        let project_fonts = font_files(font_dir)
-            .map_err(|e| format!("cannot read font folder {}: {e}", font_dir.display()))?;
-        for path in project_fonts {
-            let data =
-                fs::read(&path).map_err(|e| format!("cannot read font {}: {e}", path.display()))?;
-            for font in Font::iter(Bytes::new(data)) {
-                infos.push(font.info().clone());
-                fonts.push(FontSlot::Loaded(font));
-            }
-        }
-
-        // System fonts: only metadata now, data on first use.
-        if system_fonts {
-            let dir = Path::new("/usr/share/fonts");
-            if dir.is_dir() {
-                for path in font_files(dir).unwrap_or_default() {
-                    let Ok(data) = fs::read(&path) else { continue };
-                    for (index, info) in FontInfo::iter(&data).enumerate() {
-                        infos.push(info);
-                        fonts.push(FontSlot::Lazy {
-                            path: path.clone(),
-                            index: index as u32,
-                            font: OnceLock::new(),
-                        });
-                    }
-                }
-            }
-        }
-
         Ok(Self {
             project,
             templates,
             main,
             main_source,
             library: LazyHash::new(Library::builder().build()),
-            book: LazyHash::new(FontBook::from_infos(infos)),
-            fonts: std::sync::Arc::new(fonts),
+            fonts: Arc::new(FontSet::load(font_dir, system_fonts)?),
             files: Mutex::new(HashMap::new()),
             today,
         })
@@ -188,7 +265,6 @@ impl EditionWorld {
             main: self.main,
             main_source: Source::new(self.main, main_text),
             library: self.library.clone(),
-            book: self.book.clone(),
             fonts: self.fonts.clone(),
             files: Mutex::new(HashMap::new()),
             today: self.today,
@@ -215,20 +291,25 @@ impl EditionWorld {
         &self.main_source
     }
 
-    /// A human-readable path for a file id, for diagnostics: the virtual path
-    /// without the leading slash (`out/edition.typ`, `templates/apparat.typ`,
-    /// `notes.typ`), or `@preview/pkg:1.0.0/lib.typ` for package files.
     /// The file a diagnostic should name: the real path of a template or edition file (the
-    /// main file as `<edition>/out/edition.typ`, where the build writes it).
+    /// main file as `<edition>/out/edition.typ`, where the build writes it), the bundled
+    /// template as `templates/apparat.typ (bundled)`, or `@preview/pkg:1.0.0/lib.typ` for
+    /// package files.
     pub fn display_path(&self, id: FileId) -> String {
         let path = id.vpath().get_without_slash();
         match id.root() {
-            VirtualRoot::Project => match path.strip_prefix("out/templates/") {
-                Some(rest) => self.templates.join(rest).display().to_string(),
-                None => self.project.join(path).display().to_string(),
+            VirtualRoot::Project => match (path.strip_prefix("out/templates/"), &self.templates) {
+                (Some(rest), Some(templates)) => templates.join(rest).display().to_string(),
+                (Some(rest), None) => format!("templates/{rest} (bundled)"),
+                (None, _) => self.project.join(path).display().to_string(),
             },
             VirtualRoot::Package(spec) => format!("{spec}/{path}"),
         }
+    }
+
+    /// The fonts this world can use.
+    pub fn fonts(&self) -> &FontSet {
+        &self.fonts
     }
 
     /// Number of font faces known to the world.
@@ -238,33 +319,21 @@ impl EditionWorld {
 
     /// "Family (style, weight, stretch)" of every face, deduplicated and sorted.
     pub fn font_names(&self) -> Vec<String> {
-        let mut names: Vec<String> = (0..self.fonts.len())
-            .filter_map(|i| self.book.info(i))
-            .map(|info| {
-                let v = info.variant;
-                format!(
-                    "{} ({:?}, {}, {})",
-                    info.family,
-                    v.style,
-                    v.weight.to_number(),
-                    v.stretch
-                )
-            })
-            .collect();
-        names.sort();
-        names.dedup();
-        names
+        self.fonts.names()
     }
 
     /// The font families this world can use, sorted and deduplicated.
     pub fn families(&self) -> Vec<String> {
-        let mut f: Vec<String> = (0..self.fonts.len())
-            .filter_map(|i| self.book.info(i))
-            .map(|i| i.family.clone())
-            .collect();
-        f.sort();
-        f.dedup();
-        f
+        self.fonts.families()
+    }
+
+    /// The bundled template, when this world serves it and `id` names it.
+    fn bundled_file(&self, id: FileId) -> Option<Bytes> {
+        let bundled_path = format!("{TEMPLATES_PREFIX}/{}", bundled::TEMPLATE_NAME);
+        (self.templates.is_none()
+            && id.root() == &VirtualRoot::Project
+            && id.vpath().get_without_slash() == bundled_path)
+            .then(|| Bytes::new(bundled::TEMPLATE.as_bytes()))
     }
 
     /// Resolves a file id to a canonical path inside one of the roots.
@@ -286,7 +355,11 @@ impl EditionWorld {
                 let inner = VirtualPath::new(rest).map_err(|e| {
                     FileError::Other(Some(format!("invalid path {rel}: {e}").into()))
                 })?;
-                (&self.templates, inner, "templates folder")
+                let Some(templates) = &self.templates else {
+                    // Only the bundled template is there (see `bundled_file`).
+                    return Err(FileError::NotFound(vpath.get_with_slash().into()));
+                };
+                (templates, inner, "templates folder")
             }
             _ => (&self.project, vpath.clone(), "edition folder"),
         };
@@ -310,6 +383,9 @@ impl EditionWorld {
     }
 
     fn read(&self, id: FileId) -> FileResult<Bytes> {
+        if let Some(bytes) = self.bundled_file(id) {
+            return Ok(bytes);
+        }
         let path = self.resolve(id)?;
         let data = fs::read(&path).map_err(|e| FileError::from_io(e, &path))?;
         Ok(Bytes::new(data))
@@ -336,7 +412,7 @@ impl World for EditionWorld {
     }
 
     fn book(&self) -> &LazyHash<FontBook> {
-        &self.book
+        &self.fonts.book
     }
 
     fn main(&self) -> FileId {
@@ -365,7 +441,7 @@ impl World for EditionWorld {
     }
 
     fn font(&self, index: usize) -> Option<Font> {
-        self.fonts.get(index)?.get()
+        self.fonts.slots.get(index)?.get()
     }
 
     fn today(&self, _offset: Option<Duration>) -> Option<Datetime> {
@@ -398,6 +474,29 @@ fn canonical_dir(path: &Path, what: &str) -> Result<PathBuf, String> {
         return Err(format!("{what} {} is not a directory", path.display()));
     }
     Ok(canonical)
+}
+
+/// The font files under an edition's fonts folder (none when it does not exist); each must
+/// resolve inside the folder.
+fn extra_font_files(dir: &Path) -> Result<Vec<PathBuf>, String> {
+    if !dir.exists() {
+        return Ok(vec![]);
+    }
+    let real_dir = canonical_dir(dir, "fonts folder")?;
+    let files =
+        font_files(dir).map_err(|e| format!("cannot read font folder {}: {e}", dir.display()))?;
+    for path in &files {
+        let real = fs::canonicalize(path)
+            .map_err(|e| format!("cannot read font {}: {e}", path.display()))?;
+        if !real.starts_with(&real_dir) {
+            return Err(format!(
+                "the font {} resolves to {}, which is outside the fonts folder",
+                path.display(),
+                real.display()
+            ));
+        }
+    }
+    Ok(files)
 }
 
 /// All font files under `dir`, recursively, sorted by path.
@@ -462,7 +561,10 @@ mod tests {
         fs::write(project.join("note.txt"), "hello from the edition").unwrap();
         fs::write(templates.join("t.typ"), "#let greet = [Greetings]").unwrap();
         fs::write(base.join("secret.txt"), "secret").unwrap();
-        Roots { project, templates }
+        Roots {
+            project,
+            templates: Some(templates),
+        }
     }
 
     fn world(name: &str, text: &str) -> EditionWorld {
@@ -614,5 +716,88 @@ Hello, world. #greet. #read("/note.txt") #datetime.today().display()"#,
         assert!(texts(&compile(&w).0.unwrap()).contains("hello"));
         w.reset_files();
         assert!(texts(&compile(&w).0.unwrap()).contains("changed"));
+    }
+
+    #[test]
+    fn world_serves_the_bundled_template_from_memory() {
+        let mut r = roots("bundled");
+        r.templates = None;
+        // A stale copy on disk where the build writes one must not be read.
+        fs::create_dir_all(r.project.join("out/templates")).unwrap();
+        fs::write(r.project.join("out/templates/apparat.typ"), "#panic()").unwrap();
+        let main = r#"#read("/out/templates/apparat.typ")"#;
+        let w = EditionWorld::new(r.clone(), main.into(), &fonts(), false, (2026, 11, 27)).unwrap();
+        let id = RootedPath::new(
+            VirtualRoot::Project,
+            VirtualPath::new("/out/templates/apparat.typ").unwrap(),
+        )
+        .intern();
+        assert_eq!(w.file(id).unwrap().as_slice(), bundled::TEMPLATE.as_bytes());
+        assert_eq!(w.display_path(id), "templates/apparat.typ (bundled)");
+        // Nothing else is under the bundled templates folder.
+        let w = EditionWorld::new(
+            r,
+            r#"#read("/out/templates/t.typ")"#.into(),
+            &fonts(),
+            false,
+            (2026, 11, 27),
+        )
+        .unwrap();
+        assert!(errors(&w).contains("not found"));
+    }
+
+    #[test]
+    fn bundled_fonts_need_no_font_folder() {
+        let fonts = FontSet::load(Path::new("/nonexistent/fonts"), false).unwrap();
+        assert_eq!(fonts.len(), bundled::FONTS.len());
+        assert_eq!(fonts.families(), ["Libertinus Serif"]);
+    }
+
+    #[test]
+    fn edition_fonts_are_added_and_copies_of_bundled_ones_skipped() {
+        let r = roots("edition-fonts");
+        let dir = r.project.join("fonts");
+        fs::create_dir_all(&dir).unwrap();
+        let (_, regular) = bundled::FONTS[3];
+        fs::write(dir.join("copy.otf"), regular).unwrap();
+        assert_eq!(
+            FontSet::load(&dir, false).unwrap().len(),
+            bundled::FONTS.len()
+        );
+        // Another file (here: the same font with a byte appended) is a face of its own.
+        fs::write(dir.join("other.otf"), [regular, &b"\0"[..]].concat()).unwrap();
+        assert_eq!(
+            FontSet::load(&dir, false).unwrap().len(),
+            bundled::FONTS.len() + 1
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn world_denies_font_links_out_of_the_edition() {
+        use std::os::unix::fs::symlink;
+        let r = roots("font-links");
+        let outside = r.project.parent().unwrap().join("outside-fonts");
+        fs::create_dir_all(&outside).unwrap();
+        fs::write(outside.join("x.otf"), bundled::FONTS[0].1).unwrap();
+        // A fonts folder that is a link out of the edition folder.
+        symlink(&outside, r.project.join("fonts")).unwrap();
+        let new = |r: &Roots| {
+            EditionWorld::new(
+                r.clone(),
+                String::new(),
+                &r.project.join("fonts"),
+                false,
+                (2026, 1, 1),
+            )
+        };
+        let msg = new(&r).err().unwrap();
+        assert!(msg.contains("outside the edition folder"), "{msg}");
+        // A font file that is a link out of the fonts folder.
+        fs::remove_file(r.project.join("fonts")).unwrap();
+        fs::create_dir_all(r.project.join("fonts")).unwrap();
+        symlink(outside.join("x.otf"), r.project.join("fonts/x.otf")).unwrap();
+        let msg = new(&r).err().unwrap();
+        assert!(msg.contains("outside the fonts folder"), "{msg}");
     }
 }

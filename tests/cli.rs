@@ -442,3 +442,244 @@ fn warnings_print_and_fail_only_with_deny_warnings() {
     assert_eq!(denied.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&denied.stderr).contains("very long lemma"));
 }
+
+/// A copy of the seed edition with a 30-word lemma, which draws a warning.
+fn seed_with_a_warning(name: &str) -> PathBuf {
+    let d = copy_seed(name);
+    let spec = std::fs::read_to_string(d.join("edition.toml")).unwrap();
+    let long = "Det politiska läget arbetar också eftertryckligt i denna riktning. Beslutsamma aktioner från vår sida den 3-5 juli skulle ha misslyckats eftersom vi inte hade majoriteten bakom oss. Sedan dess har vi gjort";
+    std::fs::write(
+        d.join("edition.toml"),
+        format!(
+            "{spec}\n[[entry]]\nseries = \"commentary\"\nat = \"{long}\"\nnote = \"Långt lemma.\"\n"
+        ),
+    )
+    .unwrap();
+    d
+}
+
+#[test]
+fn quiet_prints_nothing_but_errors() {
+    let d = seed_with_a_warning("quiet");
+    for format in ["human", "json"] {
+        let out = run_ok(
+            apparat()
+                .args(["build", "-q", "--diagnostic-format", format])
+                .arg(&d),
+        );
+        assert_eq!(String::from_utf8_lossy(&out.stderr), "", "{format}");
+        assert_eq!(String::from_utf8_lossy(&out.stdout), "", "{format}");
+    }
+    // Under --deny-warnings the warning is an error, and errors print.
+    let denied = apparat()
+        .args(["build", "-q", "--deny-warnings"])
+        .arg(&d)
+        .output()
+        .unwrap();
+    assert_eq!(denied.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&denied.stderr);
+    assert!(
+        err.contains("error") && err.contains("very long lemma"),
+        "{err}"
+    );
+}
+
+#[test]
+fn the_edition_folder_defaults_to_the_current_one_when_it_holds_edition_toml() {
+    // Inside an edition folder: `.`.
+    let d = copy_seed("default-dir");
+    let out = run_ok(apparat().arg("check").current_dir(&d));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("checked .:"), "{err}");
+    // Beside one: `edition`.
+    let parent = scratch("default-dir-parent");
+    std::fs::create_dir_all(&parent).unwrap();
+    std::fs::rename(&d, parent.join("edition")).unwrap();
+    let out = run_ok(
+        apparat()
+            .args(["export", "--format", "cff"])
+            .current_dir(&parent),
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Sammanträde"));
+    // Elsewhere: `edition`, which is not there.
+    let elsewhere = scratch("default-dir-elsewhere");
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    let out = apparat()
+        .args(["export", "--format", "cff"])
+        .current_dir(&elsewhere)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("edition"));
+}
+
+#[test]
+fn init_suggests_a_shell_quoted_command_and_checks_its_text() {
+    let d = scratch("init with space and it's");
+    let out = run_ok(apparat().arg("init").arg(&d));
+    let err = String::from_utf8_lossy(&out.stderr);
+    let command = err
+        .split('`')
+        .nth(1)
+        .unwrap_or_else(|| panic!("no command in {err}"));
+    // The suggestion, run by a shell, builds the new edition.
+    let bin = Path::new(env!("CARGO_BIN_EXE_apparat")).parent().unwrap();
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    run_ok(Command::new("sh").args(["-c", command]).env("PATH", path));
+    assert!(d.join("out/edition.pdf").exists());
+    // The spec carries the sha256 of the base text written beside it.
+    let spec: toml::Value =
+        toml::from_str(&std::fs::read_to_string(d.join("edition.toml")).unwrap()).unwrap();
+    let source = std::fs::read(d.join("source.txt")).unwrap();
+    use sha2::Digest;
+    let sha: String = sha2::Sha256::digest(&source)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    assert_eq!(spec["text"]["sha256"].as_str(), Some(sha.as_str()));
+    assert_eq!(
+        spec["edition"]["short-title"].as_str(),
+        Some("init with space and it's")
+    );
+}
+
+#[test]
+fn template_prints_or_writes_the_bundled_template() {
+    let bundled = common::edition::default_template();
+    let out = run_ok(apparat().arg("template"));
+    assert!(String::from_utf8_lossy(&out.stdout) == bundled);
+    let d = scratch("template-write");
+    run_ok(apparat().args(["template", "--write"]).arg(&d));
+    assert!(std::fs::read_to_string(d.join("apparat.typ")).unwrap() == bundled);
+    // A fork is never overwritten.
+    std::fs::write(d.join("apparat.typ"), "// my house style").unwrap();
+    let again = apparat()
+        .args(["template", "--write"])
+        .arg(&d)
+        .output()
+        .unwrap();
+    assert_eq!(again.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("not overwritten"));
+    assert_eq!(
+        std::fs::read_to_string(d.join("apparat.typ")).unwrap(),
+        "// my house style"
+    );
+}
+
+/// A copy of the bundled regular face renamed `family` (16 characters), so it is a font no
+/// build has unless it is given: the name is patched in place, in ASCII and UTF-16.
+fn renamed_font(family: &str) -> Vec<u8> {
+    let mut font = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/fonts/libertinus-serif/LibertinusSerif-Regular.otf"
+    ))
+    .unwrap();
+    let replace = |font: &mut Vec<u8>, from: &[u8], to: &[u8]| {
+        assert_eq!(from.len(), to.len());
+        let mut i = 0;
+        while let Some(at) = font[i..].windows(from.len()).position(|w| w == from) {
+            font[i + at..i + at + to.len()].copy_from_slice(to);
+            i += at + to.len();
+        }
+    };
+    let utf16 = |s: &str| {
+        s.encode_utf16()
+            .flat_map(u16::to_be_bytes)
+            .collect::<Vec<_>>()
+    };
+    let postscript = family.replace(' ', "");
+    for (from, to) in [
+        ("Libertinus Serif", family),
+        ("LibertinusSerif", &postscript),
+    ] {
+        replace(&mut font, from.as_bytes(), to.as_bytes());
+        replace(&mut font, &utf16(from), &utf16(to));
+    }
+    font
+}
+
+#[test]
+fn an_edition_fonts_folder_adds_its_fonts() {
+    let d = copy_seed("edition-fonts");
+    std::fs::create_dir_all(d.join("fonts")).unwrap();
+    std::fs::write(d.join("fonts/house.otf"), renamed_font("Housestyle Serif")).unwrap();
+    let out = run_ok(apparat().arg("fonts").arg(&d));
+    let list = String::from_utf8_lossy(&out.stdout);
+    assert!(list.contains("Housestyle Serif (Normal, 400"), "{list}");
+    assert!(list.contains("Libertinus Serif (Normal, 400"), "{list}");
+    // The spec may name it, and the PDF then embeds it.
+    let spec = std::fs::read_to_string(d.join("edition.toml")).unwrap();
+    std::fs::write(
+        d.join("edition.toml"),
+        spec.replace("[layout]\n", "[layout]\nfont = \"Housestyle Serif\"\n"),
+    )
+    .unwrap();
+    run_ok(apparat().arg("build").arg(&d));
+    let fonts = Command::new("pdffonts")
+        .arg(d.join("out/edition.pdf"))
+        .output()
+        .unwrap();
+    let fonts = String::from_utf8_lossy(&fonts.stdout);
+    assert!(fonts.contains("HousestyleSerif"), "{fonts}");
+}
+
+/// The binary carries its template and fonts: copied elsewhere and run with an empty
+/// environment in a folder far from the source checkout, it creates, builds and lists fonts.
+#[test]
+fn the_binary_works_without_the_source_checkout() {
+    let place = scratch("installed");
+    std::fs::create_dir_all(place.join("bin")).unwrap();
+    let bin = place.join("bin/apparat");
+    std::fs::copy(env!("CARGO_BIN_EXE_apparat"), &bin).unwrap();
+    // The checkout's path is nowhere in the binary, so nothing can be read from there.
+    let bytes = std::fs::read(&bin).unwrap();
+    let checkout = env!("CARGO_MANIFEST_DIR").as_bytes();
+    assert!(
+        !bytes.windows(checkout.len()).any(|w| w == checkout),
+        "the binary names the source checkout"
+    );
+    let run = |args: &[&str]| {
+        run_ok(
+            Command::new(&bin)
+                .args(args)
+                .env_clear()
+                .current_dir(&place),
+        )
+    };
+    run(&["init", "ed"]);
+    run(&["build", "ed"]);
+    assert!(place.join("ed/out/edition.pdf").exists());
+    assert_eq!(
+        std::fs::read_to_string(place.join("ed/out/templates/apparat.typ")).unwrap(),
+        common::edition::default_template()
+    );
+    let fonts = run(&["fonts"]);
+    assert!(String::from_utf8_lossy(&fonts.stdout).contains("Libertinus Serif (Normal, 400"));
+}
+
+/// No code outside tests finds files through the source checkout's path.
+#[test]
+fn no_code_path_reads_the_source_checkout() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut stack = vec![src];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(dir).unwrap().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).unwrap();
+            let code = text.split("#[cfg(test)]").next().unwrap();
+            assert!(
+                !code.contains("CARGO_MANIFEST_DIR"),
+                "{} uses CARGO_MANIFEST_DIR outside its tests",
+                path.display()
+            );
+        }
+    }
+}

@@ -187,7 +187,7 @@ fn the_written_markup_compiles_on_its_own_to_the_same_pdf() {
         // Templates are read from the copy in out/templates, i.e. from the edition folder.
         apparat::world::Roots {
             project: dir.clone(),
-            templates: dir.join("out/templates"),
+            templates: Some(dir.join("out/templates")),
         },
         markup,
         &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fonts"),

@@ -1,0 +1,15 @@
+//! `apparat bench` and its hidden per-case child `bench-one` (see the library's `bench`).
+
+use std::process::ExitCode;
+
+use crate::args::{BenchArgs, BenchOneArgs};
+
+/// `apparat bench`.
+pub fn bench(args: &BenchArgs) -> ExitCode {
+    apparat::bench::run(&args.seed_dir, args.pages)
+}
+
+/// `apparat bench-one CASE DIR`: one measured run, in a fresh process.
+pub fn bench_one(args: &BenchOneArgs) -> ExitCode {
+    apparat::bench::one(&args.case, &args.dir)
+}

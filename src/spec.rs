@@ -83,7 +83,54 @@ pub struct Quote {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Structure {
-    pub title: Option<Spanned<String>>,
+    /// `title = "…"`, or a table like every quotation: `{ at = "…", occurrence = 2 }`.
+    #[serde(default, deserialize_with = "title_quote")]
+    pub title: Option<Quote>,
+}
+
+/// The title's quotation as written: a plain string, or a quotation table.
+enum TitleForm {
+    Plain(String),
+    Table(RawTitle),
+}
+
+impl<'de> Deserialize<'de> for TitleForm {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct Form;
+        impl<'de> serde::de::Visitor<'de> for Form {
+            type Value = TitleForm;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a quotation: a string, or a table with `at` (and `occurrence`, `before`, `after`)")
+            }
+            fn visit_str<E>(self, s: &str) -> std::result::Result<TitleForm, E> {
+                Ok(TitleForm::Plain(s.to_string()))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> std::result::Result<TitleForm, A::Error> {
+                RawTitle::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+                    .map(TitleForm::Table)
+            }
+        }
+        d.deserialize_any(Form)
+    }
+}
+
+fn title_quote<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<Option<Quote>, D::Error> {
+    let form = Spanned::<TitleForm>::deserialize(d)?;
+    let span = form.span();
+    Ok(Some(match form.into_inner() {
+        TitleForm::Plain(at) => Quote {
+            at: Spanned::new(span, at),
+            occurrence: None,
+            before: None,
+            after: None,
+        },
+        TitleForm::Table(raw) => raw.quote(),
+    }))
 }
 
 #[derive(Debug, Clone)]
@@ -308,6 +355,7 @@ quoted!(RawHeading {
 });
 quoted!(RawMilestone { witness: Spanned<String>, n: String });
 quoted!(RawMargin { text: String });
+quoted!(RawTitle {});
 
 /// What an entry says about its lemma.
 #[derive(Debug, Clone)]
@@ -565,10 +613,15 @@ impl Spec {
                 errs.push(err(o.span(), "occurrence counts from 1".into()));
             }
         }
-        if let Some(t) = &raw.structure.title
-            && t.get_ref().trim().is_empty()
-        {
-            errs.push(err(t.span(), "empty title quotation".into()));
+        if let Some(t) = &raw.structure.title {
+            if t.at.get_ref().trim().is_empty() {
+                errs.push(err(t.at.span(), "empty title quotation".into()));
+            }
+            if let Some(o) = &t.occurrence
+                && *o.get_ref() == 0
+            {
+                errs.push(err(o.span(), "occurrence counts from 1".into()));
+            }
         }
         for h in &headings {
             if !(1..=6).contains(&h.level) {

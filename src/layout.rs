@@ -466,11 +466,14 @@ pub fn run(
             let want = lines[li].baseline - top;
             let y = want.max(next_free);
             if y > want + 0.01 {
-                warnings.push(Diagnostic::warning(format!(
-                    "{} on page {page_no} moved down {:.1} pt to clear the note above",
-                    note.label,
-                    y - want
-                )));
+                warnings.push(
+                    Diagnostic::warning(format!(
+                        "{} on page {page_no} moved down {:.1} pt to clear the note above",
+                        note.label,
+                        y - want
+                    ))
+                    .at(&spec.file, note.span.clone()),
+                );
             }
             let bottom = y - metrics.note_ascent + note_heights[i];
             if bottom > metrics.text_height + 0.01 {

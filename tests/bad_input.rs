@@ -446,7 +446,11 @@ fn snapshots() -> Vec<Snapshot> {
             name: "typographic apostrophe",
             setup: |d| {
                 std::fs::write(d.join("source.txt"), format!("{SOURCE}{APOSTROPHE}")).unwrap();
-                spec_replace(d, "at = \"första raden\"", "at = \"The squirrel’s granary\"");
+                spec_replace(
+                    d,
+                    "at = \"första raden\"",
+                    "at = \"The squirrel’s granary\"",
+                );
             },
             expected: "quotation not found in the base text: `The squirrel’s granary`\n\
                        nearest text: `The squirrel's granary` (source line 9)\n\
@@ -461,7 +465,13 @@ fn snapshots() -> Vec<Snapshot> {
         },
         Snapshot {
             name: "lower-case title",
-            setup: |d| spec_replace(d, "title = \"Ett Prov\"\n\n[[heading]]", "title = \"ett prov\"\n\n[[heading]]"),
+            setup: |d| {
+                spec_replace(
+                    d,
+                    "title = \"Ett Prov\"\n\n[[heading]]",
+                    "title = \"ett prov\"\n\n[[heading]]",
+                )
+            },
             expected: "quotation not found in the base text: `ett prov`\n\
                        nearest text: `Ett Prov` (source line 1)\n\
                        the text has `Ett` where you typed `ett`, `Prov` where you typed `prov`",
@@ -491,7 +501,13 @@ fn snapshots() -> Vec<Snapshot> {
         },
         Snapshot {
             name: "a wrong before",
-            setup: |d| spec_replace(d, "at = \"första raden\"", "at = \"ord\"\nbefore = \"många\""),
+            setup: |d| {
+                spec_replace(
+                    d,
+                    "at = \"första raden\"",
+                    "at = \"ord\"\nbefore = \"många\"",
+                )
+            },
             expected: "`ord` occurs 5 time(s), but never after `många`\n\
                        occurrence 1 (source line 4) follows `några`\n\
                        occurrence 2 (source line 5) follows `fler`\n\
@@ -502,7 +518,11 @@ fn snapshots() -> Vec<Snapshot> {
         Snapshot {
             name: "a wrong after, differing in case only",
             setup: |d| {
-                spec_replace(d, "at = \"första raden\"", "at = \"första raden\"\nafter = \"Av texten\"")
+                spec_replace(
+                    d,
+                    "at = \"första raden\"",
+                    "at = \"första raden\"\nafter = \"Av texten\"",
+                )
             },
             expected: "`första raden` occurs 1 time(s), but never before `Av texten`\n\
                        occurrence 1 (source line 4) is followed by `av texten`\n\
@@ -566,12 +586,22 @@ fn a_title_that_occurs_twice_is_chosen_by_occurrence_or_context() {
     assert_eq!(diags[0]["line"].as_u64(), Some(21));
 
     for (name, title) in [
-        ("title by occurrence", "title = { at = \"Ett Prov\", occurrence = 1 }"),
-        ("title by after", "title = { at = \"Ett Prov\", after = \"1. Rubrik\" }"),
+        (
+            "title by occurrence",
+            "title = { at = \"Ett Prov\", occurrence = 1 }",
+        ),
+        (
+            "title by after",
+            "title = { at = \"Ett Prov\", after = \"1. Rubrik\" }",
+        ),
     ] {
         let d = fresh(name);
         std::fs::write(d.join("source.txt"), &source).unwrap();
-        spec_replace(&d, "title = \"Ett Prov\"\n\n[[heading]]", &format!("{title}\n\n[[heading]]"));
+        spec_replace(
+            &d,
+            "title = \"Ett Prov\"\n\n[[heading]]",
+            &format!("{title}\n\n[[heading]]"),
+        );
         let (code, diags, err) = run(&d);
         assert_eq!(code, 0, "{name}: {diags:?} {err}");
         // The second `Ett Prov` is the body's last paragraph.
@@ -595,6 +625,33 @@ fn a_title_that_occurs_twice_is_chosen_by_occurrence_or_context() {
         "`Ett Prov` occurs 2 time(s), but never after `Rubrik`"
     );
     assert_eq!(diags[0]["line"].as_u64(), Some(21));
+}
+
+/// A warning about a milestone points at the milestone in the spec.
+#[test]
+fn a_milestone_note_moved_down_is_warned_about_at_the_milestone() {
+    let d = fresh("milestone note moved down");
+    spec_append(
+        &d,
+        "\n[[milestone]]\nat = \"stycke med\"\nwitness = \"B\"\nn = \"2\"\n",
+    );
+    let (code, diags, err) = run(&d);
+    assert_eq!(code, 0, "{diags:?} {err}");
+    let moved: Vec<_> = diags
+        .iter()
+        .filter(|x| x["severity"] == "warning")
+        .filter(|x| x["message"].as_str().unwrap_or("").contains("moved down"))
+        .collect();
+    assert!(!moved.is_empty(), "no warning: {diags:?}");
+    for w in moved {
+        assert!(
+            w["file"]
+                .as_str()
+                .is_some_and(|f| f.ends_with("edition.toml")),
+            "{w}"
+        );
+        assert_eq!(w["line"].as_u64(), Some(41), "{w}");
+    }
 }
 
 fn fresh(name: &str) -> PathBuf {

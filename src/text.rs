@@ -561,40 +561,7 @@ fn locate_structure(spec: &Spec, probe: &Text, flat: &Flat) -> Result<LocatedStr
     // One matcher cache for all structural quotations (its word index is built once).
     let mut cache = FindCache::default();
     let mut errs = vec![];
-    let mut cuts = vec![];
-    let titles = spec.structure.title.iter().map(|q| (q, BlockKind::Title));
-    let headings = spec
-        .headings
-        .iter()
-        .map(|h| (&h.quote, BlockKind::Heading(h.level)));
-    for (quote, kind) in titles.chain(headings) {
-        let span = quote.at.span();
-        match probe.find_cached(spec, quote, &mut cache) {
-            Ok(range) if flat.whole_lines(&range) => cuts.push(Cut { range, kind, span }),
-            Ok(range) => {
-                let what = if kind == BlockKind::Title {
-                    "the title must quote whole lines of the base text"
-                } else {
-                    "a heading must quote a whole line of the base text"
-                };
-                errs.push(spec.error(span, what).with_label(
-                    &probe.file,
-                    probe.source_range(&range),
-                    "this is only part of a line",
-                ))
-            }
-            Err(e) => errs.extend(e.0),
-        }
-    }
-    cuts.sort_by_key(|c| c.range.start);
-    for pair in cuts.windows(2) {
-        if pair[0].range.end > pair[1].range.start {
-            errs.push(spec.error(
-                pair[1].span.clone(),
-                "this heading overlaps the title or another heading",
-            ));
-        }
-    }
+    let cuts = locate_cuts(spec, probe, flat, &mut cache, &mut errs);
     let mut milestones = vec![];
     for m in &spec.milestones {
         match probe.find_cached(spec, &m.quote, &mut cache) {
@@ -611,6 +578,60 @@ fn locate_structure(spec: &Spec, probe: &Text, flat: &Flat) -> Result<LocatedStr
         return Err(Diagnostics(errs));
     }
     Ok(LocatedStructure { cuts, milestones })
+}
+
+/// The title and headings as cuts in text order; each must quote whole lines, and no two
+/// may overlap.
+fn locate_cuts(
+    spec: &Spec,
+    probe: &Text,
+    flat: &Flat,
+    cache: &mut FindCache,
+    errs: &mut Vec<Diagnostic>,
+) -> Vec<Cut> {
+    let mut cuts = vec![];
+    let titles = spec.structure.title.iter().map(|q| (q, BlockKind::Title));
+    let headings = spec
+        .headings
+        .iter()
+        .map(|h| (&h.quote, BlockKind::Heading(h.level)));
+    for (quote, kind) in titles.chain(headings) {
+        let span = quote.at.span();
+        match probe.find_cached(spec, quote, cache) {
+            Ok(range) if flat.whole_lines(&range) => cuts.push(Cut { range, kind, span }),
+            Ok(range) => {
+                let what = if kind == BlockKind::Title {
+                    "the title must quote whole lines of the base text"
+                } else {
+                    "a heading must quote a whole line of the base text"
+                };
+                errs.push(spec.error(span, what).with_label(
+                    &probe.file,
+                    probe.source_range(&range),
+                    "this is only part of a line",
+                ))
+            }
+            Err(e) => errs.extend(e.0.into_iter().map(|d| {
+                if kind == BlockKind::Title && d.message.starts_with("ambiguous") {
+                    d.with_note(
+                        "the title takes them in a table: `title = { at = \"…\", occurrence = 2 }`",
+                    )
+                } else {
+                    d
+                }
+            })),
+        }
+    }
+    cuts.sort_by_key(|c| c.range.start);
+    for pair in cuts.windows(2) {
+        if pair[0].range.end > pair[1].range.start {
+            errs.push(spec.error(
+                pair[1].span.clone(),
+                "this heading overlaps the title or another heading",
+            ));
+        }
+    }
+    cuts
 }
 
 /// The flat text's groups split at the title and headings.

@@ -583,6 +583,10 @@ fn a_title_that_occurs_twice_is_chosen_by_occurrence_or_context() {
     assert_eq!(code, 1);
     let message = diags[0]["message"].as_str().unwrap();
     assert_eq!(message, "ambiguous quotation: `Ett Prov` occurs 2 times");
+    assert_eq!(
+        diags[0]["notes"][1].as_str().unwrap(),
+        "the title takes them in a table: `title = { at = \"…\", occurrence = 2 }`"
+    );
     assert_eq!(diags[0]["line"].as_u64(), Some(21));
 
     for (name, title) in [

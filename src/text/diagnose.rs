@@ -150,7 +150,12 @@ impl Text {
                 ),
             ),
         };
-        let mut d = spec.error(span, message);
+        self.describe_context(spec.error(span, message), &context, all)
+    }
+
+    /// What precedes and follows the first occurrences, compared with the `before`/`after`
+    /// given (and what differs, when one of them matches under folding).
+    fn describe_context(&self, mut d: Diagnostic, context: &Context, all: &[Match]) -> Diagnostic {
         let mut near = None;
         for (i, m) in all.iter().enumerate().take(OCCURRENCES_SHOWN) {
             let mut said = vec![];
@@ -171,10 +176,10 @@ impl Text {
                 said.join(" and ")
             ));
         }
-        if n > OCCURRENCES_SHOWN {
+        if all.len() > OCCURRENCES_SHOWN {
             d = d.with_note(format!(
                 "… and {} more occurrence(s)",
-                n - OCCURRENCES_SHOWN
+                all.len() - OCCURRENCES_SHOWN
             ));
         }
         match near {

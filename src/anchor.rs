@@ -82,6 +82,17 @@ pub fn resolve(spec: &Spec, text: &Text) -> Result<Anchors> {
             Err(d) => errs.extend(d.0),
         }
     }
+    sort_in_text_order(&mut out);
+    errs.extend(overlaps(spec, &out.lemmata));
+    if errs.is_empty() {
+        Ok(out)
+    } else {
+        Err(Diagnostics(errs))
+    }
+}
+
+/// Lemmata by start (ties: longer first, then spec order); margin notes by start.
+fn sort_in_text_order(out: &mut Anchors) {
     out.lemmata.sort_by(|a, b| {
         a.range
             .start
@@ -90,9 +101,12 @@ pub fn resolve(spec: &Spec, text: &Text) -> Result<Anchors> {
             .then(a.entry.cmp(&b.entry))
     });
     out.margins.sort_by_key(|m| (m.range.start, m.margin));
+}
 
-    // Overlap rules.
-    let ls = &out.lemmata;
+/// The overlap rules over lemmata in text order: within one series lemmata nest but do not
+/// partly overlap; two emendations never overlap.
+fn overlaps(spec: &Spec, ls: &[Lemma]) -> Vec<Diagnostic> {
+    let mut errs = vec![];
     for (x, a) in ls.iter().enumerate() {
         for b in ls[x + 1..]
             .iter()
@@ -118,9 +132,5 @@ pub fn resolve(spec: &Spec, text: &Text) -> Result<Anchors> {
             }
         }
     }
-    if errs.is_empty() {
-        Ok(out)
-    } else {
-        Err(Diagnostics(errs))
-    }
+    errs
 }

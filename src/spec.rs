@@ -90,7 +90,54 @@ pub struct Quote {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Structure {
-    pub title: Option<Spanned<String>>,
+    /// `title = "…"`, or a table like every quotation: `{ at = "…", occurrence = 2 }`.
+    #[serde(default, deserialize_with = "title_quote")]
+    pub title: Option<Quote>,
+}
+
+/// The title's quotation as written: a plain string, or a quotation table.
+enum TitleForm {
+    Plain(String),
+    Table(RawTitle),
+}
+
+impl<'de> Deserialize<'de> for TitleForm {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct Form;
+        impl<'de> serde::de::Visitor<'de> for Form {
+            type Value = TitleForm;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a quotation: a string, or a table with `at` (and `occurrence`, `before`, `after`)")
+            }
+            fn visit_str<E>(self, s: &str) -> std::result::Result<TitleForm, E> {
+                Ok(TitleForm::Plain(s.to_string()))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> std::result::Result<TitleForm, A::Error> {
+                RawTitle::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+                    .map(TitleForm::Table)
+            }
+        }
+        d.deserialize_any(Form)
+    }
+}
+
+fn title_quote<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<Option<Quote>, D::Error> {
+    let form = Spanned::<TitleForm>::deserialize(d)?;
+    let span = form.span();
+    Ok(Some(match form.into_inner() {
+        TitleForm::Plain(at) => Quote {
+            at: Spanned::new(span, at),
+            occurrence: None,
+            before: None,
+            after: None,
+        },
+        TitleForm::Table(raw) => raw.quote(),
+    }))
 }
 
 #[derive(Debug, Clone)]
@@ -344,6 +391,7 @@ quoted!(RawHeading {
 });
 quoted!(RawMilestone { witness: Spanned<String>, n: String });
 quoted!(RawMargin { text: String });
+quoted!(RawTitle {});
 
 /// What an entry says about its lemma.
 #[derive(Debug, Clone)]
@@ -669,10 +717,14 @@ fn check_witnesses(witnesses: &read::Listed<Witness>, c: &mut Checks) -> Sigla {
 
 /// `[structure]`: a non-empty title quotation.
 fn check_structure(s: &Structure, c: &mut Checks) {
-    if let Some(t) = &s.title
-        && t.get_ref().trim().is_empty()
+    let Some(t) = &s.title else { return };
+    if t.at.get_ref().trim().is_empty() {
+        c.error(t.at.span(), "empty title quotation");
+    }
+    if let Some(o) = &t.occurrence
+        && *o.get_ref() == 0
     {
-        c.error(t.span(), "empty title quotation");
+        c.error(o.span(), "occurrence counts from 1");
     }
 }
 

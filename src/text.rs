@@ -14,12 +14,15 @@
 //! accepted, tabs and no-break spaces count as spaces; NUL and other control characters are
 //! refused with their position, as is invalid UTF-8 (with its byte offset) and an empty text.
 
+use std::collections::HashMap;
 use std::ops::Range;
 
 use sha2::{Digest, Sha256};
 
 use crate::diag::{Diagnostic, Diagnostics, Result, SourceFile};
 use crate::spec::{Quote, Spec};
+
+mod diagnose;
 
 /// The largest base text accepted (16 MiB): a volume of several thousand pages.
 pub const MAX_SOURCE_BYTES: u64 = 16 << 20;
@@ -67,33 +70,53 @@ pub struct Text {
 /// One match of a quotation.
 pub type Match = Range<usize>;
 
-/// Matches of quotations already searched, and an index of word starts (see
+/// Matches of quotations already searched, and an index of the text's words (see
 /// [`Text::find_cached`]).
 #[derive(Debug, Default)]
 pub struct FindCache {
-    found: std::collections::HashMap<String, Vec<Match>>,
-    /// Byte offsets of every word (maximal alphanumeric run) of the text, by the word.
-    words: Option<std::collections::HashMap<String, Vec<usize>>>,
+    found: HashMap<String, Vec<Match>>,
+    words: Option<WordIndex>,
 }
 
 impl FindCache {
-    fn words(&mut self, doc: &str) -> &std::collections::HashMap<String, Vec<usize>> {
-        self.words.get_or_insert_with(|| {
-            let mut m: std::collections::HashMap<String, Vec<usize>> =
-                std::collections::HashMap::new();
-            let mut start: Option<usize> = None;
-            for (i, c) in doc.char_indices().chain(std::iter::once((doc.len(), ' '))) {
-                match (c.is_alphanumeric(), start) {
-                    (true, None) => start = Some(i),
-                    (false, Some(s)) => {
-                        m.entry(doc[s..i].to_string()).or_default().push(s);
-                        start = None;
-                    }
-                    _ => {}
+    fn words(&mut self, doc: &str) -> &WordIndex {
+        self.words.get_or_insert_with(|| WordIndex::new(doc))
+    }
+}
+
+/// Byte offsets of every word (maximal alphanumeric run) of the text, by the word in lower
+/// case: built once, it finds exact matches (the offsets are filtered by the exact bytes) and
+/// the candidates of the "nearest text" hints.
+#[derive(Debug, Default)]
+struct WordIndex {
+    by_lowercase: HashMap<String, Vec<usize>>,
+}
+
+impl WordIndex {
+    fn new(doc: &str) -> WordIndex {
+        let mut by_lowercase: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut start: Option<usize> = None;
+        for (i, c) in doc.char_indices().chain(std::iter::once((doc.len(), ' '))) {
+            match (c.is_alphanumeric(), start) {
+                (true, None) => start = Some(i),
+                (false, Some(s)) => {
+                    by_lowercase
+                        .entry(doc[s..i].to_lowercase())
+                        .or_default()
+                        .push(s);
+                    start = None;
                 }
+                _ => {}
             }
-            m
-        })
+        }
+        WordIndex { by_lowercase }
+    }
+
+    /// Offsets (ascending) where `word` stands, in any capitalisation.
+    fn starts(&self, word: &str) -> &[usize] {
+        self.by_lowercase
+            .get(&word.to_lowercase())
+            .map_or(&[], Vec::as_slice)
     }
 }
 
@@ -125,46 +148,12 @@ impl Text {
 
     pub fn from_bytes(spec: &Spec, path: &std::path::Path, bytes: &[u8]) -> Result<Text> {
         let sha = hex(&Sha256::digest(bytes));
-        if let Some(pinned) = &spec.text.sha256
-            && !pinned.get_ref().eq_ignore_ascii_case(&sha)
-        {
-            return Err(spec
-                .error(pinned.span(), "the base text does not match its pinned sha256")
-                .with_note(format!("pinned in the spec: {}", pinned.get_ref()))
-                .with_note(format!("{}: {sha}", path.display()))
-                .with_note("the base text is evidence and is never edited; if a new transcription was received on purpose, pin its hash")
-                .into());
-        }
-        let text = match std::str::from_utf8(bytes) {
-            Ok(t) => t,
-            Err(e) => {
-                let at = e.valid_up_to();
-                let lossy = String::from_utf8_lossy(bytes).into_owned();
-                let file = SourceFile::new(path, lossy);
-                // Map the byte offset into the lossy text (same up to `at`).
-                return Err(Diagnostic::error(format!(
-                    "the base text is not valid UTF-8 (invalid byte 0x{:02x} at byte offset {at})",
-                    bytes[at]
-                ))
-                .at(&file, at..at + 1)
-                .into());
-            }
-        };
+        check_pinned_hash(spec, path, &sha)?;
+        let text = decode(path, bytes)?;
         let file = SourceFile::new(path, text);
         let body = text.strip_prefix('\u{feff}').unwrap_or(text);
         let bom = text.len() - body.len();
-        for (i, c) in body.char_indices() {
-            if c.is_control() && !matches!(c, '\n' | '\r' | '\t' | '\u{c}') {
-                return Err(Diagnostic::error(format!(
-                    "the base text contains the control character U+{:04X} at byte offset {}",
-                    c as u32,
-                    i + bom
-                ))
-                .at(&file, i + bom..i + bom + c.len_utf8())
-                .with_note("control characters other than tab, form feed and line ends are refused: they are invisible in print")
-                .into());
-            }
-        }
+        refuse_control_characters(&file, body, bom)?;
         if body.trim().is_empty() {
             return Err(Diagnostic::error("the base text is empty")
                 .at(&file, 0..text.len())
@@ -196,6 +185,11 @@ impl Text {
         s..e
     }
 
+    /// The 1-based line of `source.txt` holding model offset `pos`.
+    fn source_line(&self, pos: usize) -> usize {
+        self.file.line_col(self.source_offset(pos)).0
+    }
+
     /// Index of the block holding model offset `pos`.
     pub fn block_at(&self, pos: usize) -> Option<usize> {
         let i = self.blocks.partition_point(|b| b.range.end <= pos);
@@ -203,7 +197,7 @@ impl Text {
     }
 
     /// All matches of a quotation (word-bounded, whitespace-normalised), before the
-    /// occurrence/context filters. `within` limits the search to one block kind.
+    /// occurrence/context filters.
     pub fn find_all(&self, quote: &str) -> Vec<Match> {
         find_in(&self.doc, quote)
     }
@@ -218,48 +212,21 @@ impl Text {
     /// many anchors (the same short words are quoted again and again).
     pub fn find_cached(&self, spec: &Spec, q: &Quote, cache: &mut FindCache) -> Result<Match> {
         let quote = normalize(q.at.get_ref());
-        let mut found = match cache.found.get(&quote) {
-            Some(f) => f.clone(),
-            None => {
-                let first: String = quote.chars().take_while(|c| c.is_alphanumeric()).collect();
-                let mut f = if first.is_empty() {
-                    find_in(&self.doc, &quote)
-                } else {
-                    // Word-bounded matches start where the doc has the quotation's first word.
-                    let doc = &self.doc;
-                    let last_word = word_char(quote.chars().next_back());
-                    cache
-                        .words(doc)
-                        .get(&first)
-                        .map(|ps| {
-                            ps.iter()
-                                .filter(|&&p| doc[p..].starts_with(quote.as_str()))
-                                .filter(|&&p| {
-                                    !(last_word && word_char(doc[p + quote.len()..].chars().next()))
-                                })
-                                .map(|&p| p..p + quote.len())
-                                .collect()
-                        })
-                        .unwrap_or_default()
-                };
-                f.retain(|m| self.block_at(m.start) == self.block_at(m.end.saturating_sub(1)));
-                cache.found.insert(quote.clone(), f.clone());
-                f
-            }
-        };
-        let all = found.len();
-        if let Some(b) = &q.before {
-            let want = normalize(b.get_ref());
-            found.retain(|m| self.doc[..m.start].trim_end().ends_with(want.as_str()));
-        }
-        if let Some(a) = &q.after {
-            let want = normalize(a.get_ref());
-            found.retain(|m| self.doc[m.end..].trim_start().starts_with(want.as_str()));
+        let all = self.matches_cached(&quote, cache);
+        let context = Context::of(q);
+        let found: Vec<Match> = all
+            .iter()
+            .filter(|m| context.fits(&self.doc, m))
+            .cloned()
+            .collect();
+        if found.is_empty() {
+            return Err(self.not_found(spec, q, &quote, &all, cache).into());
         }
         if let Some(o) = &q.occurrence {
             let n = *o.get_ref() as usize;
-            if n == 0 || n > found.len() {
-                return Err(spec
+            return match found.get(n.wrapping_sub(1)) {
+                Some(m) => Ok(m.clone()),
+                None => Err(spec
                     .error(
                         o.span(),
                         format!(
@@ -267,69 +234,143 @@ impl Text {
                             found.len()
                         ),
                     )
-                    .into());
-            }
-            return Ok(found[n - 1].clone());
+                    .into()),
+            };
         }
-        match found.len() {
-            1 => Ok(found.remove(0)),
-            0 => {
-                let mut d = spec.error(
-                    q.at.span(),
-                    format!("quotation not found in the base text: `{quote}`"),
-                );
-                if all > 0 {
-                    d = d.with_note(format!(
-                        "`{quote}` occurs {all} time(s), but not with the given context"
-                    ));
-                } else if find_in(&self.doc.to_lowercase(), &quote.to_lowercase()).len() == 1 {
-                    d = d.with_note("it occurs with different capitalisation");
-                } else if let Some(near) = self.nearest(&quote) {
-                    d = d.with_note(format!("nearest text: `{near}`"));
-                }
-                if find_in_raw(&self.doc, &quote).is_some() {
-                    d = d.with_note("it occurs inside a longer word or across a heading; quote whole words of one block");
-                }
-                Err(d.into())
-            }
-            n => {
-                let mut d = spec
-                    .error(
-                        q.at.span(),
-                        format!("ambiguous quotation: `{quote}` occurs {n} times"),
-                    )
-                    .with_note(
-                        "add `occurrence = N`, or `before`/`after` with the neighbouring words",
-                    );
-                for (i, m) in found.iter().enumerate().take(8) {
-                    let (line, _) = self.file.line_col(self.source_offset(m.start));
-                    d = d.with_label(
-                        &self.file,
-                        self.source_range(m),
-                        format!("occurrence {} (source line {line})", i + 1),
-                    );
-                }
-                Err(d.into())
-            }
+        match found.as_slice() {
+            [one] => Ok(one.clone()),
+            _ => Err(self.ambiguous(spec, q, &quote, &found).into()),
         }
     }
 
-    /// The words of the text that share the longest prefix with `quote` (for "not found").
-    fn nearest(&self, quote: &str) -> Option<String> {
-        let words: Vec<&str> = quote.split(' ').collect();
-        for k in (1..words.len()).rev() {
-            let prefix = words[..k].join(" ");
-            if let Some(m) = find_in(&self.doc, &prefix).first() {
-                let end = self.doc[m.start..]
-                    .char_indices()
-                    .filter(|(_, c)| *c == ' ' || *c == '\n')
-                    .nth(words.len() - 1)
-                    .map_or(self.doc.len(), |(i, _)| m.start + i);
-                return Some(self.doc[m.start..end].to_string());
-            }
+    /// Every word-bounded match of `quote` inside one block, from the cache or the word index.
+    fn matches_cached(&self, quote: &str, cache: &mut FindCache) -> Vec<Match> {
+        if let Some(found) = cache.found.get(quote) {
+            return found.clone();
         }
-        None
+        let first: String = quote.chars().take_while(|c| c.is_alphanumeric()).collect();
+        let mut found = if first.is_empty() {
+            find_in(&self.doc, quote)
+        } else {
+            // Word-bounded matches start where the doc has the quotation's first word.
+            let doc = &self.doc;
+            let last_word = word_char(quote.chars().next_back());
+            cache
+                .words(doc)
+                .starts(&first)
+                .iter()
+                .filter(|&&p| doc[p..].starts_with(quote))
+                .filter(|&&p| !(last_word && word_char(doc[p + quote.len()..].chars().next())))
+                .map(|&p| p..p + quote.len())
+                .collect()
+        };
+        found.retain(|m| self.block_at(m.start) == self.block_at(m.end.saturating_sub(1)));
+        cache.found.insert(quote.to_string(), found.clone());
+        found
     }
+
+    /// "ambiguous quotation", with every occurrence underlined in `source.txt`.
+    fn ambiguous(&self, spec: &Spec, q: &Quote, quote: &str, found: &[Match]) -> Diagnostic {
+        let mut d = spec
+            .error(
+                q.at.span(),
+                format!(
+                    "ambiguous quotation: `{quote}` occurs {} times",
+                    found.len()
+                ),
+            )
+            .with_note("add `occurrence = N`, or `before`/`after` with the neighbouring words");
+        for (i, m) in found.iter().enumerate().take(8) {
+            d = d.with_label(
+                &self.file,
+                self.source_range(m),
+                format!(
+                    "occurrence {} (source line {})",
+                    i + 1,
+                    self.source_line(m.start)
+                ),
+            );
+        }
+        d
+    }
+}
+
+/// A quotation's `before` and `after`, normalised: the words that must immediately precede
+/// and follow a match (across spaces and block breaks).
+struct Context {
+    before: Option<String>,
+    after: Option<String>,
+}
+
+impl Context {
+    fn of(q: &Quote) -> Context {
+        Context {
+            before: q.before.as_ref().map(|b| normalize(b.get_ref())),
+            after: q.after.as_ref().map(|a| normalize(a.get_ref())),
+        }
+    }
+
+    fn fits(&self, doc: &str, m: &Match) -> bool {
+        self.fits_before(doc, m) && self.fits_after(doc, m)
+    }
+
+    fn fits_before(&self, doc: &str, m: &Match) -> bool {
+        self.before
+            .as_ref()
+            .is_none_or(|b| doc[..m.start].trim_end().ends_with(b.as_str()))
+    }
+
+    fn fits_after(&self, doc: &str, m: &Match) -> bool {
+        self.after
+            .as_ref()
+            .is_none_or(|a| doc[m.end..].trim_start().starts_with(a.as_str()))
+    }
+}
+
+/// The sha256 pinned in the spec, if any, must be the text's.
+fn check_pinned_hash(spec: &Spec, path: &std::path::Path, sha: &str) -> Result<()> {
+    match &spec.text.sha256 {
+        Some(pinned) if !pinned.get_ref().eq_ignore_ascii_case(sha) => Err(spec
+            .error(pinned.span(), "the base text does not match its pinned sha256")
+            .with_note(format!("pinned in the spec: {}", pinned.get_ref()))
+            .with_note(format!("{}: {sha}", path.display()))
+            .with_note("the base text is evidence and is never edited; if a new transcription was received on purpose, pin its hash")
+            .into()),
+        _ => Ok(()),
+    }
+}
+
+/// The text as UTF-8, or an error at the first invalid byte.
+fn decode<'a>(path: &std::path::Path, bytes: &'a [u8]) -> Result<&'a str> {
+    std::str::from_utf8(bytes).map_err(|e| {
+        let at = e.valid_up_to();
+        // The lossy text is the same as the source up to `at`, so the offset points right.
+        let file = SourceFile::new(path, String::from_utf8_lossy(bytes).into_owned());
+        Diagnostic::error(format!(
+            "the base text is not valid UTF-8 (invalid byte 0x{:02x} at byte offset {at})",
+            bytes[at]
+        ))
+        .at(&file, at..at + 1)
+        .into()
+    })
+}
+
+/// Control characters other than tab, form feed and line ends are refused at their position.
+fn refuse_control_characters(file: &SourceFile, body: &str, bom: usize) -> Result<()> {
+    let Some((i, c)) = body
+        .char_indices()
+        .find(|&(_, c)| c.is_control() && !matches!(c, '\n' | '\r' | '\t' | '\u{c}'))
+    else {
+        return Ok(());
+    };
+    Err(Diagnostic::error(format!(
+        "the base text contains the control character U+{:04X} at byte offset {}",
+        c as u32,
+        i + bom
+    ))
+    .at(file, i + bom..i + bom + c.len_utf8())
+    .with_note("control characters other than tab, form feed and line ends are refused: they are invisible in print")
+    .into())
 }
 
 fn ceil_boundary(s: &str, mut i: usize) -> usize {
@@ -386,11 +427,6 @@ pub fn find_in(doc: &str, quote: &str) -> Vec<Match> {
     out
 }
 
-fn find_in_raw(doc: &str, quote: &str) -> Option<usize> {
-    let alt = doc.replace('\n', " ");
-    alt.find(quote)
-}
-
 /// The source flattened: lines trimmed and joined by one space within a group of lines;
 /// groups (separated by blank lines) joined by `\n`.
 struct Flat {
@@ -400,76 +436,108 @@ struct Flat {
     line_starts: Vec<usize>,
     /// Byte offsets in `doc` where source lines end.
     line_ends: Vec<usize>,
+    /// A blank line was seen since the last line with text: the next one starts a group.
+    pending_group_break: bool,
 }
 
 impl Flat {
+    /// Flatten `text`, whose first byte is at byte `base` of the source (after a BOM).
     fn new(text: &str, base: usize) -> Flat {
-        let mut doc = String::with_capacity(text.len());
-        let mut src: Vec<u32> = Vec::with_capacity(text.len());
-        let mut line_starts = vec![];
-        let mut line_ends = vec![];
-        let mut pending_group_break = false;
-        let mut off = 0usize;
+        let mut flat = Flat {
+            doc: String::with_capacity(text.len()),
+            src: Vec::with_capacity(text.len()),
+            line_starts: vec![],
+            line_ends: vec![],
+            pending_group_break: false,
+        };
+        let mut line_offset = base;
         for raw_line in text.split_inclusive('\n') {
-            let line_off = off;
-            off += raw_line.len();
             let line = raw_line.trim_end_matches(['\n', '\r']);
             // A lone CR also ends a line.
-            for (k, part) in line.split('\r').enumerate() {
-                let part_off = line_off
-                    + line[..]
-                        .split('\r')
-                        .take(k)
-                        .map(|p| p.len() + 1)
-                        .sum::<usize>();
-                let mut words = part.char_indices();
-                let mut started = false;
-                let mut space_at: Option<usize> = None;
-                let is_blank = part.chars().all(is_space);
-                if is_blank {
-                    if !doc.is_empty() {
-                        pending_group_break = true;
-                    }
-                    continue;
-                }
-                for (i, c) in words.by_ref() {
-                    if is_space(c) {
-                        if started && space_at.is_none() {
-                            space_at = Some(i);
-                        }
-                        continue;
-                    }
-                    if !started {
-                        // First character of the line.
-                        if !doc.is_empty() {
-                            let sep = if pending_group_break { '\n' } else { ' ' };
-                            let s = src.last().copied().unwrap_or(0);
-                            doc.push(sep);
-                            src.push(s);
-                        }
-                        pending_group_break = false;
-                        line_starts.push(doc.len());
-                        started = true;
-                    } else if let Some(sp) = space_at.take() {
-                        doc.push(' ');
-                        src.push((base + part_off + sp) as u32);
-                    }
-                    let at = (base + part_off + i) as u32;
-                    doc.push(c);
-                    for _ in 0..c.len_utf8() {
-                        src.push(at);
-                    }
-                }
-                line_ends.push(doc.len());
+            let mut part_offset = line_offset;
+            for part in line.split('\r') {
+                flat.push_line(part, part_offset);
+                part_offset += part.len() + 1;
             }
+            line_offset += raw_line.len();
         }
-        Flat {
-            doc,
-            src,
-            line_starts,
-            line_ends,
-        }
+        flat
     }
+
+    /// Append one source line (starting at source byte `offset`): its runs of spaces become
+    /// one space, and it joins the previous line by a space, or by `\n` after a blank line.
+    fn push_line(&mut self, line: &str, offset: usize) {
+        if line.chars().all(is_space) {
+            if !self.doc.is_empty() {
+                self.pending_group_break = true;
+            }
+            return;
+        }
+        let mut started = false;
+        let mut space_at: Option<usize> = None;
+        for (i, c) in line.char_indices() {
+            if is_space(c) {
+                if started && space_at.is_none() {
+                    space_at = Some(i);
+                }
+                continue;
+            }
+            if !started {
+                self.start_line();
+                started = true;
+            } else if let Some(space) = space_at.take() {
+                self.doc.push(' ');
+                self.src.push((offset + space) as u32);
+            }
+            let at = (offset + i) as u32;
+            self.doc.push(c);
+            self.src.extend(std::iter::repeat_n(at, c.len_utf8()));
+        }
+        self.line_ends.push(self.doc.len());
+    }
+
+    /// The separator before a line's first character, and the line's start.
+    fn start_line(&mut self) {
+        if !self.doc.is_empty() {
+            let separator = if self.pending_group_break { '\n' } else { ' ' };
+            let s = self.src.last().copied().unwrap_or(0);
+            self.doc.push(separator);
+            self.src.push(s);
+        }
+        self.pending_group_break = false;
+        self.line_starts.push(self.doc.len());
+    }
+
+    /// Whether `r` begins at the start of a source line and ends at the end of one.
+    fn whole_lines(&self, r: &Range<usize>) -> bool {
+        self.line_starts.binary_search(&r.start).is_ok()
+            && self.line_ends.binary_search(&r.end).is_ok()
+    }
+}
+
+/// A structural quotation resolved in the flat text: the title or a heading.
+struct Cut {
+    range: Range<usize>,
+    kind: BlockKind,
+    /// Span of its quotation in edition.toml.
+    span: Range<usize>,
+}
+
+/// The structure of the spec located in the flat text.
+struct LocatedStructure {
+    /// In text order.
+    cuts: Vec<Cut>,
+    /// At offsets of the flat text.
+    milestones: Vec<MilestonePos>,
+}
+
+/// A run of the flat text that becomes a block, or the continuation of the previous one.
+struct Segment {
+    range: Range<usize>,
+    kind: BlockKind,
+    /// A witness's page break falls here, not a paragraph break: the segment continues the
+    /// previous paragraph.
+    joins_previous: bool,
 }
 
 /// Apply the spec's structure to the flat text.
@@ -483,164 +551,193 @@ fn build(spec: &Spec, file: &SourceFile, flat: Flat) -> Result<Text> {
         milestones: vec![],
         sha256: String::new(),
     };
+    let located = locate_structure(spec, &probe, &flat)?;
+    let mut segments = segments(&probe.blocks, &located.cuts);
+    join_at_milestones(spec, &mut segments, &located.milestones)?;
+    Ok(assemble(file, &flat, &segments, located.milestones))
+}
+
+/// Resolve the title, headings and milestones in the flat text, reporting every problem.
+fn locate_structure(spec: &Spec, probe: &Text, flat: &Flat) -> Result<LocatedStructure> {
     // One matcher cache for all structural quotations (its word index is built once).
     let mut cache = FindCache::default();
     let mut errs = vec![];
-    // Structural cuts: (range, kind).
-    let mut cuts: Vec<(Range<usize>, BlockKind, Range<usize>)> = vec![];
-    let whole_lines = |r: &Range<usize>| -> bool {
-        flat.line_starts.binary_search(&r.start).is_ok()
-            && flat.line_ends.binary_search(&r.end).is_ok()
-    };
-    if let Some(t) = &spec.structure.title {
-        let q = Quote {
-            at: t.clone(),
-            occurrence: None,
-            before: None,
-            after: None,
-        };
-        match probe.find_cached(spec, &q, &mut cache) {
-            Ok(r) if whole_lines(&r) => cuts.push((r, BlockKind::Title, t.span())),
-            Ok(_) => errs.push(spec.error(
-                t.span(),
-                "the title must quote whole lines of the base text",
-            )),
-            Err(e) => errs.extend(e.0),
-        }
-    }
-    for h in &spec.headings {
-        match probe.find_cached(spec, &h.quote, &mut cache) {
-            Ok(r) if whole_lines(&r) => {
-                cuts.push((r, BlockKind::Heading(h.level), h.quote.at.span()))
-            }
-            Ok(r) => errs.push(
-                spec.error(
-                    h.quote.at.span(),
-                    "a heading must quote a whole line of the base text",
-                )
-                .with_label(
-                    file,
-                    probe.source_range(&r),
-                    "this is only part of a line",
-                ),
-            ),
-            Err(e) => errs.extend(e.0),
-        }
-    }
-    cuts.sort_by_key(|c| c.0.start);
-    for w in cuts.windows(2) {
-        if w[0].0.end > w[1].0.start {
-            errs.push(spec.error(
-                w[1].2.clone(),
-                "this heading overlaps the title or another heading",
-            ));
-        }
-    }
-    let mut miles = vec![];
+    let cuts = locate_cuts(spec, probe, flat, &mut cache, &mut errs);
+    let mut milestones = vec![];
     for m in &spec.milestones {
         match probe.find_cached(spec, &m.quote, &mut cache) {
-            Ok(r) => miles.push((
-                r.start,
-                m.witness.get_ref().clone(),
-                m.n.clone(),
-                m.quote.at.span(),
-            )),
+            Ok(r) => milestones.push(MilestonePos {
+                pos: r.start,
+                witness: m.witness.get_ref().clone(),
+                n: m.n.clone(),
+                span: m.quote.at.span(),
+            }),
             Err(e) => errs.extend(e.0),
         }
     }
     if !errs.is_empty() {
         return Err(Diagnostics(errs));
     }
+    Ok(LocatedStructure { cuts, milestones })
+}
 
-    // Segment the flat text: groups split at cuts.
-    let mut segs: Vec<(Range<usize>, BlockKind)> = vec![];
-    for g in &probe.blocks {
-        let mut at = g.range.start;
-        for (r, kind, _) in cuts
-            .iter()
-            .filter(|c| c.0.start >= g.range.start && c.0.end <= g.range.end)
-        {
-            if r.start > at {
-                segs.push((at..r.start - 1, BlockKind::Paragraph)); // minus the joining space
+/// The title and headings as cuts in text order; each must quote whole lines, and no two
+/// may overlap.
+fn locate_cuts(
+    spec: &Spec,
+    probe: &Text,
+    flat: &Flat,
+    cache: &mut FindCache,
+    errs: &mut Vec<Diagnostic>,
+) -> Vec<Cut> {
+    let mut cuts = vec![];
+    let titles = spec.structure.title.iter().map(|q| (q, BlockKind::Title));
+    let headings = spec
+        .headings
+        .iter()
+        .map(|h| (&h.quote, BlockKind::Heading(h.level)));
+    for (quote, kind) in titles.chain(headings) {
+        let span = quote.at.span();
+        match probe.find_cached(spec, quote, cache) {
+            Ok(range) if flat.whole_lines(&range) => cuts.push(Cut { range, kind, span }),
+            Ok(range) => {
+                let what = if kind == BlockKind::Title {
+                    "the title must quote whole lines of the base text"
+                } else {
+                    "a heading must quote a whole line of the base text"
+                };
+                errs.push(spec.error(span, what).with_label(
+                    &probe.file,
+                    probe.source_range(&range),
+                    "this is only part of a line",
+                ))
             }
-            segs.push((r.clone(), *kind));
-            at = (r.end + 1).min(g.range.end);
-        }
-        if at < g.range.end {
-            segs.push((at..g.range.end, BlockKind::Paragraph));
+            Err(e) => errs.extend(e.0.into_iter().map(|d| {
+                if kind == BlockKind::Title && d.message.starts_with("ambiguous") {
+                    d.with_note(
+                        "the title takes them in a table: `title = { at = \"…\", occurrence = 2 }`",
+                    )
+                } else {
+                    d
+                }
+            })),
         }
     }
-    // Milestones at the start of a paragraph that follows a paragraph join the two:
-    // the source's page break is not a paragraph break.
-    let mut joined_with_prev = vec![false; segs.len()];
-    for (pos, _, _, span) in &miles {
-        if let Some(i) = segs.iter().position(|s| s.0.start == *pos)
-            && i > 0
-            && segs[i].1 == BlockKind::Paragraph
-            && segs[i - 1].1 == BlockKind::Paragraph
+    cuts.sort_by_key(|c| c.range.start);
+    for pair in cuts.windows(2) {
+        if pair[0].range.end > pair[1].range.start {
+            errs.push(spec.error(
+                pair[1].span.clone(),
+                "this heading overlaps the title or another heading",
+            ));
+        }
+    }
+    cuts
+}
+
+/// The flat text's groups split at the title and headings.
+fn segments(groups: &[Block], cuts: &[Cut]) -> Vec<Segment> {
+    let mut out = vec![];
+    let segment = |range, kind| Segment {
+        range,
+        kind,
+        joins_previous: false,
+    };
+    for g in groups {
+        let mut at = g.range.start;
+        for cut in cuts
+            .iter()
+            .filter(|c| c.range.start >= g.range.start && c.range.end <= g.range.end)
         {
-            joined_with_prev[i] = true;
-        } else if segs.iter().all(|s| !s.0.contains(pos)) {
+            if cut.range.start > at {
+                // Minus the joining space.
+                out.push(segment(at..cut.range.start - 1, BlockKind::Paragraph));
+            }
+            out.push(segment(cut.range.clone(), cut.kind));
+            at = (cut.range.end + 1).min(g.range.end);
+        }
+        if at < g.range.end {
+            out.push(segment(at..g.range.end, BlockKind::Paragraph));
+        }
+    }
+    out
+}
+
+/// Milestones at the start of a paragraph that follows a paragraph join the two: the
+/// source's page break is not a paragraph break.
+fn join_at_milestones(
+    spec: &Spec,
+    segments: &mut [Segment],
+    milestones: &[MilestonePos],
+) -> Result<()> {
+    for m in milestones {
+        if let Some(i) = segments.iter().position(|s| s.range.start == m.pos)
+            && i > 0
+            && segments[i].kind == BlockKind::Paragraph
+            && segments[i - 1].kind == BlockKind::Paragraph
+        {
+            segments[i].joins_previous = true;
+        } else if segments.iter().all(|s| !s.range.contains(&m.pos)) {
             return Err(spec
-                .error(span.clone(), "a milestone must fall inside the text")
+                .error(m.span.clone(), "a milestone must fall inside the text")
                 .into());
         }
     }
+    Ok(())
+}
 
-    // Rebuild the document from segments.
+/// The model rebuilt from the segments, with the milestones moved to their new offsets.
+fn assemble(
+    file: &SourceFile,
+    flat: &Flat,
+    segments: &[Segment],
+    milestones: Vec<MilestonePos>,
+) -> Text {
     let mut doc = String::with_capacity(flat.doc.len());
     let mut src = Vec::with_capacity(flat.src.len());
     let mut blocks: Vec<Block> = vec![];
-    let mut remap: Vec<(Range<usize>, usize)> = vec![]; // flat range → new start
-    for (i, (r, kind)) in segs.iter().enumerate() {
+    // Each segment's start in the new document.
+    let mut starts = Vec::with_capacity(segments.len());
+    for seg in segments {
         if !doc.is_empty() {
             let s = src.last().copied().unwrap_or(0);
-            doc.push(if joined_with_prev[i] { ' ' } else { '\n' });
+            doc.push(if seg.joins_previous { ' ' } else { '\n' });
             src.push(s);
         }
         let start = doc.len();
-        remap.push((r.clone(), start));
-        doc.push_str(&flat.doc[r.clone()]);
-        src.extend_from_slice(&flat.src[r.clone()]);
-        let line_starts = flat
-            .line_starts
-            .iter()
-            .filter(|&&l| l > r.start && l < r.end)
-            .map(|l| l - r.start + start)
-            .collect();
-        if joined_with_prev[i] {
-            let b = blocks.last_mut().expect("a joined segment follows a block");
-            b.range.end = doc.len();
-        } else {
-            blocks.push(Block {
-                kind: *kind,
+        starts.push(start);
+        doc.push_str(&flat.doc[seg.range.clone()]);
+        src.extend_from_slice(&flat.src[seg.range.clone()]);
+        match blocks.last_mut() {
+            Some(b) if seg.joins_previous => b.range.end = doc.len(),
+            _ => blocks.push(Block {
+                kind: seg.kind,
                 range: start..doc.len(),
-                line_starts,
-            });
+                line_starts: flat
+                    .line_starts
+                    .iter()
+                    .filter(|&&l| l > seg.range.start && l < seg.range.end)
+                    .map(|l| l - seg.range.start + start)
+                    .collect(),
+            }),
         }
     }
-    let milestones = miles
+    let milestones = milestones
         .into_iter()
-        .filter_map(|(pos, witness, n, span)| {
-            remap
-                .iter()
-                .find(|(r, _)| r.contains(&pos))
-                .map(|(r, s)| MilestonePos {
-                    pos: pos - r.start + s,
-                    witness,
-                    n,
-                    span,
-                })
+        .filter_map(|m| {
+            let i = segments.iter().position(|s| s.range.contains(&m.pos))?;
+            let pos = m.pos - segments[i].range.start + starts[i];
+            Some(MilestonePos { pos, ..m })
         })
         .collect();
-    Ok(Text {
+    Text {
         file: file.clone(),
         doc,
         src,
         blocks,
         milestones,
         sha256: String::new(),
-    })
+    }
 }
 
 /// Blank-line separated groups of the flat text, as provisional paragraph blocks.

@@ -524,6 +524,234 @@ fn cases() -> Vec<Case> {
     ]
 }
 
+/// A paragraph with a straight apostrophe, for quotations typed with a typographic one.
+const APOSTROPHE: &str = "\nThe squirrel's granary was full.\n";
+
+/// What a quotation without a match says: the message and its notes, exactly.
+struct Snapshot {
+    name: &'static str,
+    setup: fn(&Path),
+    expected: &'static str,
+}
+
+fn snapshots() -> Vec<Snapshot> {
+    vec![
+        Snapshot {
+            name: "typographic apostrophe",
+            setup: |d| {
+                std::fs::write(d.join("source.txt"), format!("{SOURCE}{APOSTROPHE}")).unwrap();
+                spec_replace(
+                    d,
+                    "at = \"första raden\"",
+                    "at = \"The squirrel’s granary\"",
+                );
+            },
+            expected: "quotation not found in the base text: `The squirrel’s granary`\n\
+                       nearest text: `The squirrel's granary` (source line 9)\n\
+                       the text has `'` where you typed `’`",
+        },
+        Snapshot {
+            name: "lower-case quotation",
+            setup: |d| spec_replace(d, "at = \"första raden\"", "at = \"den första raden\""),
+            expected: "quotation not found in the base text: `den första raden`\n\
+                       nearest text: `Den första raden` (source line 4)\n\
+                       the text has `Den` where you typed `den`",
+        },
+        Snapshot {
+            name: "lower-case title",
+            setup: |d| {
+                spec_replace(
+                    d,
+                    "title = \"Ett Prov\"\n\n[[heading]]",
+                    "title = \"ett prov\"\n\n[[heading]]",
+                )
+            },
+            expected: "quotation not found in the base text: `ett prov`\n\
+                       nearest text: `Ett Prov` (source line 1)\n\
+                       the text has `Ett` where you typed `ett`, `Prov` where you typed `prov`",
+        },
+        Snapshot {
+            name: "quotation across a paragraph break",
+            setup: |d| spec_replace(d, "at = \"första raden\"", "at = \"och där. Ett nytt\""),
+            expected: "quotation not found in the base text: `och där. Ett nytt`\n\
+                       nearest text: `och där.` ¶ `Ett nytt` (source line 5)\n\
+                       the quotation occurs only across a paragraph break (a blank line in source.txt); \
+                       a quotation lies within one block (title, heading or paragraph)",
+        },
+        Snapshot {
+            name: "quotation across a heading",
+            setup: |d| spec_replace(d, "at = \"första raden\"", "at = \"Rubrik Den första\""),
+            expected: "quotation not found in the base text: `Rubrik Den första`\n\
+                       nearest text: `Rubrik` ¶ `Den första` (source line 3)\n\
+                       the quotation occurs only across the boundary of the heading `1. Rubrik`; \
+                       a quotation lies within one block (title, heading or paragraph)",
+        },
+        Snapshot {
+            name: "quotation inside a longer word",
+            setup: |d| spec_replace(d, "at = \"första raden\"", "at = \"första rad\""),
+            expected: "quotation not found in the base text: `första rad`\n\
+                       nearest text: `första raden` (source line 4)\n\
+                       the quotation occurs only inside a longer word; a quotation matches whole words",
+        },
+        Snapshot {
+            name: "a wrong before",
+            setup: |d| {
+                spec_replace(
+                    d,
+                    "at = \"första raden\"",
+                    "at = \"ord\"\nbefore = \"många\"",
+                )
+            },
+            expected: "`ord` occurs 5 time(s), but never after `många`\n\
+                       occurrence 1 (source line 4) follows `några`\n\
+                       occurrence 2 (source line 5) follows `fler`\n\
+                       occurrence 3 (source line 7) follows `med`\n\
+                       occurrence 4 (source line 7) follows `upprepas:`\n\
+                       … and 1 more occurrence(s)",
+        },
+        Snapshot {
+            name: "a wrong after, differing in case only",
+            setup: |d| {
+                spec_replace(
+                    d,
+                    "at = \"första raden\"",
+                    "at = \"första raden\"\nafter = \"Av texten\"",
+                )
+            },
+            expected: "`första raden` occurs 1 time(s), but never before `Av texten`\n\
+                       occurrence 1 (source line 4) is followed by `av texten`\n\
+                       the text has `av` where you typed `Av`",
+        },
+        Snapshot {
+            name: "a misspelt word",
+            setup: |d| spec_replace(d, "at = \"första raden\"", "at = \"första raderna\""),
+            expected: "quotation not found in the base text: `första raderna`\n\
+                       nearest text: `första raden` (source line 4)",
+        },
+        Snapshot {
+            name: "no word of the quotation in the text",
+            setup: |d| spec_replace(d, "at = \"första raden\"", "at = \"slutarna\""),
+            expected: "quotation not found in the base text: `slutarna`\n\
+                       nearest text: `slutar` (source line 5)",
+        },
+    ]
+}
+
+#[test]
+fn a_quotation_without_a_match_says_why_and_shows_the_nearest_text() {
+    let mut failures = vec![];
+    for c in snapshots() {
+        let d = fresh(c.name);
+        (c.setup)(&d);
+        let (code, diags, stderr) = run(&d);
+        let Some(first) = diags.iter().find(|x| x["severity"] == "error") else {
+            failures.push(format!("{}: no error (exit {code}, {stderr})", c.name));
+            continue;
+        };
+        let mut said = vec![first["message"].as_str().unwrap_or("").to_string()];
+        said.extend(
+            first["notes"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|n| n.as_str().unwrap_or("").to_string()),
+        );
+        let said = said.join("\n");
+        if said != c.expected || first["file"].as_str().is_none() {
+            failures.push(format!(
+                "{} (file {}):\n  got:      {said:?}\n  expected: {:?}",
+                c.name, first["file"], c.expected
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// The title takes the same anchor options as every quotation.
+#[test]
+fn a_title_that_occurs_twice_is_chosen_by_occurrence_or_context() {
+    let source = format!("{SOURCE}\nEtt Prov\n");
+    let d = fresh("title plain and repeated");
+    std::fs::write(d.join("source.txt"), &source).unwrap();
+    let (code, diags, _) = run(&d);
+    assert_eq!(code, 1);
+    let message = diags[0]["message"].as_str().unwrap();
+    assert_eq!(message, "ambiguous quotation: `Ett Prov` occurs 2 times");
+    assert_eq!(
+        diags[0]["notes"][1].as_str().unwrap(),
+        "the title takes them in a table: `title = { at = \"…\", occurrence = 2 }`"
+    );
+    assert_eq!(diags[0]["line"].as_u64(), Some(21));
+
+    for (name, title) in [
+        (
+            "title by occurrence",
+            "title = { at = \"Ett Prov\", occurrence = 1 }",
+        ),
+        (
+            "title by after",
+            "title = { at = \"Ett Prov\", after = \"1. Rubrik\" }",
+        ),
+    ] {
+        let d = fresh(name);
+        std::fs::write(d.join("source.txt"), &source).unwrap();
+        spec_replace(
+            &d,
+            "title = \"Ett Prov\"\n\n[[heading]]",
+            &format!("{title}\n\n[[heading]]"),
+        );
+        let (code, diags, err) = run(&d);
+        assert_eq!(code, 0, "{name}: {diags:?} {err}");
+        // The second `Ett Prov` is the body's last paragraph.
+        let text = common::pdf::plain_text(&d.join("out/edition.pdf"));
+        let body_end = text.find("ord och ord.").expect("the body is printed");
+        assert!(text[body_end..].contains("Ett Prov"), "{name}: {text}");
+    }
+
+    // A context that fits neither occurrence is reported at the `before`.
+    let d = fresh("title with a wrong before");
+    std::fs::write(d.join("source.txt"), &source).unwrap();
+    spec_replace(
+        &d,
+        "title = \"Ett Prov\"\n\n[[heading]]",
+        "title = { at = \"Ett Prov\", before = \"Rubrik\" }\n\n[[heading]]",
+    );
+    let (code, diags, _) = run(&d);
+    assert_eq!(code, 1);
+    assert_eq!(
+        diags[0]["message"].as_str().unwrap(),
+        "`Ett Prov` occurs 2 time(s), but never after `Rubrik`"
+    );
+    assert_eq!(diags[0]["line"].as_u64(), Some(21));
+}
+
+/// A warning about a milestone points at the milestone in the spec.
+#[test]
+fn a_milestone_note_moved_down_is_warned_about_at_the_milestone() {
+    let d = fresh("milestone note moved down");
+    spec_append(
+        &d,
+        "\n[[milestone]]\nat = \"stycke med\"\nwitness = \"B\"\nn = \"2\"\n",
+    );
+    let (code, diags, err) = run(&d);
+    assert_eq!(code, 0, "{diags:?} {err}");
+    let moved: Vec<_> = diags
+        .iter()
+        .filter(|x| x["severity"] == "warning")
+        .filter(|x| x["message"].as_str().unwrap_or("").contains("moved down"))
+        .collect();
+    assert!(!moved.is_empty(), "no warning: {diags:?}");
+    for w in moved {
+        assert!(
+            w["file"]
+                .as_str()
+                .is_some_and(|f| f.ends_with("edition.toml")),
+            "{w}"
+        );
+        assert_eq!(w["line"].as_u64(), Some(41), "{w}");
+    }
+}
+
 fn fresh(name: &str) -> PathBuf {
     let d = Path::new(env!("CARGO_TARGET_TMPDIR"))
         .join("bad")

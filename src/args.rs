@@ -202,6 +202,12 @@ pub struct StressArgs {
     /// Seed of the text and apparatus generator.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
+    /// A commentary-heavy edition: most entries commentary, some notes hundreds of words long.
+    #[arg(long)]
+    pub long_notes: bool,
+    /// Words in the longest note (implies --long-notes).
+    #[arg(long, value_name = "WORDS")]
+    pub long_note_words: Option<usize>,
 }
 
 /// `apparat bench`.

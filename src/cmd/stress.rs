@@ -7,7 +7,18 @@ use crate::cmd::finish;
 
 /// `apparat stress`.
 pub fn stress(report: &ReportArgs, args: &StressArgs) -> ExitCode {
-    let outcome = apparat::stress::generate(&args.dir, args.pages, args.seed)
+    use apparat::stress::{LongNotes, StressOptions};
+    let long_notes = (args.long_notes || args.long_note_words.is_some()).then(|| LongNotes {
+        max_words: args
+            .long_note_words
+            .unwrap_or(LongNotes::default().max_words),
+    });
+    let options = StressOptions {
+        pages: args.pages,
+        seed: args.seed,
+        long_notes,
+    };
+    let outcome = apparat::stress::generate_with(&args.dir, &options)
         .map(|summary| println!("wrote {}: {summary}", args.dir.display()))
         .map_err(|e| apparat::diag::io_error("cannot write", &args.dir, &e).into());
     finish(report, outcome)

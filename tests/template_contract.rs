@@ -123,6 +123,7 @@ fn called(markup: &str) -> BTreeSet<String> {
 const TYPST: &[&str] = &[
     "page",
     "box",
+    "block",
     "pagebreak",
     "linebreak",
     "parbreak",
@@ -138,6 +139,17 @@ const TYPST: &[&str] = &[
     "import",
     "let",
     "with",
+    "heading",
+    "par",
+    "list",
+    "enum",
+    "quote",
+    "raw",
+    "h",
+    "v",
+    "super",
+    "sub",
+    "smallcaps",
 ];
 
 #[test]

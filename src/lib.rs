@@ -20,6 +20,7 @@ pub mod layout;
 pub mod markup;
 pub mod paths;
 pub mod prose;
+pub(crate) mod quotes;
 pub mod spec;
 pub mod stress;
 pub mod text;
@@ -99,15 +100,16 @@ pub fn build(dir: &Path, opts: &Options) -> Result<Output> {
             )
         })?;
 
-    let principles = match &spec.edition.principles {
+    let principles_src = match &spec.edition.principles {
         Some(p) => {
             let path = paths::inside(dir, p.get_ref()).map_err(|m| spec.error(p.span(), m))?;
             let src = std::fs::read_to_string(&path)
                 .map_err(|e| spec.error(p.span(), format!("cannot read `{}`: {e}", p.get_ref())))?;
-            Some(prose::markdown(&src))
+            Some(src)
         }
         None => None,
     };
+    let principles = prose::principles(&spec, principles_src.as_deref());
     // Standards: the spec's and the command line's. The spec and the base text travel inside
     // the PDF unless a standard forbids attachments (PDF/A-1, PDF/A-2, plain PDF/A-4).
     let mut names: Vec<String> = spec

@@ -235,7 +235,11 @@ pub fn bibtex(spec: &Spec) -> String {
         f.push(("origtitle", bib(&quotes::editorial(spec, t))));
     }
     // biblatex's `origdate` takes an ISO date only.
-    if let Some(d) = e.original_date.as_deref().filter(|d| iso_date_parts(d).is_some()) {
+    if let Some(d) = e
+        .original_date
+        .as_deref()
+        .filter(|d| iso_date_parts(d).is_some())
+    {
         f.push(("origdate", bib(d.trim())));
     }
     for (k, v) in [

@@ -196,7 +196,11 @@ fn quote_edits(text: &Text, style: quotes::Style, edits: &mut Vec<(Range<usize>,
         {
             continue;
         }
-        let split = |r: &Range<usize>| text.milestones.iter().any(|m| r.start < m.pos && m.pos < r.end);
+        let split = |r: &Range<usize>| {
+            text.milestones
+                .iter()
+                .any(|m| r.start < m.pos && m.pos < r.end)
+        };
         if split(&q.range) {
             let mark = text.doc[q.range.clone()]
                 .find(['"', '\''])
@@ -319,9 +323,8 @@ pub fn config_dict(spec: &Spec, galley: bool) -> String {
     let (y, m, d) = spec.date();
     // The editor's words, with typographic quotation marks (`quotes`).
     let typo = |t: &str| lit_str(&quotes::editorial(spec, t));
-    let names = |n: &[String]| -> Vec<String> {
-        n.iter().map(|t| quotes::editorial(spec, t)).collect()
-    };
+    let names =
+        |n: &[String]| -> Vec<String> { n.iter().map(|t| quotes::editorial(spec, t)).collect() };
     let mut s = String::from("(\n");
     let _ = writeln!(s, "  title: {},", typo(&e.title));
     if let Some(t) = &e.subtitle {
@@ -458,7 +461,11 @@ pub fn citation_markup(spec: &Spec) -> String {
         let by = crate::cite::edited_by(e.language.get_ref());
         let mut by = by.chars();
         let capital: String = by.next().into_iter().flat_map(char::to_uppercase).collect();
-        c.push_str(&format!(". {capital}{} {}", by.as_str(), e.editors.join(", ")));
+        c.push_str(&format!(
+            ". {capital}{} {}",
+            by.as_str(),
+            e.editors.join(", ")
+        ));
     }
     c.push_str(&format!(". Version {}", e.version));
     if let Some(p) = &e.place {

@@ -87,8 +87,11 @@ pub(crate) fn markdown(src: &str, quotes: Option<Style>) -> String {
         if let Some(code) = &mut code_block {
             match event {
                 Event::End(TagEnd::CodeBlock) => {
+                    // Line by line: a string literal holds no line break (`lit_str`).
                     let code = code_block.take().unwrap_or_default();
-                    out.push_str(&format!("#raw(block: true, {})\n", lit_str(&code)));
+                    let lines: Vec<String> = code.lines().map(lit_str).collect();
+                    let lines = lines.join(", ");
+                    out.push_str(&format!("#raw(block: true, ({lines},).join(\"\\n\"))\n"));
                 }
                 Event::Text(t) => code.push_str(t),
                 _ => {}
@@ -116,7 +119,10 @@ pub(crate) fn markdown(src: &str, quotes: Option<Style>) -> String {
 fn open(tag: &Tag) -> String {
     match tag {
         Tag::Heading { level, .. } => {
-            format!("#heading(level: {}, outlined: false)[", heading_level(*level))
+            format!(
+                "#heading(level: {}, outlined: false)[",
+                heading_level(*level)
+            )
         }
         Tag::BlockQuote(_) => "#quote(block: true)[".into(),
         Tag::List(None) => "#list(".into(),
@@ -234,10 +240,16 @@ mod tests {
     #[test]
     fn headings_paragraphs_emphasis() {
         let m = md("# Title\n\nSome *it* and **bold** #x $y$.\nMore.\n\n## Sub\n");
-        assert!(m.contains("#heading(level: 1, outlined: false)[#\"Title\"]"), "{m}");
+        assert!(
+            m.contains("#heading(level: 1, outlined: false)[#\"Title\"]"),
+            "{m}"
+        );
         assert!(m.contains("#emph[#\"it\"]"));
         assert!(m.contains("#strong[#\"bold\"]"));
-        assert!(m.contains("#\" #x $y$.\"#\" \"#\"More.\"#parbreak()"), "{m}");
+        assert!(
+            m.contains("#\" #x $y$.\"#\" \"#\"More.\"#parbreak()"),
+            "{m}"
+        );
         assert!(m.contains("#heading(level: 2"));
     }
 
@@ -258,23 +270,26 @@ mod tests {
             m.contains("#link(\"https://example.org/a\\\"b\")[#\"the \"#emph[#\"site\"]]"),
             "{m}"
         );
-        assert!(m.contains("#quote(block: true)[#\"quoted\"#parbreak()\n]"), "{m}");
+        assert!(
+            m.contains("#quote(block: true)[#\"quoted\"#parbreak()\n]"),
+            "{m}"
+        );
         assert!(m.contains("#raw(\"#x\")"));
         assert!(m.contains("#linebreak()"));
-        let m = md("```\nlet \"x\" = 1;\n```\n");
-        assert_eq!(m, "#raw(block: true, \"let \\\"x\\\" = 1;\\n\")\n");
+        let m = md("```\nlet \"x\" = 1;\ny\n```\n");
+        assert_eq!(
+            m,
+            "#raw(block: true, (\"let \\\"x\\\" = 1;\", \"y\",).join(\"\\n\"))\n"
+        );
     }
 
     #[test]
     fn markup_characters_stay_text() {
         let m = md("a * b [c] \\q <lbl> @ref // c /* d */ #set text(red)");
-        assert!(
-            m.contains("#\"a * b \"") || m.contains("#\"a * b [c]"),
-            "the lone star is text: {m}"
-        );
-        assert!(
-            m.contains("\\\\q #\"#\"<lbl>\"#\" @ref // c /* d */ #set text(red)\"#parbreak()"),
-            "{m}"
+        assert_eq!(
+            m,
+            "#\"a * b \"#\"[\"#\"c\"#\"]\"#\" \\\\q \"#\"<lbl>\"#\" @ref // c /\"#\"*\"#\" d \"\
+             #\"*\"#\"/ #set text(red)\"#parbreak()\n"
         );
     }
 
@@ -282,8 +297,14 @@ mod tests {
     fn quotes_are_decided_across_emphasis() {
         let sv = Some(quotes::style("sv"));
         let m = markdown("Han sa \"*nej*\" och 'ja'. Don't `\"code\"`.", sv);
-        assert!(m.contains("#\"Han sa ”\"#emph[#\"nej\"]#\"” och ’ja’. Don’t \""), "{m}");
-        assert!(m.contains("#raw(\"\\\"code\\\"\")"), "code keeps its marks: {m}");
+        assert!(
+            m.contains("#\"Han sa ”\"#emph[#\"nej\"]#\"” och ’ja’. Don’t \""),
+            "{m}"
+        );
+        assert!(
+            m.contains("#raw(\"\\\"code\\\"\")"),
+            "code keeps its marks: {m}"
+        );
         let en = Some(quotes::style("en"));
         let m = markdown("# \"Title\"\n\n\"Para\"", en);
         assert!(m.contains("[#\"“Title”\"]"), "{m}");

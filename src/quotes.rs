@@ -209,7 +209,13 @@ fn role(
 }
 
 /// A mark that brings its own inner spacing swallows a typed space on its inner side.
-fn widen(s: &str, r: Range<usize>, mark: &'static str, done: &[Edit], closing: bool) -> Range<usize> {
+fn widen(
+    s: &str,
+    r: Range<usize>,
+    mark: &'static str,
+    done: &[Edit],
+    closing: bool,
+) -> Range<usize> {
     let spaced = mark.chars().count() > 1;
     let is_space = |c: char| c == ' ' || c == '\u{a0}' || c == '\u{202f}';
     if !spaced {
@@ -338,7 +344,11 @@ mod tests {
         let s = r#"Il dit " oui " et ' non ' "#;
         let e = edits(s, style("fr"));
         assert!(e.windows(2).all(|w| w[0].range.end <= w[1].range.start));
-        assert_eq!(e[0].range, 7..9, "the typed space after the mark is taken into it");
+        assert_eq!(
+            e[0].range,
+            7..9,
+            "the typed space after the mark is taken into it"
+        );
         assert_eq!(e[1].range, 12..14, "the typed space before the mark");
     }
 }

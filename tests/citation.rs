@@ -41,7 +41,10 @@ fn with_author() -> Spec {
 fn without_author() -> Spec {
     let toml = WITH_AUTHOR
         .replace("authors = [\"John Keats\"]\n", "")
-        .replace("original-title = \"Lamia, Isabella, The Eve of St. Agnes, and Other Poems\"\n", "")
+        .replace(
+            "original-title = \"Lamia, Isabella, The Eve of St. Agnes, and Other Poems\"\n",
+            "",
+        )
         .replace("original-date = \"1820\"\n", "");
     spec(&toml)
 }
@@ -113,7 +116,10 @@ fn csl_json_keeps_a_corporate_author_whole() {
 fn csl_json_free_text_original_date_is_a_literal() {
     let s = spec(&WITH_AUTHOR.replace("\"1820\"", "\"c. 1820\""));
     let v: serde_json::Value = serde_json::from_str(&export(&s, Format::CslJson)).unwrap();
-    assert_eq!(v[0]["original-date"], serde_json::json!({"literal": "c. 1820"}));
+    assert_eq!(
+        v[0]["original-date"],
+        serde_json::json!({"literal": "c. 1820"})
+    );
 }
 
 fn bib_fields(b: &str) -> std::collections::HashMap<String, String> {
@@ -145,7 +151,10 @@ fn bibtex_without_authors_and_with_a_corporate_author() {
     let b = export(&without_author(), Format::Bibtex);
     ends_with_one_newline(&b);
     let f = bib_fields(&b);
-    assert!(!f.contains_key("author") && !f.contains_key("origdate"), "{b}");
+    assert!(
+        !f.contains_key("author") && !f.contains_key("origdate"),
+        "{b}"
+    );
     assert_eq!(f["editor"], "{Jane Editor and Doe, John}");
     let f = bib_fields(&export(&corporate(), Format::Bibtex));
     assert_eq!(

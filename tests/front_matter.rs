@@ -41,7 +41,7 @@ kind = "commentary"
 [[entry]]
 series = "commentary"
 at = "annat"
-note = 'Han sa "nej" och 'ja', don't.'
+note = "Han sa \"nej\" och 'ja', don't."
 
 [[margin]]
 at = "Ankare"
@@ -59,16 +59,10 @@ fn build(dir: &Path) -> edition::Built {
     edition::build(dir, &out)
 }
 
-/// The text of pages, words joined by single spaces.
+/// The text of pages, words joined by single spaces, line-end hyphenation undone.
 fn text(pages: &[Page]) -> String {
-    pages
-        .iter()
-        .map(|p| p.text())
-        .collect::<Vec<_>>()
-        .join(" ")
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
+    let lines: Vec<&common::pdf::Line> = pages.iter().flat_map(|p| &p.lines).collect();
+    common::pdf::reading_words(&lines).join(" ")
 }
 
 #[test]
@@ -84,7 +78,10 @@ fn notes_and_margin_notes_print_swedish_quotation_marks() {
     assert!(body.contains("Han sa \"nej\" och gick, don't."), "{body}");
     let front = text(&built.pages[..built.front_pages]);
     assert!(front.contains("Tryck ”A”."), "the conspectus: {front}");
-    assert!(!front.contains("typografiska"), "no normalisation to declare");
+    assert!(
+        !front.contains("typografiska"),
+        "no normalisation to declare"
+    );
 }
 
 #[test]
@@ -124,7 +121,11 @@ fn the_base_text_prints_typographic_marks_where_asked_and_the_principles_say_so(
         "principles = \"principles.md\"",
         "typographic-quotes = true",
     );
-    std::fs::write(dir.join("principles.md"), "# Principles\n\nThe editor's words.\n").unwrap();
+    std::fs::write(
+        dir.join("principles.md"),
+        "# Principles\n\nThe editor's words.\n",
+    )
+    .unwrap();
     let built = build(&dir);
     let front = text(&built.pages[..built.front_pages]);
     assert!(
@@ -148,9 +149,14 @@ fn the_title_page_names_the_author_above_the_title_and_the_editors_as_such() {
     );
     let built = build(&dir);
     let title_page = &built.pages[0];
-    let author = title_page.line_with("Keats").expect("the author on the title page");
+    let author = title_page
+        .line_with("Keats")
+        .expect("the author on the title page");
     let title = title_page.line_with("Dikter").expect("the title");
-    assert!(author.cy() < title.cy(), "the author stands above the title");
+    assert!(
+        author.cy() < title.cy(),
+        "the author stands above the title"
+    );
     assert_eq!(author.text(), "John Keats");
     let editors = title_page.line_with("Utgivare").expect("the editors");
     assert_eq!(editors.text(), "Ed. by Eva Utgivare");
@@ -168,7 +174,11 @@ fn the_title_page_names_the_author_above_the_title_and_the_editors_as_such() {
         .output()
         .expect("pdfinfo (poppler-utils)");
     let info = String::from_utf8_lossy(&info.stdout);
-    assert!(info.lines().any(|l| l.starts_with("Author:") && l.ends_with(" John Keats")), "{info}");
+    assert!(
+        info.lines()
+            .any(|l| l.starts_with("Author:") && l.ends_with(" John Keats")),
+        "{info}"
+    );
 }
 
 #[test]
@@ -180,6 +190,9 @@ fn without_authors_the_editors_head_the_title_page_and_the_citation() {
         Some("Eva Utgivare".to_string())
     );
     let front = text(&built.pages[..built.front_pages]);
-    assert!(front.contains("Eva Utgivare: Dikter. Version 1.0.0, 2026."), "{front}");
+    assert!(
+        front.contains("Eva Utgivare: Dikter. Version 1.0.0, 2026."),
+        "{front}"
+    );
     assert!(!front.contains("Utg. av"), "{front}");
 }

@@ -2,6 +2,7 @@
 //!
 //! These read only `[edition]` (stage 1 data), so `apparat export` works without typesetting.
 
+use crate::quotes;
 use crate::spec::Spec;
 
 /// The export formats.
@@ -40,9 +41,17 @@ pub fn export(spec: &Spec, f: Format) -> String {
     }
 }
 
-/// Split "Given Family" into (family, given); a single word is a literal name.
+/// Split a person's name, "Given Family" or "Family, Given", into (given, family). A single
+/// word, a name of more than four words or one with parentheses or digits is a literal
+/// (corporate) name: "Rysslands socialdemokratiska arbetarparti (bolsjevikerna).
+/// Centralkommittén" is no person called Centralkommittén.
 fn name_parts(n: &str) -> (Option<String>, String) {
     let n = n.trim();
+    let corporate = n.split_whitespace().count() > 4
+        || n.contains(|c: char| c == '(' || c == ')' || c.is_ascii_digit());
+    if corporate {
+        return (None, n.to_string());
+    }
     if let Some((family, given)) = n.split_once(',') {
         return (Some(given.trim().to_string()), family.trim().to_string());
     }
@@ -52,13 +61,67 @@ fn name_parts(n: &str) -> (Option<String>, String) {
     }
 }
 
+/// The names a citation begins with: the work's authors, else its editors.
+fn first_names(spec: &Spec) -> &[String] {
+    let e = &spec.edition;
+    if e.authors.is_empty() {
+        &e.editors
+    } else {
+        &e.authors
+    }
+}
+
+/// CSL-JSON name objects.
+fn csl_names(names: &[String]) -> serde_json::Value {
+    names
+        .iter()
+        .map(|n| match name_parts(n) {
+            (Some(given), family) => serde_json::json!({"family": family, "given": given}),
+            (None, literal) => serde_json::json!({"literal": literal}),
+        })
+        .collect()
+}
+
+/// A free-text date as CSL-JSON: date parts where it is `YYYY`, `YYYY-MM` or `YYYY-MM-DD`,
+/// else a literal.
+fn csl_date(s: &str) -> serde_json::Value {
+    match iso_date_parts(s) {
+        Some(parts) => serde_json::json!({"date-parts": [parts]}),
+        None => serde_json::json!({"literal": s}),
+    }
+}
+
+fn iso_date_parts(s: &str) -> Option<Vec<u32>> {
+    let parts: Vec<&str> = s.trim().split('-').collect();
+    let widths_ok = parts.len() <= 3
+        && parts.first().is_some_and(|y| y.len() == 4)
+        && parts[1..].iter().all(|p| p.len() == 2);
+    if !widths_ok || !parts.iter().all(|p| p.bytes().all(|b| b.is_ascii_digit())) {
+        return None;
+    }
+    parts.iter().map(|p| p.parse().ok()).collect()
+}
+
+/// How the editors are introduced after a work's author in a citation ("ed. by").
+pub(crate) fn edited_by(lang: &str) -> &'static str {
+    match lang.split(['-', '_']).next().unwrap_or("") {
+        "sv" => "utg. av",
+        "de" => "hg. von",
+        "fr" => "éd. par",
+        "da" | "nb" | "nn" | "no" => "udg. af",
+        _ => "ed. by",
+    }
+}
+
 fn key(spec: &Spec) -> String {
     let (y, _, _) = spec.date();
-    let word: String = spec
-        .edition
-        .editors
+    let word: String = first_names(spec)
         .first()
-        .map(|e| name_parts(e).1)
+        .map(|e| match name_parts(e) {
+            (Some(_), family) => family,
+            // A corporate name: its first word.
+            (None, literal) => literal.split_whitespace().next().unwrap_or("").to_string(),
+        })
         .unwrap_or_else(|| "edition".into())
         .chars()
         .filter(|c| c.is_ascii_alphanumeric())
@@ -76,19 +139,11 @@ fn key(spec: &Spec) -> String {
 pub fn csl_json(spec: &Spec) -> String {
     let e = &spec.edition;
     let (y, m, d) = spec.date();
-    let editors: Vec<serde_json::Value> = e
-        .editors
-        .iter()
-        .map(|n| match name_parts(n) {
-            (Some(given), family) => serde_json::json!({"family": family, "given": given}),
-            (None, literal) => serde_json::json!({"literal": literal}),
-        })
-        .collect();
     let mut item = serde_json::json!({
         "id": key(spec),
         "type": "book",
-        "title": e.title,
-        "editor": editors,
+        "title": quotes::editorial(spec, &e.title),
+        "editor": csl_names(&e.editors),
         "version": e.version,
         "issued": {"date-parts": [[y, m, d]]},
         "language": e.language.get_ref(),
@@ -105,11 +160,15 @@ pub fn csl_json(spec: &Spec) -> String {
             obj.insert(k.into(), serde_json::Value::String(v.clone()));
         }
     }
-    if let Some(s) = &e.subtitle {
-        obj.insert(
-            "title".into(),
-            serde_json::Value::String(format!("{}: {s}", e.title)),
-        );
+    obj.insert("title".into(), full_title(spec).into());
+    if !e.authors.is_empty() {
+        obj.insert("author".into(), csl_names(&e.authors));
+    }
+    if let Some(t) = &e.original_title {
+        obj.insert("original-title".into(), quotes::editorial(spec, t).into());
+    }
+    if let Some(d) = &e.original_date {
+        obj.insert("original-date".into(), csl_date(d));
     }
     if !e.keywords.is_empty() {
         obj.insert(
@@ -117,8 +176,20 @@ pub fn csl_json(spec: &Spec) -> String {
             serde_json::Value::String(e.keywords.join(", ")),
         );
     }
-    serde_json::to_string_pretty(&serde_json::Value::Array(vec![item]))
-        .expect("JSON values serialise")
+    let mut out = serde_json::to_string_pretty(&serde_json::Value::Array(vec![item]))
+        .expect("JSON values serialise");
+    out.push('\n');
+    out
+}
+
+/// "Title: Subtitle", with the editor's quotation marks as printed.
+fn full_title(spec: &Spec) -> String {
+    let e = &spec.edition;
+    let title = match &e.subtitle {
+        Some(s) => format!("{}: {s}", e.title),
+        None => e.title.clone(),
+    };
+    quotes::editorial(spec, &title)
 }
 
 /// Escape BibTeX special characters; non-ASCII stays UTF-8 (biber/biblatex read it).
@@ -142,23 +213,34 @@ fn bib(s: &str) -> String {
 pub fn bibtex(spec: &Spec) -> String {
     let e = &spec.edition;
     let (y, m, d) = spec.date();
-    let mut f: Vec<(&str, String)> = vec![
-        ("title", format!("{{{}}}", bib(&e.title))),
+    let mut f: Vec<(&str, String)> = vec![];
+    if !e.authors.is_empty() {
+        f.push(("author", bib_names(&e.authors)));
+    }
+    f.extend([
         (
-            "editor",
-            e.editors
-                .iter()
-                .map(|n| bib(n))
-                .collect::<Vec<_>>()
-                .join(" and "),
+            "title",
+            format!("{{{}}}", bib(&quotes::editorial(spec, &e.title))),
         ),
+        ("editor", bib_names(&e.editors)),
         ("year", y.to_string()),
         ("date", format!("{y:04}-{m:02}-{d:02}")),
         ("version", bib(&e.version)),
         ("langid", bib(e.language.get_ref())),
-    ];
+    ]);
     if let Some(s) = &e.subtitle {
-        f.push(("subtitle", bib(s)));
+        f.push(("subtitle", bib(&quotes::editorial(spec, s))));
+    }
+    if let Some(t) = &e.original_title {
+        f.push(("origtitle", bib(&quotes::editorial(spec, t))));
+    }
+    // biblatex's `origdate` takes an ISO date only.
+    if let Some(d) = e
+        .original_date
+        .as_deref()
+        .filter(|d| iso_date_parts(d).is_some())
+    {
+        f.push(("origdate", bib(d.trim())));
     }
     for (k, v) in [
         ("publisher", &e.publisher),
@@ -181,11 +263,27 @@ pub fn bibtex(spec: &Spec) -> String {
     out
 }
 
+/// Names joined by ` and `; a corporate name braced, so that BibTeX takes it whole.
+fn bib_names(names: &[String]) -> String {
+    names
+        .iter()
+        .map(|n| match name_parts(n) {
+            (Some(_), _) => bib(n.trim()),
+            (None, literal) => format!("{{{}}}", bib(&literal)),
+        })
+        .collect::<Vec<_>>()
+        .join(" and ")
+}
+
 /// A YAML double-quoted scalar.
 fn yq(s: &str) -> String {
     serde_json::to_string(s).expect("strings serialise")
 }
 
+/// CITATION.cff (CFF 1.2.0). The file describes the edition as a dataset, so its required
+/// `authors` are the edition's editors, who made it; where the edited work has authors of
+/// its own, `preferred-citation` cites the work as a book by them, edited by the editors
+/// (what GitHub's "Cite this repository" and CFF converters show).
 pub fn cff(spec: &Spec) -> String {
     let e = &spec.edition;
     let (y, m, d) = spec.date();
@@ -193,24 +291,9 @@ pub fn cff(spec: &Spec) -> String {
         "cff-version: 1.2.0\nmessage: \"If you use this edition, please cite it as below.\"\n",
     );
     out.push_str("type: dataset\n");
-    out.push_str(&format!(
-        "title: {}\n",
-        yq(&match &e.subtitle {
-            Some(s) => format!("{}: {s}", e.title),
-            None => e.title.clone(),
-        })
-    ));
+    out.push_str(&format!("title: {}\n", yq(&full_title(spec))));
     out.push_str("authors:\n");
-    for n in &e.editors {
-        match name_parts(n) {
-            (Some(given), family) => out.push_str(&format!(
-                "  - family-names: {}\n    given-names: {}\n",
-                yq(&family),
-                yq(&given)
-            )),
-            (None, literal) => out.push_str(&format!("  - name: {}\n", yq(&literal))),
-        }
-    }
+    cff_names(&mut out, "", &e.editors);
     out.push_str(&format!("version: {}\n", yq(&e.version)));
     out.push_str(&format!("date-released: \"{y:04}-{m:02}-{d:02}\"\n"));
     if let Some(doi) = &e.doi {
@@ -220,7 +303,7 @@ pub fn cff(spec: &Spec) -> String {
         out.push_str(&format!("license: {}\n", yq(l)));
     }
     if let Some(a) = &e.description {
-        out.push_str(&format!("abstract: {}\n", yq(a)));
+        out.push_str(&format!("abstract: {}\n", yq(&quotes::editorial(spec, a))));
     }
     if !e.keywords.is_empty() {
         out.push_str("keywords:\n");
@@ -228,5 +311,50 @@ pub fn cff(spec: &Spec) -> String {
             out.push_str(&format!("  - {}\n", yq(k)));
         }
     }
+    if !e.authors.is_empty() {
+        cff_preferred_citation(&mut out, spec);
+    }
     out
+}
+
+/// A CFF list of persons or entities, indented by `indent`.
+fn cff_names(out: &mut String, indent: &str, names: &[String]) {
+    for n in names {
+        match name_parts(n) {
+            (Some(given), family) => out.push_str(&format!(
+                "{indent}  - family-names: {}\n{indent}    given-names: {}\n",
+                yq(&family),
+                yq(&given)
+            )),
+            (None, literal) => out.push_str(&format!("{indent}  - name: {}\n", yq(&literal))),
+        }
+    }
+}
+
+/// `preferred-citation`: the work, by its authors, edited by the editors.
+fn cff_preferred_citation(out: &mut String, spec: &Spec) {
+    let e = &spec.edition;
+    let (y, _, _) = spec.date();
+    out.push_str("preferred-citation:\n  type: book\n");
+    out.push_str(&format!("  title: {}\n", yq(&full_title(spec))));
+    out.push_str("  authors:\n");
+    cff_names(out, "  ", &e.authors);
+    if !e.editors.is_empty() {
+        out.push_str("  editors:\n");
+        cff_names(out, "  ", &e.editors);
+    }
+    out.push_str(&format!("  year: {y}\n"));
+    out.push_str(&format!("  version: {}\n", yq(&e.version)));
+    if let Some(doi) = &e.doi {
+        out.push_str(&format!("  doi: {}\n", yq(doi)));
+    }
+    for (k, v) in [("publisher", &e.publisher), ("location", &e.place)] {
+        if let Some(v) = v {
+            out.push_str(&format!("  {k}:\n    name: {}\n", yq(v)));
+        }
+    }
+    let lang = e.language.get_ref().split(['-', '_']).next().unwrap_or("");
+    if (2..=3).contains(&lang.len()) && lang.bytes().all(|b| b.is_ascii_lowercase()) {
+        out.push_str(&format!("  languages:\n    - {lang}\n"));
+    }
 }

@@ -21,6 +21,7 @@ mod layout;
 pub mod markup;
 mod paths;
 pub mod prose;
+pub(crate) mod quotes;
 pub mod spec;
 pub mod stress;
 pub mod text;
@@ -153,15 +154,19 @@ fn read_template(path: &Path) -> Result<String> {
         .map_err(|e| diag::io_error("cannot read the template", path, &e).into())
 }
 
-/// The editorial principles (the prose file the spec names) as markup.
+/// The editorial principles as markup: the prose file the spec names, with what apparat
+/// adds to it (see [`prose::principles`]).
 fn principles(spec: &Spec, dir: &Path) -> Result<Option<String>> {
-    let Some(p) = &spec.edition.principles else {
-        return Ok(None);
+    let source = match &spec.edition.principles {
+        Some(p) => {
+            let path = paths::inside(dir, p.get_ref()).map_err(|m| spec.error(p.span(), m))?;
+            let src = std::fs::read_to_string(&path)
+                .map_err(|e| spec.error(p.span(), format!("cannot read `{}`: {e}", p.get_ref())))?;
+            Some(src)
+        }
+        None => None,
     };
-    let path = paths::inside(dir, p.get_ref()).map_err(|m| spec.error(p.span(), m))?;
-    let src = std::fs::read_to_string(&path)
-        .map_err(|e| spec.error(p.span(), format!("cannot read `{}`: {e}", p.get_ref())))?;
-    Ok(Some(prose::markdown(&src)))
+    Ok(prose::principles(spec, source.as_deref()))
 }
 
 /// The sandboxed World of a build, after checking that the spec's font is available.

@@ -15,6 +15,7 @@ use std::fmt::Write as _;
 use std::ops::Range;
 
 use crate::anchor::Anchors;
+use crate::quotes;
 use crate::spec::{Arrangement, EntryBody, Reading, ReadingType, SeriesKind, Spec};
 use crate::text::{BlockKind, Text};
 
@@ -65,10 +66,19 @@ impl Printed {
     pub fn new(spec: &Spec, text: &Text, anchors: &Anchors) -> Printed {
         // Edits: (model range, replacement) — emendations, and milestone signs (empty range).
         let mut edits: Vec<(Range<usize>, String)> = vec![];
+        let typographic = spec
+            .text
+            .typographic_quotes
+            .then(|| quotes::style(spec.edition.language.get_ref()));
         for l in &anchors.lemmata {
             if let EntryBody::Emend { text: t, .. } = &spec.entries[l.entry].body {
-                edits.push((l.range.clone(), crate::text::normalize(t)));
+                let t = crate::text::normalize(t);
+                let t = typographic.map_or_else(|| t.clone(), |style| quotes::apply(&t, style));
+                edits.push((l.range.clone(), t));
             }
+        }
+        if let Some(style) = typographic {
+            quote_edits(text, style, &mut edits);
         }
         let sign = spec.layout.milestone_sign.as_deref().unwrap_or("|");
         for m in &text.milestones {
@@ -136,7 +146,10 @@ impl Printed {
             .iter()
             .map(|m| PNote {
                 pos: to_printed_start(&map_points, m.range.start, &to_printed),
-                body: format!("[{}]", lit(&spec.margins[m.margin].text)),
+                body: format!(
+                    "[{}]",
+                    lit(&quotes::editorial(spec, &spec.margins[m.margin].text))
+                ),
                 label: format!("margin note `{}`", spec.margins[m.margin].text),
                 span: spec.margins[m.margin].quote.at.span(),
             })
@@ -166,6 +179,36 @@ impl Printed {
     pub fn block_at(&self, pos: usize) -> Option<usize> {
         let i = self.blocks.partition_point(|b| b.range.end <= pos);
         (i < self.blocks.len() && self.blocks[i].range.contains(&pos)).then_some(i)
+    }
+}
+
+/// `[text] typographic-quotes`: each straight quotation mark of the base text becomes an
+/// edit printing the language's mark (the printed text only; the model and `source.txt`
+/// keep what the witness has). Marks inside an emendation print what the editor typed
+/// there; a mark that would take in a space (French) where a milestone stands keeps to
+/// itself, so the milestone's sign keeps its place.
+fn quote_edits(text: &Text, style: quotes::Style, edits: &mut Vec<(Range<usize>, String)>) {
+    let emended: Vec<Range<usize>> = edits.iter().map(|e| e.0.clone()).collect();
+    for q in quotes::edits(&text.doc, style) {
+        if emended
+            .iter()
+            .any(|r| r.start < q.range.end && q.range.start < r.end)
+        {
+            continue;
+        }
+        let split = |r: &Range<usize>| {
+            text.milestones
+                .iter()
+                .any(|m| r.start < m.pos && m.pos < r.end)
+        };
+        if split(&q.range) {
+            let mark = text.doc[q.range.clone()]
+                .find(['"', '\''])
+                .map_or(q.range.start, |i| q.range.start + i);
+            edits.push((mark..mark + 1, q.text.trim_matches('\u{202f}').to_string()));
+        } else {
+            edits.push((q.range, q.text.to_string()));
+        }
     }
 }
 
@@ -322,28 +365,40 @@ impl Writer {
 pub fn config_dict(spec: &Spec, galley: bool) -> String {
     let e = &spec.edition;
     let (y, m, d) = spec.date();
+    // The editor's words, with typographic quotation marks (`quotes`).
+    let typo = |t: &str| lit_str(&quotes::editorial(spec, t));
+    let names =
+        |n: &[String]| -> Vec<String> { n.iter().map(|t| quotes::editorial(spec, t)).collect() };
     let mut s = String::from("(\n");
-    let _ = writeln!(s, "  title: {},", lit_str(&e.title));
+    let _ = writeln!(s, "  title: {},", typo(&e.title));
     if let Some(t) = &e.subtitle {
-        let _ = writeln!(s, "  subtitle: {},", lit_str(t));
+        let _ = writeln!(s, "  subtitle: {},", typo(t));
     }
     if let Some(t) = &e.short_title {
-        let _ = writeln!(s, "  short-title: {},", lit_str(t));
+        let _ = writeln!(s, "  short-title: {},", typo(t));
     }
-    let _ = writeln!(s, "  editors: ({}),", list(&e.editors));
+    let _ = writeln!(s, "  editors: ({}),", list(&names(&e.editors)));
+    let _ = writeln!(s, "  authors: ({}),", list(&names(&e.authors)));
+    let lang = e.language.get_ref();
+    let _ = writeln!(s, "  edited-by: {},", lit_str(crate::cite::edited_by(lang)));
     let _ = writeln!(s, "  keywords: ({}),", list(&e.keywords));
     let _ = writeln!(s, "  lang: {},", lit_str(e.language.get_ref()));
     let _ = writeln!(s, "  version: {},", lit_str(&e.version));
     let _ = writeln!(s, "  date: ({y}, {m}, {d}),");
+    for (k, v) in [("license", &e.license), ("doi", &e.doi)] {
+        if let Some(v) = v {
+            let _ = writeln!(s, "  {k}: {},", lit_str(v));
+        }
+    }
     for (k, v) in [
-        ("license", &e.license),
         ("description", &e.description),
         ("publisher", &e.publisher),
         ("place", &e.place),
-        ("doi", &e.doi),
+        ("original-title", &e.original_title),
+        ("original-date", &e.original_date),
     ] {
         if let Some(v) = v {
-            let _ = writeln!(s, "  {k}: {},", lit_str(v));
+            let _ = writeln!(s, "  {k}: {},", typo(v));
         }
     }
     let _ = writeln!(s, "  paper: {},", lit_str(spec.layout.paper.get_ref()));
@@ -413,7 +468,7 @@ pub(crate) fn front_matter(w: &mut Writer, spec: &Spec, front: &Front) {
             format!(
                 "({}, [{}])",
                 lit_str(x.siglum.get_ref()),
-                lit(&x.description)
+                lit(&quotes::editorial(spec, &x.description))
             )
         })
         .collect();
@@ -437,9 +492,24 @@ pub(crate) fn front_matter(w: &mut Writer, spec: &Spec, front: &Front) {
 pub fn citation_markup(spec: &Spec) -> String {
     let e = &spec.edition;
     let (y, _, _) = spec.date();
-    let mut c = format!("{}: {}", e.editors.join(", "), e.title);
+    // The work's authors first, the editors after the title; without authors, the editors.
+    let mut c = if e.authors.is_empty() {
+        format!("{}: {}", e.editors.join(", "), e.title)
+    } else {
+        format!("{}: {}", e.authors.join(", "), e.title)
+    };
     if let Some(s) = &e.subtitle {
         c.push_str(&format!(". {s}"));
+    }
+    if !e.authors.is_empty() && !e.editors.is_empty() {
+        let by = crate::cite::edited_by(e.language.get_ref());
+        let mut by = by.chars();
+        let capital: String = by.next().into_iter().flat_map(char::to_uppercase).collect();
+        c.push_str(&format!(
+            ". {capital}{} {}",
+            by.as_str(),
+            e.editors.join(", ")
+        ));
     }
     c.push_str(&format!(". Version {}", e.version));
     if let Some(p) = &e.place {
@@ -453,6 +523,7 @@ pub fn citation_markup(spec: &Spec) -> String {
         c.push_str(&format!(". DOI {d}"));
     }
     c.push('.');
+    let c = quotes::editorial(spec, &c);
     let example = if e.language.get_ref() == "sv" {
         "s. 2, r. 15"
     } else {
@@ -463,7 +534,7 @@ pub fn citation_markup(spec: &Spec) -> String {
         lit(&c),
         lit(&format!(
             "{}, ",
-            e.short_title.as_deref().unwrap_or(&e.title)
+            quotes::editorial(spec, e.short_title.as_deref().unwrap_or(&e.title))
         )),
         lit(example)
     )
@@ -833,7 +904,9 @@ pub fn entry_tokens(spec: &Spec, p: &Printed, l: &PLemma, rank: Option<usize>) -
             readings.extend(rs.iter().map(reading_tokens));
         }
         EntryBody::Readings(rs) => readings.extend(rs.iter().map(reading_tokens)),
-        EntryBody::Note(n) => readings.push(word_tokens(n, "app-note")),
+        EntryBody::Note(n) => {
+            readings.push(word_tokens(&quotes::editorial(spec, n), "app-note"));
+        }
     }
     for (i, mut r) in readings.into_iter().enumerate() {
         if i > 0

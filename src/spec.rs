@@ -57,6 +57,17 @@ pub struct Edition {
     pub place: Option<String>,
     pub doi: Option<String>,
     pub principles: Option<Spanned<String>>,
+    /// The author(s) of the edited work (not the editors), e.g. "John Keats".
+    #[serde(default)]
+    pub authors: Vec<String>,
+    /// The work's own title, where the edition's title differs (a translation, a title
+    /// supplied by the editors).
+    pub original_title: Option<String>,
+    /// When the work was written or issued, as free text ("1917", "c. 1820").
+    pub original_date: Option<String>,
+    /// Straight quotation marks in the editor's own words (notes, margin notes, principles,
+    /// the title page) print as the language's typographic ones; default on.
+    pub typographic_quotes: Option<bool>,
 }
 
 fn default_language() -> Spanned<String> {
@@ -69,6 +80,10 @@ pub struct TextSpec {
     pub file: Spanned<String>,
     pub sha256: Option<Spanned<String>>,
     pub base: Spanned<String>,
+    /// Straight quotation marks of the base text print as typographic ones (the printed
+    /// text only; `source.txt` is never changed); default off.
+    #[serde(default, rename = "typographic-quotes")]
+    pub typographic_quotes: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]

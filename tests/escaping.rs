@@ -102,6 +102,7 @@ fn spec(note: &str) -> String {
 title = "Escaping"
 editors = ["Test"]
 language = "sv"
+typographic-quotes = false
 version = "1.0.0"
 date = 2026-01-01
 
@@ -272,4 +273,49 @@ fn markup_sequences_print_literally() {
     }
     source.push_str("\n= Heading?\n- item?\n+ item?\n/ term: x\n#set text(red)\n\\# \\$ \\\\\n");
     check(&source, "#x $y$ */ <l> @r").unwrap();
+}
+
+/// The principles are Markdown (CommonMark): its own syntax makes headings, lists, emphasis
+/// and links, but nothing in them is Typst markup or code.
+#[test]
+fn principles_print_literally() {
+    let dir = edition::scratch("escaping-principles");
+    std::fs::write(
+        dir.join("edition.toml"),
+        spec("not").replace("[text]", "principles = \"principles.md\"\n\n[text]"),
+    )
+    .unwrap();
+    std::fs::write(dir.join("source.txt"), format!("{ANCHOR} text.\n")).unwrap();
+    std::fs::write(
+        dir.join("principles.md"),
+        "# Principles #x\n\n\
+         Signs #read(\"/etc/passwd\") $y$ [a] \\q <lbl> @ref // c /* d */ a * b `#code` \
+         *it* **bold** [site](https://example.org).\n\n\
+         - one #x\n- two\n  1. nested $z$\n\n\
+         > quoted ]\n",
+    )
+    .unwrap();
+    let out_dir = dir.join("out");
+    std::fs::create_dir_all(&out_dir).unwrap();
+    let built = edition::build(&dir, &out_dir);
+    let front: String = built.pages[..built.front_pages]
+        .iter()
+        .map(|p| p.text())
+        .collect::<Vec<_>>()
+        .join(" ")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    for want in [
+        "Principles #x",
+        "Signs #read(\"/etc/passwd\") $y$ [a] \\q <lbl> @ref // c /* d */ a * b #code it bold site.",
+        "one #x",
+        "nested $z$",
+        "quoted ]",
+    ] {
+        assert!(
+            front.contains(want),
+            "{want:?} not in the front matter: {front}"
+        );
+    }
 }

@@ -167,8 +167,9 @@ fn the_markup_of_a_build_calls_only_contract_functions() {
     );
     // The check sees calls: the markup calls contract functions.
     let seen = called(&out.typ);
+    assert!(out.typ.contains("#show: edition.with(config)"));
     for f in [
-        "edition",
+        "front-matter",
         "para",
         "page-furniture",
         "app-lemma",

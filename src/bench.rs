@@ -12,7 +12,6 @@
 //!   and styles, no apparatus, no line numbers, no forced breaks — and exported to PDF, in
 //!   the same sandboxed world. The floor a build with apparatus is measured against.
 
-use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
@@ -20,7 +19,7 @@ use std::time::Instant;
 use crate::diag::{Diagnostic, Result};
 use crate::markup;
 use crate::spec::Spec;
-use crate::text::{BlockKind, Text};
+use crate::text::Text;
 
 /// Prefix of the result line a `bench-one` child prints.
 pub const TAG: &str = "apparat-bench-one:";
@@ -37,68 +36,19 @@ struct Run {
     entries: usize,
 }
 
-/// The markup of the plain case: the template's setup, then title, headings and paragraphs
-/// as the template's block calls, in Typst's own page flow.
-pub fn plain_markup(spec: &Spec, text: &Text, template: &str) -> String {
-    let mut s = String::with_capacity(text.doc.len() + text.doc.len() / 8 + 1024);
-    let _ = writeln!(s, "#import \"templates/{template}\": *");
-    let _ = writeln!(s, "#let config = {}", markup::config_dict(spec, false));
-    s.push_str("#show: edition.with(config)\n");
-    let mut prev_para = false;
-    for b in &text.blocks {
-        match b.kind {
-            BlockKind::Title => {
-                let mut starts = vec![b.range.start];
-                starts.extend(b.line_starts.iter().copied());
-                starts.push(b.range.end + 1);
-                s.push_str("#title-block((");
-                for k in 0..starts.len() - 1 {
-                    s.push('[');
-                    literals(&mut s, &text.doc[starts[k]..starts[k + 1] - 1]);
-                    s.push_str("], ");
-                }
-                s.push_str("))\n");
-            }
-            BlockKind::Heading(level) => {
-                let _ = write!(s, "#heading-block({level}, [");
-                literals(&mut s, &text.doc[b.range.clone()]);
-                s.push_str("])\n");
-            }
-            BlockKind::Paragraph => {
-                let _ = write!(s, "#para({prev_para}, [");
-                literals(&mut s, &text.doc[b.range.clone()]);
-                s.push_str("])\n");
-            }
-        }
-        prev_para = b.kind == BlockKind::Paragraph;
-    }
-    s
-}
-
-/// `t` as string-literal markup, in pieces of at most ~2 KiB (as the real markup does).
-fn literals(out: &mut String, t: &str) {
-    let mut start = 0;
-    while start < t.len() {
-        let mut end = (start + 2048).min(t.len());
-        while !t.is_char_boundary(end) {
-            end += 1;
-        }
-        out.push_str(&markup::lit(&t[start..end]));
-        start = end;
-    }
-}
-
-/// The plain case: compile [`plain_markup`] and export the PDF. Returns (PDF, pages).
+/// The plain case: compile [`markup::plain_doc`] and export the PDF. Returns (PDF, pages).
 pub fn plain(dir: &Path) -> Result<(Vec<u8>, usize)> {
     let spec = Spec::load(dir)?;
     let text = Text::load(&spec)?;
+    let anchors = crate::anchor::resolve(&spec, &text)?;
+    let printed = markup::Printed::new(&spec, &text, &anchors);
     let (template_dir, template_name) = crate::template_location(&spec, dir)?;
     let world = crate::world::EditionWorld::new(
         crate::world::Roots {
             project: dir.to_path_buf(),
             templates: template_dir,
         },
-        plain_markup(&spec, &text, &template_name),
+        markup::plain_doc(&spec, &printed, &template_name),
         &dir.join("fonts"),
         false,
         spec.date(),

@@ -177,8 +177,7 @@ impl Printed {
     }
 
     pub fn block_at(&self, pos: usize) -> Option<usize> {
-        let i = self.blocks.partition_point(|b| b.range.end <= pos);
-        (i < self.blocks.len() && self.blocks[i].range.contains(&pos)).then_some(i)
+        crate::text::block_containing(&self.blocks, |b| &b.range, pos)
     }
 }
 
@@ -623,6 +622,29 @@ pub fn measure_doc(spec: &Spec, template: &str, m: &Measure) -> String {
     }
     w.out
         .push_str("  )\n  [#metadata(measure-all(config, toks, notes))<apparat-measure>]\n}\n");
+    w.out
+}
+
+/// Markup of the text alone in Typst's own page flow: the template's setup and the body
+/// blocks, no apparatus, line numbers or forced breaks — what `apparat bench` measures a
+/// build against.
+pub fn plain_doc(spec: &Spec, p: &Printed, template: &str) -> String {
+    let mut w = Writer::new();
+    preamble(&mut w, spec, false, template);
+    let mut prev_para = false;
+    for b in &p.blocks {
+        let para = b.kind == BlockKind::Paragraph;
+        block(
+            &mut w,
+            p,
+            b,
+            b.range.clone(),
+            None,
+            para && prev_para,
+            false,
+        );
+        prev_para = para;
+    }
     w.out
 }
 

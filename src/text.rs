@@ -7,7 +7,7 @@
 //! from ([`Text::source_offset`]), so any diagnostic or export can point at the evidence.
 //!
 //! The spec's structure (title, headings, witness page breaks) is applied here through
-//! quotations; [`Text::find`] is the one quotation matcher, used again by `anchor` for
+//! quotations; [`Text::find_cached`] is the one quotation matcher, used again by `anchor` for
 //! apparatus entries and margin notes.
 //!
 //! Input policy (documented in the README): a UTF-8 BOM is skipped, CRLF and CR line ends are
@@ -192,24 +192,13 @@ impl Text {
 
     /// Index of the block holding model offset `pos`.
     pub fn block_at(&self, pos: usize) -> Option<usize> {
-        let i = self.blocks.partition_point(|b| b.range.end <= pos);
-        (i < self.blocks.len() && self.blocks[i].range.contains(&pos)).then_some(i)
-    }
-
-    /// All matches of a quotation (word-bounded, whitespace-normalised), before the
-    /// occurrence/context filters.
-    pub fn find_all(&self, quote: &str) -> Vec<Match> {
-        find_in(&self.doc, quote)
+        block_containing(&self.blocks, |b| &b.range, pos)
     }
 
     /// Resolve a quotation to exactly one range, or a located diagnostic in the spec naming
-    /// the candidates (with their lines in `source.txt`).
-    pub fn find(&self, spec: &Spec, q: &Quote) -> Result<Match> {
-        self.find_cached(spec, q, &mut FindCache::default())
-    }
-
-    /// [`Text::find`] with a cache of the matches of each distinct quotation, for resolving
-    /// many anchors (the same short words are quoted again and again).
+    /// the candidates (with their lines in `source.txt`). `cache` keeps the matches of each
+    /// distinct quotation, for resolving many anchors (the same short words are quoted again
+    /// and again).
     pub fn find_cached(&self, spec: &Spec, q: &Quote, cache: &mut FindCache) -> Result<Match> {
         let quote = normalize(q.at.get_ref());
         let all = self.matches_cached(&quote, cache);
@@ -402,6 +391,16 @@ pub fn normalize(s: &str) -> String {
 /// A word character of the matching rule (quotations match whole words).
 pub(crate) fn word_char(c: Option<char>) -> bool {
     c.is_some_and(|c| c.is_alphanumeric())
+}
+
+/// Index of the block (of blocks sorted by their ranges) whose range holds `pos`.
+pub fn block_containing<B>(
+    blocks: &[B],
+    range: impl Fn(&B) -> &Range<usize>,
+    pos: usize,
+) -> Option<usize> {
+    let i = blocks.partition_point(|b| range(b).end <= pos);
+    blocks.get(i).filter(|b| range(b).contains(&pos)).map(|_| i)
 }
 
 /// Every word-bounded match of `quote` in `doc`, overlapping ones included (`och och` in

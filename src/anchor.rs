@@ -39,7 +39,7 @@ pub struct Anchors {
 
 /// Lemmata of more words than this draw a warning (they print abbreviated `first … last`,
 /// but a reader can no longer tell at a glance what the entry concerns).
-pub const LONG_LEMMA_WORDS: usize = 25;
+pub(crate) const LONG_LEMMA_WORDS: usize = 25;
 
 pub fn resolve(spec: &Spec, text: &Text) -> Result<Anchors> {
     let mut errs: Vec<Diagnostic> = vec![];

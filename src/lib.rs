@@ -20,7 +20,7 @@ pub mod init;
 mod layout;
 pub mod markup;
 mod paths;
-pub mod prose;
+mod prose;
 pub(crate) mod quotes;
 pub mod spec;
 pub mod stress;

@@ -20,7 +20,7 @@ use crate::spec::{Arrangement, EntryBody, Reading, ReadingType, SeriesKind, Spec
 use crate::text::{BlockKind, Text};
 
 /// Marks printed bytes that come from no byte of the base text (milestone signs).
-pub const NO_MODEL: u32 = u32::MAX;
+pub(crate) const NO_MODEL: u32 = u32::MAX;
 
 /// The text as printed: the model with emendations applied.
 #[derive(Debug, Clone)]
@@ -176,7 +176,7 @@ impl Printed {
         }
     }
 
-    pub fn block_at(&self, pos: usize) -> Option<usize> {
+    pub(crate) fn block_at(&self, pos: usize) -> Option<usize> {
         crate::text::block_containing(&self.blocks, |b| &b.range, pos)
     }
 }
@@ -277,7 +277,7 @@ pub const TEMPLATE_CONTRACT: &[(&str, &[&str])] = &[
 
 /// A Typst string literal (with quotes) holding `s` verbatim. Line breaks and control
 /// characters are replaced by spaces: they cannot be printed.
-pub fn lit_str(s: &str) -> String {
+pub(crate) fn lit_str(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
     out.push('"');
     for c in s.chars() {
@@ -293,7 +293,7 @@ pub fn lit_str(s: &str) -> String {
 }
 
 /// `s` as literal text in markup: `#"…"` (an embedded string expression).
-pub fn lit(s: &str) -> String {
+pub(crate) fn lit(s: &str) -> String {
     if s.is_empty() {
         String::new()
     } else {
@@ -313,7 +313,7 @@ pub struct SpanTable {
 impl SpanTable {
     /// The printed byte for a byte offset inside the value of the literal whose source range
     /// starts at `typ_start` (the `"`), or `None` if no literal starts there.
-    pub fn literal_at(&self, typ_range_start: usize) -> Option<(usize, usize)> {
+    pub(crate) fn literal_at(&self, typ_range_start: usize) -> Option<(usize, usize)> {
         let i = self.literals.partition_point(|l| l.0 < typ_range_start);
         self.literals
             .get(i)
@@ -361,7 +361,7 @@ impl Writer {
 }
 
 /// Configuration dictionary for the template's `edition()`.
-pub fn config_dict(spec: &Spec, galley: bool) -> String {
+pub(crate) fn config_dict(spec: &Spec, galley: bool) -> String {
     let e = &spec.edition;
     let (y, m, d) = spec.date();
     // The editor's words, with typographic quotation marks (`quotes`).
@@ -488,7 +488,7 @@ pub(crate) fn front_matter(w: &mut Writer, spec: &Spec, front: &Front) {
 }
 
 /// The recommended citation, with an example of citing a line.
-pub fn citation_markup(spec: &Spec) -> String {
+pub(crate) fn citation_markup(spec: &Spec) -> String {
     let e = &spec.edition;
     let (y, _, _) = spec.date();
     // The work's authors first, the editors after the title; without authors, the editors.
@@ -591,13 +591,13 @@ pub(crate) fn block(
 
 /// A line of the final text: its printed range (without the space at the break).
 #[derive(Debug, Clone)]
-pub struct LineBreak {
+pub(crate) struct LineBreak {
     pub range: Range<usize>,
     pub hyphen: bool,
 }
 
 /// Measurement requests for the galley pass.
-pub struct Measure<'a> {
+pub(crate) struct Measure<'a> {
     /// Apparatus atoms, each measured in apparatus style.
     pub tokens: &'a [String],
     /// Margin note bodies, measured at the margin width.
@@ -607,7 +607,7 @@ pub struct Measure<'a> {
 /// Markup of the measurements apparat needs to compose pages: the text block, every
 /// apparatus token and atom, the apparatus height model, margin notes. A document of its own,
 /// so that it compiles on another thread while the galley compiles.
-pub fn measure_doc(spec: &Spec, template: &str, m: &Measure) -> String {
+pub(crate) fn measure_doc(spec: &Spec, template: &str, m: &Measure) -> String {
     let mut w = Writer::new();
     preamble(&mut w, spec, true, template);
     w.out.push_str("#geometry-metadata(config)\n");
@@ -628,7 +628,7 @@ pub fn measure_doc(spec: &Spec, template: &str, m: &Measure) -> String {
 /// Markup of the text alone in Typst's own page flow: the template's setup and the body
 /// blocks, no apparatus, line numbers or forced breaks — what `apparat bench` measures a
 /// build against.
-pub fn plain_doc(spec: &Spec, p: &Printed, template: &str) -> String {
+pub(crate) fn plain_doc(spec: &Spec, p: &Printed, template: &str) -> String {
     let mut w = Writer::new();
     preamble(&mut w, spec, false, template);
     let mut prev_para = false;
@@ -652,7 +652,7 @@ pub fn plain_doc(spec: &Spec, p: &Printed, template: &str) -> String {
 /// real pages, then the body blocks `blocks` on one page of automatic height. Paragraph
 /// indents are decided as in the whole document, so a part lays its blocks out exactly as
 /// the whole galley would.
-pub fn galley(
+pub(crate) fn galley(
     spec: &Spec,
     p: &Printed,
     front: Option<&Front>,
@@ -697,7 +697,7 @@ pub(crate) fn series_call(w: &mut Writer, spec: &Spec, series: usize, f: &str) -
     per_line
 }
 
-pub fn kind_str(k: SeriesKind) -> &'static str {
+pub(crate) fn kind_str(k: SeriesKind) -> &'static str {
     match k {
         SeriesKind::Critical => "critical",
         SeriesKind::Commentary => "commentary",
@@ -714,7 +714,7 @@ pub fn kind_str(k: SeriesKind) -> &'static str {
 
 /// One piece of an apparatus token: a call of a template function.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum Atom {
+pub(crate) enum Atom {
     /// Text of the edition or the spec, passed as content: `f[#"…"]`, so that its glyphs
     /// keep the literal's span and trace back to their entry.
     Text(&'static str, String),
@@ -727,7 +727,7 @@ pub enum Atom {
 impl Atom {
     /// The atom as a Typst expression; also what measures it (as content: a box around it
     /// would measure the same and cost a second layout).
-    pub fn expr(&self) -> String {
+    pub(crate) fn expr(&self) -> String {
         match self {
             Atom::Text(f, s) => format!("{f}[{}]", lit(s)),
             Atom::Call(f, args) => format!("{f}({args})"),
@@ -743,25 +743,25 @@ impl Atom {
 }
 
 /// One unbreakable token (shared: the page builder copies tokens often).
-pub type Token = std::sync::Arc<[Atom]>;
+pub(crate) type Token = std::sync::Arc<[Atom]>;
 
 /// An apparatus token as set, and the entry (index into `spec.entries`) it belongs to.
 #[derive(Debug, Clone)]
-pub struct SetToken {
+pub(crate) struct SetToken {
     pub token: Token,
     pub entry: usize,
 }
 
 /// Functions whose text atoms may be merged into one call when the measurements show that
 /// this changes no width (see [`Emit`]).
-pub const MERGEABLE: [&str; 3] = ["app-lemma", "app-text", "app-note"];
+pub(crate) const MERGEABLE: [&str; 3] = ["app-lemma", "app-text", "app-note"];
 
 /// Whether a token's width is the sum of its atoms' widths rather than measured whole:
 /// line references, whose digits vary with the page, and lemmata carrying a rank
 /// superscript. In the final document these are set as boxed atoms (boxes neither kern nor
 /// shape together, so the sum is exact), unless [`Emit::numbers_additive`] says a line
 /// reference may be set as one run.
-pub fn is_composite(t: &[Atom]) -> bool {
+pub(crate) fn is_composite(t: &[Atom]) -> bool {
     t.len() > 1
         && t.iter()
             .any(|a| matches!(a, Atom::Text("app-num", _) | Atom::Call("app-rank", _)))
@@ -769,7 +769,7 @@ pub fn is_composite(t: &[Atom]) -> bool {
 
 /// Whether an apparatus line may end after this token: not after a separator or a line
 /// reference, which belong with the lemma that follows.
-pub fn may_end_line(t: &[Atom]) -> bool {
+pub(crate) fn may_end_line(t: &[Atom]) -> bool {
     !(is_number(t) || matches!(t, [Atom::Call("app-sep", _)]))
 }
 
@@ -779,7 +779,7 @@ fn is_number(t: &[Atom]) -> bool {
 
 /// The markup measured for a whole token: its atoms, as the final document sets a token
 /// that is not composite.
-pub fn token_measure(t: &[Atom]) -> String {
+pub(crate) fn token_measure(t: &[Atom]) -> String {
     if let [one] = t {
         return one.expr();
     }
@@ -796,7 +796,7 @@ pub fn token_measure(t: &[Atom]) -> String {
 /// the final compile faster and smaller; each simplification is taken only where the
 /// galley pass measured that it changes no width.
 #[derive(Debug, Clone, Default)]
-pub struct Emit {
+pub(crate) struct Emit {
     /// Line references may be set as one `app-num` run: no two of their characters kern.
     pub numbers_additive: bool,
     /// Functions of [`MERGEABLE`] whose consecutive words (of one entry, on one line) may be
@@ -880,17 +880,22 @@ fn text_atom(f: &'static str, s: &str) -> Atom {
 }
 
 /// Atom of a lemma's rank superscript (`och²`).
-pub fn rank_atom(r: usize) -> Atom {
+pub(crate) fn rank_atom(r: usize) -> Atom {
     Atom::Call("app-rank", r.to_string())
 }
 
-pub fn close_atom() -> Atom {
+pub(crate) fn close_atom() -> Atom {
     Atom::Call("app-close", String::new())
 }
 
 /// The tokens of one entry after its number: lemma with `]`, then readings. `rank` is the
 /// superscript for a lemma occurring more than once on its line.
-pub fn entry_tokens(spec: &Spec, p: &Printed, l: &PLemma, rank: Option<usize>) -> Vec<Token> {
+pub(crate) fn entry_tokens(
+    spec: &Spec,
+    p: &Printed,
+    l: &PLemma,
+    rank: Option<usize>,
+) -> Vec<Token> {
     let e = &spec.entries[l.entry];
     let lemma = &p.doc[l.range.clone()];
     let words: Vec<&str> = lemma
@@ -981,7 +986,7 @@ fn reading_tokens(r: &Reading) -> Vec<Vec<Atom>> {
 
 /// Atoms of the characters of a line reference (`12`, `12–13`, `12–3.4`): one per
 /// character, so any number's width is the sum of measured characters.
-pub fn number_atoms(s: &str) -> Token {
+pub(crate) fn number_atoms(s: &str) -> Token {
     s.chars()
         .map(|c| text_atom("app-num", &c.to_string()))
         .collect::<Vec<_>>()
@@ -989,9 +994,9 @@ pub fn number_atoms(s: &str) -> Token {
 }
 
 /// The characters line references are made of.
-pub const NUMBER_CHARS: &str = "0123456789–.";
+pub(crate) const NUMBER_CHARS: &str = "0123456789–.";
 
-pub fn sep_token(line: bool) -> Token {
+pub(crate) fn sep_token(line: bool) -> Token {
     let kind = if line { "\"line\"" } else { "\"entry\"" };
     token(vec![Atom::Call("app-sep", kind.into())])
 }

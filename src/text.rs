@@ -25,7 +25,7 @@ use crate::spec::{Quote, Spec};
 mod diagnose;
 
 /// The largest base text accepted (16 MiB): a volume of several thousand pages.
-pub const MAX_SOURCE_BYTES: u64 = 16 << 20;
+pub(crate) const MAX_SOURCE_BYTES: u64 = 16 << 20;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BlockKind {
@@ -73,7 +73,7 @@ pub type Match = Range<usize>;
 /// Matches of quotations already searched, and an index of the text's words (see
 /// [`Text::find_cached`]).
 #[derive(Debug, Default)]
-pub struct FindCache {
+pub(crate) struct FindCache {
     found: HashMap<String, Vec<Match>>,
     words: Option<WordIndex>,
 }
@@ -174,7 +174,7 @@ impl Text {
     }
 
     /// Source byte range of a model range (for diagnostics pointing into `source.txt`).
-    pub fn source_range(&self, r: &Range<usize>) -> Range<usize> {
+    pub(crate) fn source_range(&self, r: &Range<usize>) -> Range<usize> {
         let s = self.source_offset(r.start);
         let e = if r.end > r.start {
             self.source_offset(r.end - 1) + 1
@@ -191,7 +191,7 @@ impl Text {
     }
 
     /// Index of the block holding model offset `pos`.
-    pub fn block_at(&self, pos: usize) -> Option<usize> {
+    pub(crate) fn block_at(&self, pos: usize) -> Option<usize> {
         block_containing(&self.blocks, |b| &b.range, pos)
     }
 
@@ -199,7 +199,12 @@ impl Text {
     /// the candidates (with their lines in `source.txt`). `cache` keeps the matches of each
     /// distinct quotation, for resolving many anchors (the same short words are quoted again
     /// and again).
-    pub fn find_cached(&self, spec: &Spec, q: &Quote, cache: &mut FindCache) -> Result<Match> {
+    pub(crate) fn find_cached(
+        &self,
+        spec: &Spec,
+        q: &Quote,
+        cache: &mut FindCache,
+    ) -> Result<Match> {
         let quote = normalize(q.at.get_ref());
         let all = self.matches_cached(&quote, cache);
         let context = Context::of(q);
@@ -394,7 +399,7 @@ pub(crate) fn word_char(c: Option<char>) -> bool {
 }
 
 /// Index of the block (of blocks sorted by their ranges) whose range holds `pos`.
-pub fn block_containing<B>(
+pub(crate) fn block_containing<B>(
     blocks: &[B],
     range: impl Fn(&B) -> &Range<usize>,
     pos: usize,
@@ -406,7 +411,7 @@ pub fn block_containing<B>(
 /// Every word-bounded match of `quote` in `doc`, overlapping ones included (`och och` in
 /// `och och och` occurs twice): the one matching rule of quotations. Public so that tools
 /// generating specs (the stress generator) count occurrences exactly as apparat does.
-pub fn find_in(doc: &str, quote: &str) -> Vec<Match> {
+pub(crate) fn find_in(doc: &str, quote: &str) -> Vec<Match> {
     let mut out = vec![];
     if quote.is_empty() {
         return out;

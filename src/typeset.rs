@@ -20,7 +20,7 @@ use crate::world::EditionWorld;
 
 /// One glyph as laid out.
 #[derive(Debug, Clone)]
-pub struct GlyphPos {
+pub(crate) struct GlyphPos {
     /// 0-based page index.
     pub page: usize,
     /// Left edge of the glyph, pt from the page's left edge.
@@ -39,7 +39,7 @@ pub struct GlyphPos {
 
 /// Calls `f` with every glyph of the given pages, in frame order. A visitor rather than a
 /// list: a long edition has hundreds of thousands of glyphs, and the readers need each once.
-pub fn for_each_glyph(
+pub(crate) fn for_each_glyph(
     doc: &PagedDocument,
     pages: std::ops::Range<usize>,
     mut f: impl FnMut(&GlyphPos),
@@ -86,7 +86,7 @@ fn walk(frame: &Frame, ts: Transform, page: usize, out: &mut impl FnMut(&GlyphPo
 }
 
 /// Byte ranges of every node of the main source, by span.
-pub struct SpanIndex {
+pub(crate) struct SpanIndex {
     ranges: HashMap<Span, Range<usize>>,
 }
 

@@ -151,16 +151,17 @@ impl Standards {
             .iter()
             .map(|s| s.get_ref())
             .chain(extra);
-        let mut chosen = names
-            .map(|n| {
-                PdfStandard::from_name(n).ok_or_else(|| {
-                    Diagnostic::error(format!(
-                        "unknown PDF standard `{n}` (known: {})",
-                        PdfStandard::names().join(", ")
-                    ))
-                })
-            })
-            .collect::<std::result::Result<Vec<_>, _>>()?;
+        let mut chosen = vec![];
+        for n in names {
+            let Some(standard) = PdfStandard::from_name(n) else {
+                return Err(Diagnostic::error(format!(
+                    "unknown PDF standard `{n}` (known: {})",
+                    PdfStandard::names().join(", ")
+                ))
+                .into());
+            };
+            chosen.push(standard);
+        }
         chosen.sort();
         chosen.dedup();
         Ok(Standards { chosen })

@@ -64,71 +64,14 @@ pub struct PNote {
 
 impl Printed {
     pub fn new(spec: &Spec, text: &Text, anchors: &Anchors) -> Printed {
-        // Edits: (model range, replacement) — emendations, and milestone signs (empty range).
-        let mut edits: Vec<(Range<usize>, String)> = vec![];
-        let typographic = spec
-            .text
-            .typographic_quotes
-            .then(|| quotes::style(spec.edition.language.get_ref()));
-        for l in &anchors.lemmata {
-            if let EntryBody::Emend { text: t, .. } = &spec.entries[l.entry].body {
-                let t = crate::text::normalize(t);
-                let t = typographic.map_or_else(|| t.clone(), |style| quotes::apply(&t, style));
-                edits.push((l.range.clone(), t));
-            }
-        }
-        if let Some(style) = typographic {
-            quote_edits(text, style, &mut edits);
-        }
-        let sign = spec.layout.milestone_sign.as_deref().unwrap_or("|");
-        for m in &text.milestones {
-            // "denna | synpunkt": the sign, then a no-break space binding it to the next word.
-            edits.push((m.pos..m.pos, format!("{sign}\u{a0}")));
-        }
-        edits.sort_by_key(|e| (e.0.start, e.0.end));
-
-        let mut doc = String::with_capacity(text.doc.len() + 64);
-        let mut to_model: Vec<u32> = Vec::with_capacity(text.doc.len() + 64);
-        // Model offset → printed offset, for the starts/ends of ranges.
-        let mut at = 0usize;
-        let mut map_points: Vec<(usize, usize)> = vec![]; // (model, printed) at every edit edge
-        for (r, rep) in &edits {
-            copy(&text.doc, at..r.start, &mut doc, &mut to_model);
-            map_points.push((r.start, doc.len()));
-            let base = r.start as u32;
-            let span = (r.end - r.start).max(1) as u32;
-            let reps = rep.len().max(1) as u32;
-            for i in 0..rep.len() {
-                to_model.push(if r.is_empty() {
-                    NO_MODEL
-                } else {
-                    base + (i as u32 * span / reps).min(span - 1)
-                });
-            }
-            doc.push_str(rep);
-            map_points.push((r.end, doc.len()));
-            at = r.end;
-        }
-        copy(&text.doc, at..text.doc.len(), &mut doc, &mut to_model);
-
-        let to_printed = |m: usize| -> usize {
-            // Last edit edge at or before m.
-            let i = map_points.partition_point(|p| p.0 <= m);
-            if i == 0 {
-                m
-            } else {
-                let (pm, pp) = map_points[i - 1];
-                pp + (m - pm)
-            }
-        };
+        let (doc, to_model, map) = apply(text, &edits(spec, text, anchors));
         let blocks = text
             .blocks
             .iter()
             .map(|b| PBlock {
                 kind: b.kind,
-                range: to_printed_start(&map_points, b.range.start, &to_printed)
-                    ..to_printed(b.range.end),
-                line_starts: b.line_starts.iter().map(|&l| to_printed(l)).collect(),
+                range: map.start(b.range.start)..map.end(b.range.end),
+                line_starts: b.line_starts.iter().map(|&l| map.end(l)).collect(),
             })
             .collect();
         let lemmata = anchors
@@ -137,48 +80,134 @@ impl Printed {
             .map(|l| PLemma {
                 entry: l.entry,
                 series: spec.entries[l.entry].series,
-                range: to_printed_start(&map_points, l.range.start, &to_printed)
-                    ..to_printed(l.range.end),
+                range: map.start(l.range.start)..map.end(l.range.end),
             })
             .collect();
-        let mut notes: Vec<PNote> = anchors
-            .margins
-            .iter()
-            .map(|m| PNote {
-                pos: to_printed_start(&map_points, m.range.start, &to_printed),
-                body: format!(
-                    "[{}]",
-                    lit(&quotes::editorial(spec, &spec.margins[m.margin].text))
-                ),
-                label: format!("margin note `{}`", spec.margins[m.margin].text),
-                span: spec.margins[m.margin].quote.at.span(),
-            })
-            .collect();
-        for m in &text.milestones {
-            notes.push(PNote {
-                // The sign itself stands at the mapped position of the milestone.
-                pos: map_points
-                    .iter()
-                    .find(|p| p.0 == m.pos)
-                    .map_or(m.pos, |p| p.1),
-                body: format!("milestone-note({}, {})", lit_str(&m.witness), lit_str(&m.n)),
-                label: format!("milestone {} {}", m.witness, m.n),
-                span: m.span.clone(),
-            });
-        }
-        notes.sort_by_key(|n| n.pos);
         Printed {
             doc,
             to_model,
             blocks,
             lemmata,
-            notes,
+            notes: notes(spec, text, anchors, &map),
         }
     }
 
     pub(crate) fn block_at(&self, pos: usize) -> Option<usize> {
         crate::text::block_containing(&self.blocks, |b| &b.range, pos)
     }
+}
+
+/// The edits that make the printed text from the model: (model range, replacement) —
+/// emendations, typographic quotation marks where asked for, and milestone signs (empty
+/// ranges), sorted by position.
+fn edits(spec: &Spec, text: &Text, anchors: &Anchors) -> Vec<(Range<usize>, String)> {
+    let mut edits: Vec<(Range<usize>, String)> = vec![];
+    let typographic = spec
+        .text
+        .typographic_quotes
+        .then(|| quotes::style(spec.edition.language.get_ref()));
+    for l in &anchors.lemmata {
+        if let EntryBody::Emend { text: t, .. } = &spec.entries[l.entry].body {
+            let t = crate::text::normalize(t);
+            let t = typographic.map_or_else(|| t.clone(), |style| quotes::apply(&t, style));
+            edits.push((l.range.clone(), t));
+        }
+    }
+    if let Some(style) = typographic {
+        quote_edits(text, style, &mut edits);
+    }
+    let sign = spec.layout.milestone_sign.as_deref().unwrap_or("|");
+    for m in &text.milestones {
+        // "denna | synpunkt": the sign, then a no-break space binding it to the next word.
+        edits.push((m.pos..m.pos, format!("{sign}\u{a0}")));
+    }
+    edits.sort_by_key(|e| (e.0.start, e.0.end));
+    edits
+}
+
+/// The printed text: the model with `edits` applied; the model offset of each printed byte
+/// (`NO_MODEL` for inserted signs); and the map of model offsets to printed ones.
+fn apply(text: &Text, edits: &[(Range<usize>, String)]) -> (String, Vec<u32>, ModelToPrinted) {
+    let mut doc = String::with_capacity(text.doc.len() + 64);
+    let mut to_model: Vec<u32> = Vec::with_capacity(text.doc.len() + 64);
+    let mut at = 0usize;
+    let mut points: Vec<(usize, usize)> = vec![];
+    for (r, rep) in edits {
+        copy(&text.doc, at..r.start, &mut doc, &mut to_model);
+        points.push((r.start, doc.len()));
+        let base = r.start as u32;
+        let span = (r.end - r.start).max(1) as u32;
+        let reps = rep.len().max(1) as u32;
+        for i in 0..rep.len() {
+            to_model.push(if r.is_empty() {
+                NO_MODEL
+            } else {
+                base + (i as u32 * span / reps).min(span - 1)
+            });
+        }
+        doc.push_str(rep);
+        points.push((r.end, doc.len()));
+        at = r.end;
+    }
+    copy(&text.doc, at..text.doc.len(), &mut doc, &mut to_model);
+    (doc, to_model, ModelToPrinted { points })
+}
+
+/// Model offsets → printed offsets: (model, printed) at the edges of every edit.
+struct ModelToPrinted {
+    points: Vec<(usize, usize)>,
+}
+
+impl ModelToPrinted {
+    /// The printed offset of model offset `m` as the end of a range (after an edit ending or
+    /// inserted there).
+    fn end(&self, m: usize) -> usize {
+        let i = self.points.partition_point(|p| p.0 <= m);
+        if i == 0 {
+            m
+        } else {
+            let (pm, pp) = self.points[i - 1];
+            pp + (m - pm)
+        }
+    }
+
+    /// The printed offset of model offset `m` as the start of a range: an edit starting
+    /// exactly there (an emendation, an inserted sign) begins the range.
+    fn start(&self, m: usize) -> usize {
+        let i = self.points.partition_point(|p| p.0 < m);
+        match self.points.get(i) {
+            Some(&(pm, pp)) if pm == m => pp,
+            _ => self.end(m),
+        }
+    }
+}
+
+/// Margin notes (the spec's and the milestones'), at their printed positions, sorted.
+fn notes(spec: &Spec, text: &Text, anchors: &Anchors, map: &ModelToPrinted) -> Vec<PNote> {
+    let mut notes: Vec<PNote> = anchors
+        .margins
+        .iter()
+        .map(|m| PNote {
+            pos: map.start(m.range.start),
+            body: format!(
+                "[{}]",
+                lit(&quotes::editorial(spec, &spec.margins[m.margin].text))
+            ),
+            label: format!("margin note `{}`", spec.margins[m.margin].text),
+            span: spec.margins[m.margin].quote.at.span(),
+        })
+        .collect();
+    for m in &text.milestones {
+        notes.push(PNote {
+            // The sign itself stands at the mapped position of the milestone.
+            pos: map.start(m.pos),
+            body: format!("milestone-note({}, {})", lit_str(&m.witness), lit_str(&m.n)),
+            label: format!("milestone {} {}", m.witness, m.n),
+            span: m.span.clone(),
+        });
+    }
+    notes.sort_by_key(|n| n.pos);
+    notes
 }
 
 /// `[text] typographic-quotes`: each straight quotation mark of the base text becomes an
@@ -208,16 +237,6 @@ fn quote_edits(text: &Text, style: quotes::Style, edits: &mut Vec<(Range<usize>,
         } else {
             edits.push((q.range, q.text.to_string()));
         }
-    }
-}
-
-/// Printed start of a model range start: an edit starting exactly there begins the range.
-fn to_printed_start(points: &[(usize, usize)], m: usize, f: &dyn Fn(usize) -> usize) -> usize {
-    // If an edit starts at m, the printed range starts at the edit's start (first point with
-    // model == m), not after it.
-    match points.iter().find(|p| p.0 == m) {
-        Some(p) => p.1,
-        None => f(m),
     }
 }
 

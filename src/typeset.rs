@@ -20,7 +20,7 @@ use crate::world::EditionWorld;
 
 /// One glyph as laid out.
 #[derive(Debug, Clone)]
-pub(crate) struct GlyphPos {
+pub struct GlyphPos {
     /// 0-based page index.
     pub page: usize,
     /// Left edge of the glyph, pt from the page's left edge.
@@ -39,7 +39,7 @@ pub(crate) struct GlyphPos {
 
 /// Calls `f` with every glyph of the given pages, in frame order. A visitor rather than a
 /// list: a long edition has hundreds of thousands of glyphs, and the readers need each once.
-pub(crate) fn for_each_glyph(
+pub fn for_each_glyph(
     doc: &PagedDocument,
     pages: std::ops::Range<usize>,
     mut f: impl FnMut(&GlyphPos),

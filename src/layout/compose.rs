@@ -263,7 +263,7 @@ pub fn line_numbers(
     let mut out = vec![];
     for l in lines[r].iter().filter(|l| l.numbered) {
         n += 1;
-        if n % every == 0 {
+        if n.is_multiple_of(every) {
             out.push(LineNumber {
                 number: n,
                 y: l.baseline - top,
@@ -722,10 +722,11 @@ pub fn break_apparatus(
     let avail = |line: usize| measure.width - 0.5 - if line > 0 { hang } else { 0.0 };
     let units = Units::new(&tokens, measure.space);
     let mut ends = units.first_fit(&avail);
-    if even && ends.len() > 1 {
-        if let Some(even_ends) = units.evenest(ends.len(), &avail) {
-            ends = even_ends;
-        }
+    if even
+        && ends.len() > 1
+        && let Some(even_ends) = units.evenest(ends.len(), &avail)
+    {
+        ends = even_ends;
     }
     // Lines from unit boundaries.
     let mut out: Vec<Vec<SetToken>> = Vec::with_capacity(ends.len());

@@ -336,7 +336,7 @@ impl ToMeasure {
 pub fn set(
     input: &GalleyInput,
     world: &mut EditionWorld,
-    mut reuse: Option<&mut Reuse>,
+    reuse: Option<&mut Reuse>,
     compiles: &AtomicUsize,
 ) -> Result<(Galley, Vec<Diagnostic>)> {
     let p = input.printed;
@@ -382,7 +382,7 @@ pub fn set(
         };
         set_parts.push(part);
     }
-    if let Some(reuse) = reuse.as_deref_mut() {
+    if let Some(reuse) = reuse {
         reuse.remember_measurements(context, &measurements, &docs.notes);
         for (key, part) in part_keys.into_iter().zip(&set_parts) {
             reuse.remember_part(key, part.clone());

@@ -824,16 +824,13 @@ fn check_layout(l: &Layout, c: &mut Checks) {
         );
     }
     for st in &l.pdf_standards {
-        if crate::export::PdfStandard::from_name(st.get_ref()).is_none() {
+        if PdfStandard::from_name(st.get_ref()).is_none() {
             let d = c
                 .diag(
                     st.span(),
                     format!("unknown PDF standard `{}`", st.get_ref()),
                 )
-                .with_note(format!(
-                    "known: {}",
-                    crate::export::PdfStandard::names().join(", ")
-                ));
+                .with_note(format!("known: {}", PdfStandard::names().join(", ")));
             c.errors.push(d);
         }
     }
@@ -1099,6 +1096,110 @@ fn check_margins(raw: &[Spanned<RawMargin>], c: &mut Checks) -> Vec<Margin> {
         });
     }
     margins
+}
+
+/// A PDF version or standard Typst can write, named as Typst names it (`a-2b`, `ua-1`, `1.7`).
+/// The command line (`--pdf-standard`) and the spec (`[layout] pdf-standards`) both accept
+/// exactly these names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, clap::ValueEnum)]
+pub enum PdfStandard {
+    /// PDF 1.4.
+    #[value(name = "1.4")]
+    V1_4,
+    /// PDF 1.5.
+    #[value(name = "1.5")]
+    V1_5,
+    /// PDF 1.6.
+    #[value(name = "1.6")]
+    V1_6,
+    /// PDF 1.7.
+    #[value(name = "1.7")]
+    V1_7,
+    /// PDF 2.0.
+    #[value(name = "2.0")]
+    V2_0,
+    /// PDF/A-1b (no attachments).
+    #[value(name = "a-1b")]
+    A1b,
+    /// PDF/A-1a (no attachments).
+    #[value(name = "a-1a")]
+    A1a,
+    /// PDF/A-2b (no attachments).
+    #[value(name = "a-2b")]
+    A2b,
+    /// PDF/A-2u (no attachments).
+    #[value(name = "a-2u")]
+    A2u,
+    /// PDF/A-2a (no attachments).
+    #[value(name = "a-2a")]
+    A2a,
+    /// PDF/A-3b.
+    #[value(name = "a-3b")]
+    A3b,
+    /// PDF/A-3u.
+    #[value(name = "a-3u")]
+    A3u,
+    /// PDF/A-3a.
+    #[value(name = "a-3a")]
+    A3a,
+    /// PDF/A-4 (no attachments).
+    #[value(name = "a-4")]
+    A4,
+    /// PDF/A-4f.
+    #[value(name = "a-4f")]
+    A4f,
+    /// PDF/A-4e.
+    #[value(name = "a-4e")]
+    A4e,
+    /// PDF/UA-1.
+    #[value(name = "ua-1")]
+    Ua1,
+}
+
+impl PdfStandard {
+    /// The standard named `name` (Typst's spelling), if there is one.
+    pub fn from_name(name: &str) -> Option<Self> {
+        <Self as clap::ValueEnum>::from_str(name, false).ok()
+    }
+
+    /// Its name as Typst spells it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::V1_4 => "1.4",
+            Self::V1_5 => "1.5",
+            Self::V1_6 => "1.6",
+            Self::V1_7 => "1.7",
+            Self::V2_0 => "2.0",
+            Self::A1b => "a-1b",
+            Self::A1a => "a-1a",
+            Self::A2b => "a-2b",
+            Self::A2u => "a-2u",
+            Self::A2a => "a-2a",
+            Self::A3b => "a-3b",
+            Self::A3u => "a-3u",
+            Self::A3a => "a-3a",
+            Self::A4 => "a-4",
+            Self::A4f => "a-4f",
+            Self::A4e => "a-4e",
+            Self::Ua1 => "ua-1",
+        }
+    }
+
+    /// The names of all standards, in order.
+    pub fn names() -> Vec<&'static str> {
+        <Self as clap::ValueEnum>::value_variants()
+            .iter()
+            .map(|s| s.name())
+            .collect()
+    }
+
+    /// Whether the standard forbids embedded files (PDF/A-1, PDF/A-2, plain PDF/A-4).
+    pub fn forbids_attachments(self) -> bool {
+        matches!(
+            self,
+            Self::A1b | Self::A1a | Self::A2b | Self::A2u | Self::A2a | Self::A4
+        )
+    }
 }
 
 #[cfg(test)]

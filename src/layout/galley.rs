@@ -183,12 +183,25 @@ fn overwide_tokens(spec: &Spec, p: &Printed, m: &Measurements) -> Vec<Diagnostic
             })
             .collect();
         let e = &spec.entries[lemma.entry];
+        // At the word in the entry's table (up to the next table) where it is written
+        // there, else at the lemma.
+        let table = spec.file.text.get(e.span.start..).unwrap_or_default();
+        let table = &table[..table
+            .get(1..)
+            .and_then(|t| t.find("\n["))
+            .map_or(table.len(), |i| i + 1)];
+        let at = table
+            .find(text.as_str())
+            .filter(|_| !text.is_empty())
+            .map_or(e.quote.at.span(), |i| {
+                e.span.start + i..e.span.start + i + text.len()
+            });
         out.push(
             Diagnostic::warning(format!(
                 "overfull apparatus line: a word of this entry is {:.1} pt wider than the text block ({width:.1} pt) and runs into the margin",
                 w - width
             ))
-            .at(&spec.file, e.quote.at.span())
+            .at(&spec.file, at)
             .with_note(format!("the word: `{}`", shorten(&text, 60)))
             .with_note("the apparatus breaks only between words: shorten the reading or note, or put spaces in it"),
         );

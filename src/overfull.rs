@@ -41,7 +41,7 @@ fn warning(text: &Text, p: &Printed, line: &Overfull) -> Diagnostic {
         line.text_width
     ))
     .with_note(
-        "the base text prints as received: break the word in source.txt if the edition allows it, or widen the text block (`[layout] margins`)",
+        "set `[layout] emergency-breaks = true` to break such words anywhere, or widen the text block (`[layout] margins`)",
     );
     if let Some(model) = model_range(p, word) {
         let span = text.source_range(&model);

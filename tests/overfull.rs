@@ -126,6 +126,47 @@ fn an_unbreakable_word_is_an_overfull_line_at_its_place_in_the_source() {
 }
 
 #[test]
+fn emergency_breaks_break_the_word_inside_the_text_block() {
+    let dir = edition(
+        "emergency",
+        &overfull_source(),
+        "\n[layout]\nemergency-breaks = true\n",
+    );
+    let out = build(&dir);
+    assert!(
+        with_message(&out, "overfull line").is_empty(),
+        "{:#?}",
+        out.warnings
+    );
+    let pdf = dir.join("out.pdf");
+    std::fs::write(&pdf, &out.pdf).unwrap();
+    let body = read_pdf(&pdf).pop().unwrap();
+    let first_line = body.line_with("first").expect("the first paragraph");
+    let edge = first_line
+        .words
+        .iter()
+        .filter(|w| !w.text.chars().all(|c| c.is_ascii_digit()))
+        .map(|w| w.x1)
+        .next_back()
+        .unwrap();
+    // The word spans several lines, none past the edge, no character lost or added.
+    let pieces: Vec<_> = body
+        .words
+        .iter()
+        .filter(|w| {
+            let t = &w.text;
+            t.chars().all(|c| c.is_ascii_alphanumeric())
+                && t.chars().any(|c| c.is_ascii_digit())
+                && !t.chars().all(|c| c.is_ascii_digit())
+        })
+        .collect();
+    assert!(pieces.len() >= 3, "{pieces:?}");
+    assert!(pieces.iter().all(|w| w.x1 <= edge + 0.5), "{pieces:?}");
+    let joined: String = pieces.iter().map(|w| w.text.as_str()).collect();
+    assert_eq!(joined, long_word());
+}
+
+#[test]
 fn deny_warnings_fails_on_an_overfull_line_and_json_locates_it() {
     let dir = edition("cli", &overfull_source(), "");
     let out = Command::new(env!("CARGO_BIN_EXE_apparat"))

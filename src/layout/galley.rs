@@ -874,6 +874,20 @@ pub fn printed_offset(
     (off < len).then_some(start + off)
 }
 
+/// The printed bytes a glyph shows (more than one character for a ligature), within its
+/// literal: a glyph's cluster may take in what the markup set between two literals (a
+/// zero-width space), which is no printed text.
+fn printed_bytes(
+    glyph: &GlyphPos,
+    index: &SpanIndex,
+    spans: &markup::SpanTable,
+) -> Option<Range<usize>> {
+    let r = index.range(glyph.span)?;
+    let (start, len) = spans.literal_at(r.start)?;
+    let off = glyph.offset as usize;
+    (off < len).then(|| start + off..start + (off + glyph.text_len.max(1)).min(len))
+}
+
 /// A glyph of printed text: its baseline, printed bytes, cap height and horizontal extent.
 struct PrintedGlyph {
     baseline: f64,
@@ -905,7 +919,8 @@ fn read_lines(
     let mut glyphs: Vec<PrintedGlyph> = vec![];
     let mut hyphens: Vec<AddedHyphen> = vec![];
     typeset::for_each_glyph(doc, body_page..body_page + 1, |g| {
-        if let Some(o) = printed_offset(g, index, spans) {
+        if let Some(bytes) = printed_bytes(g, index, spans) {
+            let o = bytes.start;
             if g.first != '\0' && p.doc.get(o..).is_some_and(|t| t.starts_with(g.first)) {
                 // Typst hangs punctuation partly into the margin (`overhang`): it reaches
                 // only as far as its inner edge. A space reaches nowhere (one hangs at
@@ -920,7 +935,7 @@ fn read_lines(
                 glyphs.push(PrintedGlyph {
                     baseline: g.y,
                     offset: o,
-                    end: (o + g.text_len.max(1)).min(p.doc.len()),
+                    end: bytes.end.min(p.doc.len()),
                     cap: g.cap,
                     left,
                     right,

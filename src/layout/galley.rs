@@ -959,7 +959,14 @@ fn read_lines(
     for l in lines.iter_mut().filter(|l| l.first_of_block) {
         l.range.start = p.blocks[l.block].range.start;
     }
-    for h in &hyphens {
+    measure_reaches(&lines, &mut reaches, &hyphens);
+    Ok((lines, reaches))
+}
+
+/// Completes the lines' reaches with the hyphens Typst added and makes them relative to the
+/// text block's left edge.
+fn measure_reaches(lines: &[GalleyLine], reaches: &mut [Reach], hyphens: &[AddedHyphen]) {
+    for h in hyphens {
         if let Some(i) = lines
             .iter()
             .position(|l| (l.baseline - h.baseline).abs() < 0.5)
@@ -972,7 +979,7 @@ fn read_lines(
     let starts = |numbered: bool| {
         lines
             .iter()
-            .zip(&reaches)
+            .zip(reaches.iter())
             .filter(move |(l, _)| l.numbered == numbered)
             .map(|(_, r)| r.left)
             .fold(f64::INFINITY, f64::min)
@@ -981,11 +988,10 @@ fn read_lines(
         .into_iter()
         .find(|x| x.is_finite())
         .unwrap_or_default();
-    for r in &mut reaches {
+    for r in reaches {
         r.left -= edge;
         r.right -= edge;
     }
-    Ok((lines, reaches))
 }
 
 /// Groups glyphs (in printed order) into lines: one per block and baseline.

@@ -40,9 +40,11 @@ fn warning(text: &Text, p: &Printed, line: &Overfull) -> Diagnostic {
         printed.chars().count(),
         line.text_width
     ))
-    .with_note(
-        "set `[layout] emergency-breaks = true` to break such words anywhere, or widen the text block (`[layout] margins`)",
-    );
+    .with_note(if line.kind == BlockKind::Paragraph {
+        "set `[layout] emergency-breaks = true` to break such words anywhere, or widen the text block (`[layout] margins`)"
+    } else {
+        "titles and headings are set whole: widen the text block (`[layout] margins`) or choose a smaller font size"
+    });
     if let Some(model) = model_range(p, word) {
         let span = text.source_range(&model);
         d = d.at(&text.file, span);

@@ -14,11 +14,13 @@ pub mod anchor;
 pub mod bench;
 pub mod bundled;
 pub mod cite;
+mod coverage;
 pub mod diag;
 pub mod export;
 pub mod init;
 mod layout;
 pub mod markup;
+mod overfull;
 mod paths;
 mod prose;
 pub(crate) mod quotes;
@@ -106,6 +108,7 @@ pub fn build_in(dir: &Path, opts: &Options, session: Option<&mut Session>) -> Re
         attachments: standards.attachments(&spec),
     };
     let mut world = edition_world(&spec, dir, template_dir, opts)?;
+    let unshown = missing_glyphs(&spec, &text, &world);
     if opts.progress || std::env::var_os("APPARAT_TIMING").is_some() {
         let secs = start.elapsed().as_secs_f64();
         eprintln!("  {:<18} {secs:>8.3} s", "spec, text, anchors");
@@ -143,6 +146,8 @@ pub fn build_in(dir: &Path, opts: &Options, session: Option<&mut Session>) -> Re
             .cloned()
             .chain(spec.unpinned_note(&text.sha256))
             .chain(anchors.warnings)
+            .chain(unshown)
+            .chain(overfull::warnings(&text, &printed, &laid.overfull))
             .chain(laid.warnings)
             .collect(),
         png,
@@ -195,6 +200,16 @@ fn edition_world(
         }
     }
     Ok(world)
+}
+
+/// Warnings for the characters of the base text and the spec the body font has no glyph
+/// for (they would print as empty boxes).
+fn missing_glyphs(spec: &Spec, text: &text::Text, world: &world::EditionWorld) -> Vec<Diagnostic> {
+    use typst::World as _;
+    let mut coverage = coverage::Coverage::new(spec, world.book());
+    let mut out = coverage::base_text(text, &mut coverage);
+    out.extend(coverage::spec_strings(spec, &mut coverage));
+    out
 }
 
 /// The entries as placed, for `--list` and the tests.

@@ -347,7 +347,15 @@ pub struct Writer {
     pub spans: SpanTable,
     /// Source ranges of apparatus tokens and the entry each belongs to (in source order).
     pub entries: Vec<(Range<usize>, usize)>,
+    /// Paragraph text may break inside long words Typst cannot hyphenate (`[layout]
+    /// emergency-breaks`; the galley only: the final markup forces the galley's breaks).
+    pub emergency_breaks: bool,
 }
+
+/// Words of at least this many characters, not all letters, get a break opportunity
+/// between every two characters under `emergency-breaks`. Words of letters only are left to
+/// hyphenation, which Typst prefers.
+const EMERGENCY_WORD: usize = 20;
 
 impl Writer {
     pub(crate) fn new() -> Self {
@@ -355,7 +363,39 @@ impl Writer {
             out: String::with_capacity(1 << 16),
             spans: SpanTable::default(),
             entries: vec![],
+            emergency_breaks: false,
         }
+    }
+
+    /// [`Writer::text`], with a zero-width space (a break opportunity that prints nothing and
+    /// maps to no printed byte) between the characters of long words that cannot be
+    /// hyphenated.
+    fn text_with_breaks(&mut self, p: &Printed, r: Range<usize>) {
+        let mut done = r.start;
+        let mut word = r.start;
+        let doc = &p.doc[..r.end];
+        for (i, c) in doc[r.start..]
+            .char_indices()
+            .map(|(i, c)| (r.start + i, c))
+            .chain([(r.end, ' ')])
+        {
+            if !c.is_whitespace() {
+                continue;
+            }
+            let w = &doc[word..i];
+            if w.chars().count() >= EMERGENCY_WORD && !w.chars().all(char::is_alphabetic) {
+                self.text(p, done..word);
+                for (k, (j, ch)) in w.char_indices().enumerate() {
+                    if k > 0 {
+                        self.out.push_str("#sym.zws");
+                    }
+                    self.text(p, word + j..word + j + ch.len_utf8());
+                }
+                done = i;
+            }
+            word = i + c.len_utf8();
+        }
+        self.text(p, done..r.end);
     }
 
     /// Emit printed text `p.doc[r]` as string literals (split so that each literal's value
@@ -590,6 +630,7 @@ pub(crate) fn block(
         BlockKind::Paragraph => {
             let _ = write!(w.out, "#para({indent}, [");
             match lines {
+                None if w.emergency_breaks => w.text_with_breaks(p, part),
                 None => w.text(p, part),
                 Some(lines) => {
                     for (i, l) in lines.iter().enumerate() {
@@ -679,6 +720,7 @@ pub(crate) fn galley(
     blocks: Range<usize>,
 ) -> Writer {
     let mut w = Writer::new();
+    w.emergency_breaks = spec.layout.emergency_breaks;
     preamble(&mut w, spec, true, template);
     if let Some(front) = front {
         front_matter(&mut w, spec, front);

@@ -226,6 +226,10 @@ pub struct Layout {
     pub pdf_standards: Vec<Spanned<String>>,
     /// Page margins in millimetres; those not given are the template's for the paper.
     pub margins: Option<Spanned<Margins>>,
+    /// Break paragraph lines inside long words that cannot be hyphenated (identifiers,
+    /// numbers, URLs) where they would run into the margin.
+    #[serde(default)]
+    pub emergency_breaks: bool,
 }
 
 /// Page margins in millimetres (`inner` at the binding; `outer` holds line numbers and
@@ -271,6 +275,7 @@ impl Default for Layout {
             width: None,
             height: None,
             margins: None,
+            emergency_breaks: false,
         }
     }
 }

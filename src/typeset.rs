@@ -35,6 +35,8 @@ pub struct GlyphPos {
     pub offset: u16,
     /// The first character the glyph shows (`'\0'` for none).
     pub first: char,
+    /// Bytes of text the glyph shows (more than one character for a ligature: `ffi`).
+    pub text_len: usize,
 }
 
 /// Calls `f` with every glyph of the given pages, in frame order. A visitor rather than a
@@ -75,7 +77,12 @@ fn walk(frame: &Frame, ts: Transform, page: usize, out: &mut impl FnMut(&GlyphPo
                         cap,
                         span: g.span.0,
                         offset: g.span.1,
-                        first: t.text.get(r).and_then(|s| s.chars().next()).unwrap_or('\0'),
+                        first: t
+                            .text
+                            .get(r.clone())
+                            .and_then(|s| s.chars().next())
+                            .unwrap_or('\0'),
+                        text_len: r.len(),
                     });
                     x += adv;
                 }

@@ -129,6 +129,114 @@ pub struct Galley {
     /// Pages of front matter before the body.
     pub front_pages: usize,
     pub measurements: Measurements,
+    /// Lines wider than the text block, in text order.
+    pub overfull: Vec<Overfull>,
+}
+
+/// A galley line wider than the text block (a word too long to break, and nowhere to
+/// hyphenate it): TeX's "overfull \hbox".
+#[derive(Debug, Clone, PartialEq)]
+pub struct Overfull {
+    /// The line's printed bytes.
+    pub range: Range<usize>,
+    /// What the line holds: a paragraph, heading or title line.
+    pub kind: BlockKind,
+    /// How far it reaches beyond the text block (pt, both sides together).
+    pub excess: f64,
+    pub text_width: f64,
+}
+
+/// How far a galley line reaches, pt from its part's text block left edge (the leftmost
+/// start of a paragraph line).
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Reach {
+    left: f64,
+    right: f64,
+}
+
+/// Overfull lines narrower than this (pt) are rounding, not overflow (TeX's `\hfuzz`).
+const HFUZZ: f64 = 0.5;
+
+/// A warning for each apparatus entry holding a word (an unbreakable token) wider than the
+/// text block: compose must set it on a line of its own, and it runs into the margin.
+fn overwide_tokens(spec: &Spec, p: &Printed, m: &Measurements) -> Vec<Diagnostic> {
+    let width = m.metrics.text_width;
+    let mut warned = std::collections::HashSet::new();
+    let mut out = vec![];
+    for lemma in &p.lemmata {
+        if warned.contains(&lemma.entry) {
+            continue;
+        }
+        let widest = markup::entry_tokens(spec, p, lemma, None)
+            .into_iter()
+            .map(|t| (m.token_width(&t), t))
+            .max_by(|a, b| a.0.total_cmp(&b.0));
+        let Some((w, token)) = widest.filter(|(w, _)| *w > width + HFUZZ) else {
+            continue;
+        };
+        warned.insert(lemma.entry);
+        let text: String = token
+            .iter()
+            .filter_map(|a| match a {
+                Atom::Text(_, s) => Some(s.as_str()),
+                _ => None,
+            })
+            .collect();
+        let e = &spec.entries[lemma.entry];
+        // At the word in the entry's table (up to the next table) where it is written
+        // there, else at the lemma.
+        let table = spec.file.text.get(e.span.start..).unwrap_or_default();
+        let table = &table[..table
+            .get(1..)
+            .and_then(|t| t.find("\n["))
+            .map_or(table.len(), |i| i + 1)];
+        let at = table
+            .find(text.as_str())
+            .filter(|_| !text.is_empty())
+            .map_or(e.quote.at.span(), |i| {
+                e.span.start + i..e.span.start + i + text.len()
+            });
+        out.push(
+            Diagnostic::warning(format!(
+                "overfull apparatus line: a word of this entry is {:.1} pt wider than the text block ({width:.1} pt) and runs into the margin",
+                w - width
+            ))
+            .at(&spec.file, at)
+            .with_note(format!("the word: `{}`", shorten(&text, 60)))
+            .with_note("the apparatus breaks only between words: shorten the reading or note, or put spaces in it"),
+        );
+    }
+    out
+}
+
+/// `s`, cut to `max` characters with `…` where it was longer.
+pub(crate) fn shorten(s: &str, max: usize) -> String {
+    match s.char_indices().nth(max) {
+        Some((i, _)) => format!("{}…", &s[..i]),
+        None => s.to_string(),
+    }
+}
+
+/// The lines reaching beyond the text block on either side.
+fn overfull_lines(
+    lines: &[GalleyLine],
+    reaches: &[Reach],
+    p: &Printed,
+    text_width: f64,
+) -> Vec<Overfull> {
+    lines
+        .iter()
+        .zip(reaches)
+        .filter_map(|(l, r)| {
+            let excess = (-r.left).max(0.0) + (r.right - text_width).max(0.0);
+            (excess > HFUZZ).then(|| Overfull {
+                range: l.range.clone(),
+                kind: p.blocks[l.block].kind,
+                excess,
+                text_width,
+            })
+        })
+        .collect()
 }
 
 /// Galley parts and measurements of earlier builds. Watch mode keeps one between builds, so
@@ -148,6 +256,7 @@ pub struct Reuse {
 #[derive(Clone)]
 struct GalleyPart {
     lines: Vec<GalleyLine>,
+    reaches: Vec<Reach>,
     front_pages: usize,
 }
 
@@ -156,7 +265,7 @@ impl GalleyPart {
     fn relative(
         p: &Printed,
         first_block: usize,
-        mut lines: Vec<GalleyLine>,
+        (mut lines, reaches): Lines,
         front_pages: usize,
     ) -> Self {
         let base = p.blocks[first_block].range.start;
@@ -164,18 +273,22 @@ impl GalleyPart {
             l.block -= first_block;
             l.range = l.range.start - base..l.range.end - base;
         }
-        GalleyPart { lines, front_pages }
+        GalleyPart {
+            lines,
+            reaches,
+            front_pages,
+        }
     }
 
     /// The part's lines as placed in the document, its first block being `first_block`.
-    fn placed(&self, p: &Printed, first_block: usize) -> Vec<GalleyLine> {
+    fn placed(&self, p: &Printed, first_block: usize) -> Lines {
         let base = p.blocks[first_block].range.start;
         let mut lines = self.lines.clone();
         for l in &mut lines {
             l.block += first_block;
             l.range = l.range.start + base..l.range.end + base;
         }
-        lines
+        (lines, self.reaches.clone())
     }
 }
 
@@ -371,9 +484,9 @@ pub fn set(
     for (k, part) in compiled.parts.into_iter().enumerate() {
         let part = match (part, &known_parts[k]) {
             (Some(read), _) => {
-                let (lines, front_pages, w) = read?;
+                let (read_back, front_pages, w) = read?;
                 warnings.extend(w);
-                GalleyPart::relative(p, docs.ranges[k].start, lines, front_pages)
+                GalleyPart::relative(p, docs.ranges[k].start, read_back, front_pages)
             }
             (None, Some(known)) => known.clone(),
             (None, None) => {
@@ -389,12 +502,12 @@ pub fn set(
         }
     }
     let front_pages = set_parts[0].front_pages;
-    let placed: Vec<Vec<GalleyLine>> = set_parts
+    let placed: Vec<Lines> = set_parts
         .iter()
         .zip(&docs.ranges)
         .map(|(part, r)| part.placed(p, r.start))
         .collect();
-    let lines = join_parts(&docs.ranges, placed)?;
+    let (lines, reaches) = join_parts(&docs.ranges, placed)?;
     if lines.is_empty() {
         return Err(input
             .spec
@@ -404,7 +517,10 @@ pub fn set(
             )
             .into());
     }
+    warnings.extend(overwide_tokens(input.spec, p, &measurements));
+    let text_width = measurements.metrics.text_width;
     let galley = Galley {
+        overfull: overfull_lines(&lines, &reaches, p, text_width),
         lines,
         front_pages,
         measurements,
@@ -457,7 +573,7 @@ fn assemble(
 }
 
 /// A galley part as read back: its lines (placed in the document), front pages, warnings.
-type ReadPart = Result<(Vec<GalleyLine>, usize, Vec<Diagnostic>)>;
+type ReadPart = Result<(Lines, usize, Vec<Diagnostic>)>;
 
 /// The compiles of a galley pass: the parts not known (`None` where known) and the
 /// measurements (where asked for).
@@ -525,12 +641,16 @@ fn joined<T>(r: std::thread::Result<Result<T>>, what: &str) -> Result<T> {
     r.unwrap_or_else(|_| Err(Diagnostic::error(format!("{what} panicked")).into()))
 }
 
+/// Galley lines and, for each, how far it reaches.
+type Lines = (Vec<GalleyLine>, Vec<Reach>);
+
 /// Joins galley parts on the block each shares with the one before: every later part is
-/// shifted so that its copy of that block lies on the first copy.
-fn join_parts(parts: &[Range<usize>], set: Vec<Vec<GalleyLine>>) -> Result<Vec<GalleyLine>> {
+/// shifted so that its copy of that block lies on the first copy. Each line's reach goes
+/// with it.
+fn join_parts(parts: &[Range<usize>], set: Vec<Lines>) -> Result<Lines> {
     let mut set = set.into_iter();
-    let mut lines = set.next().unwrap_or_default();
-    for (part, range) in set.zip(&parts[1..]) {
+    let (mut lines, mut reaches) = set.next().unwrap_or_default();
+    for ((part, part_reaches), range) in set.zip(&parts[1..]) {
         let shared = range.start;
         let (Some(a), Some(b)) = (
             lines.iter().find(|l| l.block == shared),
@@ -539,13 +659,16 @@ fn join_parts(parts: &[Range<usize>], set: Vec<Vec<GalleyLine>>) -> Result<Vec<G
             return Err(Diagnostic::error("galley: a part lost its shared block").into());
         };
         let dy = a.baseline - b.baseline;
-        lines.extend(part.into_iter().filter(|l| l.block > shared).map(|mut l| {
-            l.baseline += dy;
-            l
-        }));
+        for (mut l, r) in part.into_iter().zip(part_reaches) {
+            if l.block > shared {
+                l.baseline += dy;
+                lines.push(l);
+                reaches.push(r);
+            }
+        }
     }
     mark_block_edges(&mut lines);
-    Ok(lines)
+    Ok((lines, reaches))
 }
 
 /// Sets `first_of_block` and `last_of_block` from the lines' blocks.
@@ -751,70 +874,160 @@ pub fn printed_offset(
     (off < len).then_some(start + off)
 }
 
-/// A glyph of printed text: its baseline, printed offset and cap height.
+/// The printed bytes a glyph shows (more than one character for a ligature), within its
+/// literal: a glyph's cluster may take in what the markup set between two literals (a
+/// zero-width space), which is no printed text.
+fn printed_bytes(
+    glyph: &GlyphPos,
+    index: &SpanIndex,
+    spans: &markup::SpanTable,
+) -> Option<Range<usize>> {
+    let r = index.range(glyph.span)?;
+    let (start, len) = spans.literal_at(r.start)?;
+    let off = glyph.offset as usize;
+    (off < len).then(|| start + off..start + (off + glyph.text_len.max(1)).min(len))
+}
+
+/// A glyph of printed text: its baseline, printed bytes, cap height and horizontal extent.
 struct PrintedGlyph {
     baseline: f64,
     offset: usize,
+    /// End of the printed bytes it shows (past a ligature's last character).
+    end: usize,
     cap: f64,
+    left: f64,
+    right: f64,
 }
 
-/// The galley's lines, read back from the glyphs of its last page.
+/// A hyphen Typst added: its baseline and right edge.
+struct AddedHyphen {
+    baseline: f64,
+    right: f64,
+}
+
+/// The galley's lines, read back from the glyphs of its last page, with how far each
+/// reaches.
 fn read_lines(
     p: &Printed,
     doc: &PagedDocument,
     index: &SpanIndex,
     spans: &markup::SpanTable,
     body_page: usize,
-) -> Result<Vec<GalleyLine>> {
+) -> Result<Lines> {
     // Glyphs showing printed text; a glyph whose text differs from the printed text at its
     // offset was added by Typst: a hyphen.
     let mut glyphs: Vec<PrintedGlyph> = vec![];
-    let mut hyphens: Vec<f64> = vec![];
+    let mut hyphens: Vec<AddedHyphen> = vec![];
     typeset::for_each_glyph(doc, body_page..body_page + 1, |g| {
-        if let Some(o) = printed_offset(g, index, spans) {
+        if let Some(bytes) = printed_bytes(g, index, spans) {
+            let o = bytes.start;
             if g.first != '\0' && p.doc.get(o..).is_some_and(|t| t.starts_with(g.first)) {
+                // Typst hangs punctuation partly into the margin (`overhang`): it reaches
+                // only as far as its inner edge. A space reaches nowhere (one hangs at
+                // every line end).
+                let (left, right) = if g.first.is_whitespace() {
+                    (f64::INFINITY, f64::NEG_INFINITY)
+                } else if g.first.is_alphanumeric() {
+                    (g.x, g.x + g.width)
+                } else {
+                    (g.x + g.width, g.x)
+                };
                 glyphs.push(PrintedGlyph {
                     baseline: g.y,
                     offset: o,
+                    end: bytes.end.min(p.doc.len()),
                     cap: g.cap,
+                    left,
+                    right,
                 });
             } else {
-                hyphens.push(g.y);
+                hyphens.push(AddedHyphen {
+                    baseline: g.y,
+                    right: g.x,
+                });
             }
         }
     });
     glyphs.sort_by_key(|g| g.offset);
-    let mut lines: Vec<GalleyLine> = vec![];
-    for g in glyphs {
-        let block = p
-            .block_at(g.offset)
-            .ok_or_else(|| Diagnostic::error("galley: a glyph outside every block"))?;
-        match lines.last_mut() {
-            Some(l) if l.block == block && (l.baseline - g.baseline).abs() < 0.5 => {
-                l.range.end = l.range.end.max(g.offset + 1);
-                l.cap = l.cap.max(g.cap);
-            }
-            _ => lines.push(GalleyLine {
-                block,
-                range: g.offset..g.offset + 1,
-                baseline: g.baseline,
-                cap: g.cap,
-                hyphen: false,
-                numbered: p.blocks[block].kind == BlockKind::Paragraph,
-                first_of_block: false,
-                last_of_block: false,
-            }),
-        }
-    }
+    let (mut lines, mut reaches) = group_lines(p, &glyphs)?;
     mark_block_edges(&mut lines);
+    let hyphen_ys: Vec<f64> = hyphens.iter().map(|h| h.baseline).collect();
     for i in 0..lines.len() {
-        settle_line_end(p, &mut lines, i, &hyphens)?;
+        settle_line_end(p, &mut lines, i, &hyphen_ys)?;
     }
     // The first line of each block starts at the block start.
     for l in lines.iter_mut().filter(|l| l.first_of_block) {
         l.range.start = p.blocks[l.block].range.start;
     }
-    Ok(lines)
+    measure_reaches(&lines, &mut reaches, &hyphens);
+    Ok((lines, reaches))
+}
+
+/// Completes the lines' reaches with the hyphens Typst added and makes them relative to the
+/// text block's left edge.
+fn measure_reaches(lines: &[GalleyLine], reaches: &mut [Reach], hyphens: &[AddedHyphen]) {
+    for h in hyphens {
+        if let Some(i) = lines
+            .iter()
+            .position(|l| (l.baseline - h.baseline).abs() < 0.5)
+        {
+            reaches[i].right = reaches[i].right.max(h.right);
+        }
+    }
+    // The text block's left edge: where paragraph lines start (a first line may be
+    // indented, a title centred; no line starts left of it unless it is overfull).
+    let starts = |numbered: bool| {
+        lines
+            .iter()
+            .zip(reaches.iter())
+            .filter(move |(l, _)| l.numbered == numbered)
+            .map(|(_, r)| r.left)
+            .fold(f64::INFINITY, f64::min)
+    };
+    let edge = [starts(true), starts(false), 0.0]
+        .into_iter()
+        .find(|x| x.is_finite())
+        .unwrap_or_default();
+    for r in reaches {
+        r.left -= edge;
+        r.right -= edge;
+    }
+}
+
+/// Groups glyphs (in printed order) into lines: one per block and baseline.
+fn group_lines(p: &Printed, glyphs: &[PrintedGlyph]) -> Result<Lines> {
+    let mut lines: Vec<GalleyLine> = vec![];
+    let mut reaches: Vec<Reach> = vec![];
+    for g in glyphs {
+        let block = p
+            .block_at(g.offset)
+            .ok_or_else(|| Diagnostic::error("galley: a glyph outside every block"))?;
+        match (lines.last_mut(), reaches.last_mut()) {
+            (Some(l), Some(r)) if l.block == block && (l.baseline - g.baseline).abs() < 0.5 => {
+                l.range.end = l.range.end.max(g.end);
+                l.cap = l.cap.max(g.cap);
+                r.left = r.left.min(g.left);
+                r.right = r.right.max(g.right);
+            }
+            _ => {
+                lines.push(GalleyLine {
+                    block,
+                    range: g.offset..g.end,
+                    baseline: g.baseline,
+                    cap: g.cap,
+                    hyphen: false,
+                    numbered: p.blocks[block].kind == BlockKind::Paragraph,
+                    first_of_block: false,
+                    last_of_block: false,
+                });
+                reaches.push(Reach {
+                    left: g.left,
+                    right: g.right,
+                });
+            }
+        }
+    }
+    Ok((lines, reaches))
 }
 
 /// Extends line `i`'s range to a character boundary, drops the space at its break (Typst

@@ -41,7 +41,8 @@ use crate::typeset::{self, SpanIndex};
 use crate::world::EditionWorld;
 
 pub use compose::PlacedEntry;
-pub use galley::Reuse;
+pub(crate) use galley::shorten;
+pub use galley::{Overfull, Reuse};
 
 /// How to lay out.
 #[derive(Debug, Clone, Default)]
@@ -64,6 +65,8 @@ pub struct Laid {
     /// Typst compiles run (the galley's parts and the measurements run in parallel).
     pub compiles: usize,
     pub warnings: Vec<Diagnostic>,
+    /// Body lines wider than the text block (located in the base text by the caller).
+    pub overfull: Vec<Overfull>,
 }
 
 /// What layout works on: the edition and its printed text, the template, the front matter.
@@ -168,6 +171,7 @@ pub fn run(
         entries: plan.placed,
         compiles: compiles.into_inner(),
         warnings,
+        overfull: galley.overfull,
     })
 }
 

@@ -211,6 +211,9 @@ pub struct Layout {
     pub pdf_standards: Vec<Spanned<String>>,
     /// Page margins in millimetres; those not given are the template's for the paper.
     pub margins: Option<Spanned<Margins>>,
+    /// The least share of the text block a page gives to text when notes continue from
+    /// page to page (`min-text`, 0–1; default 0.25).
+    pub min_text: Option<Spanned<f64>>,
 }
 
 /// Page margins in millimetres (`inner` at the binding; `outer` holds line numbers and
@@ -256,6 +259,7 @@ impl Default for Layout {
             width: None,
             height: None,
             margins: None,
+            min_text: None,
         }
     }
 }
@@ -296,6 +300,14 @@ pub struct Series {
     pub placement: Placement,
     #[serde(default)]
     pub arrangement: Arrangement,
+    /// Whether a block of this series may continue at the foot of the next page (`split`,
+    /// default true); unsplit, a page ends before notes that do not fit.
+    #[serde(default = "yes")]
+    pub split: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 fn foot() -> Placement {
@@ -806,6 +818,17 @@ fn check_layout(l: &Layout, c: &mut Checks) {
         c.error(
             fs.span(),
             format!("font-size {} pt is out of range (4–72)", fs.get_ref()),
+        );
+    }
+    if let Some(mt) = &l.min_text
+        && !(0.0..=1.0).contains(mt.get_ref())
+    {
+        c.error(
+            mt.span(),
+            format!(
+                "min-text {} is out of range (0–1, a share of the text block)",
+                mt.get_ref()
+            ),
         );
     }
     for st in &l.pdf_standards {

@@ -613,7 +613,100 @@ pub fn read_body(pages: &[Page], front_pages: usize, restart_page: bool) -> Body
             .collect();
         out.push(bp);
     }
+    join_continued_notes(&mut out);
     Body { pages: out, para_h }
+}
+
+/// The series blocks of a page's apparatus: ranges of lines, split where the gap between
+/// baselines exceeds the line pitch by more than 3 pt (the space between series).
+pub fn apparatus_blocks(lines: &[Line]) -> Vec<std::ops::Range<usize>> {
+    let base = |l: &Line| l.y1;
+    let pitch = lines
+        .windows(2)
+        .map(|w| base(&w[1]) - base(&w[0]))
+        .fold(f64::INFINITY, f64::min);
+    let mut blocks = vec![];
+    let mut start = 0;
+    for k in 1..=lines.len() {
+        if k == lines.len() || base(&lines[k]) - base(&lines[k - 1]) > pitch + 3.0 {
+            blocks.push(start..k);
+            start = k;
+        }
+    }
+    blocks
+}
+
+/// How many lines at the head of a block continue a note from the page before: the lines
+/// before the first that begins with an entry's reference and lemma (`N lemma]`).
+pub fn continued_lines(lines: &[Line]) -> usize {
+    let tokens = |l: &Line| -> Vec<super::apparatus::Tok> {
+        l.words.iter().map(|w| (w.text.clone(), false)).collect()
+    };
+    lines
+        .iter()
+        .position(|l| super::apparatus::head_at(&tokens(l), 0))
+        .unwrap_or(lines.len())
+}
+
+/// A note continued at the foot of the next page is read as printed on its lemma's page:
+/// the continued lines at the head of a series block move to the end of the block of the
+/// page before whose note they continue (the first such block whose last line is set full
+/// width — the line before a page break is justified — else the last block), set at that
+/// line's height and in that page's column, so that an entry's text reads whole where its
+/// lemma is. Lines continuing a note that itself continued follow it to its first page.
+fn join_continued_notes(pages: &mut [BodyPage]) {
+    let raw: Vec<Vec<Line>> = pages.iter().map(|p| p.apparatus.clone()).collect();
+    let blocks: Vec<Vec<Range<usize>>> = raw.iter().map(|a| apparatus_blocks(a)).collect();
+    // Per page and block: lines taken from its head, lines added after it.
+    let mut drained: Vec<Vec<usize>> = blocks.iter().map(|b| vec![0; b.len()]).collect();
+    let mut added: Vec<Vec<usize>> = drained.clone();
+    // A block that was all continuation joined this (page, block).
+    let mut went: std::collections::HashMap<(usize, usize), (usize, usize)> = Default::default();
+    for p in 1..pages.len() {
+        let mut taken: Vec<usize> = vec![];
+        let mut moves = vec![];
+        for (b, r) in blocks[p].iter().enumerate() {
+            let n = continued_lines(&raw[p][r.clone()]);
+            if n == 0 || blocks[p - 1].is_empty() {
+                continue;
+            }
+            let right = pages[p - 1].right;
+            let full = |m: &usize| raw[p - 1][blocks[p - 1][*m].end - 1].x1 > right - 1.0;
+            let target = (0..blocks[p - 1].len())
+                .find(|m| !taken.contains(m) && full(m))
+                .unwrap_or(blocks[p - 1].len() - 1);
+            taken.push(target);
+            let dest = *went.get(&(p - 1, target)).unwrap_or(&(p - 1, target));
+            drained[p][b] = n;
+            if n == r.len() {
+                went.insert((p, b), dest);
+            }
+            // Applied from the last block back: `r.start` stays valid.
+            moves.push((r.start, n, dest));
+        }
+        for (start, n, (d, m)) in moves.into_iter().rev() {
+            let at = blocks[d][m].end + added[d][..=m].iter().sum::<usize>()
+                - drained[d][..=m].iter().sum::<usize>();
+            let anchor = pages[d].apparatus[at - 1].clone();
+            let dx = pages[d].left - pages[p].left;
+            let lines: Vec<Line> = pages[p]
+                .apparatus
+                .drain(start..start + n)
+                .map(|l| {
+                    let words = l.words.into_iter().map(|w| Word {
+                        x0: w.x0 + dx,
+                        x1: w.x1 + dx,
+                        y0: anchor.y1 - (w.y1 - w.y0),
+                        y1: anchor.y1,
+                        text: w.text,
+                    });
+                    Line::from_words(words.collect())
+                })
+                .collect();
+            pages[d].apparatus.splice(at..at, lines);
+            added[d][m] += n;
+        }
+    }
 }
 
 /// A piece of a word on one body line (a hyphenated word has two).

@@ -366,6 +366,15 @@ impl PageBuilder<'_> {
             break;
         }
         let mut end = end.min(lines.len() - 1);
+        // A bad break there: the next good one, if the notes that must stay with its
+        // lines still fit (their other lines continue), else an earlier one.
+        if let Some(later) = (end + 1..lines.len())
+            .take_while(|_| bad_break(lines, end))
+            .find(|&e| e + 1 == lines.len() || !bad_break(lines, e))
+            .filter(|&e| fits(e, &required(&trial(e), carry, &taken)))
+        {
+            end = later;
+        }
         loop {
             end = self.good_break(start, end);
             let own = trial(end);

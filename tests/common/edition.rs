@@ -483,6 +483,9 @@ pub struct BodyPage {
     /// Small-type lines in the column below the body (grouped with 3 pt tolerance so that
     /// superscripts stay on their line; touching words merged: `kosacker` `1` `]`).
     pub apparatus: Vec<Line>,
+    /// The apparatus lines as printed on this page: `apparatus` before the lines that
+    /// continue a note from the page before were joined to the note's own page.
+    pub printed_apparatus: Vec<Line>,
     /// Small words outside the text column (line numbers, margin notes).
     pub margin: Vec<Word>,
     /// Small words inside the column between running head and apparatus (should be none).
@@ -569,6 +572,7 @@ pub fn read_body(pages: &[Page], front_pages: usize, restart_page: bool) -> Body
             body: vec![],
             outside: vec![],
             apparatus: vec![],
+            printed_apparatus: vec![],
             margin: vec![],
             stray: vec![],
         };
@@ -611,6 +615,7 @@ pub fn read_body(pages: &[Page], front_pages: usize, restart_page: bool) -> Body
             .iter()
             .map(merge_touching)
             .collect();
+        bp.printed_apparatus = bp.apparatus.clone();
         out.push(bp);
     }
     join_continued_notes(&mut out);
@@ -618,7 +623,8 @@ pub fn read_body(pages: &[Page], front_pages: usize, restart_page: bool) -> Body
 }
 
 /// The series blocks of a page's apparatus: ranges of lines, split where the gap between
-/// baselines exceeds the line pitch by more than 3 pt (the space between series).
+/// baselines exceeds the line pitch by more than 1.5 pt (the space between series takes
+/// the place of the leading: 3 pt more in the default template).
 pub fn apparatus_blocks(lines: &[Line]) -> Vec<std::ops::Range<usize>> {
     let base = |l: &Line| l.y1;
     let pitch = lines
@@ -628,7 +634,7 @@ pub fn apparatus_blocks(lines: &[Line]) -> Vec<std::ops::Range<usize>> {
     let mut blocks = vec![];
     let mut start = 0;
     for k in 1..=lines.len() {
-        if k == lines.len() || base(&lines[k]) - base(&lines[k - 1]) > pitch + 3.0 {
+        if k == lines.len() || base(&lines[k]) - base(&lines[k - 1]) > pitch + 1.5 {
             blocks.push(start..k);
             start = k;
         }
@@ -663,26 +669,39 @@ fn join_continued_notes(pages: &mut [BodyPage]) {
     // A block that was all continuation joined this (page, block).
     let mut went: std::collections::HashMap<(usize, usize), (usize, usize)> = Default::default();
     for p in 1..pages.len() {
-        let mut taken: Vec<usize> = vec![];
+        let heads: Vec<(usize, usize)> = blocks[p]
+            .iter()
+            .enumerate()
+            .map(|(b, r)| (b, continued_lines(&raw[p][r.clone()])))
+            .filter(|&(_, n)| n > 0)
+            .collect();
+        if heads.is_empty() || blocks[p - 1].is_empty() {
+            continue;
+        }
+        // The blocks of the page before that end on a justified line; where they are as
+        // many as the continued blocks, they pair in order; else blocks pair by position
+        // when both pages have as many, or the last ends on it.
+        let right = pages[p - 1].right;
+        let full: Vec<usize> = (0..blocks[p - 1].len())
+            .filter(|&m| raw[p - 1][blocks[p - 1][m].end - 1].x1 > right - 1.0)
+            .collect();
+        let last = blocks[p - 1].len() - 1;
         let mut moves = vec![];
-        for (b, r) in blocks[p].iter().enumerate() {
-            let n = continued_lines(&raw[p][r.clone()]);
-            if n == 0 || blocks[p - 1].is_empty() {
-                continue;
-            }
-            let right = pages[p - 1].right;
-            let full = |m: &usize| raw[p - 1][blocks[p - 1][*m].end - 1].x1 > right - 1.0;
-            let target = (0..blocks[p - 1].len())
-                .find(|m| !taken.contains(m) && full(m))
-                .unwrap_or(blocks[p - 1].len() - 1);
-            taken.push(target);
+        for (k, &(b, n)) in heads.iter().enumerate() {
+            let target = if full.len() == heads.len() {
+                full[k]
+            } else if blocks[p].len() == blocks[p - 1].len() {
+                b
+            } else {
+                full.get(k).copied().unwrap_or(last)
+            };
             let dest = *went.get(&(p - 1, target)).unwrap_or(&(p - 1, target));
             drained[p][b] = n;
-            if n == r.len() {
+            if n == blocks[p][b].len() {
                 went.insert((p, b), dest);
             }
-            // Applied from the last block back: `r.start` stays valid.
-            moves.push((r.start, n, dest));
+            // Applied from the last block back: the block's start stays valid.
+            moves.push((blocks[p][b].start, n, dest));
         }
         for (start, n, (d, m)) in moves.into_iter().rev() {
             let at = blocks[d][m].end + added[d][..=m].iter().sum::<usize>()

@@ -31,6 +31,9 @@ pub struct Plan {
     pub emit: Emit,
     /// Width of the margin-note column.
     pub note_width: f64,
+    /// Empty body lines above the apparatus of each body page but the last (the space the
+    /// page builder left, in body line pitches).
+    pub empty_lines: Vec<f64>,
     pub warnings: Vec<Diagnostic>,
 }
 
@@ -137,6 +140,7 @@ pub fn compose(spec: &Spec, p: &Printed, galley: &Galley) -> Result<Plan> {
         placed: vec![],
         emit: galley.measurements.emit(),
         note_width: galley.measurements.metrics.note_width,
+        empty_lines: empty_lines(&setter, &cuts),
         warnings: vec![],
     };
     let mut section = None;
@@ -180,18 +184,38 @@ fn break_pages(spec: &Spec, p: &Printed, setter: &ApparatusSetter) -> Result<Vec
         text_height: m.text_height,
         min_text: spec.layout.min_text.as_ref().map_or(0.25, |v| *v.get_ref()),
         front_pages: setter.front_pages,
-        model: HeightModel {
-            base: m.app_base,
-            series: m.app_series,
-            line: m.app_line,
-            clearance: m.app_clearance,
-        },
+        model: HeightModel::of(m),
     };
     let trial = |start: usize, end: usize, doc_line: u32, page_no: usize| {
         setter.series_lines(start, end, doc_line, page_no)
     };
     page_ranges(&builder, trial)
         .map_err(|(line, page_no)| apparatus_too_tall(spec, p, setter, line, page_no))
+}
+
+/// The space each body page but the last leaves empty above its apparatus, in body lines.
+fn empty_lines(setter: &ApparatusSetter, cuts: &[PageCut]) -> Vec<f64> {
+    let lines = setter.lines;
+    let model = HeightModel::of(setter.metrics);
+    // Body lines stand a fixed distance apart: the smallest step between two lines of a
+    // paragraph.
+    let pitch = lines
+        .windows(2)
+        .filter(|w| w[0].block == w[1].block && w[1].numbered)
+        .map(|w| w[1].baseline - w[0].baseline)
+        .fold(f64::INFINITY, f64::min);
+    if !pitch.is_finite() {
+        return vec![];
+    }
+    let full = cuts.len().saturating_sub(1);
+    cuts[..full]
+        .iter()
+        .map(|c| {
+            let top = lines[c.lines.start].baseline - lines[c.lines.start].cap;
+            let text = lines[c.lines.end - 1].baseline - top;
+            ((setter.metrics.text_height - text - model.height(&c.kept)) / pitch).max(0.0)
+        })
+        .collect()
 }
 
 /// The apparatus height: `base + series · blocks + line · lines`, plus the clearance above
@@ -205,6 +229,16 @@ pub struct HeightModel {
 }
 
 impl HeightModel {
+    /// The model the template measured.
+    fn of(m: &Metrics) -> HeightModel {
+        HeightModel {
+            base: m.app_base,
+            series: m.app_series,
+            line: m.app_line,
+            clearance: m.app_clearance,
+        }
+    }
+
     /// The height of an apparatus holding `kept[s]` lines of each series.
     pub fn height(&self, kept: &[usize]) -> f64 {
         let blocks = kept.iter().filter(|&&n| n > 0).count();

@@ -347,34 +347,8 @@ impl PageBuilder<'_> {
         let mut carry = carry.to_vec();
         carry.resize(trial(start).len().max(carry.len()), 0);
         let carry = &carry[..];
-        let top = lines[start].baseline - lines[start].cap;
-        let fits = |end: usize, kept: &[usize]| {
-            lines[end].baseline - top + self.model.height(kept) <= self.text_height + 0.01
-        };
-        // Continued notes come first: the page takes as much of them as fits beside the
-        // least text it must carry (`min_text`, and at least one line).
-        let least = self.min_text * self.text_height;
-        let mut min_end = (start..lines.len())
-            .find(|&e| lines[e].baseline - top >= least)
-            .unwrap_or(lines.len() - 1);
-        let zero = vec![0; carry.len()];
-        while min_end > start && !fits(min_end, &required(&trial(min_end), carry, &zero)) {
-            min_end -= 1;
-        }
-        let own = trial(min_end);
-        let mut taken = zero.clone();
-        if !fits(min_end, &required(&own, carry, &taken)) {
-            return None;
-        }
-        for s in 0..carry.len() {
-            while taken[s] < carry[s] {
-                taken[s] += 1;
-                if !fits(min_end, &required(&own, carry, &taken)) {
-                    taken[s] -= 1;
-                    break;
-                }
-            }
-        }
+        let fits = |end: usize, kept: &[usize]| self.fits(start, end, kept);
+        let (min_end, taken) = self.continued_share(start, carry, &trial)?;
         // Then text lines with all their notes, as long as they fit; the line whose notes
         // do not all fit ends the page if what must stay with it fits (its notes are split
         // there, as TeX splits an insertion), else the line before does.
@@ -426,6 +400,45 @@ impl PageBuilder<'_> {
                 total,
             });
         }
+    }
+
+    /// Whether lines `start..=end` fit with `kept[s]` apparatus lines of each series.
+    fn fits(&self, start: usize, end: usize, kept: &[usize]) -> bool {
+        let top = self.lines[start].baseline - self.lines[start].cap;
+        self.lines[end].baseline - top + self.model.height(kept) <= self.text_height + 0.01
+    }
+
+    /// Continued notes come first: the page starting at `start` takes as much of them as
+    /// fits beside the least text it must carry (`min_text`, at least one line, and fewer
+    /// where those lines bring entries that must follow a continued note). Returns the last
+    /// line of that text and the continued lines taken per series; `None` if not even one
+    /// line fits.
+    fn continued_share(
+        &self,
+        start: usize,
+        carry: &[usize],
+        trial: &impl Fn(usize) -> Vec<SeriesLines>,
+    ) -> Option<(usize, Vec<usize>)> {
+        let lines = self.lines;
+        let top = lines[start].baseline - lines[start].cap;
+        let least = self.min_text * self.text_height;
+        let mut min_end = (start..lines.len())
+            .find(|&e| lines[e].baseline - top >= least)
+            .unwrap_or(lines.len() - 1);
+        let zero = vec![0; carry.len()];
+        while min_end > start
+            && !self.fits(start, min_end, &required(&trial(min_end), carry, &zero))
+        {
+            min_end -= 1;
+        }
+        let own = trial(min_end);
+        if !self.fits(start, min_end, &required(&own, carry, &zero)) {
+            return None;
+        }
+        let taken = fill(&zero, carry, |t| {
+            self.fits(start, min_end, &required(&own, carry, t))
+        });
+        Some((min_end, taken))
     }
 
     /// `end`, or an earlier line after which a page may end (see [`bad_break`]); the last
@@ -496,7 +509,13 @@ fn apparatus_too_tall(
         "page {page_no}: the apparatus of one line is taller than the page ({:.0} pt available)",
         setter.metrics.text_height
     ))
-    .with_note("a block of a series with `split = false` does not continue on the next page, and every entry begins on its lemma's page after the notes continued there; shorten these entries, allow the series to split, or use a series with placement = \"end\"");
+    .with_note("a block of a series with `split = false` does not continue on the next page; every entry begins on its lemma's page, after the notes continued there; and a note continues only as long as text follows it; shorten these entries, allow the series to split, or use a series with placement = \"end\"");
+    // The line's entries, or else those of the last line before it that has any: the
+    // note that could not end before the text does.
+    let line = (0..=line)
+        .rev()
+        .find(|&l| !setter.by_line[l].is_empty())
+        .unwrap_or(line);
     for (i, &k) in setter.by_line[line].iter().enumerate() {
         let span = spec.entries[p.lemmata[k].entry].quote.at.span();
         d = if i == 0 {

@@ -382,3 +382,37 @@ fn a_series_that_does_not_split_keeps_its_notes_on_their_page() {
         "{err}"
     );
 }
+
+#[test]
+fn a_template_can_mark_a_note_that_continues() {
+    // The seed with a fork of the template that sets `app-continued`.
+    let dir = edition::scratch("page-makeup-mark");
+    for f in ["edition.toml", "source.txt", "principles.md"] {
+        std::fs::copy(edition::seed_dir().join(f), dir.join(f)).unwrap();
+    }
+    let template = apparat::bundled::TEMPLATE
+        .replace("#let app-continued = none", "#let app-continued = [→] //");
+    assert_ne!(template, apparat::bundled::TEMPLATE);
+    std::fs::write(dir.join("fork.typ"), template).unwrap();
+    let spec = std::fs::read_to_string(dir.join("edition.toml")).unwrap();
+    let spec = spec.replace("[layout]\n", "[layout]\ntemplate = \"fork.typ\"\n");
+    std::fs::write(dir.join("edition.toml"), spec).unwrap();
+    let r = read(&dir, "page-makeup-mark");
+    // The mark ends exactly the apparatus blocks whose note continues on the next page.
+    let cont = continued(&r.body);
+    let mut marked = 0;
+    for (i, p) in r.body.pages.iter().enumerate() {
+        // The mark stands just past the line's end, in the margin.
+        let marks: usize = p
+            .printed_apparatus
+            .iter()
+            .flat_map(|l| &l.words)
+            .chain(&p.margin)
+            .filter(|w| w.text.contains('→'))
+            .count();
+        let continues = cont.get(i + 1).is_some_and(|c| c.1 > 0);
+        assert_eq!(marks > 0, continues, "page {}: {marks} mark(s)", p.number);
+        marked += marks;
+    }
+    assert!(marked > 0);
+}

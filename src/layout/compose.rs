@@ -1420,6 +1420,23 @@ mod tests {
     }
 
     #[test]
+    fn a_bad_break_at_the_split_line_moves_the_page_end_on_when_the_lemmas_still_fit() {
+        // A paragraph of 4 lines, then one of 12; line 1 has a note of 9 lines. The page
+        // would end after line 2 (its note does not all fit), which leaves a widow: it ends
+        // after line 3 instead, the note split to fill the page, rather than after line 1.
+        let lines = paragraphs(&[4, 12]);
+        let b = builder(&lines, 120.0, 0);
+        let pages = page_ranges(&b, |s, e, _, _| {
+            let own = if s <= 1 && e >= 1 { 9 } else { 0 };
+            series(own, own.min(1), true)
+        })
+        .unwrap();
+        assert_eq!(pages[0].lines, 0..4);
+        assert_eq!(pages[0].kept[0], 6);
+        assert_eq!(pages[1].carried[0], 3);
+    }
+
+    #[test]
     fn a_note_longer_than_a_page_continues_over_several_pages_beside_a_quarter_of_text() {
         // Line 0 carries a note of 25 lines on pages of 10: every page keeps at least a
         // quarter of text (3 lines: 36 pt ≥ 30 pt), the note takes the rest until it ends.

@@ -34,6 +34,10 @@ struct Run {
     hwm_kib: u64,
     pages: usize,
     entries: usize,
+    /// Empty body lines above the apparatus, all body pages but the last, and the most on
+    /// one page (builds only).
+    empty: f64,
+    worst: f64,
 }
 
 /// The plain case: compile [`markup::plain_doc`] and export the PDF. Returns (PDF, pages).
@@ -95,11 +99,12 @@ pub fn one(case: &str, dir: &Path) -> ExitCode {
     let result = match case {
         "build" => crate::build(dir, &crate::Options::default()).map(|o| {
             std::hint::black_box(&o.pdf);
-            (o.pages, o.entries.len())
+            let worst = o.empty_lines.iter().copied().fold(0.0, f64::max);
+            (o.pages, o.entries.len(), o.empty_lines.iter().sum(), worst)
         }),
         "plain" => plain(dir).map(|(pdf, pages)| {
             std::hint::black_box(&pdf);
-            (pages, 0)
+            (pages, 0, 0.0, 0.0)
         }),
         _ => {
             eprintln!("bench-one: unknown case `{case}` (build | plain)");
@@ -107,9 +112,9 @@ pub fn one(case: &str, dir: &Path) -> ExitCode {
         }
     };
     match result {
-        Ok((pages, entries)) => {
+        Ok((pages, entries, empty, worst)) => {
             println!(
-                "{TAG} pages={pages} entries={entries} inner={:.4} cpu={:.2} vmhwm_kib={}",
+                "{TAG} pages={pages} entries={entries} empty={empty:.2} worst={worst:.2} inner={:.4} cpu={:.2} vmhwm_kib={}",
                 start.elapsed().as_secs_f64(),
                 cpu_seconds(),
                 peak_rss_kib()
@@ -164,6 +169,8 @@ impl Run {
             match k {
                 "pages" => run.pages = v.parse().unwrap_or(0),
                 "entries" => run.entries = v.parse().unwrap_or(0),
+                "empty" => run.empty = v.parse().unwrap_or(0.0),
+                "worst" => run.worst = v.parse().unwrap_or(0.0),
                 "inner" => run.inner = v.parse().unwrap_or(0.0),
                 "cpu" => run.cpu = v.parse().unwrap_or(0.0),
                 "vmhwm_kib" => run.hwm_kib = v.parse().unwrap_or(0),
@@ -184,6 +191,9 @@ struct Case {
     hwm_mib: f64,
     pages: usize,
     entries: usize,
+    /// Page fill of the last run: empty body lines in all, and the most on one page.
+    empty: f64,
+    worst: f64,
 }
 
 fn median(mut xs: Vec<f64>) -> f64 {
@@ -224,6 +234,8 @@ fn measure(
         hwm_mib: median(rs.iter().map(|r| r.hwm_kib as f64 / 1024.0).collect()),
         pages: rs.last().map_or(0, |r| r.pages),
         entries: rs.last().map_or(0, |r| r.entries),
+        empty: rs.last().map_or(0.0, |r| r.empty),
+        worst: rs.last().map_or(0.0, |r| r.worst),
     })
 }
 
@@ -269,13 +281,26 @@ fn run_inner(seed_dir: &Path, pages: usize) -> std::result::Result<(), String> {
 fn print_table(cases: &[Case; 3], pages: usize, summary: &crate::stress::Summary) {
     println!();
     println!(
-        "{:<14} {:>4} {:>10} {:>10} {:>8} {:>10} {:>6} {:>8}",
-        "case", "runs", "wall s", "in-proc s", "cpu s", "peak MiB", "pages", "entries"
+        "{:<14} {:>4} {:>10} {:>10} {:>8} {:>10} {:>6} {:>8} {:>14}",
+        "case",
+        "runs",
+        "wall s",
+        "in-proc s",
+        "cpu s",
+        "peak MiB",
+        "pages",
+        "entries",
+        "empty (worst)"
     );
     for c in cases {
+        let fill = if c.entries > 0 {
+            format!("{:.1} ({:.1})", c.empty, c.worst)
+        } else {
+            "–".to_string()
+        };
         println!(
-            "{:<14} {:>4} {:>10.2} {:>10.2} {:>8.2} {:>10.1} {:>6} {:>8}",
-            c.name, c.runs, c.wall, c.inner, c.cpu, c.hwm_mib, c.pages, c.entries
+            "{:<14} {:>4} {:>10.2} {:>10.2} {:>8.2} {:>10.1} {:>6} {:>8} {:>14}",
+            c.name, c.runs, c.wall, c.inner, c.cpu, c.hwm_mib, c.pages, c.entries, fill
         );
     }
     let (stress, plain) = (&cases[1], &cases[2]);
@@ -289,7 +314,7 @@ fn print_table(cases: &[Case; 3], pages: usize, summary: &crate::stress::Summary
         summary.entries
     );
     println!(
-        "(wall: median whole-process time incl. start-up; in-proc: median time inside the child; cpu: median user + system time of the child, all threads; peak: median VmHWM)"
+        "(wall: median whole-process time incl. start-up; in-proc: median time inside the child; cpu: median user + system time of the child, all threads; peak: median VmHWM; empty (worst): body lines left empty above the apparatus on the body pages but the last, as planned, and the most on one page)"
     );
 }
 

@@ -68,6 +68,8 @@ pub struct Output {
     pub front_pages: usize,
     pub entries: Vec<EntryReport>,
     pub compiles: usize,
+    /// Empty body lines above the apparatus of each body page but the last, as planned.
+    pub empty_lines: Vec<f64>,
     pub warnings: Vec<Diagnostic>,
     /// PNG previews of the pages (with `Options::png_scale`).
     pub png: Vec<Vec<u8>>,
@@ -140,6 +142,7 @@ pub fn build_in(dir: &Path, opts: &Options, session: Option<&mut Session>) -> Re
         front_pages: laid.front_pages,
         entries: entry_reports(&spec, &laid.entries),
         compiles: laid.compiles,
+        empty_lines: laid.empty_lines,
         warnings: spec
             .warnings
             .iter()

@@ -230,6 +230,9 @@ pub struct Layout {
     /// numbers, URLs) where they would run into the margin.
     #[serde(default)]
     pub emergency_breaks: bool,
+    /// The least share of the text block a page gives to text when notes continue from
+    /// page to page (`min-text`, 0–1; default 0.25).
+    pub min_text: Option<Spanned<f64>>,
 }
 
 /// Page margins in millimetres (`inner` at the binding; `outer` holds line numbers and
@@ -276,6 +279,7 @@ impl Default for Layout {
             height: None,
             margins: None,
             emergency_breaks: false,
+            min_text: None,
         }
     }
 }
@@ -316,6 +320,14 @@ pub struct Series {
     pub placement: Placement,
     #[serde(default)]
     pub arrangement: Arrangement,
+    /// Whether a block of this series may continue at the foot of the next page (`split`,
+    /// default true); unsplit, a page ends before notes that do not fit.
+    #[serde(default = "yes")]
+    pub split: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 fn foot() -> Placement {
@@ -826,6 +838,17 @@ fn check_layout(l: &Layout, c: &mut Checks) {
         c.error(
             fs.span(),
             format!("font-size {} pt is out of range (4–72)", fs.get_ref()),
+        );
+    }
+    if let Some(mt) = &l.min_text
+        && !(0.0..=1.0).contains(mt.get_ref())
+    {
+        c.error(
+            mt.span(),
+            format!(
+                "min-text {} is out of range (0–1, a share of the text block)",
+                mt.get_ref()
+            ),
         );
     }
     for st in &l.pdf_standards {

@@ -31,6 +31,9 @@ pub struct Plan {
     pub emit: Emit,
     /// Width of the margin-note column.
     pub note_width: f64,
+    /// Empty body lines above the apparatus of each body page but the last (the space the
+    /// page builder left, in body line pitches).
+    pub empty_lines: Vec<f64>,
     pub warnings: Vec<Diagnostic>,
 }
 
@@ -87,6 +90,10 @@ pub struct PlacedNote {
 pub struct SeriesBlock {
     pub series: usize,
     pub lines: Vec<Vec<SetToken>>,
+    /// The first `carried` lines continue a note from the page before.
+    pub carried: usize,
+    /// The last line's note continues on the next page.
+    pub continues: bool,
 }
 
 /// A series printed after the text.
@@ -125,7 +132,7 @@ pub fn numbered(lines: &[GalleyLine]) -> u32 {
 /// endnotes.
 pub fn compose(spec: &Spec, p: &Printed, galley: &Galley) -> Result<Plan> {
     let setter = ApparatusSetter::new(spec, p, galley);
-    let ranges = break_pages(spec, p, &setter)?;
+    let cuts = break_pages(spec, p, &setter)?;
     let mut plan = Plan {
         front_pages: galley.front_pages,
         pages: vec![],
@@ -133,14 +140,17 @@ pub fn compose(spec: &Spec, p: &Printed, galley: &Galley) -> Result<Plan> {
         placed: vec![],
         emit: galley.measurements.emit(),
         note_width: galley.measurements.metrics.note_width,
+        empty_lines: empty_lines(&setter, &cuts),
         warnings: vec![],
     };
     let mut section = None;
     let mut doc_line = 0u32;
-    for (k, r) in ranges.iter().enumerate() {
+    let mut carried: Vec<Vec<Vec<SetToken>>> = vec![vec![]; setter.foot_series.len()];
+    for (k, cut) in cuts.iter().enumerate() {
+        let r = cut.lines.clone();
         let number = galley.front_pages + k + 1;
-        let apparatus = setter.apparatus(r.start, r.end - 1, doc_line, number, true);
-        plan.placed.extend(apparatus.placed);
+        let (apparatus, placed) = setter.page_blocks(cut, &mut carried, doc_line, number);
+        plan.placed.extend(placed);
         let first_number = if setter.restart { 0 } else { doc_line };
         doc_line += numbered(&galley.lines[r.clone()]);
         let pieces = pieces(&galley.lines, r.clone());
@@ -154,68 +164,340 @@ pub fn compose(spec: &Spec, p: &Printed, galley: &Galley) -> Result<Plan> {
             number,
             lines: r.clone(),
             pieces,
-            apparatus: apparatus.blocks,
+            apparatus,
             numbers: line_numbers(&galley.lines, r.clone(), first_number, setter.every),
             notes,
             section: section.clone(),
         });
     }
+    let ranges: Vec<Range<usize>> = cuts.into_iter().map(|c| c.lines).collect();
     endnotes(spec, &setter, &ranges, galley.front_pages, &mut plan);
     Ok(plan)
 }
 
 /// Breaks the galley into pages (see [`page_ranges`]), or names the entries of a line whose
-/// apparatus alone is taller than a page.
-fn break_pages(spec: &Spec, p: &Printed, setter: &ApparatusSetter) -> Result<Vec<Range<usize>>> {
-    let height = |start: usize, end: usize, doc_line: u32, page_no: usize| {
-        setter.apparatus_height(start, end, doc_line, page_no)
+/// notes cannot be placed on any page.
+fn break_pages(spec: &Spec, p: &Printed, setter: &ApparatusSetter) -> Result<Vec<PageCut>> {
+    let m = setter.metrics;
+    let builder = PageBuilder {
+        lines: setter.lines,
+        text_height: m.text_height,
+        min_text: spec.layout.min_text.as_ref().map_or(0.25, |v| *v.get_ref()),
+        front_pages: setter.front_pages,
+        model: HeightModel::of(m),
     };
-    let text_height = setter.metrics.text_height;
-    page_ranges(setter.lines, text_height, setter.front_pages, height)
+    let trial = |start: usize, end: usize, doc_line: u32, page_no: usize| {
+        setter.series_lines(start, end, doc_line, page_no)
+    };
+    page_ranges(&builder, trial)
         .map_err(|(line, page_no)| apparatus_too_tall(spec, p, setter, line, page_no))
 }
 
-/// The galley lines of each page: a page takes as many lines as fit with the apparatus they
-/// carry (`apparatus_height(first, last, numbered lines before, page number)`), then gives
-/// lines back where the break would be bad (see [`bad_break`]). `Err((line, page))`: not
-/// even the one line `line` fits on page `page` with its apparatus.
+/// The space each body page but the last leaves empty above its apparatus, in body lines.
+fn empty_lines(setter: &ApparatusSetter, cuts: &[PageCut]) -> Vec<f64> {
+    let lines = setter.lines;
+    let model = HeightModel::of(setter.metrics);
+    // Body lines stand a fixed distance apart: the smallest step between two lines of a
+    // paragraph.
+    let pitch = lines
+        .windows(2)
+        .filter(|w| w[0].block == w[1].block && w[1].numbered)
+        .map(|w| w[1].baseline - w[0].baseline)
+        .fold(f64::INFINITY, f64::min);
+    if !pitch.is_finite() {
+        return vec![];
+    }
+    let full = cuts.len().saturating_sub(1);
+    cuts[..full]
+        .iter()
+        .map(|c| {
+            let top = lines[c.lines.start].baseline - lines[c.lines.start].cap;
+            let text = lines[c.lines.end - 1].baseline - top;
+            ((setter.metrics.text_height - text - model.height(&c.kept)) / pitch).max(0.0)
+        })
+        .collect()
+}
+
+/// The apparatus height: `base + series · blocks + line · lines`, plus the clearance above
+/// it (0 without blocks). Measured by the template's `measure-all`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct HeightModel {
+    pub base: f64,
+    pub series: f64,
+    pub line: f64,
+    pub clearance: f64,
+}
+
+impl HeightModel {
+    /// The model the template measured.
+    fn of(m: &Metrics) -> HeightModel {
+        HeightModel {
+            base: m.app_base,
+            series: m.app_series,
+            line: m.app_line,
+            clearance: m.app_clearance,
+        }
+    }
+
+    /// The height of an apparatus holding `kept[s]` lines of each series.
+    pub fn height(&self, kept: &[usize]) -> f64 {
+        let blocks = kept.iter().filter(|&&n| n > 0).count();
+        if blocks == 0 {
+            return 0.0;
+        }
+        let lines: usize = kept.iter().sum();
+        self.base + self.series * blocks as f64 + self.line * lines as f64 + self.clearance
+    }
+}
+
+/// What the page builder knows of one foot series' own apparatus on a trial page.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct SeriesLines {
+    /// Apparatus lines of the entries whose lemmata start on the page.
+    pub own: usize,
+    /// Own lines up to the one holding the last entry's reference and lemma, which stay on
+    /// the lemma's page (0 without own entries).
+    pub heads: usize,
+    /// The series may continue at the foot of the next page.
+    pub split: bool,
+}
+
+/// One page as the page builder cut it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PageCut {
+    /// Galley lines.
+    pub lines: Range<usize>,
+    /// Per foot series: apparatus lines continued from the page before, at the block's head.
+    pub carried: Vec<usize>,
+    /// Per foot series: apparatus lines printed on this page, carried ones included; the
+    /// rest continues on the next page.
+    pub kept: Vec<usize>,
+    /// Per foot series: the lines of the block before the cut (carried and own).
+    pub total: Vec<usize>,
+}
+
+impl PageCut {
+    /// Apparatus lines per series that continue on the next page.
+    pub fn carry_out(&self) -> Vec<usize> {
+        self.total
+            .iter()
+            .zip(&self.kept)
+            .map(|(t, k)| t - k)
+            .collect()
+    }
+}
+
+/// The page builder's fixed inputs.
+pub struct PageBuilder<'a> {
+    pub lines: &'a [GalleyLine],
+    pub text_height: f64,
+    /// The least share of the text block a page gives to text while notes continue.
+    pub min_text: f64,
+    pub front_pages: usize,
+    pub model: HeightModel,
+}
+
+/// The pages: each takes as many text lines as fit with the apparatus lines that must stay
+/// with them, gives lines back where the break would be bad (see [`bad_break`]), and then
+/// fills the space left with apparatus lines; what does not fit continues at the head of
+/// the next page's block of its series (TeX's split insertions). `series_lines(first,
+/// last, numbered lines before, page number)` sets the own apparatus of a trial page.
+///
+/// Every choice only shrinks what a page takes (text lines, then apparatus lines), so the
+/// result cannot oscillate. `Err((line, page))`: not even line `line` fits on page `page`
+/// with the notes that must go with it.
 pub fn page_ranges(
-    lines: &[GalleyLine],
-    text_height: f64,
-    front_pages: usize,
-    apparatus_height: impl Fn(usize, usize, u32, usize) -> f64,
-) -> std::result::Result<Vec<Range<usize>>, (usize, usize)> {
-    let mut pages: Vec<Range<usize>> = vec![];
+    b: &PageBuilder,
+    series_lines: impl Fn(usize, usize, u32, usize) -> Vec<SeriesLines>,
+) -> std::result::Result<Vec<PageCut>, (usize, usize)> {
+    let mut pages: Vec<PageCut> = vec![];
     let mut start = 0;
     let mut doc_line = 0u32; // numbered lines before this page (continuous numbering)
-    while start < lines.len() {
-        let page_no = front_pages + pages.len() + 1;
-        let top = lines[start].baseline - lines[start].cap;
-        let fits = |end: usize| {
-            let app = apparatus_height(start, end, doc_line, page_no);
-            lines[end].baseline - top + app <= text_height + 0.01
+    let mut carry: Vec<usize> = vec![];
+    while start < b.lines.len() {
+        let page_no = b.front_pages + pages.len() + 1;
+        let trial = |end: usize| {
+            let mut own = series_lines(start, end, doc_line, page_no);
+            own.resize(own.len().max(carry.len()), SeriesLines::default());
+            own
         };
-        let Some(mut end) = (start..lines.len()).take_while(|&e| fits(e)).last() else {
-            return Err((start, page_no));
-        };
-        if end + 1 < lines.len() {
-            let full = end;
-            while end > start && bad_break(lines, end) {
-                end -= 1;
-            }
-            if end == start && bad_break(lines, end) {
-                end = full;
-            }
-        }
-        doc_line += numbered(&lines[start..=end]);
-        pages.push(start..end + 1);
-        start = end + 1;
+        let cut = b.page(start, &carry, trial).ok_or((start, page_no))?;
+        doc_line += numbered(&b.lines[cut.lines.clone()]);
+        start = cut.lines.end;
+        carry = cut.carry_out();
+        pages.push(cut);
+    }
+    if carry.iter().any(|&n| n > 0) {
+        // The last page could not hold the notes that remain.
+        return Err((b.lines.len() - 1, b.front_pages + pages.len()));
     }
     Ok(pages)
 }
 
-/// Not even one line fits with its apparatus: an apparatus block never breaks across
-/// pages, so the notes of this line are too long for any page.
+impl PageBuilder<'_> {
+    /// The page starting at galley line `start`, with `carry[s]` apparatus lines of series
+    /// `s` continued from the page before.
+    fn page(
+        &self,
+        start: usize,
+        carry: &[usize],
+        trial: impl Fn(usize) -> Vec<SeriesLines>,
+    ) -> Option<PageCut> {
+        let lines = self.lines;
+        let mut carry = carry.to_vec();
+        carry.resize(trial(start).len().max(carry.len()), 0);
+        let carry = &carry[..];
+        let fits = |end: usize, kept: &[usize]| self.fits(start, end, kept);
+        let (min_end, taken) = self.continued_share(start, carry, &trial)?;
+        // Then text lines with all their notes, as long as they fit; the line whose notes
+        // do not all fit ends the page if what must stay with it fits (its notes are split
+        // there, as TeX splits an insertion), else the line before does.
+        let whole = |own: &[SeriesLines]| -> Vec<usize> {
+            let mut kept = required(own, carry, &taken);
+            for (s, o) in own.iter().enumerate() {
+                if o.heads > 0 {
+                    kept[s] = carry[s] + o.own;
+                }
+            }
+            kept
+        };
+        let mut end = min_end;
+        while end < lines.len() {
+            let own = trial(end);
+            if fits(end, &whole(&own)) {
+                end += 1;
+                continue;
+            }
+            if end > min_end && !fits(end, &required(&own, carry, &taken)) {
+                end -= 1;
+            }
+            break;
+        }
+        let mut end = end.min(lines.len() - 1);
+        // A bad break there: the next good one, if the notes that must stay with its
+        // lines still fit (their other lines continue), else an earlier one.
+        if let Some(later) = (end + 1..lines.len())
+            .take_while(|_| bad_break(lines, end))
+            .find(|&e| e + 1 == lines.len() || !bad_break(lines, e))
+            .filter(|&e| fits(e, &required(&trial(e), carry, &taken)))
+        {
+            end = later;
+        }
+        loop {
+            end = self.good_break(start, end);
+            let own = trial(end);
+            let total: Vec<usize> = own.iter().zip(carry).map(|(o, c)| o.own + c).collect();
+            let kept = fill(&required(&own, carry, &taken), &total, |k| fits(end, k));
+            // The last page holds every note that remains: otherwise text moves on.
+            if end + 1 == lines.len() && kept != total && end > start {
+                end -= 1;
+                continue;
+            }
+            return Some(PageCut {
+                lines: start..end + 1,
+                carried: carry.to_vec(),
+                kept,
+                total,
+            });
+        }
+    }
+
+    /// Whether lines `start..=end` fit with `kept[s]` apparatus lines of each series.
+    fn fits(&self, start: usize, end: usize, kept: &[usize]) -> bool {
+        let top = self.lines[start].baseline - self.lines[start].cap;
+        self.lines[end].baseline - top + self.model.height(kept) <= self.text_height + 0.01
+    }
+
+    /// Continued notes come first: the page starting at `start` takes as much of them as
+    /// fits beside the least text it must carry (`min_text`, at least one line, and fewer
+    /// where those lines bring entries that must follow a continued note). Returns the last
+    /// line of that text and the continued lines taken per series; `None` if not even one
+    /// line fits.
+    fn continued_share(
+        &self,
+        start: usize,
+        carry: &[usize],
+        trial: &impl Fn(usize) -> Vec<SeriesLines>,
+    ) -> Option<(usize, Vec<usize>)> {
+        let lines = self.lines;
+        let top = lines[start].baseline - lines[start].cap;
+        let least = self.min_text * self.text_height;
+        let mut min_end = (start..lines.len())
+            .find(|&e| lines[e].baseline - top >= least)
+            .unwrap_or(lines.len() - 1);
+        let zero = vec![0; carry.len()];
+        while min_end > start
+            && !self.fits(start, min_end, &required(&trial(min_end), carry, &zero))
+        {
+            min_end -= 1;
+        }
+        let own = trial(min_end);
+        if !self.fits(start, min_end, &required(&own, carry, &zero)) {
+            return None;
+        }
+        let taken = fill(&zero, carry, |t| {
+            self.fits(start, min_end, &required(&own, carry, t))
+        });
+        Some((min_end, taken))
+    }
+
+    /// `end`, or an earlier line after which a page may end (see [`bad_break`]); the last
+    /// line of the galley always may.
+    fn good_break(&self, start: usize, end: usize) -> usize {
+        let lines = self.lines;
+        if end + 1 >= lines.len() {
+            return end;
+        }
+        let mut e = end;
+        while e > start && bad_break(lines, e) {
+            e -= 1;
+        }
+        if e == start && bad_break(lines, e) {
+            end
+        } else {
+            e
+        }
+    }
+}
+
+/// The apparatus lines per series that must be on a page: a series that does not split
+/// prints all of its lines; a series with own entries prints what was continued from the
+/// page before and its lines up to its last entry's lemma; any other prints the continued
+/// lines the page took (`taken`).
+fn required(own: &[SeriesLines], carry: &[usize], taken: &[usize]) -> Vec<usize> {
+    own.iter()
+        .enumerate()
+        .map(|(s, o)| {
+            let carried = carry.get(s).copied().unwrap_or(0);
+            if !o.split {
+                carried + o.own
+            } else if o.heads > 0 {
+                carried + o.heads
+            } else {
+                taken.get(s).copied().unwrap_or(0).min(carried)
+            }
+        })
+        .collect()
+}
+
+/// Adds apparatus lines to `kept`, series by series, while they fit, up to `total`.
+fn fill(kept: &[usize], total: &[usize], fits: impl Fn(&[usize]) -> bool) -> Vec<usize> {
+    let mut kept = kept.to_vec();
+    for s in 0..kept.len() {
+        while kept[s] < total[s] {
+            kept[s] += 1;
+            if !fits(&kept) {
+                kept[s] -= 1;
+                break;
+            }
+        }
+    }
+    kept
+}
+
+/// Not even one line fits with the notes that must stay with it: the apparatus of a series
+/// that does not split, the reference and lemma of every entry, and notes continued from
+/// the page before that this line's entries must follow.
 fn apparatus_too_tall(
     spec: &Spec,
     p: &Printed,
@@ -227,7 +509,13 @@ fn apparatus_too_tall(
         "page {page_no}: the apparatus of one line is taller than the page ({:.0} pt available)",
         setter.metrics.text_height
     ))
-    .with_note("an apparatus block does not continue on the next page; shorten these entries or use a series with placement = \"end\"");
+    .with_note("a block of a series with `split = false` does not continue on the next page; every entry begins on its lemma's page, after the notes continued there; and a note continues only as long as text follows it; shorten these entries, allow the series to split, or use a series with placement = \"end\"");
+    // The line's entries, or else those of the last line before it that has any: the
+    // note that could not end before the text does.
+    let line = (0..=line)
+        .rev()
+        .find(|&l| !setter.by_line[l].is_empty())
+        .unwrap_or(line);
     for (i, &k) in setter.by_line[line].iter().enumerate() {
         let span = spec.entries[p.lemmata[k].entry].quote.at.span();
         d = if i == 0 {
@@ -425,14 +713,6 @@ fn endnotes(
     }
 }
 
-/// The apparatus of one page, set.
-pub struct PageApparatus {
-    pub blocks: Vec<SeriesBlock>,
-    /// Height, clearance included (0 without entries).
-    pub height: f64,
-    pub placed: Vec<PlacedEntry>,
-}
-
 /// Sets the apparatus of any run of galley lines: the page builder's trial and the final
 /// pages alike.
 pub struct ApparatusSetter<'a> {
@@ -454,6 +734,8 @@ pub struct ApparatusSetter<'a> {
     foot_series: Vec<usize>,
     /// Per series: each entry on a line of its own.
     per_line: Vec<bool>,
+    /// Per series: a block may continue on the next page.
+    split: Vec<bool>,
     restart: bool,
     every: u32,
 }
@@ -503,15 +785,10 @@ impl<'a> ApparatusSetter<'a> {
                 .iter()
                 .map(|s| s.arrangement == Arrangement::OnePerLine)
                 .collect(),
+            split: spec.series.iter().map(|s| s.split).collect(),
             restart: spec.layout.line_numbers.restart == Restart::Page,
             every: (*spec.layout.line_numbers.every.get_ref()).max(1) as u32,
         }
-    }
-
-    /// Height (incl. clearance) of the apparatus of a page holding lines s..=e: the page
-    /// builder's trial, which needs only the number of lines.
-    fn apparatus_height(&self, s: usize, e: usize, doc_line: u32, page_no: usize) -> f64 {
-        self.apparatus(s, e, doc_line, page_no, false).height
     }
 
     /// The printed number of galley line `line` on the page starting at line `s`.
@@ -623,58 +900,133 @@ impl<'a> ApparatusSetter<'a> {
         (tokens, placed)
     }
 
-    /// The apparatus of a page holding lines s..=e. `even`: choose the evenest line breaks
-    /// (see [`break_apparatus`]).
-    fn apparatus(
+    /// The own apparatus lines of each foot series on a page holding lines s..=e, with the
+    /// placement of its entries. `even`: choose the evenest line breaks (see
+    /// [`break_apparatus`]).
+    fn own_lines(
         &self,
         s: usize,
         e: usize,
         doc_line: u32,
         page_no: usize,
         even: bool,
-    ) -> PageApparatus {
-        let mut blocks: Vec<SeriesBlock> = vec![];
-        let mut total_lines = 0usize;
+    ) -> (Vec<ApparatusLines>, Vec<PlacedEntry>) {
+        let mut blocks = vec![];
         let mut placed = vec![];
+        for &series in &self.foot_series {
+            let (tokens, p) = self.series_tokens(series, s, e, doc_line, page_no, false);
+            placed.extend(p);
+            blocks.push(self.break_series(series, tokens, even));
+        }
+        (blocks, placed)
+    }
+
+    /// One series' tokens broken into lines.
+    fn break_series(
+        &self,
+        series: usize,
+        tokens: Vec<MeasuredToken>,
+        even: bool,
+    ) -> ApparatusLines {
         let breaker = ApparatusMeasure {
             width: self.metrics.text_width,
             space: self.metrics.space,
             hang: self.metrics.app_hang,
         };
-        for &series in &self.foot_series {
-            let (tokens, p) = self.series_tokens(series, s, e, doc_line, page_no, false);
-            placed.extend(p);
-            if tokens.is_empty() {
-                continue;
-            }
-            let lines = if self.per_line[series] {
-                // Entry by entry; continuation lines are indented.
-                let mut lines = vec![];
-                for entry in tokens.chunk_by(|a, b| a.entry == b.entry) {
-                    lines.extend(break_apparatus(entry.to_vec(), &breaker, true, even));
-                }
-                lines
-            } else {
-                break_apparatus(tokens, &breaker, false, even)
-            };
-            total_lines += lines.len();
-            blocks.push(SeriesBlock { series, lines });
+        if tokens.is_empty() {
+            return vec![];
         }
-        let m = self.metrics;
-        let height = if blocks.is_empty() {
-            0.0
+        if self.per_line[series] {
+            // Entry by entry; continuation lines are indented.
+            let mut lines = vec![];
+            for entry in tokens.chunk_by(|a, b| a.entry == b.entry) {
+                lines.extend(break_apparatus(entry.to_vec(), &breaker, true, even));
+            }
+            lines
         } else {
-            m.app_base
-                + m.app_series * blocks.len() as f64
-                + m.app_line * total_lines as f64
-                + m.app_clearance
-        };
-        PageApparatus {
-            blocks,
-            height,
-            placed,
+            break_apparatus(tokens, &breaker, false, even)
         }
     }
+
+    /// The page builder's trial: what each foot series' own apparatus takes on a page
+    /// holding lines s..=e.
+    fn series_lines(&self, s: usize, e: usize, doc_line: u32, page_no: usize) -> Vec<SeriesLines> {
+        let (blocks, _) = self.own_lines(s, e, doc_line, page_no, false);
+        blocks
+            .iter()
+            .zip(&self.foot_series)
+            .map(|(lines, &series)| SeriesLines {
+                own: lines.len(),
+                heads: heads(lines),
+                split: self.split[series],
+            })
+            .collect()
+    }
+
+    /// The apparatus blocks of a page as cut: per foot series, the lines continued from the
+    /// page before (`carried`), then the page's own; the lines past the cut are left in
+    /// `carried` for the next page.
+    fn page_blocks(
+        &self,
+        cut: &PageCut,
+        carried: &mut [ApparatusLines],
+        doc_line: u32,
+        page_no: usize,
+    ) -> (Vec<SeriesBlock>, Vec<PlacedEntry>) {
+        let (s, e) = (cut.lines.start, cut.lines.end - 1);
+        let (even, placed) = self.own_lines(s, e, doc_line, page_no, true);
+        let mut blocks = vec![];
+        for (i, mut own) in even.into_iter().enumerate() {
+            let series = self.foot_series[i];
+            let carried_in = std::mem::take(&mut carried[i]);
+            let kept = cut.kept[i];
+            // Even breaks keep the count of lines, not where the last lemma falls: a cut
+            // above it takes the first-fit breaks the page builder counted.
+            if kept < carried_in.len() + heads(&own) {
+                let (tokens, _) = self.series_tokens(series, s, e, doc_line, page_no, false);
+                own = self.break_series(series, tokens, false);
+            }
+            let ends = carried_in.len();
+            let mut lines: ApparatusLines = carried_in;
+            lines.extend(own);
+            let rest = lines.split_off(kept.min(lines.len()));
+            let continues = !rest.is_empty();
+            carried[i] = rest;
+            if lines.is_empty() {
+                continue;
+            }
+            blocks.push(SeriesBlock {
+                series,
+                carried: ends.min(lines.len()),
+                continues,
+                lines,
+            });
+        }
+        (blocks, placed)
+    }
+}
+
+/// A series' apparatus lines on one page.
+type ApparatusLines = Vec<Vec<SetToken>>;
+
+/// The number of lines up to the one that holds the last entry's lemma (its `]`), which
+/// stays on the lemma's page; 0 without lines.
+fn heads(lines: &[Vec<SetToken>]) -> usize {
+    let Some(last) = lines.last().and_then(|l| l.last()).map(|t| t.entry) else {
+        return 0;
+    };
+    let closes = |t: &SetToken| {
+        t.entry == last
+            && t.token
+                .iter()
+                .any(|a| matches!(a, markup::Atom::Call("app-close", _)))
+    };
+    let starts = |t: &SetToken| t.entry == last;
+    lines
+        .iter()
+        .rposition(|l| l.iter().any(closes))
+        .or_else(|| lines.iter().position(|l| l.iter().any(starts)))
+        .map_or(lines.len(), |i| i + 1)
 }
 
 /// The rank of a lemma occurring more than once on its first printed line (`och²`).
@@ -965,21 +1317,43 @@ mod tests {
         assert_eq!(counts(&hung), vec![2, 1, 1]);
     }
 
+    /// A page builder over `lines`: 12 pt an apparatus line, no other apparatus height.
+    fn builder(lines: &[GalleyLine], text_height: f64, front_pages: usize) -> PageBuilder<'_> {
+        PageBuilder {
+            lines,
+            text_height,
+            min_text: 0.25,
+            front_pages,
+            model: HeightModel {
+                line: 12.0,
+                ..HeightModel::default()
+            },
+        }
+    }
+
+    /// One series' own apparatus on a trial page: `own` lines, the first `heads` staying.
+    fn series(own: usize, heads: usize, split: bool) -> Vec<SeriesLines> {
+        vec![SeriesLines { own, heads, split }]
+    }
+
+    fn ranges(cuts: &[PageCut]) -> Vec<Range<usize>> {
+        cuts.iter().map(|c| c.lines.clone()).collect()
+    }
+
     #[test]
     fn pages_take_what_fits_with_the_apparatus() {
         // Ten lines of one paragraph; 12 pt a line; a text block of 60 pt holds 5.
         let lines = paragraphs(&[10]);
-        let pages = page_ranges(&lines, 60.0, 0, |_, _, _, _| 0.0).unwrap();
-        assert_eq!(pages, vec![0..5, 5..10]);
-        // An apparatus of 24 pt for any line from 2 on takes two lines' room.
-        let pages = page_ranges(
-            &lines,
-            60.0,
-            0,
-            |s, e, _, _| if e >= 2 && s <= 2 { 24.0 } else { 0.0 },
-        )
+        let b = builder(&lines, 60.0, 0);
+        let pages = page_ranges(&b, |_, _, _, _| vec![]).unwrap();
+        assert_eq!(ranges(&pages), vec![0..5, 5..10]);
+        // An apparatus of two lines (24 pt) that may not split, for any line from 2 on,
+        // takes two lines' room.
+        let pages = page_ranges(&b, |s, e, _, _| {
+            series(if e >= 2 && s <= 2 { 2 } else { 0 }, 0, false)
+        })
         .unwrap();
-        assert_eq!(pages[0], 0..3);
+        assert_eq!(pages[0].lines, 0..3);
     }
 
     #[test]
@@ -987,7 +1361,7 @@ mod tests {
         // A paragraph of 4 lines, a heading, a paragraph of 6 lines; 5 lines a page.
         let mut lines = paragraphs(&[4, 1, 6]);
         lines[4].numbered = false; // the heading
-        let pages = page_ranges(&lines, 60.0, 0, |_, _, _, _| 0.0).unwrap();
+        let pages = ranges(&page_ranges(&builder(&lines, 60.0, 0), |_, _, _, _| vec![]).unwrap());
         // Page 1 may not end with the heading (line 4) nor leave it with one line: it ends
         // after the first paragraph.
         assert_eq!(pages[0], 0..4);
@@ -1000,23 +1374,162 @@ mod tests {
         }
         // A widow: a 6-line paragraph on 5-line pages breaks 4 + 2, not 5 + 1.
         let lines = paragraphs(&[6]);
-        let pages = page_ranges(&lines, 60.0, 0, |_, _, _, _| 0.0).unwrap();
-        assert_eq!(pages, vec![0..4, 4..6]);
+        let pages = page_ranges(&builder(&lines, 60.0, 0), |_, _, _, _| vec![]).unwrap();
+        assert_eq!(ranges(&pages), vec![0..4, 4..6]);
     }
 
     #[test]
     fn an_apparatus_taller_than_the_page_names_its_line_and_page() {
+        // A series that does not split: line 7's notes (100 pt) fit on no page.
         let lines = paragraphs(&[10]);
-        let r = page_ranges(
-            &lines,
-            60.0,
-            4,
-            |_, e, _, _| if e >= 7 { 100.0 } else { 0.0 },
-        );
+        let b = builder(&lines, 60.0, 4);
+        let r = page_ranges(&b, |s, e, _, _| {
+            series(if e >= 7 && s <= 7 { 9 } else { 0 }, 0, false)
+        });
         // Page 5 takes lines 0–3 (a widow rule keeps two), page 6 cannot take line 7's notes.
         let (line, page) = r.unwrap_err();
         assert!(line <= 7);
         assert!(page >= 6);
+    }
+
+    #[test]
+    fn notes_that_do_not_fit_continue_on_the_next_page() {
+        // Line 2 carries a note of 9 apparatus lines (its lemma on the first): the page
+        // fills with text and apparatus, the rest of the note continues on the next pages
+        // ahead of their own notes; no page is left part-empty.
+        let lines = paragraphs(&[20]);
+        let b = builder(&lines, 120.0, 0); // 10 lines a page
+        let pages = page_ranges(&b, |s, e, _, _| {
+            let own = if s <= 2 && e >= 2 { 9 } else { 0 };
+            series(own, own.min(1), true)
+        })
+        .unwrap();
+        // Page 1 ends with the line whose note does not fit: 3 text lines and the note's
+        // first 7 lines; page 2: the note's last 2 lines and 8 text lines; page 3 the rest.
+        assert_eq!(pages[0].lines, 0..3);
+        assert_eq!((pages[0].kept[0], pages[0].total[0]), (7, 9));
+        assert_eq!(pages[1].carried[0], 2);
+        assert_eq!(pages[1].kept[0], 2);
+        assert_eq!(pages[1].lines, 3..11);
+        assert_eq!(ranges(&pages)[2], 11..20);
+        for p in &pages {
+            let text = p.lines.len() as f64 * 12.0;
+            let app = p.kept[0] as f64 * 12.0;
+            let last = p.lines.end == lines.len();
+            assert!(last || text + app >= 120.0 - 12.0, "page {p:?} is not full");
+        }
+    }
+
+    #[test]
+    fn a_bad_break_at_the_split_line_moves_the_page_end_on_when_the_lemmas_still_fit() {
+        // A paragraph of 4 lines, then one of 12; line 1 has a note of 9 lines. The page
+        // would end after line 2 (its note does not all fit), which leaves a widow: it ends
+        // after line 3 instead, the note split to fill the page, rather than after line 1.
+        let lines = paragraphs(&[4, 12]);
+        let b = builder(&lines, 120.0, 0);
+        let pages = page_ranges(&b, |s, e, _, _| {
+            let own = if s <= 1 && e >= 1 { 9 } else { 0 };
+            series(own, own.min(1), true)
+        })
+        .unwrap();
+        assert_eq!(pages[0].lines, 0..4);
+        assert_eq!(pages[0].kept[0], 6);
+        assert_eq!(pages[1].carried[0], 3);
+    }
+
+    #[test]
+    fn a_note_longer_than_a_page_continues_over_several_pages_beside_a_quarter_of_text() {
+        // Line 0 carries a note of 25 lines on pages of 10: every page keeps at least a
+        // quarter of text (3 lines: 36 pt ≥ 30 pt), the note takes the rest until it ends.
+        let lines = paragraphs(&[30]);
+        let b = builder(&lines, 120.0, 0);
+        let pages = page_ranges(&b, |s, _, _, _| {
+            let own = if s == 0 { 25 } else { 0 };
+            series(own, own.min(1), true)
+        })
+        .unwrap();
+        let note: Vec<usize> = pages.iter().map(|p| p.kept[0]).collect();
+        assert_eq!(note.iter().sum::<usize>(), 25);
+        // The lemma's line and the entry's first line stay on page 1.
+        assert!(pages[0].lines.contains(&0) && pages[0].kept[0] >= 1);
+        for p in &pages {
+            assert!(p.lines.len() >= 3, "{p:?}: less than a quarter of text");
+        }
+        // The note continues page after page until it ends, never skipping one.
+        let continuing = note.iter().take_while(|&&n| n > 0).count();
+        assert!(note[continuing..].iter().all(|&n| n == 0));
+        assert!(continuing >= 3);
+    }
+
+    #[test]
+    fn entries_begin_on_their_lemmas_page_and_continued_notes_come_first() {
+        // Line 0 carries a note of 12 lines; line 6 a note of 2 lines whose lemma stays on
+        // page 2 only after the first note has ended there.
+        let lines = paragraphs(&[16]);
+        let b = builder(&lines, 120.0, 0);
+        let pages = page_ranges(&b, |s, e, _, _| {
+            let mut own = 0;
+            let mut heads = 0;
+            if s == 0 {
+                own += 12;
+                heads = 1;
+            }
+            if s <= 9 && e >= 9 {
+                heads = own + 1;
+                own += 2;
+            }
+            series(own, heads, true)
+        })
+        .unwrap();
+        // Page 2 carries the rest of the first note; line 9's entry starts after it.
+        let line_9 = pages.iter().position(|p| p.lines.contains(&9)).unwrap();
+        let p = &pages[line_9];
+        assert!(p.kept[0] > p.carried[0], "{p:?}");
+        for p in &pages {
+            let text = p.lines.len() as f64 * 12.0;
+            assert!(text + p.kept[0] as f64 * 12.0 <= 120.0);
+        }
+        assert!(pages.last().unwrap().carry_out().iter().all(|&n| n == 0));
+    }
+
+    #[test]
+    fn a_series_that_does_not_split_keeps_its_block_whole() {
+        let lines = paragraphs(&[20]);
+        let b = builder(&lines, 120.0, 0);
+        let pages = page_ranges(&b, |s, e, _, _| {
+            let own = if s <= 2 && e >= 2 { 6 } else { 0 };
+            series(own, own.min(1), false)
+        })
+        .unwrap();
+        // Six lines of notes stay whole beside four of text.
+        assert_eq!(pages[0].lines, 0..4);
+        assert_eq!(pages[0].kept[0], 6);
+        assert!(
+            pages
+                .iter()
+                .all(|p| p.carried[0] == 0 && p.carry_out()[0] == 0)
+        );
+    }
+
+    #[test]
+    fn the_lines_that_must_stay_are_up_to_the_last_lemma() {
+        let token = |entry: usize, close: bool| SetToken {
+            token: if close {
+                vec![Atom::Text("app-lemma", "a".into()), markup::close_atom()].into()
+            } else {
+                vec![Atom::Text("app-text", "b".into())].into()
+            },
+            entry,
+        };
+        // Entry 1's lemma closes on the second line; its note runs on over two more.
+        let lines = vec![
+            vec![token(0, true), token(0, false)],
+            vec![token(0, false), token(1, true)],
+            vec![token(1, false)],
+            vec![token(1, false)],
+        ];
+        assert_eq!(heads(&lines), 2);
+        assert_eq!(heads(&[]), 0);
     }
 
     #[test]

@@ -96,33 +96,52 @@ fn body_page(
     w.out.push_str("]\n");
 }
 
-/// The apparatus blocks at the foot of a page.
+/// The apparatus blocks at the foot of a page. A line that needs more than its tokens is
+/// a dictionary (see the template's `app-line`): `continued` (it continues a note from the
+/// page before), `ends` (the continued note ends on it: a ragged break, the page's own
+/// entries follow) and `continues` (the block's last line: its note continues on the next
+/// page, so it is justified and may carry the template's `app-continued` mark).
 fn apparatus(w: &mut Writer, spec: &Spec, page: &Page, plan: &Plan) {
     if page.apparatus.is_empty() {
         return;
     }
-    let line = |w: &mut Writer, l: &[SetToken]| {
-        w.out.push('(');
-        markup::write_tokens(w, l, &plan.emit);
-        w.out.push_str("), ");
-    };
     w.out.push_str("#apparatus((");
     for block in &page.apparatus {
+        let last = block.lines.len() - 1;
+        let line = |w: &mut Writer, k: usize, l: &[SetToken]| {
+            let flags = [
+                (k == 0 && block.carried > 0, "continued"),
+                (k + 1 == block.carried && k < last, "ends"),
+                (k == last && block.continues, "continues"),
+            ];
+            let dict = flags.iter().any(|(on, _)| *on);
+            w.out.push_str(if dict { "(tokens: (" } else { "(" });
+            markup::write_tokens(w, l, &plan.emit);
+            w.out.push(')');
+            for (on, name) in flags {
+                if on {
+                    let _ = write!(w.out, ", {name}: true");
+                }
+            }
+            w.out.push_str(if dict { "), " } else { ", " });
+        };
         if markup::series_call(w, spec, block.series, "app-series") {
             // Lines grouped by entry: an entry begins a line of its own.
             let same_entry = |a: &Vec<SetToken>, b: &Vec<SetToken>| {
                 a.last().map(|t| t.entry) == b.first().map(|t| t.entry)
             };
+            let mut k = 0;
             for group in block.lines.chunk_by(same_entry) {
                 w.out.push('(');
                 for l in group {
-                    line(w, l);
+                    line(w, k, l);
+                    k += 1;
                 }
                 w.out.push_str("), ");
             }
         } else {
-            for l in &block.lines {
-                line(w, l);
+            for (k, l) in block.lines.iter().enumerate() {
+                line(w, k, l);
             }
         }
         w.out.push_str(")), ");

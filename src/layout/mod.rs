@@ -64,6 +64,8 @@ pub struct Laid {
     pub entries: Vec<PlacedEntry>,
     /// Typst compiles run (the galley's parts and the measurements run in parallel).
     pub compiles: usize,
+    /// Empty body lines above the apparatus of each body page but the last, as planned.
+    pub empty_lines: Vec<f64>,
     pub warnings: Vec<Diagnostic>,
     /// Body lines wider than the text block (located in the base text by the caller).
     pub overfull: Vec<Overfull>,
@@ -170,6 +172,7 @@ pub fn run(
         front_pages: plan.front_pages,
         entries: plan.placed,
         compiles: compiles.into_inner(),
+        empty_lines: plan.empty_lines,
         warnings,
         overfull: galley.overfull,
     })

@@ -1,8 +1,10 @@
 //! Layout step 3 — verify: the final document read back and checked against the [`Plan`].
 //!
 //! Every glyph of printed text must lie on its planned page and baseline; every apparatus
-//! entry must be printed on its lemma's page, below the text and inside the text block; each
-//! page must hold as many apparatus lines as planned (a line the template set wider than it
+//! entry must be printed on its lemma's page — and, where its note continues, on the pages
+//! planned for the rest, and nowhere else — below the text and inside the text block; each
+//! page must hold as many apparatus lines as planned, lines continued from the page before
+//! included (a line the template set wider than it
 //! measured would wrap, and its block grow upwards). Any difference fails the build, naming
 //! the entries or the page: this is the guard against changes of Typst's behaviour.
 
@@ -174,10 +176,29 @@ fn check_apparatus_lines(plan: &Plan, found: &Found, m: &Metrics) -> Vec<Diagnos
     errs
 }
 
-/// Every entry printed; every foot entry on its planned page, below the text, inside the
-/// text block.
+/// The pages (indices in the document) each foot entry's apparatus lines are planned on:
+/// its lemma's page, then the pages its note continues on.
+fn planned_pages(plan: &Plan) -> HashMap<usize, Vec<usize>> {
+    let mut pages: HashMap<usize, Vec<usize>> = HashMap::new();
+    for (k, page) in plan.pages.iter().enumerate() {
+        let at = plan.front_pages + k;
+        let tokens = page.apparatus.iter().flat_map(|b| b.lines.iter().flatten());
+        for t in tokens {
+            let on = pages.entry(t.entry).or_default();
+            if on.last() != Some(&at) {
+                on.push(at);
+            }
+        }
+    }
+    pages
+}
+
+/// Every entry printed; every foot entry on its lemma's page and the pages its note is
+/// planned to continue on (each of them, and no other), below the text, inside the text
+/// block.
 fn check_entries(spec: &Spec, plan: &Plan, found: &Found, m: &Metrics) -> Vec<Diagnostic> {
     let bottom = m.top + m.text_height + 0.5;
+    let planned = planned_pages(plan);
     let mut errs = vec![];
     for pe in &plan.placed {
         let e = &spec.entries[pe.entry];
@@ -192,12 +213,21 @@ fn check_entries(spec: &Spec, plan: &Plan, found: &Found, m: &Metrics) -> Vec<Di
         if pe.end {
             continue;
         }
-        let want = pe.page - 1;
+        let lemma_page = pe.page - 1;
+        let pages = planned.get(&pe.entry).map_or(&[][..], Vec::as_slice);
         let below_text = |page: &usize| found.last_body_y.get(page).copied().unwrap_or(0.0);
-        if let Some((page, y)) = glyphs
+        let misplaced = glyphs
             .iter()
-            .find(|(page, y)| *page != want || *y > bottom || *y < below_text(page))
-        {
+            .find(|(page, y)| !pages.contains(page) || *y > bottom || *y < below_text(page));
+        if pages.first() != Some(&lemma_page) {
+            errs.push(spec.error(
+                e.quote.at.span(),
+                format!(
+                    "layout: {name} was planned to begin off its lemma's page {}",
+                    pe.page
+                ),
+            ));
+        } else if let Some((page, y)) = misplaced {
             errs.push(spec.error(
                 e.quote.at.span(),
                 format!(
@@ -205,6 +235,18 @@ fn check_entries(spec: &Spec, plan: &Plan, found: &Found, m: &Metrics) -> Vec<Di
                     pe.page,
                     page + 1,
                     y
+                ),
+            ));
+        } else if let Some(page) = pages
+            .iter()
+            .find(|&&page| !glyphs.iter().any(|(p, _)| *p == page))
+        {
+            errs.push(spec.error(
+                e.quote.at.span(),
+                format!(
+                    "layout: {name} (page {}) was planned to continue on page {}, but nothing of it is printed there",
+                    pe.page,
+                    page + 1
                 ),
             ));
         }

@@ -483,6 +483,9 @@ pub struct BodyPage {
     /// Small-type lines in the column below the body (grouped with 3 pt tolerance so that
     /// superscripts stay on their line; touching words merged: `kosacker` `1` `]`).
     pub apparatus: Vec<Line>,
+    /// The apparatus lines as printed on this page: `apparatus` before the lines that
+    /// continue a note from the page before were joined to the note's own page.
+    pub printed_apparatus: Vec<Line>,
     /// Small words outside the text column (line numbers, margin notes).
     pub margin: Vec<Word>,
     /// Small words inside the column between running head and apparatus (should be none).
@@ -569,6 +572,7 @@ pub fn read_body(pages: &[Page], front_pages: usize, restart_page: bool) -> Body
             body: vec![],
             outside: vec![],
             apparatus: vec![],
+            printed_apparatus: vec![],
             margin: vec![],
             stray: vec![],
         };
@@ -611,9 +615,117 @@ pub fn read_body(pages: &[Page], front_pages: usize, restart_page: bool) -> Body
             .iter()
             .map(merge_touching)
             .collect();
+        bp.printed_apparatus = bp.apparatus.clone();
         out.push(bp);
     }
+    join_continued_notes(&mut out);
     Body { pages: out, para_h }
+}
+
+/// The series blocks of a page's apparatus: ranges of lines, split where the gap between
+/// baselines exceeds the line pitch by more than 1.5 pt (the space between series takes
+/// the place of the leading: 3 pt more in the default template).
+pub fn apparatus_blocks(lines: &[Line]) -> Vec<std::ops::Range<usize>> {
+    let base = |l: &Line| l.y1;
+    let pitch = lines
+        .windows(2)
+        .map(|w| base(&w[1]) - base(&w[0]))
+        .fold(f64::INFINITY, f64::min);
+    let mut blocks = vec![];
+    let mut start = 0;
+    for k in 1..=lines.len() {
+        if k == lines.len() || base(&lines[k]) - base(&lines[k - 1]) > pitch + 1.5 {
+            blocks.push(start..k);
+            start = k;
+        }
+    }
+    blocks
+}
+
+/// How many lines at the head of a block continue a note from the page before: the lines
+/// before the first that begins with an entry's reference and lemma (`N lemma]`).
+pub fn continued_lines(lines: &[Line]) -> usize {
+    let tokens = |l: &Line| -> Vec<super::apparatus::Tok> {
+        l.words.iter().map(|w| (w.text.clone(), false)).collect()
+    };
+    lines
+        .iter()
+        .position(|l| super::apparatus::head_at(&tokens(l), 0))
+        .unwrap_or(lines.len())
+}
+
+/// A note continued at the foot of the next page is read as printed on its lemma's page:
+/// the continued lines at the head of a series block move to the end of the block of the
+/// page before whose note they continue (the first such block whose last line is set full
+/// width — the line before a page break is justified — else the last block), set at that
+/// line's height and in that page's column, so that an entry's text reads whole where its
+/// lemma is. Lines continuing a note that itself continued follow it to its first page.
+fn join_continued_notes(pages: &mut [BodyPage]) {
+    let raw: Vec<Vec<Line>> = pages.iter().map(|p| p.apparatus.clone()).collect();
+    let blocks: Vec<Vec<Range<usize>>> = raw.iter().map(|a| apparatus_blocks(a)).collect();
+    // Per page and block: lines taken from its head, lines added after it.
+    let mut drained: Vec<Vec<usize>> = blocks.iter().map(|b| vec![0; b.len()]).collect();
+    let mut added: Vec<Vec<usize>> = drained.clone();
+    // A block that was all continuation joined this (page, block).
+    let mut went: std::collections::HashMap<(usize, usize), (usize, usize)> = Default::default();
+    for p in 1..pages.len() {
+        let heads: Vec<(usize, usize)> = blocks[p]
+            .iter()
+            .enumerate()
+            .map(|(b, r)| (b, continued_lines(&raw[p][r.clone()])))
+            .filter(|&(_, n)| n > 0)
+            .collect();
+        if heads.is_empty() || blocks[p - 1].is_empty() {
+            continue;
+        }
+        // The blocks of the page before that end on a justified line; where they are as
+        // many as the continued blocks, they pair in order; else blocks pair by position
+        // when both pages have as many, or the last ends on it.
+        let right = pages[p - 1].right;
+        let full: Vec<usize> = (0..blocks[p - 1].len())
+            .filter(|&m| raw[p - 1][blocks[p - 1][m].end - 1].x1 > right - 1.0)
+            .collect();
+        let last = blocks[p - 1].len() - 1;
+        let mut moves = vec![];
+        for (k, &(b, n)) in heads.iter().enumerate() {
+            let target = if full.len() == heads.len() {
+                full[k]
+            } else if blocks[p].len() == blocks[p - 1].len() {
+                b
+            } else {
+                full.get(k).copied().unwrap_or(last)
+            };
+            let dest = *went.get(&(p - 1, target)).unwrap_or(&(p - 1, target));
+            drained[p][b] = n;
+            if n == blocks[p][b].len() {
+                went.insert((p, b), dest);
+            }
+            // Applied from the last block back: the block's start stays valid.
+            moves.push((blocks[p][b].start, n, dest));
+        }
+        for (start, n, (d, m)) in moves.into_iter().rev() {
+            let at = blocks[d][m].end + added[d][..=m].iter().sum::<usize>()
+                - drained[d][..=m].iter().sum::<usize>();
+            let anchor = pages[d].apparatus[at - 1].clone();
+            let dx = pages[d].left - pages[p].left;
+            let lines: Vec<Line> = pages[p]
+                .apparatus
+                .drain(start..start + n)
+                .map(|l| {
+                    let words = l.words.into_iter().map(|w| Word {
+                        x0: w.x0 + dx,
+                        x1: w.x1 + dx,
+                        y0: anchor.y1 - (w.y1 - w.y0),
+                        y1: anchor.y1,
+                        text: w.text,
+                    });
+                    Line::from_words(words.collect())
+                })
+                .collect();
+            pages[d].apparatus.splice(at..at, lines);
+            added[d][m] += n;
+        }
+    }
 }
 
 /// A piece of a word on one body line (a hyphenated word has two).

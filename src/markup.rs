@@ -257,7 +257,7 @@ fn copy(src: &str, r: Range<usize>, doc: &mut String, map: &mut Vec<u32>) {
 pub const TEMPLATE_CONTRACT: &[(&str, &[&str])] = &[
     // Document and pages.
     ("edition", &["config", "body"]),
-    ("running-head", &["config", "p", "section"]),
+    ("running-head", &["config", "p", "section", "opening"]),
     (
         "front-matter",
         &["config", "conspectus", "principles", "citation"],

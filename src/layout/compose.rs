@@ -52,9 +52,12 @@ pub struct Page {
     pub numbers: Vec<LineNumber>,
     /// Margin notes, stacked.
     pub notes: Vec<PlacedNote>,
-    /// The current section for the running head: the printed range of the last level-1
-    /// heading that begins on or before this page.
+    /// The section in force at the top of the page, for the running head: the printed
+    /// range of the level-1 heading that opens the page, else of the last one before it.
     pub section: Option<Range<usize>>,
+    /// An opening page (the first body page, or one a section opens at the top of): by book
+    /// convention it carries a folio but no running head.
+    pub opening: bool,
 }
 
 /// A block, or the part of it on one page.
@@ -154,10 +157,16 @@ pub fn compose(spec: &Spec, p: &Printed, galley: &Galley) -> Result<Plan> {
         let first_number = if setter.restart { 0 } else { doc_line };
         doc_line += numbered(&galley.lines[r.clone()]);
         let pieces = pieces(&galley.lines, r.clone());
-        for pc in pieces.iter().filter(|pc| !pc.continued) {
-            if p.blocks[pc.block].kind == BlockKind::Heading(1) {
-                section = Some(p.blocks[pc.block].range.clone());
-            }
+        let opens_section =
+            |pc: &Piece| !pc.continued && p.blocks[pc.block].kind == BlockKind::Heading(1);
+        let opening = k == 0 || pieces.first().is_some_and(opens_section);
+        if let Some(pc) = pieces.first().filter(|pc| opens_section(pc)) {
+            section = Some(p.blocks[pc.block].range.clone());
+        }
+        let in_force = section.clone();
+        // The sections that open further down the page are in force from the next page on.
+        if let Some(pc) = pieces.iter().rev().find(|pc| opens_section(pc)) {
+            section = Some(p.blocks[pc.block].range.clone());
         }
         let notes = place_notes(spec, p, galley, r.clone(), number, &mut plan.warnings)?;
         plan.pages.push(Page {
@@ -167,7 +176,8 @@ pub fn compose(spec: &Spec, p: &Printed, galley: &Galley) -> Result<Plan> {
             apparatus,
             numbers: line_numbers(&galley.lines, r.clone(), first_number, setter.every),
             notes,
-            section: section.clone(),
+            section: in_force,
+            opening,
         });
     }
     let ranges: Vec<Range<usize>> = cuts.into_iter().map(|c| c.lines).collect();

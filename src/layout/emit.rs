@@ -65,8 +65,9 @@ fn body_page(
     });
     let _ = writeln!(
         w.out,
-        "// page {n}\n#page(header: running-head(config, {n}, {section}))[",
-        n = page.number
+        "// page {n}\n#page(header: running-head(config, {n}, {section}, opening: {opening}))[",
+        n = page.number,
+        opening = page.opening,
     );
     for piece in &page.pieces {
         let b = &p.blocks[piece.block];

@@ -114,6 +114,15 @@ fn why_short(body: &Body, i: usize, empty: f64) -> Option<String> {
         .iter()
         .take_while(|l| l.line.words.last().is_some_and(|w| w.text.ends_with('-')))
         .count() as u32;
+    // Ending the page after the next line would leave a hyphen at its foot: the page would
+    // need every line up to the first unhyphenated one, and one more line than that is
+    // more than the space left.
+    if hyphenated > 0 && empty < (hyphenated + 1) as f64 {
+        return Some(format!(
+            "the next {hyphenated} line(s) end in a hyphen: no page may end there, and {} lines do not fit",
+            hyphenated + 1
+        ));
+    }
     let lines = number..=number + hyphenated + 1;
     let entries = parse_page(next.number, &next.apparatus);
     let mut reference = String::new();

@@ -691,21 +691,19 @@ pub(crate) fn measure_doc(spec: &Spec, template: &str, m: &Measure) -> String {
 pub(crate) fn plain_doc(spec: &Spec, p: &Printed, template: &str) -> String {
     let mut w = Writer::new();
     preamble(&mut w, spec, false, template);
-    let mut prev_para = false;
-    for b in &p.blocks {
+    flow_blocks(&mut w, p, 0..p.blocks.len());
+    w.out
+}
+
+/// Body blocks `blocks` in Typst's own flow, whole (no forced breaks); a paragraph after a
+/// paragraph is indented, as in the whole document.
+fn flow_blocks(w: &mut Writer, p: &Printed, blocks: Range<usize>) {
+    let mut prev_para = blocks.start > 0 && p.blocks[blocks.start - 1].kind == BlockKind::Paragraph;
+    for b in &p.blocks[blocks] {
         let para = b.kind == BlockKind::Paragraph;
-        block(
-            &mut w,
-            p,
-            b,
-            b.range.clone(),
-            None,
-            para && prev_para,
-            false,
-        );
+        block(w, p, b, b.range.clone(), None, para && prev_para, false);
         prev_para = para;
     }
-    w.out
 }
 
 /// Markup of the galley, or of one part of it: (for the first part) the front matter on
@@ -726,20 +724,7 @@ pub(crate) fn galley(
         front_matter(&mut w, spec, front);
     }
     w.out.push_str("#set page(height: auto)\n");
-    let mut prev_para = blocks.start > 0 && p.blocks[blocks.start - 1].kind == BlockKind::Paragraph;
-    for b in &p.blocks[blocks] {
-        let para = b.kind == BlockKind::Paragraph;
-        block(
-            &mut w,
-            p,
-            b,
-            b.range.clone(),
-            None,
-            para && prev_para,
-            false,
-        );
-        prev_para = para;
-    }
+    flow_blocks(&mut w, p, blocks);
     w
 }
 

@@ -409,17 +409,7 @@ fn apparatus_text_wider_in_print_than_measured_fails_the_build() {
 
 #[test]
 fn warnings_print_and_fail_only_with_deny_warnings() {
-    let d = copy_seed("warnings");
-    let spec = std::fs::read_to_string(d.join("edition.toml")).unwrap();
-    // A 30-word lemma draws a warning.
-    let long = "Det politiska läget arbetar också eftertryckligt i denna riktning. Beslutsamma aktioner från vår sida den 3-5 juli skulle ha misslyckats eftersom vi inte hade majoriteten bakom oss. Sedan dess har vi gjort";
-    std::fs::write(
-        d.join("edition.toml"),
-        format!(
-            "{spec}\n[[entry]]\nseries = \"commentary\"\nat = \"{long}\"\nnote = \"Långt lemma.\"\n"
-        ),
-    )
-    .unwrap();
+    let d = seed_with_a_warning("warnings");
     let out = run_ok(
         apparat()
             .args(["build", "--diagnostic-format", "json"])

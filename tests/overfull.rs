@@ -107,14 +107,7 @@ fn an_unbreakable_word_is_an_overfull_line_at_its_place_in_the_source() {
     std::fs::write(&pdf, &out.pdf).unwrap();
     let pages = read_pdf(&pdf);
     let body = pages.last().unwrap();
-    let first_line = body.line_with("first").expect("the first paragraph");
-    let edge = first_line
-        .words
-        .iter()
-        .filter(|w| !w.text.chars().all(|c| c.is_ascii_digit()))
-        .map(|w| w.x1)
-        .next_back()
-        .unwrap();
+    let edge = text_edge(body);
     let word = &body.find_containing("0123456789abcdef")[0];
     assert!(word.x1 > edge + 50.0, "{} not beyond {edge}", word.x1);
     assert!(
@@ -141,14 +134,7 @@ fn emergency_breaks_break_the_word_inside_the_text_block() {
     let pdf = dir.join("out.pdf");
     std::fs::write(&pdf, &out.pdf).unwrap();
     let body = read_pdf(&pdf).pop().unwrap();
-    let first_line = body.line_with("first").expect("the first paragraph");
-    let edge = first_line
-        .words
-        .iter()
-        .filter(|w| !w.text.chars().all(|c| c.is_ascii_digit()))
-        .map(|w| w.x1)
-        .next_back()
-        .unwrap();
+    let edge = text_edge(&body);
     // The word spans several lines, none past the edge, no character lost or added.
     let pieces: Vec<_> = body
         .words
@@ -283,4 +269,17 @@ fn the_seed_and_a_long_hyphenated_compound_print_without_such_warnings() {
         .map(|w| w.text.strip_suffix('-').unwrap_or(&w.text))
         .collect();
     assert!(joined.contains(&compound), "{joined}");
+}
+
+/// The right edge of the text block on `body`: where the first paragraph's first, justified
+/// line ends (line numbers aside).
+fn text_edge(body: &common::pdf::Page) -> f64 {
+    let first_line = body.line_with("first").expect("the first paragraph");
+    first_line
+        .words
+        .iter()
+        .filter(|w| !w.text.chars().all(|c| c.is_ascii_digit()))
+        .map(|w| w.x1)
+        .next_back()
+        .unwrap()
 }

@@ -97,33 +97,26 @@ fn empty_lines(body: &Body) -> Vec<(usize, f64)> {
 /// Why the text after page `i` could not join it with more than a line's space left:
 /// every entry begins on its lemma's page, and only the last entry of a series block can
 /// continue on the next page, so a line joins a page with all of its entries but the last
-/// of each series whole; and where ending after the next line would be a bad break (an
-/// orphan, a widow, a hyphen), the line after it must come too. `None` where nothing
-/// explains it. Read from the PDF: the next page's first body lines and the entries printed
-/// for them.
+/// of each series whole; and a page may end only where the break is good (no hyphen at the
+/// foot, no orphan, no widow), so the lines up to the next good break must come together.
+/// `None` where nothing explains it. Read from the PDF: the next page's first body lines
+/// (a paragraph's first line is indented, its last is followed by an indented or a
+/// heading line) and the entries printed for them.
 fn why_short(body: &Body, i: usize, empty: f64) -> Option<String> {
     let next = &body.pages[i + 1];
     let first = next.body.first()?;
     let Some(number) = first.number else {
         return Some("a heading follows (it keeps two lines)".into());
     };
-    // The lines that must come with the first: past hyphenated line ends, and one more for
-    // an orphan or a widow.
-    let hyphenated = next
-        .body
-        .iter()
-        .take_while(|l| l.line.words.last().is_some_and(|w| w.text.ends_with('-')))
-        .count() as u32;
-    // Ending the page after the next line would leave a hyphen at its foot: the page would
-    // need every line up to the first unhyphenated one, and one more line than that is
-    // more than the space left.
-    if hyphenated > 0 && empty < (hyphenated + 1) as f64 {
+    let needed = lines_to_good_break(next);
+    if empty < needed as f64 {
         return Some(format!(
-            "the next {hyphenated} line(s) end in a hyphen: no page may end there, and {} lines do not fit",
-            hyphenated + 1
+            "the first good break on the next page is after {needed} lines, which do not fit"
         ));
     }
-    let lines = number..=number + hyphenated + 1;
+    // Besides the lines to the first good break, one more: the old rule of thumb for an
+    // orphan, kept where the paragraph's start could not be seen.
+    let lines = number..=number + needed.max(2) as u32 - 1;
     let entries = parse_page(next.number, &next.apparatus);
     let mut reference = String::new();
     let mut per_block: std::collections::BTreeMap<usize, usize> = Default::default();
@@ -140,15 +133,45 @@ fn why_short(body: &Body, i: usize, empty: f64) -> Option<String> {
     // line and, in a series the page had no block of, the space between series.
     if per_block.values().any(|&n| n >= 2) {
         Some(format!(
-            "the next lines bring {per_block:?} entries per block"
+            "the next {needed} lines bring {per_block:?} entries per block"
         ))
-    } else if !per_block.is_empty() && empty <= 3.3 {
+    } else if !per_block.is_empty() && empty <= needed as f64 + 2.3 {
         Some(format!(
-            "the next lines bring an entry ({per_block:?}) needing its own line"
+            "the next {needed} lines bring an entry ({per_block:?}) needing its own line"
         ))
     } else {
         None
     }
+}
+
+/// How many of a page's first body lines a page before it would have to take to end at a
+/// good break: not after a hyphenated line, not after a paragraph's first line unless it
+/// is also its last (an orphan), not before a paragraph's last line (a widow).
+fn lines_to_good_break(page: &edition::BodyPage) -> usize {
+    let lines = &page.body;
+    let x0 = |k: usize| lines[k].line.words.first().map_or(0.0, |w| w.x0);
+    let left = (0..lines.len()).map(x0).fold(f64::INFINITY, f64::min);
+    // A paragraph's first line: indented, or the first after a heading.
+    let starts = |k: usize| {
+        lines[k].number.is_some()
+            && (x0(k) > left + 2.0 || (k > 0 && lines[k - 1].number.is_none()))
+    };
+    let ends = |k: usize| k + 1 < lines.len() && (starts(k + 1) || lines[k + 1].number.is_none());
+    let hyphen = |k: usize| {
+        lines[k]
+            .line
+            .words
+            .last()
+            .is_some_and(|w| w.text.ends_with('-'))
+    };
+    (0..lines.len())
+        .find(|&k| {
+            lines[k].number.is_some()
+                && !hyphen(k)
+                && !(starts(k) && !ends(k))
+                && !(k + 1 < lines.len() && ends(k + 1) && !starts(k + 1))
+        })
+        .map_or(lines.len(), |k| k + 1)
 }
 
 /// Total and worst empty lines; asserts that a page has more than one only where the rules

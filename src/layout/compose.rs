@@ -195,6 +195,7 @@ fn break_pages(spec: &Spec, p: &Printed, setter: &ApparatusSetter) -> Result<Vec
         min_text: spec.layout.min_text.as_ref().map_or(0.25, |v| *v.get_ref()),
         front_pages: setter.front_pages,
         model: HeightModel::of(m),
+        pitch: body_pitch(setter.lines).unwrap_or(f64::INFINITY),
     };
     let trial = |start: usize, end: usize, doc_line: u32, page_no: usize| {
         setter.series_lines(start, end, doc_line, page_no)
@@ -207,16 +208,9 @@ fn break_pages(spec: &Spec, p: &Printed, setter: &ApparatusSetter) -> Result<Vec
 fn empty_lines(setter: &ApparatusSetter, cuts: &[PageCut]) -> Vec<f64> {
     let lines = setter.lines;
     let model = HeightModel::of(setter.metrics);
-    // Body lines stand a fixed distance apart: the smallest step between two lines of a
-    // paragraph.
-    let pitch = lines
-        .windows(2)
-        .filter(|w| w[0].block == w[1].block && w[1].numbered)
-        .map(|w| w[1].baseline - w[0].baseline)
-        .fold(f64::INFINITY, f64::min);
-    if !pitch.is_finite() {
+    let Some(pitch) = body_pitch(lines) else {
         return vec![];
-    }
+    };
     let full = cuts.len().saturating_sub(1);
     cuts[..full]
         .iter()
@@ -226,6 +220,17 @@ fn empty_lines(setter: &ApparatusSetter, cuts: &[PageCut]) -> Vec<f64> {
             ((setter.metrics.text_height - text - model.height(&c.kept)) / pitch).max(0.0)
         })
         .collect()
+}
+
+/// Body lines stand a fixed distance apart: the smallest step between two lines of a
+/// paragraph (`None` without two such lines).
+fn body_pitch(lines: &[GalleyLine]) -> Option<f64> {
+    let pitch = lines
+        .windows(2)
+        .filter(|w| w[0].block == w[1].block && w[1].numbered)
+        .map(|w| w[1].baseline - w[0].baseline)
+        .fold(f64::INFINITY, f64::min);
+    pitch.is_finite().then_some(pitch)
 }
 
 /// The apparatus height: `base + series · blocks + line · lines`, plus the clearance above
@@ -305,6 +310,9 @@ pub struct PageBuilder<'a> {
     pub min_text: f64,
     pub front_pages: usize,
     pub model: HeightModel,
+    /// The distance between body lines: a page may leave up to one empty to keep a note's
+    /// last line from continuing alone.
+    pub pitch: f64,
 }
 
 /// The pages: each takes as many text lines as fit with the apparatus lines that must stay
@@ -397,7 +405,9 @@ impl PageBuilder<'_> {
             end = self.good_break(start, end);
             let own = trial(end);
             let total: Vec<usize> = own.iter().zip(carry).map(|(o, c)| o.own + c).collect();
-            let kept = fill(&required(&own, carry, &taken), &total, |k| fits(end, k));
+            let required = required(&own, carry, &taken);
+            let kept = fill(&required, &total, |k| fits(end, k));
+            let kept = self.no_widow(start, end, kept, &required, &total);
             // The last page holds every note that remains: otherwise text moves on.
             if end + 1 == lines.len() && kept != total && end > start {
                 end -= 1;
@@ -410,6 +420,30 @@ impl PageBuilder<'_> {
                 total,
             });
         }
+    }
+
+    /// A note's last line does not continue alone on the next page (an apparatus widow):
+    /// where one line would, two do, if the page may give one up and still leave no more
+    /// than a body line empty (a full page comes first).
+    fn no_widow(
+        &self,
+        start: usize,
+        end: usize,
+        mut kept: Vec<usize>,
+        required: &[usize],
+        total: &[usize],
+    ) -> Vec<usize> {
+        let top = self.lines[start].baseline - self.lines[start].cap;
+        let text = self.lines[end].baseline - top;
+        for s in 0..kept.len() {
+            if total[s] == kept[s] + 1 && kept[s] > required[s] {
+                kept[s] -= 1;
+                if self.text_height - text - self.model.height(&kept) > self.pitch + 0.01 {
+                    kept[s] += 1;
+                }
+            }
+        }
+        kept
     }
 
     /// Whether lines `start..=end` fit with `kept[s]` apparatus lines of each series.
@@ -1338,6 +1372,7 @@ mod tests {
                 line: 12.0,
                 ..HeightModel::default()
             },
+            pitch: 12.0,
         }
     }
 
@@ -1428,6 +1463,24 @@ mod tests {
             let last = p.lines.end == lines.len();
             assert!(last || text + app >= 120.0 - 12.0, "page {p:?} is not full");
         }
+    }
+
+    #[test]
+    fn a_note_never_leaves_its_last_line_alone_on_the_next_page() {
+        // Line 2's note of 8 lines: 3 text lines and 7 of its lines would fill the page and
+        // leave one line to continue; it gives up one more, so two continue, where that
+        // leaves no more than a body line (here 20 pt) empty.
+        let lines = paragraphs(&[20]);
+        let mut b = builder(&lines, 120.0, 0);
+        b.pitch = 20.0;
+        let pages = page_ranges(&b, |s, e, _, _| {
+            let own = if s <= 2 && e >= 2 { 8 } else { 0 };
+            series(own, own.min(1), true)
+        })
+        .unwrap();
+        assert_eq!(pages[0].lines, 0..3);
+        assert_eq!((pages[0].kept[0], pages[0].total[0]), (6, 8));
+        assert_eq!(pages[1].carried[0], 2);
     }
 
     #[test]

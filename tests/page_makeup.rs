@@ -63,7 +63,13 @@ fn top(line: &Line) -> f64 {
 fn empty_lines(body: &Body) -> Vec<(usize, f64)> {
     let pitch = line_pitch(body);
     let pages = &body.pages[..body.pages.len() - 1];
-    let last_text = |i: usize| pages[i].body.last().map_or(0.0, |l| l.line.y1);
+    // A page of continued notes alone (a note longer than a page, followed by entries that
+    // must come after it) has its text block's top for its last text.
+    let text_top = pages
+        .iter()
+        .filter_map(|p| p.body.first().map(|l| l.line.y0))
+        .fold(f64::INFINITY, f64::min);
+    let last_text = |i: usize| pages[i].body.last().map_or(text_top, |l| l.line.y1);
     let gap = |i: usize| {
         pages[i]
             .printed_apparatus
@@ -268,11 +274,41 @@ fn the_stress_edition_fills_its_pages() {
 }
 
 #[test]
+fn the_600_page_stress_edition_fills_its_pages() {
+    let options = StressOptions {
+        pages: 600,
+        seed: 7,
+        ..StressOptions::default()
+    };
+    let r = stress("page-makeup-600", &options);
+    assert!(r.body.pages.len() >= 570, "{} pages", r.body.pages.len());
+    assert_full("stress, 600 pages", &r.body);
+    assert_notes_whole(&r);
+}
+
+#[test]
+fn the_commentary_heavy_stress_edition_fills_its_pages() {
+    // Notes of 300 to 800 words among the ordinary ones.
+    let options = StressOptions {
+        pages: 120,
+        seed: 5,
+        long_notes: Some(LongNotes { max_words: 800 }),
+        ..StressOptions::default()
+    };
+    let r = stress("page-makeup-commentary", &options);
+    assert_full("commentary-heavy", &r.body);
+    assert_notes_whole(&r);
+    let continuing = continued(&r.body).iter().filter(|c| c.1 > 0).count();
+    assert!(continuing >= 5, "only {continuing} pages continue a note");
+}
+
+#[test]
 fn a_note_of_two_pages_continues_over_them_beside_a_quarter_of_text() {
     let options = StressOptions {
         pages: 24,
         seed: 3,
         long_notes: Some(LongNotes { max_words: 900 }),
+        ..StressOptions::default()
     };
     let r = stress("page-makeup-long", &options);
     assert_full("long notes", &r.body);

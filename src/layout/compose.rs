@@ -214,6 +214,7 @@ fn empty_lines(setter: &ApparatusSetter, cuts: &[PageCut]) -> Vec<f64> {
     let full = cuts.len().saturating_sub(1);
     cuts[..full]
         .iter()
+        .filter(|c| !c.lines.is_empty())
         .map(|c| {
             let top = lines[c.lines.start].baseline - lines[c.lines.start].cap;
             let text = lines[c.lines.end - 1].baseline - top;
@@ -339,7 +340,12 @@ pub fn page_ranges(
             own.resize(own.len().max(carry.len()), SeriesLines::default());
             own
         };
-        let cut = b.page(start, &carry, trial).ok_or((start, page_no))?;
+        // Where not even one line fits after the notes continued from the page before (its
+        // entries must follow them), the page holds continued notes alone.
+        let cut = b
+            .page(start, &carry, trial)
+            .or_else(|| b.notes_only(start, &carry))
+            .ok_or((start, page_no))?;
         doc_line += numbered(&b.lines[cut.lines.clone()]);
         start = cut.lines.end;
         carry = cut.carry_out();
@@ -401,25 +407,61 @@ impl PageBuilder<'_> {
         {
             end = later;
         }
+        let cut_at = |end: usize| self.cut_at(start, end, carry, &taken, &trial);
+        let mut first = true;
         loop {
-            end = self.good_break(start, end);
-            let own = trial(end);
-            let total: Vec<usize> = own.iter().zip(carry).map(|(o, c)| o.own + c).collect();
-            let required = required(&own, carry, &taken);
-            let kept = fill(&required, &total, |k| fits(end, k));
-            let kept = self.no_widow(start, end, kept, &required, &total);
+            let good = self.good_break(start, end);
+            // A good break that would leave a hole (a long note that must stay whole behind
+            // it) gives way to the bad one where that fills the page: a hyphen, an orphan
+            // or a widow at the page break is the lesser evil, as TeX weighs its penalties
+            // against an underfull page. A heading at the foot never is.
+            let loose = first
+                && good < end
+                && !keeps_heading(lines, end)
+                && self.slack(&cut_at(good)) > LOOSE_BREAK * self.pitch
+                && self.slack(&cut_at(end)) <= self.pitch + 0.01;
+            if !loose {
+                end = good;
+            }
+            first = false;
+            let cut = cut_at(end);
             // The last page holds every note that remains: otherwise text moves on.
-            if end + 1 == lines.len() && kept != total && end > start {
+            if end + 1 == lines.len() && cut.kept != cut.total && end > start {
                 end -= 1;
                 continue;
             }
-            return Some(PageCut {
-                lines: start..end + 1,
-                carried: carry.to_vec(),
-                kept,
-                total,
-            });
+            return Some(cut);
         }
+    }
+
+    /// The page of lines `start..=end`: the apparatus lines that must stay with them, and as
+    /// many of the others as fit.
+    fn cut_at(
+        &self,
+        start: usize,
+        end: usize,
+        carry: &[usize],
+        taken: &[usize],
+        trial: &impl Fn(usize) -> Vec<SeriesLines>,
+    ) -> PageCut {
+        let own = trial(end);
+        let total: Vec<usize> = own.iter().zip(carry).map(|(o, c)| o.own + c).collect();
+        let required = required(&own, carry, taken);
+        let kept = fill(&required, &total, |k| self.fits(start, end, k));
+        let kept = self.no_widow(start, end, kept, &required, &total);
+        PageCut {
+            lines: start..end + 1,
+            carried: carry.to_vec(),
+            kept,
+            total,
+        }
+    }
+
+    /// The space a page leaves empty, in pt.
+    fn slack(&self, cut: &PageCut) -> f64 {
+        let (start, end) = (cut.lines.start, cut.lines.end - 1);
+        let top = self.lines[start].baseline - self.lines[start].cap;
+        self.text_height - (self.lines[end].baseline - top) - self.model.height(&cut.kept)
     }
 
     /// A note's last line does not continue alone on the next page (an apparatus widow):
@@ -444,6 +486,21 @@ impl PageBuilder<'_> {
             }
         }
         kept
+    }
+
+    /// A page of notes continued from the page before and no text (`lines` is empty): as
+    /// many of their lines as fit; `None` if there are none.
+    fn notes_only(&self, start: usize, carry: &[usize]) -> Option<PageCut> {
+        let zero = vec![0; carry.len()];
+        let kept = fill(&zero, carry, |k| {
+            self.model.height(k) <= self.text_height + 0.01
+        });
+        (kept != zero).then(|| PageCut {
+            lines: start..start,
+            carried: carry.to_vec(),
+            kept,
+            total: carry.to_vec(),
+        })
     }
 
     /// Whether lines `start..=end` fit with `kept[s]` apparatus lines of each series.
@@ -569,6 +626,16 @@ fn apparatus_too_tall(
         };
     }
     d.into()
+}
+
+/// A page whose good break would leave more than this many body lines empty ends at a bad
+/// break instead, where that fills it (see `PageBuilder::page`).
+const LOOSE_BREAK: f64 = 2.0;
+
+/// Whether a break after line `e` would leave a heading at the foot, or a heading with
+/// fewer than two lines of its section: never allowed.
+fn keeps_heading(lines: &[GalleyLine], e: usize) -> bool {
+    !lines[e].numbered || (e > 0 && !lines[e - 1].numbered && lines[e].first_of_block)
 }
 
 /// A page may not end after line `e` when …

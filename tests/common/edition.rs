@@ -597,7 +597,10 @@ pub fn read_body(pages: &[Page], front_pages: usize, restart_page: bool) -> Body
             });
             bp.body.push(BodyLine { line: l, number });
         }
-        let top = bp.body.first().map_or(f64::INFINITY, |l| l.line.y0);
+        // A page of continued notes alone has no body: below its running head (the topmost
+        // small line), all is apparatus.
+        let head = small.iter().map(|w| w.y1).fold(f64::INFINITY, f64::min);
+        let top = bp.body.first().map_or(head + 1.0, |l| l.line.y0);
         let bottom = bp.body.last().map_or(f64::NEG_INFINITY, |l| l.line.y1);
         let mut app = vec![];
         for w in small {
@@ -631,6 +634,16 @@ pub fn apparatus_blocks(lines: &[Line]) -> Vec<std::ops::Range<usize>> {
         .windows(2)
         .map(|w| base(&w[1]) - base(&w[0]))
         .fold(f64::INFINITY, f64::min);
+    // Two lines have one gap, which may be the space between series: the type's height
+    // tells (the apparatus is set nearly solid, its pitch within 8 % of the type's height).
+    let mut heights: Vec<f64> = lines
+        .iter()
+        .flat_map(|l| l.words.iter().map(|w| w.height()))
+        .collect();
+    heights.sort_by(f64::total_cmp);
+    let pitch = heights
+        .get(heights.len() / 2)
+        .map_or(pitch, |h| pitch.min(h * 1.08));
     let mut blocks = vec![];
     let mut start = 0;
     for k in 1..=lines.len() {

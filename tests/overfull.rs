@@ -283,3 +283,42 @@ fn text_edge(body: &common::pdf::Page) -> f64 {
         .next_back()
         .unwrap()
 }
+
+#[test]
+fn a_word_too_wide_for_the_note_column_is_located_in_its_margin_note() {
+    // Wider than the note column (about 52 pt), narrower than the whole outer margin, so
+    // that it stays on the paper.
+    let word = "z0123456789abcde";
+    let margin = format!("\n[[margin]]\nat = \"first paragraph\"\ntext = \"See {word}\"\n");
+    let dir = edition("margin-note", &format!("{FIRST}\n"), &margin);
+    let out = build(&dir);
+    let wide = with_message(&out, "overfull margin note");
+    assert_eq!(wide.len(), 1, "{:#?}", out.warnings);
+    let spec = std::fs::read_to_string(dir.join("edition.toml")).unwrap();
+    let line = spec
+        .lines()
+        .position(|l| l.starts_with("at = \"first paragraph\""))
+        .unwrap()
+        + 1;
+    assert_eq!(position(wide[0]).0, "edition.toml");
+    assert!(
+        (line..line + 2).contains(&position(wide[0]).1),
+        "{:?}",
+        position(wide[0])
+    );
+    // The PDF shows it: on this recto page the note column ends 4 mm before the paper's
+    // edge, and the word passes it by about the width reported.
+    let pdf = dir.join("out.pdf");
+    std::fs::write(&pdf, &out.pdf).unwrap();
+    let page = read_pdf(&pdf).pop().unwrap();
+    let w = &page.find_containing("0123456789")[0];
+    let column_end = page.width - 4.0 * 72.0 / 25.4;
+    let visible = w.x1 - column_end;
+    assert!(
+        visible > 1.0 && (excess(wide[0]) - visible).abs() < 1.0,
+        "{} pt reported, {visible:.1} pt visible",
+        excess(wide[0])
+    );
+    // A note that fits says nothing.
+    assert!(with_message(&out, "overfull line").is_empty());
+}

@@ -734,6 +734,26 @@ fn place_notes(
                 .at(&spec.file, note.span.clone()),
             );
         }
+        let width = galley
+            .measurements
+            .note_widths
+            .get(i)
+            .copied()
+            .unwrap_or(0.0);
+        if width > m.note_width + 0.5 {
+            warnings.push(
+                Diagnostic::warning(format!(
+                    "overfull {} on page {page_no} ({:.1} pt too wide): it runs out of the note column",
+                    note.label,
+                    width - m.note_width
+                ))
+                .at(&spec.file, note.span.clone())
+                .with_note(format!(
+                    "a word of the note is wider than the note column ({:.1} pt) and cannot break: shorten it, put spaces in it, or widen the outer margin (`[layout] margins`)",
+                    m.note_width
+                )),
+            );
+        }
         let bottom = y - m.note_ascent + want.height;
         if bottom > m.text_height + 0.01 {
             return Err(spec

@@ -73,6 +73,9 @@ pub struct Measurements {
     pub widths: HashMap<String, f64>,
     /// Height of each margin note body, in the order of `Printed::notes`.
     pub note_heights: Vec<f64>,
+    /// Width of each margin note's widest line (wider than the note column where a word
+    /// cannot break), in the same order.
+    pub note_widths: Vec<f64>,
 }
 
 impl Measurements {
@@ -300,6 +303,7 @@ struct KnownMeasurements {
     metrics: Metrics,
     widths: HashMap<String, f64>,
     note_heights: HashMap<String, f64>,
+    note_widths: HashMap<String, f64>,
 }
 
 type MemoKey = [u8; 32];
@@ -348,6 +352,7 @@ impl Reuse {
                 metrics: m.metrics.clone(),
                 widths: HashMap::new(),
                 note_heights: HashMap::new(),
+                note_widths: HashMap::new(),
             },
         };
         known.metrics = m.metrics.clone();
@@ -356,6 +361,8 @@ impl Reuse {
             .extend(m.widths.iter().map(|(k, v)| (k.clone(), *v)));
         let heights = notes.iter().cloned().zip(m.note_heights.iter().copied());
         known.note_heights.extend(heights);
+        let widths = notes.iter().cloned().zip(m.note_widths.iter().copied());
+        known.note_widths.extend(widths);
         self.measured = Some(known);
     }
 }
@@ -536,10 +543,12 @@ fn assemble(
 ) -> Result<Measurements> {
     let mut widths: HashMap<String, f64> = HashMap::with_capacity(docs.requests.len());
     let mut heights: HashMap<&str, f64> = HashMap::new();
+    let mut note_widths: HashMap<&str, f64> = HashMap::new();
     let mut metrics = None;
     if let Some(k) = known {
         metrics = Some(k.metrics.clone());
         heights.extend(k.note_heights.iter().map(|(n, h)| (n.as_str(), *h)));
+        note_widths.extend(k.note_widths.iter().map(|(n, w)| (n.as_str(), *w)));
     }
     if let Some((m, asked)) = &fresh {
         metrics = Some(m.metrics.clone());
@@ -550,6 +559,13 @@ fn assemble(
                 .iter()
                 .map(String::as_str)
                 .zip(m.note_heights.iter().copied()),
+        );
+        note_widths.extend(
+            asked
+                .notes
+                .iter()
+                .map(String::as_str)
+                .zip(m.note_widths.iter().copied()),
         );
     }
     for r in &docs.requests {
@@ -564,11 +580,17 @@ fn assemble(
         .iter()
         .map(|n| heights.get(n.as_str()).copied().unwrap_or(0.0))
         .collect();
+    let note_widths = docs
+        .notes
+        .iter()
+        .map(|n| note_widths.get(n.as_str()).copied().unwrap_or(0.0))
+        .collect();
     let metrics = metrics.ok_or_else(|| Diagnostic::error("galley: no measurements"))?;
     Ok(Measurements {
         metrics,
         widths,
         note_heights,
+        note_widths,
     })
 }
 
@@ -793,6 +815,8 @@ fn read_measurements(doc: &PagedDocument, requests: &[String]) -> Result<Measure
         metrics,
         widths: requests.iter().cloned().zip(widths).collect(),
         note_heights: numbers(&measured, "note-heights")?,
+        // Absent from templates forked before overfull notes were reported.
+        note_widths: numbers(&measured, "note-widths").unwrap_or_default(),
     })
 }
 

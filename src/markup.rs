@@ -819,6 +819,18 @@ pub(crate) fn may_end_line(t: &[Atom]) -> bool {
     !(is_number(t) || matches!(t, [Atom::Call("app-sep", _)]))
 }
 
+/// Whether a token is a word of a lemma before its closing bracket (or the ellipsis of a
+/// long one): a short lemma is kept on one line.
+pub(crate) fn inside_lemma(t: &[Atom]) -> bool {
+    let lemma = |a: &Atom| {
+        matches!(
+            a,
+            Atom::Text("app-lemma", _) | Atom::Call("app-ellipsis", _)
+        )
+    };
+    t.first().is_some_and(lemma) && !t.iter().any(|a| matches!(a, Atom::Call("app-close", _)))
+}
+
 fn is_number(t: &[Atom]) -> bool {
     !t.is_empty() && t.iter().all(|a| matches!(a, Atom::Text("app-num", _)))
 }

@@ -233,6 +233,31 @@ pub struct Layout {
     /// The least share of the text block a page gives to text when notes continue from
     /// page to page (`min-text`, 0–1; default 0.25).
     pub min_text: Option<Spanned<f64>>,
+    /// The order of the series at the foot of a page: `conventional` (testimonia, then the
+    /// critical apparatus, then commentary, as OCT, Teubner and Sources Chrétiennes print
+    /// them; the default) or `spec` (the order of the `[[series]]` tables).
+    #[serde(default)]
+    pub series_order: SeriesOrder,
+}
+
+/// See [`Layout::series_order`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SeriesOrder {
+    #[default]
+    Conventional,
+    Spec,
+}
+
+impl SeriesKind {
+    /// The rank of a series of this kind at the foot of a page in the conventional order.
+    pub fn conventional_rank(self) -> u8 {
+        match self {
+            SeriesKind::Sources => 0,
+            SeriesKind::Critical => 1,
+            SeriesKind::Commentary => 2,
+        }
+    }
 }
 
 /// Page margins in millimetres (`inner` at the binding; `outer` holds line numbers and
@@ -280,6 +305,7 @@ impl Default for Layout {
             margins: None,
             emergency_breaks: false,
             min_text: None,
+            series_order: SeriesOrder::default(),
         }
     }
 }

@@ -319,16 +319,19 @@ fn a_note_of_two_pages_continues_over_them_beside_a_quarter_of_text() {
         cont.windows(2).any(|w| w[0].2 && w[1].1 > 0),
         "no note continues over two page breaks: {cont:?}"
     );
-    // Every page carries a quarter of the text block of text, but where a note continued
-    // from the page before takes its foot and the lines that would make up the quarter
-    // bring entries of that series (which begin after the continued note ends): there the
-    // continued note goes first.
+    // Every page carries a quarter of the text block of text, but where a note continues
+    // from the page before, or a note of the page fills more than half of it (as many
+    // apparatus lines as a full page has text lines), and the lines that would make up the
+    // quarter bring entries of that series (which begin after the note ends): there the
+    // note goes first.
     let pitch = line_pitch(&r.body);
     let most = r.body.pages.iter().map(|p| p.body.len()).max().unwrap();
     for (i, p) in r.body.pages[..r.body.pages.len() - 1].iter().enumerate() {
         let height = p.body.last().unwrap().line.y1 - p.body[0].line.y0;
         assert!(
-            height >= 0.25 * most as f64 * pitch - pitch || cont[i].1 > 0,
+            height >= 0.25 * most as f64 * pitch - pitch
+                || cont[i].1 > 0
+                || p.printed_apparatus.len() >= most,
             "page {}: {} lines of text",
             p.number,
             p.body.len()

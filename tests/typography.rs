@@ -24,3 +24,80 @@ fn the_title_outranks_the_headings_and_headings_the_text() {
         "heading {heading:.2} pt against text {text:.2} pt"
     );
 }
+
+/// A page rendered in grey at 300 dpi: (width, height, pixels), 0 black to 255 white.
+fn render(pdf: &std::path::Path, page: usize) -> (usize, usize, Vec<u8>) {
+    let out = std::process::Command::new("pdftoppm")
+        .args([
+            "-gray",
+            "-r",
+            "300",
+            "-f",
+            &page.to_string(),
+            "-l",
+            &page.to_string(),
+        ])
+        .arg(pdf)
+        .output()
+        .expect("pdftoppm (poppler-utils) runs");
+    assert!(out.status.success());
+    // A binary PGM: `P5\n<w> <h>\n255\n` then the pixels.
+    let data = out.stdout;
+    let mut fields = vec![];
+    let mut i = 0;
+    while fields.len() < 4 {
+        while data[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        let start = i;
+        while !data[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        fields.push(String::from_utf8_lossy(&data[start..i]).into_owned());
+    }
+    let (w, h): (usize, usize) = (fields[1].parse().unwrap(), fields[2].parse().unwrap());
+    (w, h, data[i + 1..].to_vec())
+}
+
+/// The apparatus rule stands clear of the text above it and of the apparatus below it:
+/// on every seed body page with an apparatus, read from the rendered page (the rule is the
+/// short dark stroke at the text column's left edge with nothing to its right).
+#[test]
+fn the_apparatus_rule_has_clear_space_above_and_below() {
+    let built = edition::seed();
+    let spec = edition::read_spec(&edition::seed_dir());
+    let body = edition::read_body(&built.pages, built.front_pages, spec.restart_page);
+    let px = 300.0 / 72.0;
+    let mut checked = 0;
+    for page in body.pages.iter().filter(|p| !p.apparatus.is_empty()) {
+        let (w, h, pixels) = render(&built.pdf_path, page.number);
+        // Ink: any grey darker than light anti-aliasing (a 0.4 pt rule may straddle two
+        // pixel rows, each half grey).
+        let dark = |x: usize, y: usize| pixels[y * w + x] < 200;
+        let (left, right) = ((page.left * px) as usize, (page.right * px) as usize);
+        let rule_end = left + (20.0 * px) as usize;
+        let row_ink = |y: usize, from: usize, to: usize| (from..to).any(|x| dark(x, y));
+        // The rule's rows: ink across its first 20 pt, none in the right half of the column.
+        let rule: Vec<usize> = (0..h)
+            .filter(|&y| {
+                (left + 2..rule_end).all(|x| dark(x, y)) && !row_ink(y, (left + right) / 2, right)
+            })
+            .collect();
+        let (Some(&top), Some(&bottom)) = (rule.first(), rule.last()) else {
+            panic!(
+                "page {}: no rule with nothing beside it: the apparatus or the text touches it",
+                page.number
+            );
+        };
+        let above = (0..top).rev().find(|&y| row_ink(y, left, right)).unwrap();
+        let below = (bottom + 1..h).find(|&y| row_ink(y, left, right)).unwrap();
+        let (clear_above, clear_below) = ((top - above) as f64 / px, (below - bottom) as f64 / px);
+        assert!(
+            clear_above >= 3.0 && clear_below >= 3.0,
+            "page {}: {clear_above:.1} pt clear above the rule, {clear_below:.1} pt below",
+            page.number
+        );
+        checked += 1;
+    }
+    assert!(checked >= 3, "{checked} pages with an apparatus");
+}

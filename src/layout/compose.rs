@@ -13,7 +13,7 @@ use std::ops::Range;
 
 use crate::diag::{Diagnostic, Result};
 use crate::markup::{self, Emit, LineBreak, PLemma, Printed, SetToken, Token};
-use crate::spec::{Arrangement, Placement, Restart, Spec};
+use crate::spec::{Arrangement, Placement, Restart, SeriesOrder, Spec};
 use crate::text::BlockKind;
 
 use super::galley::{Galley, GalleyLine, Metrics};
@@ -183,6 +183,18 @@ pub fn compose(spec: &Spec, p: &Printed, galley: &Galley) -> Result<Plan> {
     let ranges: Vec<Range<usize>> = cuts.into_iter().map(|c| c.lines).collect();
     endnotes(spec, &setter, &ranges, galley.front_pages, &mut plan);
     Ok(plan)
+}
+
+/// The series printed at the foot, in the order they stand there (see
+/// [`crate::spec::SeriesOrder`]).
+fn foot_series(spec: &Spec) -> Vec<usize> {
+    let mut foot: Vec<usize> = (0..spec.series.len())
+        .filter(|&s| spec.series[s].placement == Placement::Foot)
+        .collect();
+    if spec.layout.series_order == SeriesOrder::Conventional {
+        foot.sort_by_key(|&s| spec.series[s].kind.conventional_rank());
+    }
+    foot
 }
 
 /// Breaks the galley into pages (see [`page_ranges`]), or names the entries of a line whose
@@ -908,9 +920,7 @@ impl<'a> ApparatusSetter<'a> {
             number_widths: measured.number_widths(),
             sep_width: [false, true].map(|line| measured.token_width(&markup::sep_token(line))),
             by_line,
-            foot_series: (0..spec.series.len())
-                .filter(|&s| spec.series[s].placement == Placement::Foot)
-                .collect(),
+            foot_series: foot_series(spec),
             per_line: spec
                 .series
                 .iter()
@@ -1203,7 +1213,7 @@ pub fn break_apparatus(
 ) -> Vec<Vec<SetToken>> {
     let hang = if hanging { measure.hang } else { 0.0 };
     let avail = |line: usize| measure.width - 0.5 - if line > 0 { hang } else { 0.0 };
-    let units = Units::new(&tokens, measure.space);
+    let units = Units::new(&tokens, measure.space, 0.6 * measure.width);
     let mut ends = units.first_fit(&avail);
     if even
         && ends.len() > 1
@@ -1243,19 +1253,25 @@ struct Units {
 }
 
 impl Units {
-    fn new(tokens: &[MeasuredToken], space: f64) -> Units {
+    /// A line never ends after a line reference or a separator; nor inside a lemma, as
+    /// long as the unit stays within `lemma_width` (a short lemma on one line).
+    fn new(tokens: &[MeasuredToken], space: f64, lemma_width: f64) -> Units {
         let mut starts = vec![];
         let mut widths: Vec<f64> = vec![];
         let mut glued = false;
+        let mut in_lemma = false;
         for (i, t) in tokens.iter().enumerate() {
             match widths.last_mut() {
-                Some(w) if glued => *w += space + t.width,
+                Some(w) if glued || (in_lemma && *w + space + t.width <= lemma_width) => {
+                    *w += space + t.width
+                }
                 _ => {
                     starts.push(i);
                     widths.push(t.width);
                 }
             }
             glued = !markup::may_end_line(&t.token);
+            in_lemma = markup::inside_lemma(&t.token);
         }
         let mut prefix = vec![0.0; widths.len() + 1];
         for (k, w) in widths.iter().enumerate() {
@@ -1421,6 +1437,44 @@ mod tests {
         for l in &lines {
             assert!(markup::may_end_line(&l.last().unwrap().token));
         }
+    }
+
+    #[test]
+    fn a_short_lemma_stays_on_one_line_a_long_one_may_break() {
+        let lemma = |w: &str, entry: usize, width: f64, last: bool| {
+            let mut atoms = vec![Atom::Text("app-lemma", w.into())];
+            if last {
+                atoms.push(markup::close_atom());
+            }
+            MeasuredToken {
+                token: atoms.into(),
+                entry,
+                width,
+            }
+        };
+        // x y z | 1 La Merci]: `| 1 La` would fit on the first line, but not `Merci]`; the
+        // lemma goes on together.
+        let short = vec![
+            word("x", 0, 15.0),
+            word("y", 0, 15.0),
+            word("z", 0, 15.0),
+            separator(1),
+            number("1", 1, 6.0),
+            lemma("La", 1, 10.0, false),
+            lemma("Merci", 1, 20.0, true),
+            word("B", 1, 6.0),
+        ];
+        let lines = break_apparatus(short, &MEASURE, false, false);
+        assert_eq!(counts(&lines), vec![3, 5]);
+        // A lemma (with its reference) wider than 60 % of the line breaks where it must.
+        let long = vec![
+            number("1", 1, 6.0),
+            lemma("Alpha", 1, 40.0, false),
+            lemma("Beta", 1, 40.0, false),
+            lemma("Gamma]", 1, 40.0, true),
+        ];
+        let lines = break_apparatus(long, &MEASURE, false, false);
+        assert_eq!(counts(&lines), vec![3, 1]);
     }
 
     #[test]

@@ -101,3 +101,93 @@ fn the_apparatus_rule_has_clear_space_above_and_below() {
     }
     assert!(checked >= 3, "{checked} pages with an apparatus");
 }
+
+/// An edition whose spec declares commentary, then the critical apparatus, then sources.
+fn three_series(name: &str, order: &str) -> common::pdf::Page {
+    let dir = edition::scratch(name);
+    let spec = format!(
+        r#"[edition]
+title = "Order"
+editors = ["Tester"]
+language = "en"
+date = 2026-01-01
+version = "1.0"
+license = "CC-BY-4.0"
+
+[text]
+file = "source.txt"
+base = "A"
+
+[[witness]]
+siglum = "A"
+description = "The text."
+
+[[witness]]
+siglum = "B"
+description = "Another."
+
+[layout]
+{order}
+
+[[series]]
+id = "notes"
+title = "Notes"
+kind = "commentary"
+
+[[series]]
+id = "critical"
+title = "Critical"
+kind = "critical"
+
+[[series]]
+id = "testimonia"
+title = "Testimonia"
+kind = "sources"
+
+[[entry]]
+series = "notes"
+at = "quick"
+note = "Commentaryword."
+
+[[entry]]
+series = "critical"
+at = "brown"
+readings = [{{ wit = ["B"], text = "Variantword" }}]
+
+[[entry]]
+series = "testimonia"
+at = "fox"
+note = "Sourceword."
+"#
+    );
+    std::fs::write(dir.join("edition.toml"), spec).unwrap();
+    std::fs::write(
+        dir.join("source.txt"),
+        "The quick brown fox jumps over the lazy dog.\n",
+    )
+    .unwrap();
+    let built = edition::build(&dir, &dir);
+    built.pages.last().unwrap().clone()
+}
+
+/// The series at the foot of a page stand in the conventional order (testimonia, the
+/// critical apparatus, commentary) whatever the spec's order, unless the spec keeps its own.
+#[test]
+fn series_stand_in_the_conventional_order_unless_the_spec_keeps_its_own() {
+    let order = |page: &common::pdf::Page| {
+        let y = |w: &str| page.find(w).unwrap_or_else(|| panic!("no {w}")).y0;
+        let mut words = ["Sourceword.", "Variantword", "Commentaryword."];
+        words.sort_by(|a, b| y(a).total_cmp(&y(b)));
+        words
+    };
+    let conventional = three_series("order-conventional", "");
+    assert_eq!(
+        order(&conventional),
+        ["Sourceword.", "Variantword", "Commentaryword."]
+    );
+    let spec = three_series("order-spec", "series-order = \"spec\"");
+    assert_eq!(
+        order(&spec),
+        ["Commentaryword.", "Variantword", "Sourceword."]
+    );
+}

@@ -147,6 +147,10 @@ pub struct CheckArgs {
 pub struct InitArgs {
     /// The new edition folder (must not exist, or be empty).
     pub dir: PathBuf,
+    /// A verse edition: a ballad of 48 verses, typed one verse a line, stanzas separated by
+    /// blank lines.
+    #[arg(long)]
+    pub verse: bool,
 }
 
 /// A citation format of `apparat export`.

@@ -126,9 +126,10 @@ pub struct PlacedEntry {
     pub end: bool,
 }
 
-/// The number of numbered (paragraph) lines among `lines`.
+/// The number of numbered lines among `lines` (paragraph lines and verses; a verse's
+/// turnovers are not counted).
 pub fn numbered(lines: &[GalleyLine]) -> u32 {
-    lines.iter().filter(|l| l.numbered).count() as u32
+    lines.iter().filter(|l| super::verse::counted(l)).count() as u32
 }
 
 /// Composes the pages of the body, their apparatus, line numbers and margin notes, and the
@@ -154,7 +155,11 @@ pub fn compose(spec: &Spec, p: &Printed, galley: &Galley) -> Result<Plan> {
         let number = galley.front_pages + k + 1;
         let (apparatus, placed) = setter.page_blocks(cut, &mut carried, doc_line, number);
         plan.placed.extend(placed);
-        let first_number = if setter.restart { 0 } else { doc_line };
+        let first_number = match (&setter.running, r.start.checked_sub(1)) {
+            _ if setter.restart => 0,
+            (Some(running), Some(before)) => running[before],
+            _ => doc_line,
+        };
         doc_line += numbered(&galley.lines[r.clone()]);
         let pieces = pieces(&galley.lines, r.clone());
         let opens_section =
@@ -546,10 +551,12 @@ pub fn bad_break(lines: &[GalleyLine], e: usize) -> bool {
         || (l.first_of_block && !l.last_of_block) // … an orphan: a paragraph's first line alone
         || next.is_some_and(|n| n.last_of_block && !n.first_of_block) // … a widow would follow
         || (e > 0 && !lines[e - 1].numbered && l.first_of_block) // … a heading keeps two lines
+        || l.keep_with_next // … inside a verse, or a stanza would leave one verse alone
 }
 
 /// The printed line numbers of a page's lines `r`: every `every`-th numbered line, counting
-/// on from `before` (the numbered lines before the page, 0 where numbering restarts).
+/// on from `before` (the number of the line before the page, 0 where numbering restarts),
+/// and from 0 again at a line marked `restart`.
 pub fn line_numbers(
     lines: &[GalleyLine],
     r: Range<usize>,
@@ -559,7 +566,13 @@ pub fn line_numbers(
     let top = lines[r.start].baseline - lines[r.start].cap;
     let mut n = before;
     let mut out = vec![];
-    for l in lines[r].iter().filter(|l| l.numbered) {
+    for l in &lines[r] {
+        if l.restart {
+            n = 0;
+        }
+        if !super::verse::counted(l) {
+            continue;
+        }
         n += 1;
         if n.is_multiple_of(every) {
             out.push(LineNumber {
@@ -747,6 +760,8 @@ pub struct ApparatusSetter<'a> {
     /// Per series: a block may continue on the next page.
     split: Vec<bool>,
     restart: bool,
+    /// The number of each galley line where numbering restarts at sections or poems.
+    running: Option<Vec<u32>>,
     every: u32,
 }
 
@@ -797,6 +812,11 @@ impl<'a> ApparatusSetter<'a> {
                 .collect(),
             split: spec.series.iter().map(|s| s.split).collect(),
             restart: spec.layout.line_numbers.restart == Restart::Page,
+            running: matches!(
+                spec.layout.line_numbers.restart,
+                Restart::Section | Restart::Poem
+            )
+            .then(|| super::verse::running_numbers(lines)),
             every: (*spec.layout.line_numbers.every.get_ref()).max(1) as u32,
         }
     }
@@ -804,10 +824,10 @@ impl<'a> ApparatusSetter<'a> {
     /// The printed number of galley line `line` on the page starting at line `s`.
     fn number_of(&self, s: usize, line: usize, doc_line: u32) -> u32 {
         let local = numbered(&self.lines[s..=line]);
-        if self.restart {
-            local
-        } else {
-            doc_line + local
+        match &self.running {
+            _ if self.restart => local,
+            Some(running) => running[line],
+            None => doc_line + local,
         }
     }
 
@@ -830,10 +850,10 @@ impl<'a> ApparatusSetter<'a> {
         } else {
             // The lemma ends on the next page: its line there.
             let local = numbered(&self.lines[e + 1..=last]);
-            let last_no = if self.restart {
-                local
-            } else {
-                doc_line + numbered(&self.lines[s..=e]) + local
+            let last_no = match &self.running {
+                _ if self.restart => local,
+                Some(running) => running[last],
+                None => doc_line + numbered(&self.lines[s..=e]) + local,
             };
             (last_no, format!("{first_no}–{}.{last_no}", page_no + 1))
         }
@@ -1228,6 +1248,9 @@ mod tests {
             numbered,
             first_of_block: false,
             last_of_block: false,
+            turnover: false,
+            restart: false,
+            keep_with_next: false,
         }
     }
 

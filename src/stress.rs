@@ -89,7 +89,7 @@ impl std::fmt::Display for Summary {
 const CHARS_PER_PAGE: usize = 1680;
 /// Verses per A5 page of the verse stress edition (stanza spaces, turnovers and the
 /// apparatus take the rest).
-const VERSES_PER_PAGE: usize = 24;
+const VERSES_PER_PAGE: usize = 16;
 /// Apparatus entries per page (both series).
 const ENTRIES_PER_PAGE: f64 = 7.5;
 /// Share of entries in the critical series, in percent.

@@ -103,6 +103,7 @@ fn stanza_places(p: &Printed) -> Vec<Option<(usize, usize)>> {
 /// A page may not end inside a verse, nor leave fewer than `keep` verses of a stanza at
 /// its foot or at the next page's head; a stanza of at most `2 × keep` verses (a quatrain,
 /// by default) is not split at all, so pages end at stanza boundaries where they can.
+/// `keep = 1` lifts both rules: only a verse holds together.
 fn mark_stanza_breaks(p: &Printed, lines: &mut [GalleyLine], keep: usize) {
     if !p
         .blocks
@@ -120,10 +121,134 @@ fn mark_stanza_breaks(p: &Printed, lines: &mut [GalleyLine], keep: usize) {
             (places[line.block], places[next.block])
         {
             let same_stanza = next.block == line.block + 1 && next_pos == pos + 1;
-            same_stanza && (len <= 2 * keep || pos + 1 < keep || len - pos - 1 < keep)
+            same_stanza && ((keep > 1 && len <= 2 * keep) || pos + 1 < keep || len - pos - 1 < keep)
         } else {
             false
         };
         lines[e].keep_with_next = keep_with_next;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::markup::PBlock;
+    use crate::text::Verse;
+
+    fn printed(kinds: &[BlockKind]) -> Printed {
+        Printed {
+            doc: String::new(),
+            to_model: vec![],
+            blocks: kinds
+                .iter()
+                .map(|&kind| PBlock {
+                    kind,
+                    range: 0..0,
+                    line_starts: vec![],
+                })
+                .collect(),
+            lemmata: vec![],
+            notes: vec![],
+        }
+    }
+
+    fn verse(stanza: bool, poem: bool) -> BlockKind {
+        BlockKind::Verse(Verse {
+            indent: 0,
+            stanza,
+            poem,
+            ends_poem: false,
+        })
+    }
+
+    /// `lines[b]` galley lines for block `b`, marked as the galley marks them.
+    fn galley(p: &Printed, lines: &[usize]) -> Vec<GalleyLine> {
+        let mut out = vec![];
+        for (block, &n) in lines.iter().enumerate() {
+            for k in 0..n {
+                out.push(GalleyLine {
+                    block,
+                    range: 0..0,
+                    baseline: 12.0 * out.len() as f64,
+                    cap: 7.0,
+                    hyphen: false,
+                    numbered: p.blocks[block].kind.is_numbered(),
+                    first_of_block: k == 0,
+                    last_of_block: k + 1 == n,
+                    turnover: k > 0 && matches!(p.blocks[block].kind, BlockKind::Verse(_)),
+                    restart: false,
+                    keep_with_next: false,
+                });
+            }
+        }
+        out
+    }
+
+    fn keeps(lines: &[GalleyLine]) -> Vec<bool> {
+        lines.iter().map(|l| l.keep_with_next).collect()
+    }
+
+    #[test]
+    fn a_page_ends_neither_inside_a_verse_nor_after_one_verse_of_a_stanza() {
+        // A stanza of five verses (the second turns over), then a stanza of two.
+        let p = printed(&[
+            verse(true, true),
+            verse(false, false),
+            verse(false, false),
+            verse(false, false),
+            verse(false, false),
+            verse(true, false),
+            verse(false, false),
+        ]);
+        let mut lines = galley(&p, &[1, 2, 1, 1, 1, 1, 1]);
+        mark_stanza_breaks(&p, &mut lines, 2);
+        assert_eq!(
+            keeps(&lines),
+            // v1 alone | inside v2 | after v2 | after v3 | v5 alone | stanza end | a couplet whole | last
+            vec![true, true, false, false, true, false, true, false]
+        );
+        // stanza-keep 1: only the verse itself holds together; the couplet may split.
+        let mut lines = galley(&p, &[1, 2, 1, 1, 1, 1, 1]);
+        mark_stanza_breaks(&p, &mut lines, 1);
+        assert_eq!(
+            keeps(&lines),
+            vec![false, true, false, false, false, false, false, false]
+        );
+    }
+
+    #[test]
+    fn a_quatrain_is_kept_whole_by_default() {
+        let p = printed(&[
+            verse(true, true),
+            verse(false, false),
+            verse(false, false),
+            verse(false, false),
+            verse(true, false),
+        ]);
+        let mut lines = galley(&p, &[1, 1, 1, 1, 1]);
+        mark_stanza_breaks(&p, &mut lines, STANZA_KEEP);
+        assert_eq!(keeps(&lines), vec![true, true, true, false, false]);
+    }
+
+    #[test]
+    fn verses_are_counted_once_and_poems_counted_apart() {
+        // Prose (2 lines), a poem of three verses (the second turns over), prose (1 line).
+        let p = printed(&[
+            BlockKind::Paragraph,
+            verse(true, true),
+            verse(false, false),
+            verse(false, false),
+            BlockKind::Paragraph,
+        ]);
+        let mut lines = galley(&p, &[2, 1, 2, 1, 1]);
+        assert_eq!(running_numbers(&lines), vec![1, 2, 3, 4, 4, 5, 6]);
+        mark_restarts(Restart::Poem, &p, &mut lines);
+        let restarts: Vec<bool> = lines.iter().map(|l| l.restart).collect();
+        assert_eq!(restarts, vec![true, false, true, false, false, false, true]);
+        assert_eq!(running_numbers(&lines), vec![1, 2, 1, 2, 2, 3, 1]);
+        // By section, the poem counts on from the prose.
+        let mut lines = galley(&p, &[2, 1, 2, 1, 1]);
+        mark_restarts(Restart::Section, &p, &mut lines);
+        assert_eq!(running_numbers(&lines), vec![1, 2, 3, 4, 4, 5, 6]);
     }
 }

@@ -213,3 +213,90 @@ impl Splitter<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::text::BlockKind;
+
+    fn model(text_table: &str, rest: &str, source: &str) -> crate::diag::Result<Text> {
+        let toml = format!(
+            "[edition]\ntitle = \"T\"\neditors = [\"E\"]\nversion = \"1\"\ndate = 2026-01-01\n\
+             [text]\nfile = \"source.txt\"\nbase = \"A\"\n{text_table}\n\
+             [[witness]]\nsiglum = \"A\"\ndescription = \"a\"\n{rest}"
+        );
+        let dir = std::path::Path::new("/nonexistent");
+        let spec = Spec::parse(dir, &dir.join("edition.toml"), &toml)?;
+        Text::from_bytes(&spec, &dir.join("source.txt"), source.as_bytes())
+    }
+
+    fn verses(t: &Text) -> Vec<(String, Verse)> {
+        t.blocks
+            .iter()
+            .filter_map(|b| match b.kind {
+                BlockKind::Verse(v) => Some((t.doc[b.range.clone()].to_string(), v)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn each_line_of_verse_is_a_verse_with_its_indentation_and_stanza() {
+        let source = "One  line\n  two\n\n\tthree\nfour\n";
+        let t = model("verse = true", "", source).unwrap();
+        let got = verses(&t);
+        let texts: Vec<&str> = got.iter().map(|(s, _)| s.as_str()).collect();
+        assert_eq!(texts, ["One line", "two", "three", "four"]);
+        let forms: Vec<(u16, bool, bool)> = got
+            .iter()
+            .map(|(_, v)| (v.indent, v.stanza, v.poem))
+            .collect();
+        assert_eq!(
+            forms,
+            [
+                (0, true, true),
+                (2, false, false),
+                (4, true, false),
+                (0, false, false)
+            ]
+        );
+        // The model maps back to the source byte for byte.
+        let three = t.doc.find("three").unwrap();
+        assert_eq!(&source[t.source_offset(three)..][..5], "three");
+        // Indentation by position in the stanza, where the spec gives it.
+        let t = model("verse = true\nverse-indents = [1, 3]", "", source).unwrap();
+        let indents: Vec<u16> = verses(&t).iter().map(|(_, v)| v.indent).collect();
+        assert_eq!(indents, [1, 3, 1, 3]);
+    }
+
+    #[test]
+    fn a_passage_of_verse_splits_its_paragraph_and_prose_goes_on() {
+        let source = "Prose before\nthe song:\nSing a verse\n  and another\nProse after.\n";
+        let rest = "[[verse]]\nfrom = \"a verse\"\nto = \"another\"\n";
+        let t = model("", rest, source).unwrap();
+        let blocks: Vec<(&str, bool)> = t
+            .blocks
+            .iter()
+            .map(|b| {
+                let verse = matches!(b.kind, BlockKind::Verse(_));
+                (&t.doc[b.range.clone()], verse)
+            })
+            .collect();
+        assert_eq!(
+            blocks,
+            [
+                ("Prose before the song:", false),
+                ("Sing a verse", true),
+                ("and another", true),
+                ("Prose after.", false),
+            ]
+        );
+        assert!(verses(&t)[1].1.ends_poem);
+        let backwards = "[[verse]]\nfrom = \"another\"\nto = \"a verse\"\n";
+        let err = model("", backwards, source).err().unwrap().to_string();
+        assert!(
+            err.contains("this verse passage ends before it begins"),
+            "{err}"
+        );
+    }
+}

@@ -23,6 +23,8 @@ struct PrintedLine {
     x0: f64,
     y1: f64,
     number: Option<u32>,
+    /// Set in the text type (not a title or heading).
+    text_type: bool,
 }
 
 fn fold_quotes(s: &str) -> String {
@@ -33,6 +35,14 @@ fn fold_quotes(s: &str) -> String {
 /// beside each: the small figures on its baseline nearest to it outside it, not a witness's
 /// page number (a siglum stands before that).
 fn printed_lines(built: &Built) -> Vec<PrintedLine> {
+    body_lines(built)
+        .into_iter()
+        .filter(|l| l.text_type)
+        .collect()
+}
+
+/// All body lines, headings and the title (`text_type` false) included.
+fn body_lines(built: &Built) -> Vec<PrintedLine> {
     let pages = &built.pages[built.front_pages..];
     let body_type = |p: &common::pdf::Page| -> Vec<Word> {
         let hh = head_height(p);
@@ -48,13 +58,10 @@ fn printed_lines(built: &Built) -> Vec<PrintedLine> {
         let hh = head_height(p);
         let small: Vec<&Word> = p.words.iter().filter(|w| !is_body_type(w, hh)).collect();
         for line in group_lines(&body_type(p)) {
-            if line
+            let text_type = line
                 .words
                 .iter()
-                .any(|w| (w.height() - text_h).abs() > 0.05)
-            {
-                continue;
-            }
+                .all(|w| (w.height() - text_h).abs() <= 0.05);
             let words: Vec<&Word> = line.words.iter().filter(|w| w.text != "|").collect();
             let on_baseline = |w: &&&Word| (w.y1 - line.y1).abs() < 2.5;
             let distance = |w: &Word| (w.x0 - line.x1).max(line.x0 - w.x1);
@@ -84,6 +91,7 @@ fn printed_lines(built: &Built) -> Vec<PrintedLine> {
                 x0: words[0].x0,
                 y1: line.y1,
                 number,
+                text_type,
             });
         }
     }
@@ -532,4 +540,103 @@ fn a_page_break_at_a_paragraph_start_keeps_the_paragraphs_apart_unless_joined() 
         "{err}"
     );
     assert!(err.contains("edition.toml"), "{err}");
+}
+
+/// The verses of a built edition as printed: (page, number counted per section, text with
+/// its turnovers), told apart by their left edges (a turnover hangs 2 em in, further than any
+/// verse of the stress edition is indented); headings (and the title) restart the count.
+fn printed_verses(lines: &[PrintedLine], em: f64) -> Vec<(usize, u32, String)> {
+    let flush = |page: usize| {
+        lines
+            .iter()
+            .filter(|l| l.page == page)
+            .map(|l| l.x0)
+            .fold(f64::INFINITY, f64::min)
+    };
+    let mut out: Vec<(usize, u32, String)> = vec![];
+    let mut n = 0;
+    for l in lines {
+        if !l.text_type {
+            n = 0;
+        } else if l.x0 > flush(l.page) + 1.5 * em {
+            let last = out.last_mut().expect("a turnover follows its verse");
+            last.2 = format!("{} {}", last.2, l.text);
+        } else {
+            n += 1;
+            out.push((l.page, n, l.text.clone()));
+            assert_eq!(
+                l.number,
+                (n % 5 == 0).then_some(n),
+                "the number beside {:?}",
+                l.text
+            );
+        }
+    }
+    out
+}
+
+#[test]
+fn the_verse_stress_edition_keys_every_entry_to_its_verse() {
+    let dir = scratch("verse-stress");
+    let options = apparat::stress::StressOptions {
+        pages: 12,
+        seed: 2,
+        ..Default::default()
+    };
+    let summary = apparat::stress::generate_verse(&dir, &options).unwrap();
+    let b = built(&dir);
+    let verses = printed_verses(&body_lines(&b), 10.5);
+    assert!(verses.len() >= 12 * 14, "{} verses", verses.len());
+    let entries = entries(&b);
+    assert_eq!(entries.len(), summary.entries);
+    let body = read_entries_by_page(&b);
+    let mut turnover_lemmata = 0;
+    for (page, number, lemma) in &body {
+        let first = lemma.split(' ').next().unwrap();
+        let last = lemma.split(' ').next_back().unwrap();
+        let holder = verses.iter().find(|v| {
+            v.0 == *page && v.1.to_string() == *number && v.2.contains(first) && v.2.contains(last)
+        });
+        assert!(
+            holder.is_some(),
+            "page {page}: no verse {number} holds `{lemma}`"
+        );
+        if !verses
+            .iter()
+            .any(|v| v.0 == *page && v.1.to_string() == *number && v.2.len() < 70)
+        {
+            turnover_lemmata += 1;
+        }
+    }
+    assert!(
+        turnover_lemmata > 0,
+        "some lemmata lie in verses that turn over"
+    );
+}
+
+/// (page, printed reference, lemma) of every apparatus entry that has a reference.
+fn read_entries_by_page(built: &Built) -> Vec<(usize, String, String)> {
+    let mut out = vec![];
+    for p in &built.pages[built.front_pages..] {
+        let hh = head_height(p);
+        let (text, small): (Vec<&Word>, Vec<&Word>) =
+            p.words.iter().partition(|w| is_body_type(w, hh));
+        let bottom = text.iter().map(|w| w.y1).fold(f64::NEG_INFINITY, f64::max);
+        let below: Vec<Word> = small
+            .into_iter()
+            .filter(|w| w.y0 >= bottom - 0.5)
+            .cloned()
+            .collect();
+        let lines: Vec<common::pdf::Line> = group_lines_with(&below, 3.0)
+            .iter()
+            .map(merge_touching)
+            .collect();
+        for e in parse_page(p.number, &lines) {
+            if let Some(n) = e.number.clone() {
+                let lemma = e.lemma().0.replace(" …", "").replace("… ", "");
+                out.push((p.number, n, lemma));
+            }
+        }
+    }
+    out
 }

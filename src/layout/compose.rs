@@ -846,6 +846,10 @@ impl<'a> ApparatusSetter<'a> {
             (first_no, first_no.to_string())
         } else if last <= e {
             let last_no = self.number_of(s, last, doc_line);
+            if last_no == first_no {
+                // A lemma running into its verse's turnover: one verse.
+                return (first_no, first_no.to_string());
+            }
             (last_no, format!("{first_no}–{last_no}"))
         } else {
             // The lemma ends on the next page: its line there.

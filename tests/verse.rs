@@ -640,3 +640,39 @@ fn read_entries_by_page(built: &Built) -> Vec<(usize, String, String)> {
     }
     out
 }
+
+#[test]
+fn verse_errors_are_located_in_the_spec() {
+    let error = |name: &str, text: &str, rest: &str| {
+        let dir = edition(name, MIXED, text, rest);
+        apparat::build(&dir, &apparat::Options::default())
+            .err()
+            .expect("an error")
+            .render(false)
+    };
+    let passage = "[[verse]]\nfrom = \"There was a lady\"\nto = \"to know\"\n";
+    let across = format!(
+        "{passage}\n[[entry]]\nseries = \"critical\"\nat = \"did see, And she went\"\nreadings = [{{ wit = [\"B\"], type = \"om\" }}]\n"
+    );
+    let err = error("verse-error-across", "", &across);
+    assert!(
+        err.contains("the quotation occurs only across the end of a verse"),
+        "{err}"
+    );
+    let err = error("verse-error-both", "verse = true", passage);
+    assert!(
+        err.contains("`[text] verse = true` makes all the text verse: this passage is part of it"),
+        "{err}"
+    );
+    let err = error("verse-error-keep", "", "[layout]\nstanza-keep = 0\n");
+    assert!(err.contains("stanza-keep 0 is out of range"), "{err}");
+    let err = error(
+        "verse-error-indents",
+        "verse = true\nverse-indents = []",
+        "",
+    );
+    assert!(
+        err.contains("verse indents need at least one value"),
+        "{err}"
+    );
+}

@@ -11,7 +11,7 @@ use std::ops::Range;
 
 use crate::diag::{Diagnostic, Diagnostics, Result};
 use crate::spec::{EntryBody, Spec};
-use crate::text::{BlockKind, Text};
+use crate::text::Text;
 
 /// An apparatus entry with its lemma's range in the model.
 #[derive(Debug, Clone)]
@@ -47,7 +47,7 @@ pub fn resolve(spec: &Spec, text: &Text) -> Result<Anchors> {
     let mut cache = crate::text::FindCache::default();
     let in_paragraph = |r: &Range<usize>| {
         text.block_at(r.start)
-            .is_some_and(|b| text.blocks[b].kind == BlockKind::Paragraph)
+            .is_some_and(|b| text.blocks[b].kind.is_numbered())
     };
     for (i, e) in spec.entries.iter().enumerate() {
         match text.find_cached(spec, &e.quote, &mut cache) {

@@ -147,6 +147,10 @@ pub struct CheckArgs {
 pub struct InitArgs {
     /// The new edition folder (must not exist, or be empty).
     pub dir: PathBuf,
+    /// A verse edition: a ballad of 48 verses, typed one verse a line, stanzas separated by
+    /// blank lines.
+    #[arg(long)]
+    pub verse: bool,
 }
 
 /// A citation format of `apparat export`.
@@ -208,6 +212,10 @@ pub struct StressArgs {
     /// Words in the longest note (implies --long-notes).
     #[arg(long, value_name = "WORDS")]
     pub long_note_words: Option<usize>,
+    /// A long poem instead of prose: cantos of stanzas, one verse a line, some verses long
+    /// enough to turn over.
+    #[arg(long)]
+    pub verse: bool,
 }
 
 /// `apparat bench`.
@@ -219,6 +227,9 @@ pub struct BenchArgs {
     /// Pages of the generated stress edition.
     #[arg(long, default_value_t = 200)]
     pub pages: usize,
+    /// Time a verse stress edition (see `apparat stress --verse`).
+    #[arg(long)]
+    pub verse: bool,
 }
 
 /// `apparat bench-one`.

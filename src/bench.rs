@@ -241,8 +241,9 @@ fn measure(
 
 /// `apparat bench`: seed build (median of 5), stress build of `pages` pages (median of 3),
 /// plain Typst compile of the stress text (median of 3), and the ratios stress/plain.
-pub fn run(seed_dir: &Path, pages: usize) -> ExitCode {
-    match run_inner(seed_dir, pages) {
+/// `verse`: the stress edition is a long poem (`apparat stress --verse`).
+pub fn run(seed_dir: &Path, pages: usize, verse: bool) -> ExitCode {
+    match run_inner(seed_dir, pages, verse) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e}");
@@ -251,15 +252,23 @@ pub fn run(seed_dir: &Path, pages: usize) -> ExitCode {
     }
 }
 
-fn run_inner(seed_dir: &Path, pages: usize) -> std::result::Result<(), String> {
+fn run_inner(seed_dir: &Path, pages: usize, verse: bool) -> std::result::Result<(), String> {
     let stress_dir: PathBuf = std::env::temp_dir().join(format!(
         "apparat-bench-stress-{}-{}",
         std::process::id(),
         pages
     ));
     let t = Instant::now();
-    let summary = crate::stress::generate(&stress_dir, pages, 1)
-        .map_err(|e| format!("cannot write {}: {e}", stress_dir.display()))?;
+    let options = crate::stress::StressOptions {
+        pages,
+        ..Default::default()
+    };
+    let summary = if verse {
+        crate::stress::generate_verse(&stress_dir, &options)
+    } else {
+        crate::stress::generate_with(&stress_dir, &options)
+    }
+    .map_err(|e| format!("cannot write {}: {e}", stress_dir.display()))?;
     eprintln!(
         "generated {} ({summary}) in {:.2} s",
         stress_dir.display(),

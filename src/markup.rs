@@ -271,6 +271,10 @@ pub const TEMPLATE_CONTRACT: &[(&str, &[&str])] = &[
     ("title-block", &["lines"]),
     ("heading-block", &["level", "body"]),
     ("para", &["indent", "body"]),
+    (
+        "verse-line",
+        &["indent", "stanza", "turnover", "last", "body"],
+    ),
     // The apparatus.
     ("apparatus", &["series"]),
     ("app-series", &["title", "kind", "lines"]),
@@ -646,7 +650,47 @@ pub(crate) fn block(
             }
             w.out.push_str("])\n");
         }
+        BlockKind::Verse(verse) => verse_block(w, p, b, verse, part, lines, continues),
     }
+}
+
+/// One verse: `verse-line(indent, stanza, turnover, last, [text])`. Its lines (final pass)
+/// are broken where the galley broke them, unjustified; a piece that begins on a turnover
+/// (the verse began on the page before) hangs from its first line and has no stanza space;
+/// `last`: the poem ends here and prose follows.
+fn verse_block(
+    w: &mut Writer,
+    p: &Printed,
+    b: &PBlock,
+    verse: crate::text::Verse,
+    part: Range<usize>,
+    lines: Option<&[LineBreak]>,
+    continues: bool,
+) {
+    let turnover = part.start > b.range.start;
+    let stanza = verse.stanza && !turnover;
+    let last = verse.ends_poem && !continues;
+    let _ = write!(
+        w.out,
+        "#verse-line({}, {stanza}, {turnover}, {last}, [",
+        verse.indent
+    );
+    match lines {
+        None if w.emergency_breaks => w.text_with_breaks(p, part),
+        None => w.text(p, part),
+        Some(lines) => {
+            for (i, l) in lines.iter().enumerate() {
+                w.text(p, l.range.clone());
+                if l.hyphen {
+                    w.out.push_str("#\"-\"");
+                }
+                if i + 1 < lines.len() {
+                    w.out.push_str("#linebreak();");
+                }
+            }
+        }
+    }
+    w.out.push_str("])\n");
 }
 
 /// A line of the final text: its printed range (without the space at the break).

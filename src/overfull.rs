@@ -21,6 +21,7 @@ pub(crate) fn warnings(text: &Text, p: &Printed, lines: &[Overfull]) -> Vec<Diag
 fn warning(text: &Text, p: &Printed, line: &Overfull) -> Diagnostic {
     let what = match line.kind {
         BlockKind::Paragraph => "a paragraph",
+        BlockKind::Verse(_) => "a verse",
         BlockKind::Heading(_) => "a heading",
         BlockKind::Title => "the title",
     };
@@ -40,7 +41,7 @@ fn warning(text: &Text, p: &Printed, line: &Overfull) -> Diagnostic {
         printed.chars().count(),
         line.text_width
     ))
-    .with_note(if line.kind == BlockKind::Paragraph {
+    .with_note(if line.kind.is_numbered() {
         "set `[layout] emergency-breaks = true` to break such words anywhere, or widen the text block (`[layout] margins`)"
     } else {
         "titles and headings are set whole: widen the text block (`[layout] margins`) or choose a smaller font size"

@@ -18,6 +18,9 @@ use toml::Spanned;
 use crate::diag::{Diagnostic, Diagnostics, Result, SourceFile};
 
 mod read;
+mod verse;
+
+pub use verse::VersePassage;
 
 /// The parsed spec, with the file it came from (for diagnostics).
 #[derive(Debug, Clone)]
@@ -30,6 +33,8 @@ pub struct Spec {
     pub structure: Structure,
     pub headings: Vec<Heading>,
     pub milestones: Vec<Milestone>,
+    /// `[[verse]]`: passages of verse in a text of prose (see `[text] verse` for all of it).
+    pub verses: Vec<VersePassage>,
     pub layout: Layout,
     pub series: Vec<Series>,
     pub entries: Vec<Entry>,
@@ -84,6 +89,13 @@ pub struct TextSpec {
     /// text only; `source.txt` is never changed); default off.
     #[serde(default, rename = "typographic-quotes")]
     pub typographic_quotes: bool,
+    /// The whole text is verse: each source line a verse, blank lines between stanzas.
+    #[serde(default)]
+    pub verse: bool,
+    /// The indentation (in spaces) of each verse by its position in the stanza, repeating;
+    /// replaces the source's leading spaces where `verse = true`.
+    #[serde(default, rename = "verse-indents")]
+    pub verse_indents: Option<Spanned<Vec<u16>>>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -170,6 +182,9 @@ pub struct Milestone {
     pub quote: Quote,
     pub witness: Spanned<String>,
     pub n: String,
+    /// The blank lines at this page break are no paragraph break (`join = true`): the
+    /// paragraph before continues. A page break never decides that on its own.
+    pub join: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -177,6 +192,10 @@ pub struct Milestone {
 pub enum Restart {
     Page,
     Document,
+    /// At every heading.
+    Section,
+    /// At every heading, where verse begins and where prose resumes after verse.
+    Poem,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -238,6 +257,9 @@ pub struct Layout {
     /// them; the default) or `spec` (the order of the `[[series]]` tables).
     #[serde(default)]
     pub series_order: SeriesOrder,
+    /// The fewest verses of a stanza a page break leaves at the foot or the head of a page
+    /// (default 2; 1 lets a single verse stand alone).
+    pub stanza_keep: Option<Spanned<i64>>,
 }
 
 /// See [`Layout::series_order`].
@@ -306,6 +328,7 @@ impl Default for Layout {
             emergency_breaks: false,
             min_text: None,
             series_order: SeriesOrder::default(),
+            stanza_keep: None,
         }
     }
 }
@@ -447,7 +470,12 @@ quoted!(RawHeading {
     #[serde(default = "one")]
     level: Spanned<u8>,
 });
-quoted!(RawMilestone { witness: Spanned<String>, n: String });
+quoted!(RawMilestone {
+    witness: Spanned<String>,
+    n: String,
+    #[serde(default)]
+    join: bool,
+});
 quoted!(RawMargin { text: String });
 quoted!(RawTitle {});
 
@@ -490,6 +518,7 @@ const TABLES: &[&str] = &[
     "structure",
     "heading",
     "milestone",
+    "verse",
     "layout",
     "series",
     "entry",
@@ -548,6 +577,7 @@ impl Spec {
         }
         let headings = check_headings(&t.headings.items, &mut c);
         let milestones = check_milestones(&t.milestones.items, &sigla, &mut c);
+        let verses = verse::check_verses(&t.verses.items, &mut c);
         if let Some(l) = &t.layout {
             check_layout(l, &mut c);
         }
@@ -574,6 +604,7 @@ impl Spec {
             structure: t.structure.unwrap_or_default(),
             headings,
             milestones,
+            verses,
             layout: t.layout.unwrap_or_default(),
             series: t
                 .series
@@ -642,6 +673,7 @@ struct Tables {
     structure: Option<Structure>,
     headings: read::Listed<RawHeading>,
     milestones: read::Listed<RawMilestone>,
+    verses: read::Listed<verse::RawVerse>,
     layout: Option<Layout>,
     series: read::Listed<Series>,
     entries: read::Listed<RawEntry>,
@@ -658,6 +690,7 @@ impl Tables {
             structure: doc.table("structure", false),
             headings: doc.array("heading"),
             milestones: doc.array("milestone"),
+            verses: doc.array("verse"),
             layout: doc.table("layout", false),
             series: doc.array("series"),
             entries: doc.array("entry"),
@@ -747,6 +780,9 @@ fn check_text(t: &TextSpec, sigla: &Sigla, c: &mut Checks) {
         }
     }
     sigla.check(&t.base, c);
+    if let Some(indents) = &t.verse_indents {
+        verse::check_indents(indents, c);
+    }
 }
 
 /// `[[witness]]`: sigla non-empty and unique.
@@ -832,6 +868,7 @@ fn check_milestones(
             quote,
             witness: m.witness.clone(),
             n: m.n.clone(),
+            join: m.join,
         });
     }
     milestones
@@ -876,6 +913,9 @@ fn check_layout(l: &Layout, c: &mut Checks) {
                 mt.get_ref()
             ),
         );
+    }
+    if let Some(keep) = &l.stanza_keep {
+        verse::check_stanza_keep(keep, c);
     }
     for st in &l.pdf_standards {
         if PdfStandard::from_name(st.get_ref()).is_none() {

@@ -23,6 +23,9 @@ use crate::diag::{Diagnostic, Diagnostics, Result, SourceFile};
 use crate::spec::{Quote, Spec};
 
 mod diagnose;
+mod verse;
+
+pub use verse::Verse;
 
 /// The largest base text accepted (16 MiB): a volume of several thousand pages.
 pub(crate) const MAX_SOURCE_BYTES: u64 = 16 << 20;
@@ -32,6 +35,16 @@ pub enum BlockKind {
     Title,
     Heading(u8),
     Paragraph,
+    /// One verse: a source line of a passage of verse.
+    Verse(Verse),
+}
+
+impl BlockKind {
+    /// A block of the text proper (a paragraph or a verse): numbered, where entries anchor;
+    /// not a title or heading.
+    pub fn is_numbered(self) -> bool {
+        matches!(self, BlockKind::Paragraph | BlockKind::Verse(_))
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -52,6 +65,8 @@ pub struct MilestonePos {
     pub n: String,
     /// Span of its quotation in edition.toml.
     pub span: Range<usize>,
+    /// The blank lines before it are no paragraph break (`join = true`).
+    pub join: bool,
 }
 
 /// The reading model of the base text.
@@ -440,6 +455,8 @@ struct Flat {
     line_starts: Vec<usize>,
     /// Byte offsets in `doc` where source lines end.
     line_ends: Vec<usize>,
+    /// The leading spaces of each source line with text (a tab counts as four).
+    line_indents: Vec<u16>,
     /// A blank line was seen since the last line with text: the next one starts a group.
     pending_group_break: bool,
 }
@@ -452,6 +469,7 @@ impl Flat {
             src: Vec::with_capacity(text.len()),
             line_starts: vec![],
             line_ends: vec![],
+            line_indents: vec![],
             pending_group_break: false,
         };
         let mut line_offset = base;
@@ -488,6 +506,7 @@ impl Flat {
             }
             if !started {
                 self.start_line();
+                self.line_indents.push(leading_spaces(&line[..i]));
                 started = true;
             } else if let Some(space) = space_at.take() {
                 self.doc.push(' ');
@@ -519,6 +538,12 @@ impl Flat {
     }
 }
 
+/// The width of a line's leading white space, in spaces (a tab counts as four).
+fn leading_spaces(lead: &str) -> u16 {
+    let width: usize = lead.chars().map(|c| if c == '\t' { 4 } else { 1 }).sum();
+    width.min(u16::MAX as usize) as u16
+}
+
 /// A structural quotation resolved in the flat text: the title or a heading.
 struct Cut {
     range: Range<usize>,
@@ -533,6 +558,8 @@ struct LocatedStructure {
     cuts: Vec<Cut>,
     /// At offsets of the flat text.
     milestones: Vec<MilestonePos>,
+    /// Passages of verse, in text order.
+    verses: Vec<verse::Passage>,
 }
 
 /// A run of the flat text that becomes a block, or the continuation of the previous one.
@@ -556,7 +583,8 @@ fn build(spec: &Spec, file: &SourceFile, flat: Flat) -> Result<Text> {
         sha256: String::new(),
     };
     let located = locate_structure(spec, &probe, &flat)?;
-    let mut segments = segments(&probe.blocks, &located.cuts);
+    let segments = segments(&probe.blocks, &located.cuts);
+    let mut segments = verse::split(&flat, segments, &located.verses);
     join_at_milestones(spec, &mut segments, &located.milestones)?;
     Ok(assemble(file, &flat, &segments, located.milestones))
 }
@@ -575,14 +603,20 @@ fn locate_structure(spec: &Spec, probe: &Text, flat: &Flat) -> Result<LocatedStr
                 witness: m.witness.get_ref().clone(),
                 n: m.n.clone(),
                 span: m.quote.at.span(),
+                join: m.join,
             }),
             Err(e) => errs.extend(e.0),
         }
     }
+    let verses = verse::locate(spec, probe, flat, &mut cache, &mut errs);
     if !errs.is_empty() {
         return Err(Diagnostics(errs));
     }
-    Ok(LocatedStructure { cuts, milestones })
+    Ok(LocatedStructure {
+        cuts,
+        milestones,
+        verses,
+    })
 }
 
 /// The title and headings as cuts in text order; each must quote whole lines, and no two
@@ -667,24 +701,40 @@ fn segments(groups: &[Block], cuts: &[Cut]) -> Vec<Segment> {
     out
 }
 
-/// Milestones at the start of a paragraph that follows a paragraph join the two: the
-/// source's page break is not a paragraph break.
+/// A milestone with `join = true` at the start of a paragraph that follows a paragraph
+/// joins the two: the blank lines at the source's page break are not a paragraph break.
+/// Without it a blank line is a paragraph break, wherever a page break falls.
 fn join_at_milestones(
     spec: &Spec,
     segments: &mut [Segment],
     milestones: &[MilestonePos],
 ) -> Result<()> {
     for m in milestones {
-        if let Some(i) = segments.iter().position(|s| s.range.start == m.pos)
-            && i > 0
-            && segments[i].kind == BlockKind::Paragraph
-            && segments[i - 1].kind == BlockKind::Paragraph
-        {
-            segments[i].joins_previous = true;
-        } else if segments.iter().all(|s| !s.range.contains(&m.pos)) {
+        if segments.iter().all(|s| !s.range.contains(&m.pos)) {
             return Err(spec
                 .error(m.span.clone(), "a milestone must fall inside the text")
                 .into());
+        }
+        if !m.join {
+            continue;
+        }
+        match segments.iter().position(|s| s.range.start == m.pos) {
+            Some(i)
+                if i > 0
+                    && segments[i].kind == BlockKind::Paragraph
+                    && segments[i - 1].kind == BlockKind::Paragraph =>
+            {
+                segments[i].joins_previous = true;
+            }
+            _ => {
+                return Err(spec
+                    .error(
+                        m.span.clone(),
+                        "`join = true`, but this page break does not fall between two paragraphs",
+                    )
+                    .with_note("`join` is for a page break at a blank line of the source that is no paragraph break: quote the first words after the blank lines, where a paragraph follows a paragraph; or remove `join`")
+                    .into());
+            }
         }
     }
     Ok(())

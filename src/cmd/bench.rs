@@ -6,7 +6,7 @@ use crate::args::{BenchArgs, BenchOneArgs};
 
 /// `apparat bench`.
 pub fn bench(args: &BenchArgs) -> ExitCode {
-    apparat::bench::run(&args.seed_dir, args.pages)
+    apparat::bench::run(&args.seed_dir, args.pages, args.verse)
 }
 
 /// `apparat bench-one CASE DIR`: one measured run, in a fresh process.

@@ -7,9 +7,14 @@ use std::process::ExitCode;
 use crate::args::{InitArgs, ReportArgs};
 use crate::cmd::{finish, note};
 
-/// `apparat init DIR`.
+/// `apparat init [--verse] DIR`.
 pub fn init(report: &ReportArgs, args: &InitArgs) -> ExitCode {
-    let outcome = apparat::init::init(&args.dir).map(|()| {
+    let create = if args.verse {
+        apparat::init::init_verse
+    } else {
+        apparat::init::init
+    };
+    let outcome = create(&args.dir).map(|()| {
         let dir = args.dir.to_string_lossy();
         note(
             report,

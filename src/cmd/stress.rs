@@ -18,7 +18,12 @@ pub fn stress(report: &ReportArgs, args: &StressArgs) -> ExitCode {
         seed: args.seed,
         long_notes,
     };
-    let outcome = apparat::stress::generate_with(&args.dir, &options)
+    let generate = if args.verse {
+        apparat::stress::generate_verse
+    } else {
+        apparat::stress::generate_with
+    };
+    let outcome = generate(&args.dir, &options)
         .map(|summary| println!("wrote {}: {summary}", args.dir.display()))
         .map_err(|e| apparat::diag::io_error("cannot write", &args.dir, &e).into());
     finish(report, outcome)

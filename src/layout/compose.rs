@@ -126,9 +126,10 @@ pub struct PlacedEntry {
     pub end: bool,
 }
 
-/// The number of numbered (paragraph) lines among `lines`.
+/// The number of numbered lines among `lines` (paragraph lines and verses; a verse's
+/// turnovers are not counted).
 pub fn numbered(lines: &[GalleyLine]) -> u32 {
-    lines.iter().filter(|l| l.numbered).count() as u32
+    lines.iter().filter(|l| super::verse::counted(l)).count() as u32
 }
 
 /// Composes the pages of the body, their apparatus, line numbers and margin notes, and the
@@ -154,7 +155,11 @@ pub fn compose(spec: &Spec, p: &Printed, galley: &Galley) -> Result<Plan> {
         let number = galley.front_pages + k + 1;
         let (apparatus, placed) = setter.page_blocks(cut, &mut carried, doc_line, number);
         plan.placed.extend(placed);
-        let first_number = if setter.restart { 0 } else { doc_line };
+        let first_number = match (&setter.running, r.start.checked_sub(1)) {
+            _ if setter.restart => 0,
+            (Some(running), Some(before)) => running[before],
+            _ => doc_line,
+        };
         doc_line += numbered(&galley.lines[r.clone()]);
         let pieces = pieces(&galley.lines, r.clone());
         let opens_section =
@@ -426,10 +431,11 @@ impl PageBuilder<'_> {
             // A good break that would leave a hole (a long note that must stay whole behind
             // it) gives way to the bad one where that fills the page: a hyphen, an orphan
             // or a widow at the page break is the lesser evil, as TeX weighs its penalties
-            // against an underfull page. A heading at the foot never is.
+            // against an underfull page. A heading at the foot never is, nor a break in a
+            // verse or a stanza.
             let loose = first
                 && good < end
-                && !keeps_heading(lines, end)
+                && !never_breaks(lines, end)
                 && self.slack(&cut_at(good)) > LOOSE_BREAK * self.pitch
                 && self.slack(&cut_at(end)) <= self.pitch + 0.01;
             if !loose {
@@ -645,9 +651,12 @@ fn apparatus_too_tall(
 const LOOSE_BREAK: f64 = 2.0;
 
 /// Whether a break after line `e` would leave a heading at the foot, or a heading with
-/// fewer than two lines of its section: never allowed.
-fn keeps_heading(lines: &[GalleyLine], e: usize) -> bool {
-    !lines[e].numbered || (e > 0 && !lines[e - 1].numbered && lines[e].first_of_block)
+/// fewer than two lines of its section, or break inside a verse or a stanza's kept verses:
+/// never allowed.
+fn never_breaks(lines: &[GalleyLine], e: usize) -> bool {
+    !lines[e].numbered
+        || (e > 0 && !lines[e - 1].numbered && lines[e].first_of_block)
+        || lines[e].keep_with_next
 }
 
 /// A page may not end after line `e` when …
@@ -659,10 +668,12 @@ pub fn bad_break(lines: &[GalleyLine], e: usize) -> bool {
         || (l.first_of_block && !l.last_of_block) // … an orphan: a paragraph's first line alone
         || next.is_some_and(|n| n.last_of_block && !n.first_of_block) // … a widow would follow
         || (e > 0 && !lines[e - 1].numbered && l.first_of_block) // … a heading keeps two lines
+        || l.keep_with_next // … inside a verse, or a stanza would leave one verse alone
 }
 
 /// The printed line numbers of a page's lines `r`: every `every`-th numbered line, counting
-/// on from `before` (the numbered lines before the page, 0 where numbering restarts).
+/// on from `before` (the number of the line before the page, 0 where numbering restarts),
+/// and from 0 again at a line marked `restart`.
 pub fn line_numbers(
     lines: &[GalleyLine],
     r: Range<usize>,
@@ -672,7 +683,13 @@ pub fn line_numbers(
     let top = lines[r.start].baseline - lines[r.start].cap;
     let mut n = before;
     let mut out = vec![];
-    for l in lines[r].iter().filter(|l| l.numbered) {
+    for l in &lines[r] {
+        if l.restart {
+            n = 0;
+        }
+        if !super::verse::counted(l) {
+            continue;
+        }
         n += 1;
         if n.is_multiple_of(every) {
             out.push(LineNumber {
@@ -880,6 +897,8 @@ pub struct ApparatusSetter<'a> {
     /// Per series: a block may continue on the next page.
     split: Vec<bool>,
     restart: bool,
+    /// The number of each galley line where numbering restarts at sections or poems.
+    running: Option<Vec<u32>>,
     every: u32,
 }
 
@@ -928,6 +947,11 @@ impl<'a> ApparatusSetter<'a> {
                 .collect(),
             split: spec.series.iter().map(|s| s.split).collect(),
             restart: spec.layout.line_numbers.restart == Restart::Page,
+            running: matches!(
+                spec.layout.line_numbers.restart,
+                Restart::Section | Restart::Poem
+            )
+            .then(|| super::verse::running_numbers(lines)),
             every: (*spec.layout.line_numbers.every.get_ref()).max(1) as u32,
         }
     }
@@ -935,10 +959,10 @@ impl<'a> ApparatusSetter<'a> {
     /// The printed number of galley line `line` on the page starting at line `s`.
     fn number_of(&self, s: usize, line: usize, doc_line: u32) -> u32 {
         let local = numbered(&self.lines[s..=line]);
-        if self.restart {
-            local
-        } else {
-            doc_line + local
+        match &self.running {
+            _ if self.restart => local,
+            Some(running) => running[line],
+            None => doc_line + local,
         }
     }
 
@@ -957,14 +981,18 @@ impl<'a> ApparatusSetter<'a> {
             (first_no, first_no.to_string())
         } else if last <= e {
             let last_no = self.number_of(s, last, doc_line);
+            if last_no == first_no {
+                // A lemma running into its verse's turnover: one verse.
+                return (first_no, first_no.to_string());
+            }
             (last_no, format!("{first_no}–{last_no}"))
         } else {
             // The lemma ends on the next page: its line there.
             let local = numbered(&self.lines[e + 1..=last]);
-            let last_no = if self.restart {
-                local
-            } else {
-                doc_line + numbered(&self.lines[s..=e]) + local
+            let last_no = match &self.running {
+                _ if self.restart => local,
+                Some(running) => running[last],
+                None => doc_line + numbered(&self.lines[s..=e]) + local,
             };
             (last_no, format!("{first_no}–{}.{last_no}", page_no + 1))
         }
@@ -1365,6 +1393,9 @@ mod tests {
             numbered,
             first_of_block: false,
             last_of_block: false,
+            turnover: false,
+            restart: false,
+            keep_with_next: false,
         }
     }
 

@@ -34,10 +34,18 @@ pub struct GalleyLine {
     pub cap: f64,
     /// Typst broke the line inside a word and added a hyphen.
     pub hyphen: bool,
-    /// A paragraph line (numbered), not a title or heading line.
+    /// A line of the text proper (a paragraph's or a verse's), not a title or heading line.
     pub numbered: bool,
     pub first_of_block: bool,
     pub last_of_block: bool,
+    /// A verse's continuation line (the verse was too long for the measure): text, but not
+    /// counted by the line numbers; a lemma on it has its verse's number.
+    pub turnover: bool,
+    /// Numbering starts again at this line (`restart = "section"` or `"poem"`).
+    pub restart: bool,
+    /// A page may not end after this line: the verse goes on, or the stanza would leave
+    /// fewer verses than `stanza-keep` at the foot or head of a page.
+    pub keep_with_next: bool,
 }
 
 /// Page geometry and the height model of the apparatus and margin notes, as the template
@@ -514,7 +522,8 @@ pub fn set(
         .zip(&docs.ranges)
         .map(|(part, r)| part.placed(p, r.start))
         .collect();
-    let (lines, reaches) = join_parts(&docs.ranges, placed)?;
+    let (mut lines, reaches) = join_parts(&docs.ranges, placed)?;
+    super::verse::mark(input.spec, p, &mut lines);
     if lines.is_empty() {
         return Err(input
             .spec
@@ -1033,16 +1042,22 @@ fn group_lines(p: &Printed, glyphs: &[PrintedGlyph]) -> Result<Lines> {
                 r.left = r.left.min(g.left);
                 r.right = r.right.max(g.right);
             }
-            _ => {
+            (last, _) => {
+                let kind = p.blocks[block].kind;
+                let turnover =
+                    matches!(kind, BlockKind::Verse(_)) && last.is_some_and(|l| l.block == block);
                 lines.push(GalleyLine {
                     block,
                     range: g.offset..g.end,
                     baseline: g.baseline,
                     cap: g.cap,
                     hyphen: false,
-                    numbered: p.blocks[block].kind == BlockKind::Paragraph,
+                    numbered: kind.is_numbered(),
                     first_of_block: false,
                     last_of_block: false,
+                    turnover,
+                    restart: false,
+                    keep_with_next: false,
                 });
                 reaches.push(Reach {
                     left: g.left,

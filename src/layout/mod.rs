@@ -29,6 +29,7 @@ mod compose;
 mod emit;
 mod galley;
 mod verify;
+mod verse;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 

@@ -221,6 +221,8 @@ impl Text {
                 "the boundary of the heading `{}`",
                 &self.doc[self.blocks[b].range.clone()]
             )
+        } else if kinds.iter().any(|k| matches!(k, BlockKind::Verse(_))) {
+            "the end of a verse (in verse each source line is a verse of its own)".to_string()
         } else {
             "a paragraph break (a blank line in source.txt)".to_string()
         };

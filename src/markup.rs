@@ -522,7 +522,14 @@ pub(crate) fn preamble(w: &mut Writer, spec: &Spec, galley: bool, template: &str
     w.out.push_str("#show: edition.with(config)\n");
 }
 
-pub(crate) fn front_matter(w: &mut Writer, spec: &Spec, front: &Front) {
+/// The front matter. `cite_at`: the page and line the how-to-cite's example cites (the
+/// first body page and a line numbered on it), once the pages are known.
+pub(crate) fn front_matter(
+    w: &mut Writer,
+    spec: &Spec,
+    front: &Front,
+    cite_at: Option<(usize, u32)>,
+) {
     let conspectus: Vec<String> = spec
         .witnesses
         .iter()
@@ -542,7 +549,7 @@ pub(crate) fn front_matter(w: &mut Writer, spec: &Spec, front: &Front) {
         .principles
         .as_deref()
         .map_or("none".to_string(), |p| format!("[{p}]"));
-    let citation = citation_markup(spec);
+    let citation = citation_markup(spec, cite_at);
     let _ = writeln!(
         w.out,
         "#front-matter(config, ({conspectus}), {principles}, [{citation}])"
@@ -550,8 +557,9 @@ pub(crate) fn front_matter(w: &mut Writer, spec: &Spec, front: &Front) {
     w.out.push_str("#pagebreak(to: \"odd\", weak: true)\n");
 }
 
-/// The recommended citation, with an example of citing a line.
-pub(crate) fn citation_markup(spec: &Spec) -> String {
+/// The recommended citation, with an example of citing a line: `cite_at` (page, line), or
+/// before the pages are known a stand-in of the same length.
+pub(crate) fn citation_markup(spec: &Spec, cite_at: Option<(usize, u32)>) -> String {
     let e = &spec.edition;
     let (y, _, _) = spec.date();
     // The work's authors first, the editors after the title; without authors, the editors.
@@ -586,10 +594,11 @@ pub(crate) fn citation_markup(spec: &Spec) -> String {
     }
     c.push('.');
     let c = quotes::editorial(spec, &c);
+    let (page, line) = cite_at.unwrap_or((5, 5));
     let example = if e.language.get_ref() == "sv" {
-        "s. 2, r. 15"
+        format!("s. {page}, r. {line}")
     } else {
-        "p. 2, l. 15"
+        format!("p. {page}, l. {line}")
     };
     format!(
         "{}#parbreak()#emph[{}]{}",
@@ -598,7 +607,7 @@ pub(crate) fn citation_markup(spec: &Spec) -> String {
             "{}, ",
             quotes::editorial(spec, e.short_title.as_deref().unwrap_or(&e.title))
         )),
-        lit(example)
+        lit(&example)
     )
 }
 
@@ -765,7 +774,7 @@ pub(crate) fn galley(
     w.emergency_breaks = spec.layout.emergency_breaks;
     preamble(&mut w, spec, true, template);
     if let Some(front) = front {
-        front_matter(&mut w, spec, front);
+        front_matter(&mut w, spec, front, None);
     }
     w.out.push_str("#set page(height: auto)\n");
     flow_blocks(&mut w, p, blocks);

@@ -196,3 +196,32 @@ fn without_authors_the_editors_head_the_title_page_and_the_citation() {
     );
     assert!(!front.contains("Utg. av"), "{front}");
 }
+
+/// The how-to-cite's example cites a page and line that exist: the seed's first body page
+/// and a line number printed on it.
+#[test]
+fn the_citation_example_cites_the_first_body_page_and_a_line_on_it() {
+    let built = edition::seed();
+    let front = text(&built.pages[..built.front_pages]);
+    let at = front
+        .find(", s. ")
+        .unwrap_or_else(|| panic!("no example citation in the front matter:\n{front}"));
+    let example: Vec<u32> = front[at + 2..]
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|s| !s.is_empty())
+        .take(2)
+        .map(|s| s.parse().unwrap())
+        .collect();
+    let (page, line) = (example[0] as usize, example[1]);
+    assert_eq!(page, built.front_pages + 1, "{}", &front[at..at + 20]);
+    // Line numbers stand in the margin, outside the text column (the folio is in the head).
+    let spec = edition::read_spec(&edition::seed_dir());
+    let body = edition::read_body(&built.pages, built.front_pages, spec.restart_page);
+    let first = &body.pages[0];
+    assert_eq!(first.number, page);
+    assert!(
+        first.margin.iter().any(|w| w.text == line.to_string()),
+        "page {page} prints no line number {line} in its margin: {:?}",
+        first.margin.iter().map(|w| &w.text).collect::<Vec<_>>()
+    );
+}

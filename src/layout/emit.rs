@@ -26,7 +26,12 @@ pub fn final_doc(spec: &Spec, p: &Printed, front: &Front, template: &str, plan: 
             markup::lit_str(mime)
         );
     }
-    markup::front_matter(&mut w, spec, front);
+    // The how-to-cite's example cites the first body page and its first numbered line.
+    let cite_at = plan.pages.first().map(|page| {
+        let line = page.numbers.first().map_or(1, |n| n.number);
+        (page.number, line)
+    });
+    markup::front_matter(&mut w, spec, front, cite_at);
     // Every line break is forced (hyphens included): finding hyphenation points again would
     // only cost time.
     w.out.push_str("#set text(hyphenate: false)\n");

@@ -122,10 +122,13 @@ pub fn resolve(spec: &Spec, text: &Text) -> Result<Anchors> {
     }
 }
 
-/// The first word after `pos` that lies in a paragraph.
+/// The first word after the one ending at (or holding) `pos` that lies in a paragraph:
+/// `absunt` in `absunt. Eorum` is followed by `Eorum`, not by the full stop.
 fn next_word(text: &Text, pos: usize) -> Option<Range<usize>> {
     let separator = |c: char| c == ' ' || c == '\n';
-    let mut at = pos;
+    let mut at = text.doc[pos..]
+        .find(separator)
+        .map_or(text.doc.len(), |k| pos + k);
     loop {
         let start = at + text.doc[at..].find(|c: char| !separator(c))?;
         let end = text.doc[start..]

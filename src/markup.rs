@@ -126,7 +126,10 @@ fn edits(spec: &Spec, text: &Text, anchors: &Anchors) -> Vec<(Range<usize>, Stri
                 let t = typographic.map_or_else(|| t.clone(), |style| quotes::apply(&t, style));
                 edits.push((l.range.clone(), t));
             }
-            EntryBody::Sign { kind, text: t, .. } => sign_edits(*kind, t, &l.range, &mut edits),
+            EntryBody::Sign { kind, text: t, .. } => {
+                let signs = spec.layout.signs.of(*kind);
+                sign_edits(*kind, signs, t, &l.range, &mut edits)
+            }
             _ => {}
         }
     }
@@ -142,37 +145,26 @@ fn edits(spec: &Spec, text: &Text, anchors: &Anchors) -> Vec<(Range<usize>, Stri
     edits
 }
 
-/// The signs an editorial decision prints in the text: a deletion and a crux around the
-/// quoted words, a supplement and a lacuna after them. Inserted, so they map to no model byte.
+/// The signs an editorial decision prints in the text (`[layout] signs`, by default the
+/// Leiden conventions): a deletion […] and a crux †…† around the quoted words, a supplement
+/// ⟨…⟩ and a lacuna *** after them. Inserted, so they map to no model byte.
 fn sign_edits(
     kind: SignKind,
+    (open, close): (&str, &str),
     supplied: &Option<String>,
     r: &Range<usize>,
     edits: &mut Vec<(Range<usize>, String)>,
 ) {
     let at = |pos: usize, s: &str| (pos..pos, s.to_string());
     match kind {
-        SignKind::Deletion => {
-            edits.extend([at(r.start, SIGN_DELETION.0), at(r.end, SIGN_DELETION.1)])
-        }
-        SignKind::Crux => edits.extend([at(r.start, SIGN_CRUX.0), at(r.end, SIGN_CRUX.1)]),
+        SignKind::Deletion | SignKind::Crux => edits.extend([at(r.start, open), at(r.end, close)]),
         SignKind::Supplement => {
             let words = crate::text::normalize(supplied.as_deref().unwrap_or(""));
-            edits.push(at(
-                r.end,
-                &format!(" {}{words}{}", SIGN_SUPPLEMENT.0, SIGN_SUPPLEMENT.1),
-            ));
+            edits.push(at(r.end, &format!(" {open}{words}{close}")));
         }
-        SignKind::Lacuna => edits.push(at(r.end, &format!(" {SIGN_LACUNA}"))),
+        SignKind::Lacuna => edits.push(at(r.end, &format!(" {open}"))),
     }
 }
-
-/// The editorial signs in the text (Leiden conventions): a supplement ⟨…⟩, a deletion […],
-/// a crux †…†, a lacuna ***.
-pub(crate) const SIGN_SUPPLEMENT: (&str, &str) = ("⟨", "⟩");
-pub(crate) const SIGN_DELETION: (&str, &str) = ("[", "]");
-pub(crate) const SIGN_CRUX: (&str, &str) = ("†", "†");
-pub(crate) const SIGN_LACUNA: &str = "***";
 
 /// The printed text: the model with `edits` applied; the model offset of each printed byte
 /// (`NO_MODEL` for inserted signs); and the map of model offsets to printed ones.
@@ -1154,7 +1146,7 @@ impl<'a> Witnessing<'a> {
                     .iter()
                     .map(|m| m.get_ref().as_str())
                     .filter(|m| self.extant.contains(m))
-                    .map(|m| Citation::parse(m))
+                    .map(Citation::parse)
                     .collect(),
                 None => vec![cited],
             };

@@ -286,6 +286,9 @@ pub struct Layout {
     pub font_size: Option<Spanned<f64>>,
     /// The sign printed in the text at a witness's page break (default `|`).
     pub milestone_sign: Option<String>,
+    /// The editorial signs printed in the text (defaults: ⟨…⟩, […], †…†, ***).
+    #[serde(default)]
+    pub signs: Signs,
     /// The body font family (the template's default when absent).
     pub font: Option<Spanned<String>>,
     /// A custom paper size in millimetres (`paper = "custom"`): page width and height.
@@ -331,6 +334,38 @@ impl Margins {
     }
 }
 
+/// The editorial signs of the printed text, each pair opening and closing the words it
+/// marks: `[layout] signs = { supplement = ["<", ">"] }`; those not given keep their default.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Signs {
+    pub supplement: Option<(String, String)>,
+    pub deletion: Option<(String, String)>,
+    pub crux: Option<(String, String)>,
+    pub lacuna: Option<String>,
+}
+
+impl Signs {
+    /// The opening and closing sign of `kind` (a lacuna's sign is its opening; it closes
+    /// with nothing).
+    pub fn of(&self, kind: SignKind) -> (&str, &str) {
+        fn pair<'a>(
+            given: &'a Option<(String, String)>,
+            default: (&'a str, &'a str),
+        ) -> (&'a str, &'a str) {
+            given
+                .as_ref()
+                .map_or(default, |(a, b)| (a.as_str(), b.as_str()))
+        }
+        match kind {
+            SignKind::Supplement => pair(&self.supplement, ("⟨", "⟩")),
+            SignKind::Deletion => pair(&self.deletion, ("[", "]")),
+            SignKind::Crux => pair(&self.crux, ("†", "†")),
+            SignKind::Lacuna => (self.lacuna.as_deref().unwrap_or("***"), ""),
+        }
+    }
+}
+
 fn a5() -> Spanned<String> {
     Spanned::new(0..0, "a5".into())
 }
@@ -343,6 +378,7 @@ impl Default for Layout {
             line_numbers: LineNumbers::default(),
             font_size: None,
             milestone_sign: None,
+            signs: Signs::default(),
             pdf_standards: vec![],
             font: None,
             width: None,

@@ -335,6 +335,14 @@ fn a_lemma_runs_across_paragraphs_and_a_page_break() {
     );
     let (_, app) = &body_pages[first_page];
     assert!(app.contains(&reference), "`{reference}` not in: {app}");
+    // The margin note quoting across a paragraph break stands on the page of its first word.
+    let (note_page, _) = on("p6w59");
+    let page = &pages[out.front_pages + note_page];
+    assert!(
+        page.words.iter().any(|w| w.text == "across"),
+        "the margin note is not on page {}",
+        out.front_pages + note_page + 1
+    );
 }
 
 /// The rendered diagnostics of a failed build of `spec` over [`SOURCE`], with the folder's
@@ -489,4 +497,23 @@ fn apparatus_slips_are_warnings() {
     ] {
         assert!(warnings.contains(w), "{w}:\n{warnings}");
     }
+}
+
+#[test]
+fn the_signs_in_the_text_are_the_editions_own() {
+    let spec = SPEC.replace(
+        "[[series]]",
+        "[layout]\nsigns = { supplement = [\"<\", \">\"], crux = [\"‡\", \"‡\"] }\n\n[[series]]",
+    );
+    let (_, pages) = build("signs", &spec, SOURCE);
+    let (body, app) = read_page(pages.last().unwrap());
+    // (The line may break inside the supplement: join hyphenated words.)
+    let text = body.join(" ").replace("- ", "");
+    for sign in [
+        "Matrona [et] Sequana <Rhenus> dividit.",
+        "provinciae ‡longissime‡ absunt.",
+    ] {
+        assert!(text.contains(sign), "`{sign}` not in the text: {text}");
+    }
+    assert!(app.contains("Rhenus] suppl. Meusel"), "{app}");
 }

@@ -191,22 +191,42 @@ fn cited_in_lacunae(spec: &Spec, out: &Anchors) -> Vec<Diagnostic> {
         };
         for w in readings.iter().flat_map(|r| &r.wit) {
             let cited = Citation::parse(w.get_ref());
-            let overlaps = |x: &&LacunaRange| {
-                x.witness == cited.siglum
-                    && x.range.start < l.range.end
-                    && l.range.start < x.range.end
+            let lacuna_of = |siglum: &str| {
+                out.lacunae.iter().find(|x| {
+                    x.witness == siglum
+                        && x.range.start < l.range.end
+                        && l.range.start < x.range.end
+                })
             };
-            if let Some(lacuna) = out.lacunae.iter().find(overlaps) {
+            let group = spec
+                .witnesses
+                .iter()
+                .find(|x| x.is_group() && *x.siglum.get_ref() == cited.siglum);
+            // A group is absent where all its members are.
+            let lacuna = match group {
+                Some(g) => g
+                    .members
+                    .iter()
+                    .map(|m| lacuna_of(m.get_ref()))
+                    .collect::<Option<Vec<_>>>()
+                    .and_then(|all| all.first().copied()),
+                None => lacuna_of(&cited.siglum),
+            };
+            if let Some(lacuna) = lacuna {
+                let message = match group {
+                    Some(_) => format!(
+                        "`{}` is cited where all its members are in lacunae: none has text here",
+                        w.get_ref()
+                    ),
+                    None => format!(
+                        "`{}` is cited inside its lacuna: the witness has no text here",
+                        w.get_ref()
+                    ),
+                };
                 errs.push(
-                    spec.error(
-                        w.span(),
-                        format!(
-                            "`{}` is cited inside its lacuna: the witness has no text here",
-                            w.get_ref()
-                        ),
-                    )
-                    .with_label(&spec.file, lacuna.span.clone(), "the lacuna")
-                    .with_note("remove the siglum, or correct the lacuna's `from` and `to`"),
+                    spec.error(w.span(), message)
+                        .with_label(&spec.file, lacuna.span.clone(), "the lacuna")
+                        .with_note("remove the siglum, or correct the lacuna's `from` and `to`"),
                 );
             }
         }

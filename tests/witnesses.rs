@@ -517,3 +517,20 @@ fn the_signs_in_the_text_are_the_editions_own() {
     }
     assert!(app.contains("Rhenus] suppl. Meusel"), "{app}");
 }
+
+#[test]
+fn a_group_all_of_whose_members_are_in_lacunae_is_not_cited() {
+    let spec = SPEC
+        .replacen("members = [\"A\", \"B\", \"M\"]", "members = [\"M\", \"V\"]", 1)
+        .replacen(
+            "to = \"absunt.\"\n",
+            "to = \"absunt.\"\n\n[[lacuna]]\nwitness = \"V\"\nfrom = \"fortissimi\"\nto = \"sunt\"\n",
+            1,
+        );
+    let rendered = errors_of("group-in-lacunae", &spec);
+    snapshot("group-in-lacunae", &rendered);
+    assert!(
+        rendered.contains("`α` is cited where all its members are in lacunae"),
+        "{rendered}"
+    );
+}

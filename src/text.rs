@@ -305,8 +305,12 @@ impl Text {
                 .map(|&p| p..p + quote.len())
                 .collect()
         };
-        if !cache.across_blocks {
-            found.retain(|m| self.block_at(m.start) == self.block_at(m.end.saturating_sub(1)));
+        // Matches within one block come first: a quotation that has one counts only those
+        // (so adding crossing matches never renumbers the occurrences of a quotation);
+        // one that has none may match across block breaks where the cache allows it.
+        let within = |m: &Match| self.block_at(m.start) == self.block_at(m.end.saturating_sub(1));
+        if !cache.across_blocks || found.iter().any(within) {
+            found.retain(within);
         }
         cache.found.insert(quote.to_string(), found.clone());
         found

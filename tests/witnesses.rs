@@ -425,6 +425,36 @@ fn every_new_spec_error_is_located_with_its_message() {
             "to = \"absunt.\"\nseries = \"notes\"\n\n[[series]]\nid = \"notes\"\ntitle = \"Notes\"\nkind = \"commentary\"",
         ),
         (
+            "text-without-sign",
+            "at = \"Celtae\"\n",
+            "at = \"Celtae\"\ntext = \"Celte\"\n",
+        ),
+        (
+            "resp-without-sign",
+            "at = \"Celtae\"\n",
+            "at = \"Celtae\"\nresp = \"Madvig\"\n",
+        ),
+        (
+            "hands-on-a-group",
+            "members = [\"A\", \"B\", \"M\"]",
+            "members = [\"A\", \"B\", \"M\"]\nhands = [\"1\"]",
+        ),
+        (
+            "member-named-twice",
+            "members = [\"A\", \"B\", \"M\"]",
+            "members = [\"A\", \"B\", \"A\"]",
+        ),
+        (
+            "sign-in-a-commentary",
+            "to = \"absunt.\"",
+            "to = \"absunt.\"\n\n[[series]]\nid = \"notes\"\ntitle = \"Notes\"\nkind = \"commentary\"\n\n[[entry]]\nseries = \"notes\"\nat = \"Gallia\"\nsign = \"crux\"",
+        ),
+        (
+            "unknown-sign",
+            "sign = \"crux\"",
+            "sign = \"obelus\"",
+        ),
+        (
             "sign-beside-emend",
             "sign = \"crux\"\n",
             "sign = \"crux\"\nemend = \"longe\"\n",

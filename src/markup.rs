@@ -571,7 +571,8 @@ pub(crate) fn front_matter(w: &mut Writer, spec: &Spec, front: &Front) {
             let mut body = lit(&quotes::editorial(spec, description));
             if x.is_group() {
                 let members: Vec<String> = x.members.iter().map(|m| m.get_ref().clone()).collect();
-                let _ = write!(body, "#group-members(({}))", list(&members));
+                let space = if description.is_empty() { "" } else { " " };
+                let _ = write!(body, "{space}#group-members(({}))", list(&members));
             }
             format!("({}, [{body}])", lit_str(x.siglum.get_ref()))
         })

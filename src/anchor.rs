@@ -5,12 +5,15 @@
 //!   line numbers, so a note there could not be cited);
 //! - entries of *different* series may overlap and nest freely; within one series lemmata
 //!   may nest but not partly overlap (the apparatus could not say where a reading ends);
-//! - emendations change the printed text, so two of them may not overlap at all.
+//! - emendations and editorial signs change the printed text, so two of them may not
+//!   overlap at all;
+//! - a lemma may run across paragraphs and headings, but begins and ends in a paragraph;
+//! - a witness is not cited inside its own lacuna (it has no text there).
 
 use std::ops::Range;
 
 use crate::diag::{Diagnostic, Diagnostics, Result};
-use crate::spec::{EntryBody, Spec};
+use crate::spec::{Citation, EntryBody, Spec};
 use crate::text::Text;
 
 /// An apparatus entry with its lemma's range in the model.
@@ -33,8 +36,19 @@ pub struct Anchors {
     /// In text order (ties: longer lemma first, then spec order).
     pub lemmata: Vec<Lemma>,
     pub margins: Vec<MarginAnchor>,
+    /// The witnesses' lacunae, in spec order.
+    pub lacunae: Vec<LacunaRange>,
     /// Warnings: lemmata so long that the apparatus can hardly be read against the text.
     pub warnings: Vec<Diagnostic>,
+}
+
+/// The stretch of the text a witness lacks: from the first words it lacks to the last.
+#[derive(Debug, Clone)]
+pub struct LacunaRange {
+    pub witness: String,
+    pub range: Range<usize>,
+    /// Span of the `[[lacuna]]` table.
+    pub span: Range<usize>,
 }
 
 /// Lemmata of more words than this draw a warning (they print abbreviated `first … last`,
@@ -44,14 +58,29 @@ pub(crate) const LONG_LEMMA_WORDS: usize = 25;
 pub fn resolve(spec: &Spec, text: &Text) -> Result<Anchors> {
     let mut errs: Vec<Diagnostic> = vec![];
     let mut out = Anchors::default();
-    let mut cache = crate::text::FindCache::default();
+    let mut cache = crate::text::FindCache::across_blocks();
     let in_paragraph = |r: &Range<usize>| {
-        text.block_at(r.start)
-            .is_some_and(|b| text.blocks[b].kind.is_numbered())
+        [r.start, r.end.saturating_sub(1).max(r.start)]
+            .iter()
+            .all(|&p| {
+                text.block_at(p)
+                    .is_some_and(|b| text.blocks[b].kind.is_numbered())
+            })
     };
+    let mut quoted: Vec<Option<Range<usize>>> = vec![None; spec.entries.len()];
     for (i, e) in spec.entries.iter().enumerate() {
         match text.find_cached(spec, &e.quote, &mut cache) {
             Ok(r) if in_paragraph(&r) => {
+                quoted[i] = Some(r.clone());
+                // The witness resumes at the word after the last it lacks (at the end of
+                // the text, it never does).
+                let r = match e.body {
+                    EntryBody::Lacuna { resumes: true, .. } => match next_word(text, r.end) {
+                        Some(next) => next,
+                        None => continue,
+                    },
+                    _ => r,
+                };
                 let words = text.doc[r.clone()].split_whitespace().count();
                 if words > LONG_LEMMA_WORDS {
                     out.warnings.push(
@@ -83,12 +112,126 @@ pub fn resolve(spec: &Spec, text: &Text) -> Result<Anchors> {
         }
     }
     sort_in_text_order(&mut out);
+    lacunae(spec, &quoted, &mut out, &mut errs);
     errs.extend(overlaps(spec, &out.lemmata));
+    errs.extend(cited_in_lacunae(spec, &out));
     if errs.is_empty() {
         Ok(out)
     } else {
         Err(Diagnostics(errs))
     }
+}
+
+/// The first word after the one ending at (or holding) `pos` that lies in a paragraph or a verse:
+/// `absunt` in `absunt. Eorum` is followed by `Eorum`, not by the full stop.
+fn next_word(text: &Text, pos: usize) -> Option<Range<usize>> {
+    let separator = |c: char| c == ' ' || c == '\n';
+    let mut at = text.doc[pos..]
+        .find(separator)
+        .map_or(text.doc.len(), |k| pos + k);
+    loop {
+        let start = at + text.doc[at..].find(|c: char| !separator(c))?;
+        let end = text.doc[start..]
+            .find(separator)
+            .map_or(text.doc.len(), |k| start + k);
+        let in_paragraph = text
+            .block_at(start)
+            .is_some_and(|b| text.blocks[b].kind.is_numbered());
+        if in_paragraph {
+            return Some(start..end);
+        }
+        at = end;
+    }
+}
+
+/// Each lacuna's range, from its `from` and `to` quotations (`quoted`: each entry's
+/// quotation as resolved).
+fn lacunae(
+    spec: &Spec,
+    quoted: &[Option<Range<usize>>],
+    out: &mut Anchors,
+    errs: &mut Vec<Diagnostic>,
+) {
+    for l in &spec.lacunae {
+        let (Some(from), Some(to)) = (&quoted[l.from_entry], &quoted[l.to_entry]) else {
+            continue;
+        };
+        if to.end <= from.start {
+            let to_span = spec.entries[l.to_entry].quote.at.span();
+            errs.push(
+                spec.error(
+                    to_span,
+                    "the lacuna ends before it begins: `to` quotes words before `from`",
+                )
+                .with_label(
+                    &spec.file,
+                    spec.entries[l.from_entry].quote.at.span(),
+                    "`from`",
+                ),
+            );
+            continue;
+        }
+        out.lacunae.push(LacunaRange {
+            witness: l.witness.clone(),
+            range: from.start..to.end,
+            span: l.span.clone(),
+        });
+    }
+}
+
+/// A witness cited by a reading whose lemma lies (in part) in that witness's lacuna.
+fn cited_in_lacunae(spec: &Spec, out: &Anchors) -> Vec<Diagnostic> {
+    let mut errs = vec![];
+    for l in &out.lemmata {
+        let readings = match &spec.entries[l.entry].body {
+            EntryBody::Readings(rs)
+            | EntryBody::Emend { readings: rs, .. }
+            | EntryBody::Sign { readings: rs, .. } => rs,
+            _ => continue,
+        };
+        for w in readings.iter().flat_map(|r| &r.wit) {
+            let cited = Citation::parse(w.get_ref());
+            let lacuna_of = |siglum: &str| {
+                out.lacunae.iter().find(|x| {
+                    x.witness == siglum
+                        && x.range.start < l.range.end
+                        && l.range.start < x.range.end
+                })
+            };
+            let group = spec
+                .witnesses
+                .iter()
+                .find(|x| x.is_group() && *x.siglum.get_ref() == cited.siglum);
+            // A group is absent where all its members are.
+            let lacuna = match group {
+                Some(g) => g
+                    .members
+                    .iter()
+                    .map(|m| lacuna_of(m.get_ref()))
+                    .collect::<Option<Vec<_>>>()
+                    .and_then(|all| all.first().copied()),
+                None => lacuna_of(&cited.siglum),
+            };
+            if let Some(lacuna) = lacuna {
+                let message = match group {
+                    Some(_) => format!(
+                        "`{}` is cited where all its members are in lacunae: none has text here",
+                        w.get_ref()
+                    ),
+                    None => format!(
+                        "`{}` is cited inside its lacuna: the witness has no text here",
+                        w.get_ref()
+                    ),
+                };
+                errs.push(
+                    spec.error(w.span(), message)
+                        .with_label(&spec.file, lacuna.span.clone(), "the lacuna")
+                        .with_note("remove the siglum, or correct the lacuna's `from` and `to`"),
+                );
+            }
+        }
+    }
+    errs
 }
 
 /// Lemmata by start (ties: longer first, then spec order); margin notes by start.
@@ -114,11 +257,13 @@ fn overlaps(spec: &Spec, ls: &[Lemma]) -> Vec<Diagnostic> {
         {
             let (ea, eb) = (&spec.entries[a.entry], &spec.entries[b.entry]);
             let partial = b.range.end > a.range.end;
-            let both_emend = matches!(ea.body, EntryBody::Emend { .. })
-                && matches!(eb.body, EntryBody::Emend { .. });
+            let edits =
+                |b: &EntryBody| matches!(b, EntryBody::Emend { .. } | EntryBody::Sign { .. });
+            let record = |b: &EntryBody| matches!(b, EntryBody::Lacuna { .. });
+            let both_emend = edits(&ea.body) && edits(&eb.body);
             let msg = if both_emend {
                 Some("two emendations overlap: the printed text can follow only one")
-            } else if ea.series == eb.series && partial {
+            } else if ea.series == eb.series && partial && !record(&ea.body) && !record(&eb.body) {
                 Some("lemmata of one series may nest but not partly overlap")
             } else {
                 None

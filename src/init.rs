@@ -1,8 +1,10 @@
-//! `apparat init`: a small, valid edition to start from — one witness, a heading, an
-//! apparatus entry (an emendation of the sample's typo) and a margin note — that builds out of
-//! the box. `apparat init --verse`: a ballad of twelve stanzas, typed as poems are typed (one
-//! verse a line, the even lines indented, a blank line between stanzas), with variants of a
-//! second witness, an emendation, notes and a witness's page break.
+//! `apparat init`: a small, valid edition to start from — three witnesses and a group, a
+//! heading, a positive critical apparatus (an emendation of the sample's typo, variants of
+//! the group and of a witness before correction, an editorial supplement, a lacuna), a note
+//! and a margin note — that builds out of the box and shows the spec's vocabulary.
+//! `apparat init --verse`: a ballad of twelve stanzas, typed as poems are typed (one verse a
+//! line, the even lines indented, a blank line between stanzas), with variants of a second
+//! witness, an emendation, notes and a witness's page break.
 
 use std::path::Path;
 
@@ -163,6 +165,24 @@ base = "A"
 [[witness]]
 siglum = "A"
 description = "The text as received."
+hands = ["1", "2"]          # readings may cite `A^1`, `A^2`; any witness `A^ac`, `A^pc`
+
+[[witness]]
+siglum = "B"
+description = "A later copy."
+
+[[witness]]
+siglum = "C"
+description = "A copy that breaks off."
+
+[[witness]]                 # a group: printed `β` wherever B and C are extant and agree
+siglum = "β"
+members = ["B", "C"]
+
+[[lacuna]]                  # C lacks the last paragraph: `The apparatus … ] deest C`
+witness = "C"
+from = "The apparatus at the foot"
+to = "themselves."
 
 [structure]
 title = "A Sample Text"
@@ -178,6 +198,7 @@ line-numbers = {{ every = 5, restart = "page" }}
 id = "critical"
 title = "Critical apparatus"
 kind = "critical"
+positive = true             # the lemma's witnesses, computed: `breaks A] break β`
 
 [[series]]
 id = "notes"
@@ -188,6 +209,23 @@ kind = "commentary"
 series = "critical"
 at = "recieved"
 emend = "received"
+
+[[entry]]
+series = "critical"
+at = "line breaks"
+readings = [{{ wit = ["β"], text = "line break" }}]
+
+[[entry]]                   # A before correction, and B: `writes Apc C] write Aac B`
+series = "critical"
+at = "writes"
+readings = [{{ wit = ["A^ac", "B"], text = "write" }}]
+
+[[entry]]                   # an editorial supplement: printed `so that ⟨all⟩ readers`
+series = "critical"
+at = "so that"
+sign = "supplement"
+text = "all"
+resp = "Your Name"
 
 [[entry]]
 series = "notes"

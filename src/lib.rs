@@ -268,6 +268,12 @@ fn entry_kind(b: &EntryBody) -> String {
             .join("+"),
         EntryBody::Readings(rs) => rs.iter().map(name).collect::<Vec<_>>().join("+"),
         EntryBody::Note(_) => "note".into(),
+        EntryBody::Sign { kind, readings, .. } => std::iter::once(kind.name())
+            .chain(readings.iter().map(name))
+            .collect::<Vec<_>>()
+            .join("+"),
+        EntryBody::Lacuna { resumes: false, .. } => "deest".into(),
+        EntryBody::Lacuna { resumes: true, .. } => "rursus-adest".into(),
     }
 }
 

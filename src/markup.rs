@@ -16,7 +16,9 @@ use std::ops::Range;
 
 use crate::anchor::Anchors;
 use crate::quotes;
-use crate::spec::{Arrangement, EntryBody, Reading, ReadingType, SeriesKind, Spec};
+use crate::spec::{
+    Arrangement, Citation, EntryBody, Reading, ReadingType, SeriesKind, SignKind, Spec, State,
+};
 use crate::text::{BlockKind, Text};
 
 /// Marks printed bytes that come from no byte of the base text (milestone signs).
@@ -33,6 +35,8 @@ pub struct Printed {
     pub lemmata: Vec<PLemma>,
     /// Margin notes (spec notes and milestone notes), sorted by position.
     pub notes: Vec<PNote>,
+    /// Each witness's lacunae as printed ranges: (siglum, range).
+    pub lacunae: Vec<(String, Range<usize>)>,
 }
 
 #[derive(Debug, Clone)]
@@ -83,12 +87,21 @@ impl Printed {
                 range: map.start(l.range.start)..map.end(l.range.end),
             })
             .collect();
+        let lacunae = anchors
+            .lacunae
+            .iter()
+            .map(|l| {
+                let range = map.start(l.range.start)..map.end(l.range.end);
+                (l.witness.clone(), range)
+            })
+            .collect();
         Printed {
             doc,
             to_model,
             blocks,
             lemmata,
             notes: notes(spec, text, anchors, &map),
+            lacunae,
         }
     }
 
@@ -107,10 +120,17 @@ fn edits(spec: &Spec, text: &Text, anchors: &Anchors) -> Vec<(Range<usize>, Stri
         .typographic_quotes
         .then(|| quotes::style(spec.edition.language.get_ref()));
     for l in &anchors.lemmata {
-        if let EntryBody::Emend { text: t, .. } = &spec.entries[l.entry].body {
-            let t = crate::text::normalize(t);
-            let t = typographic.map_or_else(|| t.clone(), |style| quotes::apply(&t, style));
-            edits.push((l.range.clone(), t));
+        match &spec.entries[l.entry].body {
+            EntryBody::Emend { text: t, .. } => {
+                let t = crate::text::normalize(t);
+                let t = typographic.map_or_else(|| t.clone(), |style| quotes::apply(&t, style));
+                edits.push((l.range.clone(), t));
+            }
+            EntryBody::Sign { kind, text: t, .. } => {
+                let signs = spec.layout.signs.of(*kind);
+                sign_edits(*kind, signs, t, &l.range, &mut edits)
+            }
+            _ => {}
         }
     }
     if let Some(style) = typographic {
@@ -123,6 +143,27 @@ fn edits(spec: &Spec, text: &Text, anchors: &Anchors) -> Vec<(Range<usize>, Stri
     }
     edits.sort_by_key(|e| (e.0.start, e.0.end));
     edits
+}
+
+/// The signs an editorial decision prints in the text (`[layout] signs`, by default the
+/// Leiden conventions): a deletion […] and a crux †…† around the quoted words, a supplement
+/// ⟨…⟩ and a lacuna *** after them. Inserted, so they map to no model byte.
+fn sign_edits(
+    kind: SignKind,
+    (open, close): (&str, &str),
+    supplied: &Option<String>,
+    r: &Range<usize>,
+    edits: &mut Vec<(Range<usize>, String)>,
+) {
+    let at = |pos: usize, s: &str| (pos..pos, s.to_string());
+    match kind {
+        SignKind::Deletion | SignKind::Crux => edits.extend([at(r.start, open), at(r.end, close)]),
+        SignKind::Supplement => {
+            let words = crate::text::normalize(supplied.as_deref().unwrap_or(""));
+            edits.push(at(r.end, &format!(" {open}{words}{close}")));
+        }
+        SignKind::Lacuna => edits.push(at(r.end, &format!(" {open}"))),
+    }
 }
 
 /// The printed text: the model with `edits` applied; the model offset of each printed byte
@@ -267,6 +308,7 @@ pub const TEMPLATE_CONTRACT: &[(&str, &[&str])] = &[
         &["numbers", "notes", "recto", "note-width"],
     ),
     ("milestone-note", &["siglum", "n"]),
+    ("group-members", &["members"]),
     // The body.
     ("title-block", &["lines"]),
     ("heading-block", &["level", "body"]),
@@ -287,6 +329,8 @@ pub const TEMPLATE_CONTRACT: &[(&str, &[&str])] = &[
     ("app-ellipsis", &[]),
     ("app-rank", &["n"]),
     ("app-siglum", &["s"]),
+    ("app-corr", &["state"]),
+    ("app-hand", &["n"]),
     ("app-label", &["kind"]),
     ("app-text", &["body"]),
     ("app-sep", &["kind"]),
@@ -534,11 +578,14 @@ pub(crate) fn front_matter(
         .witnesses
         .iter()
         .map(|x| {
-            format!(
-                "({}, [{}])",
-                lit_str(x.siglum.get_ref()),
-                lit(&quotes::editorial(spec, &x.description))
-            )
+            let description = x.description.as_deref().unwrap_or("");
+            let mut body = lit(&quotes::editorial(spec, description));
+            if x.is_group() {
+                let members: Vec<String> = x.members.iter().map(|m| m.get_ref().clone()).collect();
+                let space = if description.is_empty() { "" } else { " " };
+                let _ = write!(body, "{space}#group-members(({}))", list(&members));
+            }
+            format!("({}, [{body}])", lit_str(x.siglum.get_ref()))
         })
         .collect();
     let mut conspectus = conspectus.join(", ");
@@ -831,13 +878,23 @@ impl Atom {
             Atom::Text(f, s) => format!("{f}[{}]", lit(s)),
             Atom::Call(f, args) => format!("{f}({args})"),
             Atom::Sigla(wit) => {
-                let s: String = wit
-                    .iter()
-                    .map(|w| format!("#app-siglum[{}]", lit(w)))
-                    .collect();
+                let s: String = wit.iter().map(|w| siglum_markup(w)).collect();
                 format!("[{s}]")
             }
         }
+    }
+}
+
+/// A cited witness as markup: its siglum, then its correction state or hand (`A^pc`,
+/// `A^2`), each a template function.
+fn siglum_markup(typed: &str) -> String {
+    let cited = Citation::parse(typed);
+    let siglum = format!("#app-siglum[{}]", lit(&cited.siglum));
+    match &cited.state {
+        None => siglum,
+        Some(State::AnteCorrectionem) => format!("{siglum}#app-corr(\"ac\")"),
+        Some(State::PostCorrectionem) => format!("{siglum}#app-corr(\"pc\")"),
+        Some(State::Hand(h)) => format!("{siglum}#app-hand({})", lit_str(h)),
     }
 }
 
@@ -999,8 +1056,9 @@ pub(crate) fn close_atom() -> Atom {
     Atom::Call("app-close", String::new())
 }
 
-/// The tokens of one entry after its number: lemma with `]`, then readings. `rank` is the
-/// superscript for a lemma occurring more than once on its line.
+/// The tokens of one entry after its number: lemma with `]` (in a positive series, the
+/// lemma's witnesses before it), then readings. `rank` is the superscript for a lemma
+/// occurring more than once on its line.
 pub(crate) fn entry_tokens(
     spec: &Spec,
     p: &Printed,
@@ -1008,9 +1066,10 @@ pub(crate) fn entry_tokens(
     rank: Option<usize>,
 ) -> Vec<Token> {
     let e = &spec.entries[l.entry];
-    let lemma = &p.doc[l.range.clone()];
+    let witnessing = Witnessing::at(spec, p, &l.range);
+    let lemma = lemma_text(spec, p, l);
     let words: Vec<&str> = lemma
-        .split([' ', '\u{a0}'])
+        .split([' ', '\u{a0}', '\n'])
         .filter(|w| !w.is_empty())
         .collect();
     let lemma_atom = |w: &str| text_atom("app-lemma", w);
@@ -1024,29 +1083,23 @@ pub(crate) fn entry_tokens(
     } else {
         words.iter().map(|w| vec![lemma_atom(w)]).collect()
     };
+    let lemma_sigla = if spec.series[l.series].positive {
+        witnessing.reading_lemma(&e.body)
+    } else {
+        vec![]
+    };
     if let Some(last) = toks.last_mut() {
         if let Some(r) = rank {
             last.push(rank_atom(r));
         }
-        last.push(close_atom());
-    }
-    let base = spec.text.base.get_ref();
-    let mut readings: Vec<Vec<Vec<Atom>>> = vec![];
-    match &e.body {
-        EntryBody::Emend { readings: rs, .. } => {
-            let original = crate::text::normalize(e.quote.at.get_ref());
-            let mut r = vec![vec![label_atom("corr"), semicolon_atom()]];
-            r.extend(word_tokens(&original, "app-text"));
-            r.push(vec![Atom::Sigla(vec![base.clone()])]);
-            readings.push(r);
-            readings.extend(rs.iter().map(reading_tokens));
-        }
-        EntryBody::Readings(rs) => readings.extend(rs.iter().map(reading_tokens)),
-        EntryBody::Note(n) => {
-            readings.push(word_tokens(&quotes::editorial(spec, n), "app-note"));
+        if lemma_sigla.is_empty() {
+            last.push(close_atom());
         }
     }
-    for (i, mut r) in readings.into_iter().enumerate() {
+    if !lemma_sigla.is_empty() {
+        toks.push(vec![Atom::Sigla(lemma_sigla), close_atom()]);
+    }
+    for (i, mut r) in body_tokens(spec, e, &witnessing).into_iter().enumerate() {
         if i > 0
             && let Some(last) = toks.last_mut()
         {
@@ -1055,6 +1108,195 @@ pub(crate) fn entry_tokens(
         toks.append(&mut r);
     }
     toks.into_iter().map(token).collect()
+}
+
+/// The lemma as the apparatus prints it: the printed text; of an editorial sign, the words
+/// without the sign (of a supplement, the words supplied).
+fn lemma_text(spec: &Spec, p: &Printed, l: &PLemma) -> String {
+    match &spec.entries[l.entry].body {
+        EntryBody::Sign {
+            kind: SignKind::Supplement,
+            text,
+            ..
+        } => text.clone().unwrap_or_default(),
+        EntryBody::Sign { .. } => p.doc[l.range.clone()]
+            .char_indices()
+            .filter(|&(i, _)| p.to_model[l.range.start + i] != NO_MODEL)
+            .map(|(_, c)| c)
+            .collect(),
+        _ => p.doc[l.range.clone()].to_string(),
+    }
+}
+
+/// The groups of tokens after the lemma, one per reading (joined by `;`).
+fn body_tokens(
+    spec: &Spec,
+    e: &crate::spec::Entry,
+    witnessing: &Witnessing,
+) -> Vec<Vec<Vec<Atom>>> {
+    let base = spec.text.base.get_ref();
+    let mut readings: Vec<Vec<Vec<Atom>>> = vec![];
+    let each = |rs: &[Reading]| -> Vec<Vec<Vec<Atom>>> {
+        rs.iter().map(|r| reading_tokens(r, witnessing)).collect()
+    };
+    match &e.body {
+        EntryBody::Emend { readings: rs, .. } => {
+            let original = crate::text::normalize(e.quote.at.get_ref());
+            let mut r = vec![vec![label_atom("corr"), semicolon_atom()]];
+            r.extend(word_tokens(&original, "app-text"));
+            r.push(vec![Atom::Sigla(vec![base.clone()])]);
+            readings.push(r);
+            readings.extend(each(rs));
+        }
+        EntryBody::Readings(rs) => readings.extend(each(rs)),
+        EntryBody::Note(n) => {
+            readings.push(word_tokens(&quotes::editorial(spec, n), "app-note"));
+        }
+        EntryBody::Sign {
+            kind,
+            resp,
+            readings: rs,
+            ..
+        } => {
+            let mut r = vec![vec![label_atom(kind.name())]];
+            r.extend(word_tokens(resp.as_deref().unwrap_or(""), "app-text"));
+            readings.push(r);
+            readings.extend(each(rs));
+        }
+        EntryBody::Lacuna { witness, resumes } => {
+            let label = if *resumes { "resumes" } else { "deest" };
+            readings.push(vec![
+                vec![label_atom(label)],
+                vec![Atom::Sigla(vec![witness.clone()])],
+            ]);
+        }
+    }
+    readings
+}
+
+/// The witnesses at one lemma: those extant there (not in a lacuna), in the order of the
+/// conspectus, and the groups that stand for them.
+struct Witnessing<'a> {
+    spec: &'a Spec,
+    extant: Vec<&'a str>,
+}
+
+impl<'a> Witnessing<'a> {
+    fn at(spec: &'a Spec, p: &Printed, r: &Range<usize>) -> Witnessing<'a> {
+        let absent = |s: &str| {
+            p.lacunae
+                .iter()
+                .any(|(w, x)| w == s && x.start < r.end && r.start < x.end)
+        };
+        let extant = spec
+            .witnesses
+            .iter()
+            .filter(|w| !w.is_group())
+            .map(|w| w.siglum.get_ref().as_str())
+            .filter(|s| !absent(s))
+            .collect();
+        Witnessing { spec, extant }
+    }
+
+    /// The citations of a reading with each group replaced by its members extant here.
+    fn expand(&self, typed: &[toml::Spanned<String>]) -> Vec<Citation> {
+        let mut out: Vec<Citation> = vec![];
+        for w in typed {
+            let cited = Citation::parse(w.get_ref());
+            let group = self.spec.witnesses.iter().find(|x| {
+                x.is_group() && cited.state.is_none() && *x.siglum.get_ref() == cited.siglum
+            });
+            let each = match group {
+                Some(g) => g
+                    .members
+                    .iter()
+                    .map(|m| m.get_ref().as_str())
+                    .filter(|m| self.extant.contains(m))
+                    .map(Citation::parse)
+                    .collect(),
+                None => vec![cited],
+            };
+            for c in each {
+                if !out.contains(&c) {
+                    out.push(c);
+                }
+            }
+        }
+        out
+    }
+
+    /// Citations as printed: a group's siglum in place of its members where all of them
+    /// are extant here and cited (without a hand or correction).
+    fn contract(&self, mut cited: Vec<Citation>) -> Vec<String> {
+        for g in self.spec.witnesses.iter().filter(|w| w.is_group()) {
+            let members: Vec<&str> = g.members.iter().map(|m| m.get_ref().as_str()).collect();
+            let plain = |c: &Citation| c.state.is_none() && members.contains(&c.siglum.as_str());
+            let all_extant = members.iter().all(|m| self.extant.contains(m));
+            if !all_extant || cited.iter().filter(|c| plain(c)).count() < members.len() {
+                continue;
+            }
+            let first = cited.iter().position(plain).unwrap_or(0);
+            cited.retain(|c| !plain(c));
+            cited.insert(first.min(cited.len()), Citation::parse(g.siglum.get_ref()));
+        }
+        cited.iter().map(Citation::typed).collect()
+    }
+
+    /// The first hand of witness `siglum` other than `hand` (which reads the lemma where
+    /// `hand` is cited for another reading).
+    fn other_hand(&self, siglum: &str, hand: &str) -> Option<String> {
+        let w = self
+            .spec
+            .witnesses
+            .iter()
+            .find(|w| w.siglum.get_ref() == siglum)?;
+        w.hands
+            .iter()
+            .map(|h| h.get_ref())
+            .find(|h| *h != hand)
+            .cloned()
+    }
+
+    /// The sigla of a reading, as printed.
+    fn sigla(&self, typed: &[toml::Spanned<String>]) -> Vec<String> {
+        self.contract(self.expand(typed))
+    }
+
+    /// In a positive series, the witnesses that read the lemma: every extant witness not
+    /// cited for another reading (one cited only before or after correction reads the
+    /// lemma in the other state, one cited by a hand in its other hand). None for a supplement (no witness has it), an emendation
+    /// or a note.
+    fn reading_lemma(&self, body: &EntryBody) -> Vec<String> {
+        let rs = match body {
+            EntryBody::Readings(rs) => rs,
+            EntryBody::Sign { kind, readings, .. } if *kind != SignKind::Supplement => readings,
+            _ => return vec![],
+        };
+        let cited: Vec<Citation> = rs.iter().flat_map(|r| self.expand(&r.wit)).collect();
+        let mut lemma = vec![];
+        for &w in &self.extant {
+            let states: Vec<&Option<State>> = cited
+                .iter()
+                .filter(|c| c.siglum == w)
+                .map(|c| &c.state)
+                .collect();
+            let state = match states.as_slice() {
+                [] => None,
+                [Some(State::AnteCorrectionem)] => Some(State::PostCorrectionem),
+                [Some(State::PostCorrectionem)] => Some(State::AnteCorrectionem),
+                [Some(State::Hand(h))] => match self.other_hand(w, h) {
+                    Some(first) => Some(State::Hand(first)),
+                    None => continue,
+                },
+                _ => continue,
+            };
+            lemma.push(Citation {
+                siglum: w.to_string(),
+                state,
+            });
+        }
+        self.contract(lemma)
+    }
 }
 
 fn semicolon_atom() -> Atom {
@@ -1071,14 +1313,14 @@ fn word_tokens(s: &str, f: &'static str) -> Vec<Vec<Atom>> {
         .collect()
 }
 
-fn reading_tokens(r: &Reading) -> Vec<Vec<Atom>> {
+fn reading_tokens(r: &Reading, witnessing: &Witnessing) -> Vec<Vec<Atom>> {
     let kind = r.kind.as_ref().map_or(ReadingType::Var, |k| *k.get_ref());
     let mut out = r
         .text
         .as_deref()
         .map(|t| word_tokens(t, "app-text"))
         .unwrap_or_default();
-    let wit: Vec<String> = r.wit.iter().map(|w| w.get_ref().clone()).collect();
+    let wit = witnessing.sigla(&r.wit);
     match kind {
         ReadingType::Var => {}
         ReadingType::Om => out.push(vec![label_atom("om")]),

@@ -39,6 +39,8 @@ pub struct Spec {
     pub series: Vec<Series>,
     pub entries: Vec<Entry>,
     pub margins: Vec<Margin>,
+    /// Stretches of the text a witness lacks; each recorded by two entries of `entries`.
+    pub lacunae: Vec<Lacuna>,
     /// Warnings and notes about the spec (never errors): the build reports them with its own.
     pub warnings: Vec<Diagnostic>,
 }
@@ -102,7 +104,75 @@ pub struct TextSpec {
 #[serde(deny_unknown_fields)]
 pub struct Witness {
     pub siglum: Spanned<String>,
-    pub description: String,
+    /// Required of a witness; a group may go without (the conspectus lists its members).
+    pub description: Option<String>,
+    /// A group (a family, a hyparchetype) names the witnesses it stands for: the apparatus
+    /// prints its siglum where all of them read alike.
+    #[serde(default)]
+    pub members: Vec<Spanned<String>>,
+    /// The hands a reading may cite (`A^1`, `A^2`).
+    #[serde(default)]
+    pub hands: Vec<Spanned<String>>,
+}
+
+impl Witness {
+    pub fn is_group(&self) -> bool {
+        !self.members.is_empty()
+    }
+}
+
+/// A witness as a reading cites it: `A`, `A^ac` (before correction), `A^pc` (after
+/// correction), `A^1` (a hand the witness declares).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Citation {
+    pub siglum: String,
+    pub state: Option<State>,
+}
+
+/// A correction state or a hand of a witness.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum State {
+    AnteCorrectionem,
+    PostCorrectionem,
+    Hand(String),
+}
+
+impl Citation {
+    /// A citation as typed: the siglum, then `^` and a state or hand, if any.
+    pub fn parse(typed: &str) -> Citation {
+        let (siglum, state) = match typed.split_once('^') {
+            Some((s, "ac")) => (s, Some(State::AnteCorrectionem)),
+            Some((s, "pc")) => (s, Some(State::PostCorrectionem)),
+            Some((s, hand)) => (s, Some(State::Hand(hand.to_string()))),
+            None => (typed, None),
+        };
+        Citation {
+            siglum: siglum.to_string(),
+            state,
+        }
+    }
+
+    /// As typed (`A^pc`): the form the apparatus atoms carry.
+    pub fn typed(&self) -> String {
+        match &self.state {
+            None => self.siglum.clone(),
+            Some(State::AnteCorrectionem) => format!("{}^ac", self.siglum),
+            Some(State::PostCorrectionem) => format!("{}^pc", self.siglum),
+            Some(State::Hand(h)) => format!("{}^{h}", self.siglum),
+        }
+    }
+}
+
+/// A stretch of the text a witness lacks, from the first words it lacks to the last.
+#[derive(Debug, Clone)]
+pub struct Lacuna {
+    pub witness: String,
+    /// The entries (indices into `Spec::entries`) recording where it begins and where the
+    /// witness resumes.
+    pub from_entry: usize,
+    pub to_entry: usize,
+    /// Span of the `[[lacuna]]` table.
+    pub span: Range<usize>,
 }
 
 /// A quotation of the base text (stand-off anchor).
@@ -235,6 +305,9 @@ pub struct Layout {
     pub font_size: Option<Spanned<f64>>,
     /// The sign printed in the text at a witness's page break (default `|`).
     pub milestone_sign: Option<String>,
+    /// The editorial signs printed in the text (defaults: ⟨…⟩, […], †…†, ***).
+    #[serde(default)]
+    pub signs: Signs,
     /// The body font family (the template's default when absent).
     pub font: Option<Spanned<String>>,
     /// A custom paper size in millimetres (`paper = "custom"`): page width and height.
@@ -308,6 +381,38 @@ impl Margins {
     }
 }
 
+/// The editorial signs of the printed text, each pair opening and closing the words it
+/// marks: `[layout] signs = { supplement = ["<", ">"] }`; those not given keep their default.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Signs {
+    pub supplement: Option<(String, String)>,
+    pub deletion: Option<(String, String)>,
+    pub crux: Option<(String, String)>,
+    pub lacuna: Option<String>,
+}
+
+impl Signs {
+    /// The opening and closing sign of `kind` (a lacuna's sign is its opening; it closes
+    /// with nothing).
+    pub fn of(&self, kind: SignKind) -> (&str, &str) {
+        fn pair<'a>(
+            given: &'a Option<(String, String)>,
+            default: (&'a str, &'a str),
+        ) -> (&'a str, &'a str) {
+            given
+                .as_ref()
+                .map_or(default, |(a, b)| (a.as_str(), b.as_str()))
+        }
+        match kind {
+            SignKind::Supplement => pair(&self.supplement, ("⟨", "⟩")),
+            SignKind::Deletion => pair(&self.deletion, ("[", "]")),
+            SignKind::Crux => pair(&self.crux, ("†", "†")),
+            SignKind::Lacuna => (self.lacuna.as_deref().unwrap_or("***"), ""),
+        }
+    }
+}
+
 fn a5() -> Spanned<String> {
     Spanned::new(0..0, "a5".into())
 }
@@ -320,6 +425,7 @@ impl Default for Layout {
             line_numbers: LineNumbers::default(),
             font_size: None,
             milestone_sign: None,
+            signs: Signs::default(),
             pdf_standards: vec![],
             font: None,
             width: None,
@@ -373,6 +479,10 @@ pub struct Series {
     /// default true); unsplit, a page ends before notes that do not fit.
     #[serde(default = "yes")]
     pub split: bool,
+    /// A positive apparatus: each lemma followed by the witnesses that read it (computed:
+    /// the witnesses extant there and not cited for another reading).
+    #[serde(default)]
+    pub positive: bool,
 }
 
 fn yes() -> bool {
@@ -462,6 +572,9 @@ macro_rules! quoted {
 quoted!(RawEntry {
     series: Spanned<String>,
     emend: Option<Spanned<String>>,
+    sign: Option<Spanned<SignKind>>,
+    text: Option<Spanned<String>>,
+    resp: Option<Spanned<String>>,
     #[serde(default)]
     readings: Vec<Spanned<RawReading>>,
     note: Option<Spanned<String>>,
@@ -479,6 +592,44 @@ quoted!(RawMilestone {
 quoted!(RawMargin { text: String });
 quoted!(RawTitle {});
 
+/// A `[[lacuna]]` as written: `from` and `to` are quotations (a string or a table).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLacuna {
+    witness: Spanned<String>,
+    #[serde(deserialize_with = "title_quote")]
+    from: Option<Quote>,
+    #[serde(deserialize_with = "title_quote")]
+    to: Option<Quote>,
+    series: Option<Spanned<String>>,
+}
+
+/// An editorial sign in the text: what the editor did to the text the witnesses give.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SignKind {
+    /// Words no witness has, supplied after the quoted ones: ⟨…⟩.
+    Supplement,
+    /// Words the witnesses have that the editor deletes: […].
+    Deletion,
+    /// A passage the editor cannot heal: †…†.
+    Crux,
+    /// A gap the editor marks after the quoted words: ***.
+    Lacuna,
+}
+
+impl SignKind {
+    /// The name in the spec and the template (`app-label`).
+    pub fn name(self) -> &'static str {
+        match self {
+            SignKind::Supplement => "supplement",
+            SignKind::Deletion => "deletion",
+            SignKind::Crux => "crux",
+            SignKind::Lacuna => "lacuna",
+        }
+    }
+}
+
 /// What an entry says about its lemma.
 #[derive(Debug, Clone)]
 pub enum EntryBody {
@@ -491,6 +642,17 @@ pub enum EntryBody {
     Readings(Vec<Reading>),
     /// An explanatory note (commentary, sources).
     Note(String),
+    /// An editorial sign printed in the text (a supplement with its words), who proposed
+    /// it, and readings of witnesses.
+    Sign {
+        kind: SignKind,
+        text: Option<String>,
+        resp: Option<String>,
+        readings: Vec<Reading>,
+    },
+    /// A record of a witness's lacuna: where it begins (`deest A`), or where the witness
+    /// resumes (`rursus adest A`).
+    Lacuna { witness: String, resumes: bool },
 }
 
 #[derive(Debug, Clone)]
@@ -523,6 +685,7 @@ const TABLES: &[&str] = &[
     "series",
     "entry",
     "margin",
+    "lacuna",
 ];
 
 /// Paper names the default template knows (Typst's names).
@@ -582,8 +745,9 @@ impl Spec {
             check_layout(l, &mut c);
         }
         let series_ids = check_series(&t.series, &mut c);
-        let entries = check_entries(&t.entries.items, &series_ids, &sigla, &mut c);
+        let mut entries = check_entries(&t.entries.items, &series_ids, &sigla, &mut c);
         let margins = check_margins(&t.margins.items, &mut c);
+        let lacunae = check_lacunae(&t.lacunae.items, &series_ids, &sigla, &mut entries, &mut c);
 
         let (Some(edition), Some(text), true) = (t.edition, t.text, c.errors.is_empty()) else {
             c.errors
@@ -614,6 +778,7 @@ impl Spec {
                 .collect(),
             entries,
             margins,
+            lacunae,
             warnings: c.warnings,
         })
     }
@@ -678,6 +843,7 @@ struct Tables {
     series: read::Listed<Series>,
     entries: read::Listed<RawEntry>,
     margins: read::Listed<RawMargin>,
+    lacunae: read::Listed<RawLacuna>,
 }
 
 impl Tables {
@@ -695,6 +861,7 @@ impl Tables {
             series: doc.array("series"),
             entries: doc.array("entry"),
             margins: doc.array("margin"),
+            lacunae: doc.array("lacuna"),
         }
     }
 }
@@ -723,9 +890,60 @@ impl Checks {
 struct Sigla {
     spans: HashMap<String, Range<usize>>,
     complete: bool,
+    /// Each group's members.
+    groups: HashMap<String, Vec<String>>,
+    /// Each witness's declared hands.
+    hands: HashMap<String, Vec<String>>,
 }
 
 impl Sigla {
+    /// A citation in a reading: a declared siglum; a hand the witness declares; no hand or
+    /// correction state on a group.
+    fn check_citation(&self, typed: &Spanned<String>, c: &mut Checks) {
+        let cited = Citation::parse(typed.get_ref());
+        let span = typed.span();
+        self.check(&Spanned::new(span.clone(), cited.siglum.clone()), c);
+        let Some(state) = &cited.state else { return };
+        if self.groups.contains_key(&cited.siglum) {
+            c.error(
+                span,
+                format!(
+                    "`{}` is a group: a hand or correction belongs to one of its members (`{}`)",
+                    typed.get_ref(),
+                    self.groups[&cited.siglum].join("`, `")
+                ),
+            );
+            return;
+        }
+        let State::Hand(hand) = state else { return };
+        let declared = self.hands.get(&cited.siglum).cloned().unwrap_or_default();
+        if self.spans.contains_key(&cited.siglum) && !declared.contains(hand) {
+            let d = c
+                .diag(
+                    span,
+                    format!("witness `{}` has no hand `{hand}`", cited.siglum),
+                )
+                .with_note(if declared.is_empty() {
+                    format!(
+                        "declare its hands in its [[witness]] table: `hands = [\"1\", \"2\"]`; `{}^ac` and `{}^pc` cite it before and after correction",
+                        cited.siglum, cited.siglum
+                    )
+                } else {
+                    format!("its hands: {}", declared.join(", "))
+                });
+            c.errors.push(d);
+        }
+    }
+
+    /// The group among `cited` (typed sigla) that has `member`, if any.
+    fn group_of<'a>(&'a self, member: &str, cited: &'a [Spanned<String>]) -> Option<&'a str> {
+        cited.iter().map(|w| w.get_ref().as_str()).find(|g| {
+            self.groups
+                .get(*g)
+                .is_some_and(|m| m.iter().any(|m| m == member))
+        })
+    }
+
     fn check(&self, s: &Spanned<String>, c: &mut Checks) {
         if !self.complete || self.spans.contains_key(s.get_ref().as_str()) {
             return;
@@ -790,6 +1008,8 @@ fn check_witnesses(witnesses: &read::Listed<Witness>, c: &mut Checks) -> Sigla {
     let mut sigla = Sigla {
         spans: HashMap::new(),
         complete: witnesses.complete,
+        groups: HashMap::new(),
+        hands: HashMap::new(),
     };
     for w in &witnesses.items {
         let siglum = &w.get_ref().siglum;
@@ -805,8 +1025,60 @@ fn check_witnesses(witnesses: &read::Listed<Witness>, c: &mut Checks) -> Sigla {
         } else {
             sigla.spans.insert(s.clone(), siglum.span());
         }
+        let w = w.get_ref();
+        if w.is_group() {
+            let members = w.members.iter().map(|m| m.get_ref().clone()).collect();
+            sigla.groups.insert(s.clone(), members);
+        } else {
+            let hands = w.hands.iter().map(|h| h.get_ref().clone()).collect();
+            sigla.hands.insert(s.clone(), hands);
+        }
+    }
+    for w in witnesses.items.iter().map(Spanned::get_ref) {
+        check_witness(w, &sigla, c);
     }
     sigla
+}
+
+/// One `[[witness]]`: a description (a group may go without); a group's members declared
+/// witnesses, not groups, each once, at least two; hands only on a witness.
+fn check_witness(w: &Witness, sigla: &Sigla, c: &mut Checks) {
+    if !w.is_group() {
+        if w.description.is_none() {
+            c.error(
+                w.siglum.span(),
+                format!(
+                    "witness `{}` needs a `description` (only a group, with `members`, may go without)",
+                    w.siglum.get_ref()
+                ),
+            );
+        }
+        return;
+    }
+    if let Some(h) = w.hands.first() {
+        c.error(
+            h.span(),
+            "a group has no hands: declare them on its members",
+        );
+    }
+    if w.members.len() < 2 {
+        c.error(w.members[0].span(), "a group needs two or more members");
+    }
+    let mut seen: Vec<&str> = vec![];
+    for m in &w.members {
+        let name = m.get_ref().as_str();
+        sigla.check(m, c);
+        if sigla.groups.contains_key(name) {
+            c.error(
+                m.span(),
+                format!("`{name}` is a group: a group's members are witnesses, not groups"),
+            );
+        }
+        if seen.contains(&name) {
+            c.error(m.span(), format!("`{name}` is named twice in this group"));
+        }
+        seen.push(name);
+    }
 }
 
 /// `[structure]`: a non-empty title quotation.
@@ -1004,6 +1276,7 @@ fn check_entries(
         for r in &e.readings {
             check_reading(r, &quote, sigla, c);
         }
+        check_slips(e, &quote, sigla, c);
         let Some(&(index, kind)) = series.ids.get(e.series.get_ref().as_str()) else {
             if series.complete {
                 let mut ids: Vec<_> = series.ids.keys().map(String::as_str).collect();
@@ -1056,6 +1329,12 @@ fn holds(kind: SeriesKind, e: &RawEntry, c: &mut Checks) -> bool {
         return c.errors.len() == before;
     }
     let name = series_kind_name(kind);
+    if let Some(t) = &e.sign {
+        c.error(
+            t.span(),
+            format!("a {name} series holds notes; an editorial `sign` belongs in a critical series (`kind = \"critical\"`)"),
+        );
+    }
     if let Some(t) = &e.emend {
         c.error(
             t.span(),
@@ -1074,6 +1353,21 @@ fn holds(kind: SeriesKind, e: &RawEntry, c: &mut Checks) -> bool {
 /// What the entry says: an emendation (with readings), readings, or a note — one of them.
 fn entry_body(e: &RawEntry, span: Range<usize>, c: &mut Checks) -> Option<EntryBody> {
     let readings: Vec<Reading> = e.readings.iter().map(|r| r.get_ref().reading()).collect();
+    if let Some(sign) = &e.sign {
+        return sign_body(e, *sign.get_ref(), readings, span, c);
+    }
+    if let Some(t) = &e.text {
+        c.error(
+            t.span(),
+            "`text` names the words of a supplement (`sign = \"supplement\"`); a witness's words go in `readings`",
+        );
+    }
+    if let Some(r) = &e.resp {
+        c.error(
+            r.span(),
+            "`resp` names who proposed an editorial sign (`sign = …`); a conjecture's author is its `by`",
+        );
+    }
     match (&e.emend, readings.is_empty(), &e.note) {
         (Some(t), _, None) => {
             if t.get_ref().is_empty() {
@@ -1103,6 +1397,199 @@ fn entry_body(e: &RawEntry, span: Range<usize>, c: &mut Checks) -> Option<EntryB
     }
 }
 
+/// An entry with an editorial `sign`: no `emend` or `note` beside it; `text` for a
+/// supplement (the words supplied) and for nothing else.
+fn sign_body(
+    e: &RawEntry,
+    kind: SignKind,
+    readings: Vec<Reading>,
+    span: Range<usize>,
+    c: &mut Checks,
+) -> Option<EntryBody> {
+    if e.emend.is_some() || e.note.is_some() {
+        c.error(
+            span,
+            "an entry has one of `sign`, `emend` and `note`: a sign is the editor's change of the text",
+        );
+        return None;
+    }
+    let sign_span = e.sign.as_ref().map_or(span, |s| s.span());
+    let text = e.text.as_ref().map(|t| t.get_ref().trim().to_string());
+    match (kind, &text) {
+        (SignKind::Supplement, None) => c.error(
+            sign_span,
+            "a supplement needs `text`, the words the editor supplies after the quoted ones",
+        ),
+        (SignKind::Supplement, Some(t)) if t.is_empty() => c.error(
+            e.text.as_ref().map_or(sign_span, |t| t.span()),
+            "a supplement's `text` is empty",
+        ),
+        (SignKind::Supplement, _) | (_, None) => {}
+        (_, Some(_)) => c.error(
+            e.text.as_ref().map_or(sign_span, |t| t.span()),
+            format!(
+                "a {} has no `text`: it marks the quoted words (only a supplement adds words)",
+                kind.name()
+            ),
+        ),
+    }
+    Some(EntryBody::Sign {
+        kind,
+        text,
+        resp: e.resp.as_ref().map(|r| r.get_ref().clone()),
+        readings,
+    })
+}
+
+/// Whitespace collapsed, for comparing what was typed.
+fn collapsed(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Slips that are not errors, but almost always mistakes (warnings): a variant that is the
+/// lemma itself, a witness cited twice in one entry, a group cited beside its member.
+fn check_slips(e: &RawEntry, quote: &Quote, sigla: &Sigla, c: &mut Checks) {
+    let lemma = collapsed(quote.at.get_ref());
+    let mut cited: Vec<(&Spanned<String>, usize)> = vec![];
+    let mut warn = |d: Diagnostic| c.warnings.push(d);
+    for (i, r) in e.readings.iter().map(Spanned::get_ref).enumerate() {
+        if let (ReadingType::Var, Some(t)) = (r.kind(), &r.text)
+            && collapsed(t.get_ref()) == lemma
+        {
+            warn(
+                Diagnostic::warning(format!("this reading is the lemma itself: `{lemma}`"))
+                    .at(&c.file, t.span())
+                    .with_note("a variant records words that differ from the lemma; a witness that reads the lemma is not cited (a positive series names it by itself)"),
+            );
+        }
+        for w in &r.wit {
+            let name = w.get_ref();
+            let earlier = |f: &&(&Spanned<String>, usize)| f.0.get_ref() == name;
+            if let Some((first, _)) = cited.iter().find(earlier) {
+                warn(
+                    Diagnostic::warning(format!("witness `{name}` is cited twice in this entry"))
+                        .at(&c.file, w.span())
+                        .with_label(&c.file, first.span(), "cited here first"),
+                );
+            } else if let Some((other, _)) = cited.iter().find(|(o, k)| {
+                *k != i && {
+                    let pair = [(*o).clone(), w.clone()];
+                    sigla.group_of(o.get_ref(), &pair).is_some()
+                        || sigla.group_of(name, &pair).is_some()
+                }
+            }) {
+                warn(
+                    Diagnostic::warning(format!(
+                        "`{name}` and `{}` are a group and its member, cited for two readings of one entry",
+                        other.get_ref()
+                    ))
+                    .at(&c.file, w.span())
+                    .with_label(&c.file, other.span(), "cited here")
+                    .with_note("a group stands for all its members: one of them cannot read otherwise"),
+                );
+            }
+            cited.push((w, i));
+        }
+    }
+}
+
+/// `[[lacuna]]`: a declared witness (not a group), two quotations, a critical series to be
+/// recorded in (`series`, else the first critical series). Each lacuna becomes two entries:
+/// where it begins and where the witness resumes.
+fn check_lacunae(
+    raw: &[Spanned<RawLacuna>],
+    series: &SeriesIds,
+    sigla: &Sigla,
+    entries: &mut Vec<Entry>,
+    c: &mut Checks,
+) -> Vec<Lacuna> {
+    let mut lacunae = vec![];
+    for l in raw {
+        let span = l.span();
+        let l = l.get_ref();
+        let witness = l.witness.get_ref();
+        sigla.check(&l.witness, c);
+        if sigla.groups.contains_key(witness) {
+            c.error(
+                l.witness.span(),
+                format!("`{witness}` is a group: a lacuna belongs to one witness (a group is absent where all its members are)"),
+            );
+        }
+        let Some(index) = lacuna_series(l, series, c) else {
+            continue;
+        };
+        let (Some(from), Some(to)) = (&l.from, &l.to) else {
+            continue;
+        };
+        check_quote(from, c);
+        check_quote(to, c);
+        let mut record = |quote: &Quote, resumes: bool| {
+            entries.push(Entry {
+                id: entries.len(),
+                series: index,
+                quote: quote.clone(),
+                body: EntryBody::Lacuna {
+                    witness: witness.clone(),
+                    resumes,
+                },
+                span: span.clone(),
+            });
+            entries.len() - 1
+        };
+        let from_entry = record(from, false);
+        let to_entry = record(to, true);
+        lacunae.push(Lacuna {
+            witness: witness.clone(),
+            from_entry,
+            to_entry,
+            span,
+        });
+    }
+    lacunae
+}
+
+/// The critical series a lacuna is recorded in.
+fn lacuna_series(l: &RawLacuna, series: &SeriesIds, c: &mut Checks) -> Option<usize> {
+    let Some(named) = &l.series else {
+        let first = series
+            .ids
+            .values()
+            .filter(|(_, k)| *k == SeriesKind::Critical)
+            .map(|(i, _)| *i)
+            .min();
+        if first.is_none() && series.complete {
+            c.error(
+                l.witness.span(),
+                "a lacuna is recorded in the apparatus, but there is no critical series: declare one (`kind = \"critical\"`)",
+            );
+        }
+        return first;
+    };
+    match series.ids.get(named.get_ref().as_str()) {
+        Some(&(i, SeriesKind::Critical)) => Some(i),
+        Some(&(_, kind)) => {
+            c.error(
+                named.span(),
+                format!(
+                    "a lacuna is recorded in a critical series, not in the {} series `{}`",
+                    series_kind_name(kind),
+                    named.get_ref()
+                ),
+            );
+            None
+        }
+        None => {
+            if series.complete {
+                c.error(
+                    named.span(),
+                    format!("undeclared series `{}`", named.get_ref()),
+                );
+            }
+            None
+        }
+    }
+}
+
 /// One reading: declared witnesses, and only what its type prints. A table of rules, one
 /// per reading type — kept together so the whole policy reads in one place.
 ///
@@ -1119,7 +1606,22 @@ fn check_reading(r: &Spanned<RawReading>, lemma: &Quote, sigla: &Sigla, c: &mut 
     let span = r.span();
     let r = r.get_ref();
     for w in &r.wit {
-        sigla.check(w, c);
+        sigla.check_citation(w, c);
+        if let Some(group) = sigla.group_of(w.get_ref(), &r.wit) {
+            let d = c
+                .diag(
+                    w.span(),
+                    format!(
+                        "`{}` is cited beside its group `{group}` in one reading",
+                        w.get_ref()
+                    ),
+                )
+                .with_note(format!(
+                    "`{group}` already stands for `{}`; cite the group or its members",
+                    w.get_ref()
+                ));
+            c.errors.push(d);
+        }
     }
     let kind = r.kind();
     let name = kind_name(kind);

@@ -1003,9 +1003,45 @@ fn critical_body(rng: &mut Rng, lemma: &str, lemma_words: usize) -> String {
         return out;
     }
     let count = if rng.chance(20) { 2 } else { 1 };
-    let readings: Vec<String> = (0..count).map(|_| reading(rng, lemma)).collect();
+    let mut readings: Vec<String> = (0..count).map(|_| reading(rng, lemma)).collect();
+    if let [first, second] = readings.as_mut_slice() {
+        *second = without_witnesses_of(first, second);
+    }
     let _ = writeln!(out, "readings = [{}]", readings.join(", "));
     out
+}
+
+/// The `wit = [...]` list of a reading as an inline TOML table, and where it stands.
+fn wit_list(reading: &str) -> Option<(std::ops::Range<usize>, Vec<&str>)> {
+    let start = reading.find("wit = [")? + "wit = [".len();
+    let end = start + reading[start..].find(']')?;
+    let sigla = reading[start..end]
+        .split(", ")
+        .map(|s| s.trim_matches('"'))
+        .collect();
+    Some((start..end, sigla))
+}
+
+/// `second` citing none of the witnesses of `first` (a witness reads one thing): those of B
+/// and C that `first` leaves, else E.
+fn without_witnesses_of(first: &str, second: &str) -> String {
+    let (Some((_, taken)), Some((range, sigla))) = (wit_list(first), wit_list(second)) else {
+        return second.to_string();
+    };
+    if sigla.iter().all(|s| !taken.contains(s)) {
+        return second.to_string();
+    }
+    let left: Vec<String> = ["B", "C"]
+        .iter()
+        .filter(|s| !taken.contains(s))
+        .map(|s| toml_string(s))
+        .collect();
+    let list = if left.is_empty() {
+        toml_string("E")
+    } else {
+        left.join(", ")
+    };
+    format!("{}{list}{}", &second[..range.start], &second[range.end..])
 }
 
 /// One reading of a critical entry as an inline TOML table: a variant, an omission, an
@@ -1088,11 +1124,21 @@ fn write_edition_tables(spec: &mut String, options: &StressOptions, source: &str
         ),
         ("B", "Ett påhittat vittne med avvikande läsarter."),
         ("C", "Ett andra påhittat vittne."),
+        ("D", "Ett vittne som bryts av en bit före slutet."),
+        ("E", "D:s syskonhandskrift."),
     ] {
         spec.push_str("\n[[witness]]\n");
         let _ = writeln!(spec, "siglum = {}", toml_string(siglum));
         let _ = writeln!(spec, "description = {}", toml_string(description));
     }
+    spec.push_str("\n[[witness]]\n");
+    let _ = writeln!(spec, "siglum = {}", toml_string(GROUP));
+    let _ = writeln!(
+        spec,
+        "members = [{}, {}]",
+        toml_string("D"),
+        toml_string("E")
+    );
 }
 
 /// `occurrence = N` when the quotation at `start..end` is one of several.
@@ -1141,18 +1187,88 @@ fn write_structure_and_layout(
         let _ = writeln!(spec, "title = {}", toml_string(title));
         let _ = writeln!(spec, "kind = {}", toml_string(kind));
         let _ = writeln!(spec, "placement = {}", toml_string("foot"));
+        if id == POSITIVE_SERIES {
+            spec.push_str("positive = true\n");
+        }
     }
 }
 
-/// The `[[entry]]` tables.
-fn write_entries(spec: &mut String, doc: &str, index: &OccurrenceIndex, entries: &[PlannedEntry]) {
+/// The `[[entry]]` tables. Every [`GROUP_EVERY`]th critical entry cites the group where it
+/// cites B alone and both the group's members are extant (outside the lacuna).
+fn write_entries(
+    spec: &mut String,
+    doc: &str,
+    index: &OccurrenceIndex,
+    entries: &[PlannedEntry],
+    lacuna: Option<&PlannedLacuna>,
+) {
+    let mut critical = 0;
     for entry in entries {
+        if entry.series == Series::Critical {
+            critical += 1;
+        }
         spec.push_str("\n[[entry]]\n");
         let _ = writeln!(spec, "series = {}", toml_string(entry.series.id()));
         let _ = writeln!(spec, "at = {}", toml_string(&doc[entry.start..entry.end]));
         write_occurrence(spec, index, doc, entry.start, entry.end);
-        spec.push_str(&entry.body);
+        let group_extant =
+            lacuna.is_none_or(|l| entry.end <= l.from.start || entry.start >= l.to.end);
+        let only_b = "readings = [{ wit = [\"B\"],";
+        if critical % GROUP_EVERY == 1 && group_extant && entry.body.starts_with(only_b) {
+            spec.push_str(&entry.body.replacen("[\"B\"]", &format!("[\"{GROUP}\"]"), 1));
+        } else {
+            spec.push_str(&entry.body);
+        }
     }
+}
+
+// ---- Witness groups, a lacuna, a positive series ----------------------------------------------
+
+/// The critical series is positive: each lemma followed by its witnesses, computed.
+const POSITIVE_SERIES: &str = "critical";
+/// The group of D and E, who read only as the group.
+const GROUP: &str = "δ";
+/// Every this-many-th critical entry that cites B alone cites the group instead.
+const GROUP_EVERY: usize = 4;
+
+/// Where D breaks off: from the first word of a paragraph in the text's last tenth to a word
+/// in the middle of the paragraph two on (so D resumes inside that paragraph).
+struct PlannedLacuna {
+    from: Word,
+    to: Word,
+}
+
+fn plan_lacuna(text: &GeneratedText) -> Option<PlannedLacuna> {
+    let n = text.paragraphs.len();
+    if n < 4 {
+        return None;
+    }
+    let k = (n * 9 / 10).min(n - 3);
+    let last = &text.paragraphs[k + 2].words;
+    Some(PlannedLacuna {
+        from: *text.paragraphs[k].words.first()?,
+        to: last[last.len() / 2],
+    })
+}
+
+/// A quotation as a TOML value: a string, or a table with its `occurrence`.
+fn quote_value(index: &OccurrenceIndex, doc: &str, word: Word) -> String {
+    let at = toml_string(&doc[word.start..word.end]);
+    let occurrence = index
+        .occurrence(&doc[word.start..word.end], word.start)
+        .or_else(|| occurrence_by_scan(doc, word.start, word.end));
+    match occurrence {
+        Some(Occurrence::Nth(n)) => format!("{{ at = {at}, occurrence = {n} }}"),
+        _ => at,
+    }
+}
+
+/// The `[[lacuna]]` table of D.
+fn write_lacuna(spec: &mut String, doc: &str, index: &OccurrenceIndex, lacuna: &PlannedLacuna) {
+    spec.push_str("\n[[lacuna]]\n");
+    let _ = writeln!(spec, "witness = {}", toml_string("D"));
+    let _ = writeln!(spec, "from = {}", quote_value(index, doc, lacuna.from));
+    let _ = writeln!(spec, "to = {}", quote_value(index, doc, lacuna.to));
 }
 
 // ---- The edition -----------------------------------------------------------------------------
@@ -1175,6 +1291,11 @@ fn generate_edition(options: &StressOptions, verse: bool) -> GeneratedEdition {
         write_text(&mut rng, options.pages.max(1))
     };
     let entries = plan_entries(&mut rng, &text, options);
+    let lacuna = plan_lacuna(&text);
+    let lacuna_quotes = lacuna
+        .iter()
+        .flat_map(|l| [l.from, l.to])
+        .map(|w| &text.doc[w.start..w.end]);
     let quotes = text
         .headings
         .iter()
@@ -1183,21 +1304,28 @@ fn generate_edition(options: &StressOptions, verse: bool) -> GeneratedEdition {
             entries
                 .iter()
                 .map(|entry| &text.doc[entry.start..entry.end]),
-        );
+        )
+        .chain(lacuna_quotes);
     let index = OccurrenceIndex::new(&text.doc, quotes);
     let mut spec = String::new();
     write_edition_tables(&mut spec, options, &text.source, verse);
     write_structure_and_layout(&mut spec, &text, &index, verse);
-    write_entries(&mut spec, &text.doc, &index, &entries);
-    let critical = entries
-        .iter()
-        .filter(|entry| entry.series == Series::Critical)
-        .count();
+    write_entries(&mut spec, &text.doc, &index, &entries, lacuna.as_ref());
+    if let Some(l) = &lacuna {
+        write_lacuna(&mut spec, &text.doc, &index, l);
+    }
+    // The lacuna is recorded by two entries of the critical series.
+    let records = if lacuna.is_some() { 2 } else { 0 };
+    let critical = records
+        + entries
+            .iter()
+            .filter(|entry| entry.series == Series::Critical)
+            .count();
     GeneratedEdition {
         summary: Summary {
-            entries: entries.len(),
+            entries: entries.len() + records,
             critical,
-            commentary: entries.len() - critical,
+            commentary: entries.len() + records - critical,
             paragraphs: text.paragraphs.len(),
             headings: text.headings.len(),
         },
@@ -1314,10 +1442,18 @@ mod tests {
                 r.text.doc == r.model.doc,
                 "seed {seed}: model and text differ"
             );
-            assert_eq!(r.spec.entries.len(), r.planned.len());
-            assert_eq!(r.anchors.lemmata.len(), r.planned.len());
+            // The planned entries, then the two records of the lacuna.
+            let records = 2 * r.spec.lacunae.len();
+            assert_eq!(r.spec.lacunae.len(), 1);
+            assert_eq!(r.spec.entries.len(), r.planned.len() + records);
+            assert_eq!(r.anchors.lemmata.len(), r.planned.len() + records);
             let mut with_occurrence = 0;
-            for lemma in &r.anchors.lemmata {
+            for lemma in r
+                .anchors
+                .lemmata
+                .iter()
+                .filter(|l| l.entry < r.planned.len())
+            {
                 let planned = &r.planned[lemma.entry];
                 assert_eq!(
                     lemma.range,

@@ -18,6 +18,7 @@ use std::collections::HashMap;
 use std::ops::Range;
 
 use sha2::{Digest, Sha256};
+use unicode_normalization::UnicodeNormalization;
 
 use crate::diag::{Diagnostic, Diagnostics, Result, SourceFile};
 use crate::spec::{Quote, Spec};
@@ -91,9 +92,24 @@ pub type Match = Range<usize>;
 pub(crate) struct FindCache {
     found: HashMap<String, Vec<Match>>,
     words: Option<WordIndex>,
+    /// Whether a quotation may run across block breaks (a quotation's space matching a
+    /// paragraph or heading break): apparatus entries, margin notes and lacunae may; the
+    /// title, headings and milestones may not.
+    across_blocks: bool,
+    /// The text under canonical composition (NFC), when the model is not composed already:
+    /// decided on the first search (`Some(None)`: the model itself is composed).
+    composed: Option<Option<Box<Composed>>>,
 }
 
 impl FindCache {
+    /// A cache for quotations that may cross block breaks.
+    pub(crate) fn across_blocks() -> FindCache {
+        FindCache {
+            across_blocks: true,
+            ..FindCache::default()
+        }
+    }
+
     fn words(&mut self, doc: &str) -> &WordIndex {
         self.words.get_or_insert_with(|| WordIndex::new(doc))
     }
@@ -214,13 +230,34 @@ impl Text {
     /// the candidates (with their lines in `source.txt`). `cache` keeps the matches of each
     /// distinct quotation, for resolving many anchors (the same short words are quoted again
     /// and again).
+    ///
+    /// Quotations match under canonical equivalence: both the quotation and the text are
+    /// compared in NFC (a precomposed `é` typed in the spec matches `e` + U+0301 in the text),
+    /// and the match is mapped back to the model's bytes, so the lemma prints as the text has it.
     pub(crate) fn find_cached(
         &self,
         spec: &Spec,
         q: &Quote,
         cache: &mut FindCache,
     ) -> Result<Match> {
-        let quote = normalize(q.at.get_ref());
+        let composed = match cache.composed.take() {
+            Some(known) => known,
+            None => Composed::of(self).map(Box::new),
+        };
+        let found = match &composed {
+            Some(c) => c
+                .text
+                .find_composed(spec, q, cache)
+                .map(|m| c.model_range(&m)),
+            None => self.find_composed(spec, q, cache),
+        };
+        cache.composed = Some(composed);
+        found
+    }
+
+    /// [`Text::find_cached`] on a text already in NFC.
+    fn find_composed(&self, spec: &Spec, q: &Quote, cache: &mut FindCache) -> Result<Match> {
+        let quote: String = normalize(q.at.get_ref()).nfc().collect();
         let all = self.matches_cached(&quote, cache);
         let context = Context::of(q);
         let found: Vec<Match> = all
@@ -260,6 +297,16 @@ impl Text {
         let first: String = quote.chars().take_while(|c| c.is_alphanumeric()).collect();
         let mut found = if first.is_empty() {
             find_in(&self.doc, quote)
+        } else if cache.across_blocks {
+            // A space of the quotation also matches a block break.
+            let doc = &self.doc;
+            let same = |text: char, typed: char| text == typed || text == '\n' && typed == ' ';
+            cache
+                .words(doc)
+                .starts(&first)
+                .iter()
+                .filter_map(|&p| diagnose::match_at(doc, p, quote, same))
+                .collect()
         } else {
             // Word-bounded matches start where the doc has the quotation's first word.
             let doc = &self.doc;
@@ -273,7 +320,13 @@ impl Text {
                 .map(|&p| p..p + quote.len())
                 .collect()
         };
-        found.retain(|m| self.block_at(m.start) == self.block_at(m.end.saturating_sub(1)));
+        // Matches within one block come first: a quotation that has one counts only those
+        // (so adding crossing matches never renumbers the occurrences of a quotation);
+        // one that has none may match across block breaks where the cache allows it.
+        let within = |m: &Match| self.block_at(m.start) == self.block_at(m.end.saturating_sub(1));
+        if !cache.across_blocks || found.iter().any(within) {
+            found.retain(within);
+        }
         cache.found.insert(quote.to_string(), found.clone());
         found
     }
@@ -304,6 +357,76 @@ impl Text {
     }
 }
 
+/// The text in canonical composition (NFC) for matching, each byte mapped to the model's.
+/// Built only for a text that is not composed already (text extracted from PDFs often has
+/// `e` + U+0301 where a typist types `é`).
+#[derive(Debug)]
+struct Composed {
+    text: Text,
+    /// Model offset of each composed byte, and of the end (`text.doc.len() + 1` entries).
+    to_model: Vec<u32>,
+}
+
+impl Composed {
+    /// The composed text, or `None` when the model is in NFC.
+    fn of(model: &Text) -> Option<Composed> {
+        if unicode_normalization::is_nfc(&model.doc) {
+            return None;
+        }
+        let mut doc = String::with_capacity(model.doc.len());
+        let mut to_model: Vec<u32> = Vec::with_capacity(model.doc.len() + 1);
+        let mut from_model: Vec<u32> = Vec::with_capacity(model.doc.len() + 1);
+        // Each starter with the combining marks after it composes on its own.
+        let mut cluster_starts: Vec<usize> = model
+            .doc
+            .char_indices()
+            .filter(|&(_, c)| unicode_normalization::char::canonical_combining_class(c) == 0)
+            .map(|(i, _)| i)
+            .collect();
+        if cluster_starts.first() != Some(&0) {
+            cluster_starts.insert(0, 0);
+        }
+        cluster_starts.push(model.doc.len());
+        for pair in cluster_starts.windows(2) {
+            let (a, b) = (pair[0], pair[1]);
+            let composed: String = model.doc[a..b].nfc().collect();
+            from_model.extend(std::iter::repeat_n(doc.len() as u32, b - a));
+            to_model.extend(std::iter::repeat_n(a as u32, composed.len()));
+            doc.push_str(&composed);
+        }
+        to_model.push(model.doc.len() as u32);
+        from_model.push(doc.len() as u32);
+        let src = to_model[..doc.len()]
+            .iter()
+            .map(|&m| model.src[m as usize])
+            .collect();
+        let at = |m: usize| from_model[m] as usize;
+        let blocks = model
+            .blocks
+            .iter()
+            .map(|b| Block {
+                kind: b.kind,
+                range: at(b.range.start)..at(b.range.end),
+                line_starts: b.line_starts.iter().map(|&l| at(l)).collect(),
+            })
+            .collect();
+        let text = Text {
+            file: model.file.clone(),
+            doc,
+            src,
+            blocks,
+            milestones: vec![],
+            sha256: String::new(),
+        };
+        Some(Composed { text, to_model })
+    }
+
+    /// The model range of a range of the composed text (whose ends fall between clusters).
+    fn model_range(&self, m: &Match) -> Match {
+        self.to_model[m.start] as usize..self.to_model[m.end] as usize
+    }
+}
+
 /// A quotation's `before` and `after`, normalised: the words that must immediately precede
 /// and follow a match (across spaces and block breaks).
 struct Context {
@@ -314,8 +437,14 @@ struct Context {
 impl Context {
     fn of(q: &Quote) -> Context {
         Context {
-            before: q.before.as_ref().map(|b| normalize(b.get_ref())),
-            after: q.after.as_ref().map(|a| normalize(a.get_ref())),
+            before: q
+                .before
+                .as_ref()
+                .map(|b| normalize(b.get_ref()).nfc().collect()),
+            after: q
+                .after
+                .as_ref()
+                .map(|a| normalize(a.get_ref()).nfc().collect()),
         }
     }
 

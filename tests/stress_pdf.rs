@@ -24,7 +24,7 @@ use std::path::PathBuf;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use common::apparatus::{AppEntry, parse_page, reading_tokens, words};
+use common::apparatus::{AppEntry, parse_page, positive_sigla, reading_tokens, words};
 use common::edition::{self, Body, BodyPage, Pos, Printed, SpecData, TextMap};
 use common::pdf::{Page, Word};
 
@@ -158,6 +158,20 @@ struct Analysis {
     time: Duration,
 }
 
+/// The word after the one ending at (or holding) `pos`.
+fn next_word(text: &str, pos: usize) -> Range<usize> {
+    let separator = |c: char| c == ' ' || c == '\n';
+    let after = text[pos..].find(separator).map_or(text.len(), |k| pos + k);
+    let start = after
+        + text[after..]
+            .find(|c: char| !separator(c))
+            .expect("a word follows");
+    let end = text[start..]
+        .find(separator)
+        .map_or(text.len(), |k| start + k);
+    start..end
+}
+
 fn analysis() -> &'static Analysis {
     static ANALYSIS: OnceLock<Result<Analysis, String>> = OnceLock::new();
     ANALYSIS
@@ -180,8 +194,19 @@ fn analyse() -> Analysis {
     let series_ids: Vec<&str> = spec.series.iter().map(|(id, _)| id.as_str()).collect();
     let mut hits_cache: HashMap<String, Vec<Range<usize>>> = HashMap::new();
     let mut expected = vec![];
+    // The witnesses' lacunae in the printed text: from the first words they lack to the last.
+    let lacunae: Vec<(&str, Range<usize>)> = spec
+        .lacunae
+        .iter()
+        .map(|(w, from, to)| (w.as_str(), printed.find(from).start..printed.find(to).end))
+        .collect();
     for (k, e) in spec.entries.iter().enumerate() {
         let r = printed.find(&e.quote);
+        // A witness resumes at the word after its lacuna's last.
+        let r = match &e.body {
+            edition::EntryBody::Lacuna { resumes: true, .. } => next_word(&printed.text, r.end),
+            _ => r,
+        };
         let lemma_text = printed.text[r.clone()].to_string();
         let a = locate(r.start);
         let b = locate(r.end - 1);
@@ -219,10 +244,30 @@ fn analyse() -> Analysis {
             .then(|| same_line.iter().position(|&h| h == r.start).map(|i| i + 1))
             .flatten();
         let ws = words(&lemma_text);
-        let lemma = if ws.len() > 4 {
+        let mut lemma = if ws.len() > 4 {
             format!("{} … {}", ws[0], ws[ws.len() - 1])
         } else {
             ws.join(" ")
+        };
+        // A positive series prints the lemma's witnesses after it (and after its rank).
+        let absent = |w: &str| {
+            lacunae
+                .iter()
+                .any(|(x, l)| *x == w && l.start < r.end && r.start < l.end)
+        };
+        let sigla = if spec.positive.contains(&e.series) {
+            positive_sigla(spec, e, &absent)
+        } else {
+            String::new()
+        };
+        let rank = if sigla.is_empty() {
+            rank
+        } else {
+            lemma = format!(
+                "{lemma}{} {sigla}",
+                rank.map(|n| n.to_string()).unwrap_or_default()
+            );
+            None
         };
         let (w0, _) = printed.word_at(r.start);
         let (w1, _) = printed.word_at(r.end - 1);

@@ -582,7 +582,7 @@ impl PageBuilder<'_> {
 /// The apparatus lines per series that must be on a page: a series that does not split
 /// prints all of its lines; a series with own entries prints what was continued from the
 /// page before and its lines up to its last entry's lemma; any other prints the continued
-/// lines the page took (`taken`).
+/// lines the page took (`taken`), and at least one.
 fn required(own: &[SeriesLines], carry: &[usize], taken: &[usize]) -> Vec<usize> {
     own.iter()
         .enumerate()
@@ -593,7 +593,8 @@ fn required(own: &[SeriesLines], carry: &[usize], taken: &[usize]) -> Vec<usize>
             } else if o.heads > 0 {
                 carried + o.heads
             } else {
-                taken.get(s).copied().unwrap_or(0).min(carried)
+                // At least a line of it: a note never skips a page.
+                taken.get(s).copied().unwrap_or(0).max(1).min(carried)
             }
         })
         .collect()

@@ -148,6 +148,7 @@ mod tests {
                 })
                 .collect(),
             lemmata: vec![],
+            lacunae: vec![],
             notes: vec![],
         }
     }

@@ -388,7 +388,7 @@ fn back_chars(doc: &str, pos: usize, count: usize) -> Option<usize> {
 }
 
 /// The word-bounded match of `quote` at `start`, comparing characters with `same(text, typed)`.
-fn match_at(
+pub(super) fn match_at(
     doc: &str,
     start: usize,
     quote: &str,

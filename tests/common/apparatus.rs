@@ -187,6 +187,15 @@ pub fn reading_tokens(spec: &SpecData, e: &edition::Entry) -> Vec<String> {
         }
         EntryBody::Readings(rs) => groups.extend(rs.iter().map(reading)),
         EntryBody::Note(n) => groups.push(words(n)),
+        EntryBody::Lacuna { witness, resumes } => {
+            let mut g = if *resumes {
+                vec!["rursus".to_string(), "adest".to_string()]
+            } else {
+                vec!["deest".to_string()]
+            };
+            g.push(witness.clone());
+            groups.push(g);
+        }
     }
     let mut out: Vec<String> = vec![];
     for (i, g) in groups.into_iter().enumerate() {
@@ -198,4 +207,48 @@ pub fn reading_tokens(spec: &SpecData, e: &edition::Entry) -> Vec<String> {
         out.extend(g);
     }
     out
+}
+
+/// In a positive series, the sigla an entry prints before its `]`: every witness extant at
+/// the lemma (`absent`: in a lacuna there) that no reading cites, a group's siglum in place
+/// of its members where all of them are extant and among them; empty for emendations, notes
+/// and lacuna records.
+pub fn positive_sigla(
+    spec: &SpecData,
+    e: &edition::Entry,
+    absent: &dyn Fn(&str) -> bool,
+) -> String {
+    let EntryBody::Readings(rs) = &e.body else {
+        return String::new();
+    };
+    let members = |g: &str| {
+        spec.witnesses
+            .iter()
+            .find(|(s, _)| s == g)
+            .map(|(_, m)| m.clone())
+            .unwrap_or_default()
+    };
+    let mut cited: Vec<String> = vec![];
+    for w in rs.iter().flat_map(|r| &r.wit) {
+        let m = members(w);
+        if m.is_empty() {
+            cited.push(w.clone());
+        } else {
+            cited.extend(m);
+        }
+    }
+    let mut lemma: Vec<String> = spec
+        .witnesses
+        .iter()
+        .filter(|(s, m)| m.is_empty() && !absent(s) && !cited.contains(s))
+        .map(|(s, _)| s.clone())
+        .collect();
+    for (group, m) in spec.witnesses.iter().filter(|(_, m)| !m.is_empty()) {
+        if m.iter().all(|x| !absent(x) && lemma.contains(x)) {
+            let first = lemma.iter().position(|x| m.contains(x)).unwrap();
+            lemma.retain(|x| !m.contains(x));
+            lemma.insert(first, group.clone());
+        }
+    }
+    lemma.concat()
 }

@@ -96,6 +96,13 @@ pub enum EntryBody {
     },
     Readings(Vec<Reading>),
     Note(String),
+    /// A record of a witness's lacuna: `deest W` at its first words (the quotation), or
+    /// `rursus adest W` at the word after its last (`resumes`; the quotation is of its last
+    /// words).
+    Lacuna {
+        witness: String,
+        resumes: bool,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -113,6 +120,12 @@ pub struct SpecData {
     pub milestones: Vec<(Quote, String, String)>,
     /// (id, kind) in spec order.
     pub series: Vec<(String, String)>,
+    /// The ids of the positive series.
+    pub positive: Vec<String>,
+    /// (siglum, members) in spec order; a witness has no members.
+    pub witnesses: Vec<(String, Vec<String>)>,
+    /// (witness, from, to) of each `[[lacuna]]`.
+    pub lacunae: Vec<(String, Quote, Quote)>,
     pub entries: Vec<Entry>,
     /// (anchor, text)
     pub margins: Vec<(Quote, String)>,
@@ -165,8 +178,63 @@ fn reading(t: &toml::Table) -> Reading {
     }
 }
 
+/// A quotation written as a string or as a table with `at`.
+fn quote_value(v: &toml::Value) -> Quote {
+    match v {
+        toml::Value::String(at) => Quote {
+            at: at.clone(),
+            occurrence: None,
+            before: None,
+            after: None,
+        },
+        toml::Value::Table(t) => quote(t),
+        _ => panic!("a quotation is a string or a table"),
+    }
+}
+
+/// Each `[[lacuna]]` as (witness, from, to, series — the first critical one by default).
+fn lacunae(t: &toml::Table) -> Vec<(String, Quote, Quote, String)> {
+    let first_critical = tables(t, "series")
+        .into_iter()
+        .find(|x| s(x, "kind").as_deref() == Some("critical"))
+        .and_then(|x| s(x, "id"))
+        .unwrap_or_default();
+    tables(t, "lacuna")
+        .into_iter()
+        .map(|l| {
+            (
+                s(l, "witness").unwrap(),
+                quote_value(&l["from"]),
+                quote_value(&l["to"]),
+                s(l, "series").unwrap_or_else(|| first_critical.clone()),
+            )
+        })
+        .collect()
+}
+
 /// Read `dir/edition.toml` with the `toml` crate.
 pub fn read_spec(dir: &Path) -> SpecData {
+    let mut spec = read_spec_tables(dir);
+    // Each lacuna is recorded by two entries after the spec's own.
+    let src = std::fs::read_to_string(dir.join("edition.toml")).unwrap();
+    let t: toml::Table = toml::from_str(&src).expect("edition.toml parses");
+    for (witness, from, to, series) in lacunae(&t) {
+        for (quote, resumes) in [(from.clone(), false), (to.clone(), true)] {
+            spec.entries.push(Entry {
+                series: series.clone(),
+                quote,
+                body: EntryBody::Lacuna {
+                    witness: witness.clone(),
+                    resumes,
+                },
+            });
+        }
+        spec.lacunae.push((witness, from, to));
+    }
+    spec
+}
+
+fn read_spec_tables(dir: &Path) -> SpecData {
     let src = std::fs::read_to_string(dir.join("edition.toml")).unwrap();
     let t: toml::Table = toml::from_str(&src).expect("edition.toml parses");
     let empty = toml::Table::new();
@@ -197,6 +265,27 @@ pub fn read_spec(dir: &Path) -> SpecData {
             .into_iter()
             .map(|x| (s(x, "id").unwrap(), s(x, "kind").unwrap()))
             .collect(),
+        positive: tables(&t, "series")
+            .into_iter()
+            .filter(|x| x.get("positive").and_then(|v| v.as_bool()) == Some(true))
+            .map(|x| s(x, "id").unwrap())
+            .collect(),
+        witnesses: tables(&t, "witness")
+            .into_iter()
+            .map(|w| {
+                let members = w
+                    .get("members")
+                    .and_then(|v| v.as_array())
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(|m| m.as_str().map(String::from))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                (s(w, "siglum").unwrap(), members)
+            })
+            .collect(),
+        lacunae: vec![],
         entries: tables(&t, "entry")
             .into_iter()
             .map(|e| Entry {

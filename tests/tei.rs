@@ -226,3 +226,168 @@ fn crossing_entries_keep_every_entry_by_anchors() {
         assert!(xml.contains(expected), "missing `{expected}` in:\n{xml}");
     }
 }
+
+// ---- Import ---------------------------------------------------------------------------------
+
+/// What a round trip must keep, as comparable lines: the text model (blocks and their kinds),
+/// and every entry, margin note and page break with the model range it resolves to.
+fn resolved(dir: &Path) -> Vec<String> {
+    use apparat::spec::{EntryBody, ReadingType, Spec};
+    let spec = Spec::load(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+    let text = apparat::text::Text::load(&spec).unwrap_or_else(|e| panic!("{e}"));
+    let anchors = apparat::anchor::resolve(&spec, &text).unwrap_or_else(|e| panic!("{e}"));
+    let mut out: Vec<String> = text
+        .blocks
+        .iter()
+        .map(|b| format!("block {:?} {:?}", b.kind, &text.doc[b.range.clone()]))
+        .collect();
+    let reading = |r: &apparat::spec::Reading| {
+        let kind = r.kind.as_ref().map_or(ReadingType::Var, |k| *k.get_ref());
+        let wit: Vec<&str> = r.wit.iter().map(|w| w.get_ref().as_str()).collect();
+        format!("{kind:?} {wit:?} {:?} {:?}", r.text, r.by)
+    };
+    for l in &anchors.lemmata {
+        let e = &spec.entries[l.entry];
+        let body = match &e.body {
+            EntryBody::Emend { text, readings } => {
+                format!(
+                    "emend {text:?} {:?}",
+                    readings.iter().map(reading).collect::<Vec<_>>()
+                )
+            }
+            EntryBody::Readings(rs) => format!("{:?}", rs.iter().map(reading).collect::<Vec<_>>()),
+            EntryBody::Note(n) => format!("note {n:?}"),
+        };
+        let series = spec.series[e.series].id.get_ref();
+        out.push(format!("entry {series} {:?} {body}", l.range));
+    }
+    for m in &anchors.margins {
+        out.push(format!(
+            "margin {:?} {:?}",
+            m.range, spec.margins[m.margin].text
+        ));
+    }
+    for m in &text.milestones {
+        out.push(format!("milestone {} {} {}", m.pos, m.witness, m.n));
+    }
+    out.sort();
+    out
+}
+
+/// The entries as built: page, lines, series, kind, lemma.
+fn built_entries(dir: &Path) -> Vec<String> {
+    let out = apparat::build(dir, &apparat::Options::default())
+        .unwrap_or_else(|e| panic!("building {} failed:\n{e}", dir.display()));
+    let mut list: Vec<String> = out
+        .entries
+        .iter()
+        .map(|e| {
+            format!(
+                "{} {}-{} {} {} {}",
+                e.page, e.first, e.last, e.series, e.kind, e.lemma
+            )
+        })
+        .collect();
+    list.sort();
+    list
+}
+
+fn import(xml: &str, name: &str, base: Option<&str>) -> (PathBuf, apparat::tei::Import) {
+    let dir = scratch(name);
+    let file = dir.join(format!("{name}.xml"));
+    std::fs::write(&file, xml).unwrap();
+    let options = apparat::tei::ImportOptions {
+        base: base.map(str::to_string),
+    };
+    let out = dir.join("imported");
+    let done = apparat::tei::import(&file, &out, &options)
+        .unwrap_or_else(|e| panic!("import of {name} failed:\n{e}"));
+    (out, done)
+}
+
+/// Export, import, and compare the text, the entries (lemma, readings, witnesses) and, built,
+/// their pages and lines.
+fn round_trip(dir: &Path, name: &str) {
+    let (imported, done) = import(&export(dir), name, None);
+    let lost: Vec<_> = done
+        .warnings
+        .iter()
+        .filter(|d| d.severity == apparat::diag::Severity::Warning)
+        .collect();
+    assert!(
+        lost.is_empty(),
+        "{name}: the round trip lost something: {lost:?}"
+    );
+    assert_eq!(
+        resolved(dir),
+        resolved(&imported),
+        "{name}: text or entries differ"
+    );
+    assert_eq!(
+        built_entries(dir),
+        built_entries(&imported),
+        "{name}: pages or lines differ"
+    );
+}
+
+#[test]
+fn the_seed_round_trips() {
+    round_trip(&seed_dir(), "seed-round-trip");
+}
+
+#[test]
+fn a_stress_edition_round_trips() {
+    let dir = scratch("stress-round-trip-source");
+    apparat::stress::generate(&dir, 20, 5).unwrap();
+    round_trip(&dir, "stress-round-trip");
+}
+
+#[test]
+fn crossing_entries_round_trip() {
+    let dir = scratch("crossing-round-trip-source");
+    crossing_edition(&dir);
+    round_trip(&dir, "crossing-round-trip");
+}
+
+fn import_error(xml: &str, name: &str) -> String {
+    let dir = scratch(name);
+    let file = dir.join(format!("{name}.xml"));
+    std::fs::write(&file, xml).unwrap();
+    let options = apparat::tei::ImportOptions::default();
+    match apparat::tei::import(&file, &dir.join("imported"), &options) {
+        Ok(_) => panic!("{name}: imported"),
+        Err(e) => {
+            assert!(!dir.join("imported").exists(), "{name}: wrote a folder");
+            e.render(false)
+        }
+    }
+}
+
+#[test]
+fn malformed_xml_is_a_located_error() {
+    let xml = "<TEI xmlns=\"http://www.tei-c.org/ns/1.0\">\n<text><body>\n<p>un <app>closed</p>\n</body></text></TEI>\n";
+    let msg = import_error(xml, "malformed");
+    assert!(msg.contains("error: malformed XML"), "{msg}");
+    assert!(msg.contains("malformed.xml:3:"), "{msg}");
+}
+
+#[test]
+fn tei_without_an_apparatus_is_a_located_error() {
+    let xml = "<TEI xmlns=\"http://www.tei-c.org/ns/1.0\">\n<teiHeader/>\n<text><body><p>Only text.</p></body></text></TEI>\n";
+    let msg = import_error(xml, "no-apparatus");
+    assert!(
+        msg.contains("error: the TEI text has no critical apparatus (no `<app>`)"),
+        "{msg}"
+    );
+    assert!(msg.contains("no-apparatus.xml:3:1"), "{msg}");
+}
+
+#[test]
+fn a_file_that_is_not_tei_is_a_located_error() {
+    let msg = import_error("<html><body/></html>\n", "not-tei");
+    assert!(
+        msg.contains("not a TEI document: the root element is `<html>`"),
+        "{msg}"
+    );
+    assert!(msg.contains("not-tei.xml:1:1"), "{msg}");
+}

@@ -15,6 +15,9 @@
 
 mod export;
 mod import;
+mod report;
+mod walk;
+mod wits;
 mod xml;
 
 use std::path::Path;

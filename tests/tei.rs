@@ -250,12 +250,13 @@ fn resolved(dir: &Path) -> Vec<String> {
         let e = &spec.entries[l.entry];
         let body = match &e.body {
             EntryBody::Emend { text, readings } => {
-                format!(
-                    "emend {text:?} {:?}",
-                    readings.iter().map(reading).collect::<Vec<_>>()
-                )
+                let rs: Vec<String> = readings.iter().map(reading).collect();
+                format!("emend {text:?} [{}]", rs.join(", "))
             }
-            EntryBody::Readings(rs) => format!("{:?}", rs.iter().map(reading).collect::<Vec<_>>()),
+            EntryBody::Readings(rs) => {
+                let rs: Vec<String> = rs.iter().map(reading).collect();
+                format!("[{}]", rs.join(", "))
+            }
             EntryBody::Note(n) => format!("note {n:?}"),
         };
         let series = spec.series[e.series].id.get_ref();
@@ -390,4 +391,152 @@ fn a_file_that_is_not_tei_is_a_located_error() {
         "{msg}"
     );
     assert!(msg.contains("not-tei.xml:1:1"), "{msg}");
+}
+
+// ---- Structures of real-world TEI editions (fixtures written for these tests) --------------
+
+fn fixture(name: &str) -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/tei")
+        .join(name);
+    std::fs::read_to_string(path).unwrap()
+}
+
+/// Import a fixture and build it; the base text, the entries as lines, the report.
+fn import_fixture(name: &str, base: Option<&str>) -> (String, Vec<String>, Vec<String>) {
+    let (dir, done) = import(&fixture(name), name.trim_end_matches(".xml"), base);
+    let built = apparat::build(&dir, &apparat::Options::default())
+        .unwrap_or_else(|e| panic!("building the import of {name} failed:\n{e}"));
+    assert_eq!(built.entries.len(), done.entries, "{name}");
+    let source = std::fs::read_to_string(dir.join("source.txt")).unwrap();
+    let report = done.warnings.iter().map(|d| d.message.clone()).collect();
+    (source, resolved(&dir), report)
+}
+
+fn has(lines: &[String], expected: &str) -> bool {
+    lines.iter().any(|l| l.contains(expected))
+}
+
+#[test]
+fn a_collation_of_words_in_the_body_imports() {
+    let (source, lines, report) = import_fixture("greek-collation.xml", None);
+    // `w` elements are words, though the XML has no spaces between them.
+    assert_eq!(source, "ὁ λόγος ἦν τῷ θεῷ\n");
+    let expected = [
+        // An empty lemma (the words only some witnesses add) anchors on the next word.
+        r#"[Var ["Κ", "Λ"] Some("ἐν οἴκῳ ὁ") None]"#,
+        r#"Var ["Λ", "Ν*"] Some("ὁ λόγος ἐστίν") None"#,
+        r#"Var ["Λ", "Μ", "Ν*"] Some("τοῦ θεοῦ") None"#,
+    ];
+    for e in expected {
+        assert!(has(&lines, e), "missing {e} in {lines:#?}");
+    }
+    for r in [
+        "`<witDetail>` is not kept (once",
+        "`<interpGrp>` in `<text>` is not part of the text",
+        "an empty `<note>` is not kept (once",
+    ] {
+        assert!(has(&report, r), "missing {r} in {report:#?}");
+    }
+}
+
+#[test]
+fn a_latin_edition_with_conjectures_and_notes_imports() {
+    let (source, lines, report) = import_fixture("latin-prose.xml", None);
+    assert_eq!(
+        source,
+        "Liber primus\n\nHortus noster magnus est et semper viridis. Ibi rosae florent et lilia […] crescunt.\n"
+    );
+    let expected = [
+        // A reading of a manuscript, and an earlier editor's (`source`) as a conjecture.
+        r#"[Var ["M"] Some("parvus") None, Conj [] Some("amplus") Some("Priscus")]"#,
+        // A note inside the app, pointing at the lemma by its id.
+        r#"note "cf. infra 2.1""#,
+        r#"[Om ["M"] None None]"#,
+        // Supplied words missing from the base witness: an emendation on the word before.
+        r#"emend "Ibi multae""#,
+        // A lemma of a corrector's hand beside a reading with surplus words.
+        r#"[Var ["S"] Some("et florent") None]"#,
+    ];
+    for e in expected {
+        assert!(has(&lines, e), "missing {e} in {lines:#?}");
+    }
+    assert!(
+        has(&report, "`<gap>` is printed as `[…]` (once"),
+        "{report:#?}"
+    );
+    assert!(
+        has(&report, "`<witDetail>` is not kept (once"),
+        "{report:#?}"
+    );
+}
+
+#[test]
+fn a_chinese_edition_with_anchored_entries_imports() {
+    let (source, lines, report) = import_fixture("chinese-anchored.xml", None);
+    // Line breaks of the XML between Chinese characters are no spaces.
+    assert!(
+        source.contains("山中有水，水中有月，月下有人坐石上。\n\n人問其名，答曰：「無名。」"),
+        "{source}"
+    );
+    let expected = [
+        // Lemmata widen to the run of characters between punctuation (apparat's quotations
+        // match whole words), their readings with them.
+        r#"[Var ["【乙】", "【丙】"] Some("月下有僧坐石上") None]"#,
+        r#"[Var ["【乙】"] Some("人問其") None]"#,
+        // A note at an anchor before its words, from a division of notes in the back matter.
+        r#"entry editor-notes"#,
+        r#"note "人【甲】，僧【乙】【丙】""#,
+        // A page break inside a paragraph.
+        "【甲】 0001b",
+    ];
+    for e in expected {
+        assert!(has(&lines, e), "missing {e} in {lines:#?}");
+    }
+    assert!(!has(&report, "is not kept"), "{report:#?}");
+}
+
+#[test]
+fn parallel_segmentation_with_groups_nesting_and_choices_imports() {
+    let (source, lines, report) = import_fixture("french-segmentation.xml", None);
+    assert_eq!(
+        source,
+        "Del chevalier\n\nUns chevaliers estoit en sa terre, molt preuz et sages. Il ama une dame de grant beltet et de haut parage.\n"
+    );
+    let expected = [
+        r#"[Var ["B"] Some("esteit") None, Var ["C"] Some("estoyt") None]"#,
+        r#"[Var ["C"] Some("sages") None]"#,
+        r#"[Var ["B"] Some("pros") None]"#,
+        r#"[Om ["B", "C"] None None]"#,
+        r#"note "Cf. le conte suivant.""#,
+        r#"margin"#,
+        "B 12v",
+    ];
+    for e in expected {
+        assert!(has(&lines, e), "missing {e} in {lines:#?}");
+    }
+    for r in [
+        "`<choice>` keeps its `<corr>`",
+        "`<choice>` keeps its `<expan>`",
+        "`<hi>` is kept as its text",
+        "`<witDetail>` is not kept (once",
+    ] {
+        assert!(has(&report, r), "missing {r} in {report:#?}");
+    }
+}
+
+#[test]
+fn the_text_of_a_chosen_witness_imports() {
+    let (source, lines, _) = import_fixture("french-segmentation.xml", Some("C"));
+    assert!(
+        source.contains("Uns chevaliers estoyt en sa terre, sages."),
+        "{source}"
+    );
+    assert!(
+        has(
+            &lines,
+            r#"[Var ["A", "B"] Some("molt preuz et sages") None]"#
+        ),
+        "{lines:#?}"
+    );
 }

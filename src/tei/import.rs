@@ -203,6 +203,7 @@ fn mode(
     let best = counts
         .iter()
         .rev()
+        .filter(|(_, n)| *n > 0)
         .max_by_key(|(_, n)| *n)
         .map(|(s, _)| s.clone());
     let base = match best {
@@ -264,11 +265,16 @@ fn walk_text(text: &Node, wits: &mut Witnesses, report: &mut Report, mode: &Mode
             );
         }
     }
-    for body in text
-        .children()
-        .filter(|c| c.is_element() && matches!(name(c), "body" | "group"))
-    {
-        walker.blocks(body);
+    for el in text.children().filter(|c| c.is_element()) {
+        match name(&el) {
+            "body" | "group" => walker.blocks(el),
+            "front" | "back" => {}
+            n => walker.report.skipped(
+                &format!("`<{n}>` in `<text>`"),
+                "is not part of the text and is not kept",
+                el.range().start,
+            ),
+        }
     }
     if let Some(back) = back {
         back_matter(&mut walker, &back);
@@ -288,6 +294,12 @@ fn back_matter<'a, 'input>(walker: &mut Walker<'_, 'a, 'input>, back: &Node<'a, 
                 for app in descendants(&el, "app").filter(|a| a.has_attribute("from")) {
                     walker.detached_app(app);
                 }
+            }
+            ("div", kind) if descendants(&el, "note").any(|n| n.has_attribute("target")) => {
+                let series = el.attribute("n").or(kind).unwrap_or("notes").to_string();
+                let title = child(&el, "head").map(|h| crate::text::normalize(&text_of(&h)));
+                walker.declare_series(&series, title.as_deref().unwrap_or(&series), "commentary");
+                walker.back_notes(el, &series);
             }
             (n, _) => walker.report.skipped(
                 &format!("`<{n}>` of the back matter"),
@@ -369,7 +381,8 @@ fn assemble(walked: Walked, report: &mut Report) -> Assembled {
         .margins
         .iter()
         .filter_map(|m| {
-            let range = widen_empty(&blocks[m.block].text, m.range.clone(), true)?;
+            let text = &blocks[m.block].text;
+            let range = widen_empty(text, walk::trim_range(text, m.range.clone()), true)?;
             let range = to_words(&blocks[m.block].text, range).0;
             let g = starts[m.block] + range.start..starts[m.block] + range.end;
             Some((quote(&doc, g)?, m.text.clone()))
@@ -412,10 +425,13 @@ fn milestones(
     let mut out = vec![];
     for m in &walked.milestones {
         let text = &blocks[m.block].text;
-        let mut pos = m.pos.min(text.len());
-        while pos > 0 && !text[..pos].ends_with(' ') {
-            pos = text[..pos].char_indices().next_back().map_or(0, |(i, _)| i);
+        let mut pos = walk::floor_boundary(text, m.pos);
+        if text[pos..].starts_with(' ') {
+            pos += 1;
         }
+        // A quotation starts at a word's start: a break inside a word (or, in a script
+        // without spaces, inside a run of characters) moves to its start.
+        let pos = to_words(text, pos..pos).0.start;
         let joins = pos == 0
             && m.block > 0
             && blocks[m.block].kind == BlockKind::Paragraph
@@ -424,8 +440,8 @@ fn milestones(
             report.skipped("a `<pb>` between paragraphs", "is not kept (apparat reads a page break at a paragraph's start as joining it to the one before)", m.at);
             continue;
         }
-        let end = text[pos..].find(' ').map_or(text.len(), |i| pos + i);
-        if end == pos {
+        let end = widen_empty(text, pos..pos, true).map_or(pos, |w| w.end);
+        if end <= pos {
             report.skipped(
                 "a `<pb>` after the last word of a block",
                 "is not kept",
@@ -448,7 +464,12 @@ fn entries(walked: &Walked, doc: &str, starts: &[usize], report: &mut Report) ->
             report.skipped("an entry in a title or heading", "is not kept", e.at);
             continue;
         }
-        let Some((range, body)) = fit_to_words(&block.text, e.range.clone(), &e.body) else {
+        let Some((range, body)) = fit_to_words(
+            &block.text,
+            walk::trim_range(&block.text, e.range.clone()),
+            &e.body,
+            e.forward,
+        ) else {
             report.skipped("an entry without words to anchor on", "is not kept", e.at);
             continue;
         };
@@ -460,12 +481,16 @@ fn entries(walked: &Walked, doc: &str, starts: &[usize], report: &mut Report) ->
     separate_emendations(&mut placed, report);
     placed
         .into_iter()
-        .filter_map(|(e, g)| {
-            Some(QuotedEntry {
+        .filter_map(|(e, g)| match quote(doc, g) {
+            Some(quote) => Some(QuotedEntry {
                 series: e.series,
-                quote: quote(doc, g)?,
+                quote,
                 body: e.body,
-            })
+            }),
+            None => {
+                report.skipped("an entry whose words cannot be quoted", "is not kept", e.at);
+                None
+            }
         })
         .collect()
 }
@@ -503,10 +528,15 @@ fn separate_emendations(placed: &mut [(Entry, Range<usize>)], report: &mut Repor
 
 /// The entry's range widened to whole words (an empty lemma takes the word before), its
 /// readings widened alike.
-fn fit_to_words(text: &str, range: Range<usize>, body: &Body) -> Option<(Range<usize>, Body)> {
+fn fit_to_words(
+    text: &str,
+    range: Range<usize>,
+    body: &Body,
+    forward: bool,
+) -> Option<(Range<usize>, Body)> {
     if range.is_empty() {
-        let forward = matches!(body, Body::Note(_)) && range.start == 0;
-        let word = widen_empty(text, range.clone(), forward)?;
+        let forward = forward || (matches!(body, Body::Note(_)) && range.start == 0);
+        let word = to_words(text, widen_empty(text, range.clone(), forward)?).0;
         let before = word.end <= range.start;
         let w = &text[word.clone()];
         let body = match body {
@@ -566,6 +596,8 @@ fn fit_to_words(text: &str, range: Range<usize>, body: &Body) -> Option<(Range<u
 /// A reading of an empty lemma, anchored on the word `word` before (or after) it.
 fn empty_lemma_reading(r: &Reading, word: &str, before: bool) -> Option<Reading> {
     Some(match r {
+        // Witnesses that lack the words too agree with the text.
+        Reading::Var { text, .. } | Reading::Add { text, .. } if text.is_empty() => return None,
         Reading::Var { wit, text } | Reading::Add { wit, text } if before => Reading::Add {
             wit: wit.clone(),
             text: text.clone(),
@@ -593,15 +625,22 @@ fn widen_empty(text: &str, range: Range<usize>, forward: bool) -> Option<Range<u
         return Some(range);
     }
     let pos = range.start.min(text.len());
+    let alnum = |c: char| c.is_alphanumeric();
+    let sign = |c: char| c != ' ' && !c.is_alphanumeric();
+    // Back over signs, then over a word (a word of letters, or the signs alone); forward
+    // the same way. Scripts without spaces stop at their punctuation, not a space.
     let before = || {
         let head = text[..pos].trim_end_matches(' ');
-        (!head.is_empty()).then(|| head.rfind(' ').map_or(0, |i| i + 1)..head.len())
+        let start = head.trim_end_matches(sign).trim_end_matches(alnum).len();
+        (start < head.len()).then_some(start..head.len())
     };
     let after = || {
         let rest = &text[pos..];
-        let lead = rest.len() - rest.trim_start_matches(' ').len();
-        let start = pos + lead;
-        let end = text[start..].find(' ').map_or(text.len(), |i| start + i);
+        let start = pos + rest.len() - rest.trim_start_matches(' ').len();
+        let tail = text[start..]
+            .trim_start_matches(sign)
+            .trim_start_matches(alnum);
+        let end = text.len() - tail.len();
         (end > start).then_some(start..end)
     };
     if forward {

@@ -56,6 +56,9 @@ pub(super) struct Entry {
     pub body: Body,
     /// Byte offset in the TEI file (for the report).
     pub at: usize,
+    /// An empty range anchors on the word after it (a note at an `anchor` before its
+    /// words), not the word before (a footnote after them).
+    pub forward: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -177,6 +180,15 @@ fn is_space(c: char) -> bool {
     }
     let mut buf = [0u8; 4];
     crate::text::normalize(c.encode_utf8(&mut buf)).is_empty()
+}
+
+/// Chinese and Japanese characters and punctuation: scripts written without spaces, where
+/// whitespace in the XML only breaks its lines.
+fn is_cjk(c: char) -> bool {
+    matches!(c,
+        '\u{2E80}'..='\u{2FDF}' | '\u{3000}'..='\u{303F}' | '\u{3040}'..='\u{30FF}'
+        | '\u{3400}'..='\u{4DBF}' | '\u{4E00}'..='\u{9FFF}' | '\u{F900}'..='\u{FAFF}'
+        | '\u{FF00}'..='\u{FFEF}' | '\u{20000}'..='\u{3FFFF}')
 }
 
 /// Elements read as their text: their markup says how the text looks or what it is, which
@@ -343,9 +355,9 @@ impl<'w, 'a, 'input> Walker<'w, 'a, 'input> {
     pub(super) fn blocks(&mut self, node: Node<'a, 'input>) {
         for child in node.children() {
             if child.is_text() {
-                if !child.text().unwrap_or_default().trim().is_empty() {
-                    self.paragraph(child);
-                }
+                // Text between blocks: a paragraph of its own, continued by the inline
+                // elements that follow it.
+                self.push_text(child.text().unwrap_or_default());
                 continue;
             }
             if !child.is_element() {
@@ -382,6 +394,16 @@ impl<'w, 'a, 'input> Walker<'w, 'a, 'input> {
             }
             "note" => self.block_note(child),
             "lb" | "cb" | "milestone" => {}
+            // Inline elements between blocks (a collation of `app`s straight in the body):
+            // they continue the paragraph in progress.
+            "app" | "w" | "seg" | "choice" | "hi" | "name" | "persName" | "placeName"
+                if !has_block_children(&child) =>
+            {
+                if self.current.is_none() {
+                    self.begin(BlockKind::Paragraph, &child);
+                }
+                self.inline_element(child);
+            }
             "app" => {
                 self.report.skipped(
                     "an `app` around whole paragraphs",
@@ -474,7 +496,9 @@ impl<'w, 'a, 'input> Walker<'w, 'a, 'input> {
     /// Where the next character will stand.
     fn mark(&self) -> usize {
         let text = self.current.as_ref().map_or("", |b| b.text.as_str());
-        if self.pending_space && !text.is_empty() {
+        // After a Chinese or Japanese character no space will be written before another.
+        let after_cjk = text.chars().next_back().is_some_and(is_cjk);
+        if self.pending_space && !text.is_empty() && !after_cjk {
             text.len() + 1
         } else {
             text.len()
@@ -506,7 +530,8 @@ impl<'w, 'a, 'input> Walker<'w, 'a, 'input> {
             if is_space(c) {
                 pending = true;
             } else {
-                if pending && !block.text.is_empty() {
+                let after_cjk = block.text.chars().next_back().is_some_and(is_cjk);
+                if pending && !block.text.is_empty() && !(after_cjk && is_cjk(c)) {
                     block.text.push(' ');
                 }
                 pending = false;
@@ -555,6 +580,12 @@ impl<'w, 'a, 'input> Walker<'w, 'a, 'input> {
             }
             "anchor" => {}
             "space" => self.push_text(" "),
+            "w" => {
+                // A word: spaces around it, whether the XML has them or not.
+                self.pending_space = true;
+                self.inline(el);
+                self.pending_space = true;
+            }
             "choice" => self.choice(el),
             "gap" => {
                 self.report.plain("`<gap>`", "is printed as `[…]`", at);
@@ -652,8 +683,8 @@ impl<'w, 'a, 'input> Walker<'w, 'a, 'input> {
         if let Some(r) = pointers(pb.attribute("edRef")).first() {
             return self.wits.siglum_of(r, at, self.report);
         }
-        let ed = pb.attribute("ed")?.split_whitespace().next()?;
-        self.wits.siglum_of(ed, at, self.report)
+        let ed = pointers(pb.attribute("ed")).into_iter().next()?;
+        self.wits.siglum_of(&ed, at, self.report)
     }
 
     // ---- Notes ----------------------------------------------------------------------------
@@ -742,7 +773,15 @@ impl<'w, 'a, 'input> Walker<'w, 'a, 'input> {
         };
         let start = self.mark();
         self.inline(parts[base.index].node);
-        let end = self.end_pos().max(start);
+        // An empty base reading stands where the text ends (before a pending space).
+        let end = self.end_pos();
+        let start = start.min(end);
+        let block = self.block_index();
+        let ids = std::iter::once(app).chain(parts.iter().map(|p| p.node));
+        for id in ids.filter_map(|n| xml_id(&n)) {
+            self.ids
+                .insert(id.to_string(), Place::Span(block, start..end));
+        }
         for child in app.children().filter(|c| c.is_element()) {
             match name(&child) {
                 "note" => {
@@ -764,7 +803,7 @@ impl<'w, 'a, 'input> Walker<'w, 'a, 'input> {
             );
             return;
         }
-        let lemma = self.current.as_ref().map_or("", |b| &b.text)[start.min(end)..end].to_string();
+        let lemma = self.current.as_ref().map_or("", |b| &b.text)[start..end].to_string();
         let series = self.app_series(&app);
         if let Some(body) = body(
             &parts,
@@ -781,6 +820,7 @@ impl<'w, 'a, 'input> Walker<'w, 'a, 'input> {
                 range: start..end,
                 body,
                 at,
+                forward: false,
             });
         }
     }
@@ -866,11 +906,15 @@ impl<'w, 'a, 'input> Walker<'w, 'a, 'input> {
                 range,
                 body,
                 at,
+                forward: false,
             });
         }
     }
 
     fn place_note(&mut self, note: PendingNote) {
+        let to_point = note.target.as_ref().is_some_and(|(t, end)| {
+            end.is_none() && matches!(self.ids.get(t), Some(Place::Point(..)))
+        });
         let (block, range) = match &note.target {
             Some((t, end)) => match self.resolve(t, end.as_deref()) {
                 Some(found) => found,
@@ -911,6 +955,7 @@ impl<'w, 'a, 'input> Walker<'w, 'a, 'input> {
                 range,
                 body: Body::Note(note.text),
                 at: note.at,
+                forward: to_point,
             });
         }
     }
@@ -946,10 +991,19 @@ fn has_block_children(n: &Node) -> bool {
     })
 }
 
-/// `range` without spaces at its ends.
-fn trim_range(text: &str, range: Range<usize>) -> Range<usize> {
-    let end = range.end.min(text.len());
-    let start = range.start.min(end);
+/// The largest character boundary of `text` at or before `pos`.
+pub(super) fn floor_boundary(text: &str, pos: usize) -> usize {
+    let mut pos = pos.min(text.len());
+    while !text.is_char_boundary(pos) {
+        pos -= 1;
+    }
+    pos
+}
+
+/// `range` inside `text`, on character boundaries, without spaces at its ends.
+pub(super) fn trim_range(text: &str, range: Range<usize>) -> Range<usize> {
+    let end = floor_boundary(text, range.end);
+    let start = floor_boundary(text, range.start.min(end));
     let s = &text[start..end];
     let lead = s.len() - s.trim_start_matches(' ').len();
     let trail = s.len() - s.trim_end_matches(' ').len();
@@ -1002,7 +1056,7 @@ fn collect_parts<'a, 'input>(
                     lem: name(&child) == "lem",
                     wits: sigla,
                     kind: child.attribute("type").unwrap_or_default().to_string(),
-                    resp: pointers(child.attribute("resp")),
+                    resp: pointers(child.attribute("resp").or(child.attribute("source"))),
                 });
             }
             "rdgGrp" => collect_parts(child, wits, report, out),
@@ -1024,6 +1078,10 @@ fn editorial(p: &Part) -> bool {
             || matches!(p.kind.as_str(), "emendation" | "conjecture" | "correction"))
 }
 
+fn empty(p: &Part) -> bool {
+    super::wits::text_of(&p.node).trim().is_empty()
+}
+
 fn choose_base(parts: &[Part], mode: &Mode) -> Option<Base> {
     let lem = parts.iter().position(|p| p.lem);
     let of_base = parts
@@ -1031,10 +1089,14 @@ fn choose_base(parts: &[Part], mode: &Mode) -> Option<Base> {
         .position(|p| p.wits.iter().any(|w| w == mode.base()));
     let base = match mode {
         Mode::Lemma { .. } => match (lem, of_base) {
-            (Some(l), Some(b)) if editorial(&parts[l]) && !parts[b].lem => Base {
-                index: b,
-                emendation: true,
-            },
+            // An editor's empty lemma (a deletion) is no emendation: apparat omits words
+            // with a reading.
+            (Some(l), Some(b)) if editorial(&parts[l]) && !parts[b].lem && !empty(&parts[l]) => {
+                Base {
+                    index: b,
+                    emendation: true,
+                }
+            }
             (Some(l), _) => Base {
                 index: l,
                 emendation: false,
@@ -1179,6 +1241,11 @@ fn plain_into(
             "note" | "del" | "witDetail" | "pb" | "cb" | "milestone" | "anchor" | "fw" => {}
             "lb" if child.attribute("break") == Some("no") => {}
             "lb" | "space" => out.push(' '),
+            "w" => {
+                out.push(' ');
+                plain_into(child, mode, wits, report, out);
+                out.push(' ');
+            }
             "gap" => out.push_str(" […] "),
             "app" => {
                 let parts = parts(child, wits, report);

@@ -28,7 +28,7 @@ impl Witnesses {
         for node in doc.descendants().filter(|n| n.is_element()) {
             match name(&node) {
                 "witness" => w.witness(&node),
-                "editor" | "name" | "persName" | "respStmt" | "author" | "person" => {
+                "editor" | "name" | "persName" | "respStmt" | "author" | "person" | "bibl" => {
                     if let Some(id) = xml_id(&node) {
                         let text = crate::text::normalize(&text_of(&node));
                         w.people.insert(id.to_string(), text);
@@ -59,10 +59,14 @@ impl Witnesses {
             .children()
             .filter(|c| c.is_element() && name(c) == "abbr")
             .min_by_key(|c| c.attribute("type") != Some("siglum"));
+        // A witness whose whole text is short is its siglum (`<witness xml:id="w1">【宋】</witness>`).
+        let short = Some(crate::text::normalize(&text_of(node)))
+            .filter(|t| !t.is_empty() && t.chars().count() <= 8 && !t.contains(' '));
         let siglum = abbr
             .map(|a| crate::text::normalize(&text_of(&a)))
             .filter(|s| !s.is_empty())
             .or_else(|| node.attribute("n").map(str::to_string))
+            .or(short)
             .or_else(|| xml_id(node).map(str::to_string));
         let Some(siglum) = siglum else { return };
         if self.list.iter().any(|(s, _)| *s == siglum) {
@@ -133,11 +137,12 @@ impl Witnesses {
         self.refs.get(pointer).and_then(|s| s.first().cloned())
     }
 
-    /// The name a `resp` pointer stands for.
+    /// The name a `resp` (or `source`) pointer stands for: the text of the element it
+    /// points at where that is a name, else the pointer itself.
     pub(super) fn person(&self, pointer: &str) -> String {
         self.people
             .get(pointer)
-            .filter(|n| !n.is_empty())
+            .filter(|n| !n.is_empty() && n.chars().count() <= 40)
             .cloned()
             .unwrap_or_else(|| pointer.to_string())
     }

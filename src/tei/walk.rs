@@ -1200,13 +1200,18 @@ fn reading(
     }
     Some(match p.kind.as_str() {
         "transposition" => Reading::Transp { wit, text },
-        "addition" if text.starts_with(&format!("{lemma} ")) => Reading::Add {
+        "addition" if added(&text, lemma).is_some() => Reading::Add {
+            text: added(&text, lemma).unwrap_or_default().to_string(),
             wit,
-            text: text[lemma.len() + 1..].to_string(),
         },
         _ if text.is_empty() => Reading::Om { wit },
         _ => Reading::Var { wit, text },
     })
+}
+
+/// The words an addition adds after the lemma (`lemma added words`).
+fn added<'t>(text: &'t str, lemma: &str) -> Option<&'t str> {
+    text.strip_prefix(lemma)?.strip_prefix(' ')
 }
 
 /// The text of an element as a reading or note reads it: whitespace normalised, `choice`

@@ -60,8 +60,11 @@ pub enum Command {
     Watch(BuildArgs),
     /// Create a small edition that builds out of the box.
     Init(InitArgs),
-    /// Print the edition's citation as CSL-JSON, BibTeX or CITATION.cff.
+    /// Print the edition's citation as CSL-JSON, BibTeX or CITATION.cff, or the whole edition
+    /// as TEI P5.
     Export(ExportArgs),
+    /// Make a new edition folder from a TEI P5 critical edition.
+    Import(ImportArgs),
     /// List the fonts a build can use: the bundled ones, the edition's fonts/ folder's, and
     /// with --system-fonts the machine's.
     Fonts(FontsArgs),
@@ -163,6 +166,8 @@ pub enum CitationFormat {
     Bibtex,
     /// Citation File Format (CITATION.cff).
     Cff,
+    /// The whole edition as a TEI P5 document (edition.xml): header, text, apparatus, notes.
+    Tei,
 }
 
 /// `apparat export`.
@@ -173,9 +178,33 @@ pub struct ExportArgs {
     pub format: CitationFormat,
     #[command(flatten)]
     pub edition: EditionArg,
-    /// Also write it beside the PDF (DIR/out/edition.csl.json, edition.bib, CITATION.cff).
+    /// Also write it beside the PDF (DIR/out/edition.csl.json, edition.bib, CITATION.cff,
+    /// edition.xml).
     #[arg(long)]
     pub write: bool,
+}
+
+/// A format `apparat import` reads.
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq, Debug)]
+pub enum ImportFormat {
+    /// A TEI P5 critical edition (parallel segmentation; double-end-point entries too).
+    Tei,
+}
+
+/// `apparat import`.
+#[derive(Args, Clone)]
+pub struct ImportArgs {
+    /// The format of FILE.
+    #[arg(value_enum)]
+    pub format: ImportFormat,
+    /// The file to import.
+    pub file: PathBuf,
+    /// The new edition folder (must not exist, or be empty).
+    pub dir: PathBuf,
+    /// The witness (siglum or xml:id) whose text becomes the base text [default: the lemmata,
+    /// with `lem` readings of no witness as emendations of the most frequent lemma witness].
+    #[arg(long, value_name = "SIGLUM")]
+    pub base: Option<String>,
 }
 
 /// `apparat fonts`.

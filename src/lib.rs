@@ -26,6 +26,7 @@ mod prose;
 pub(crate) mod quotes;
 pub mod spec;
 pub mod stress;
+pub mod tei;
 pub mod text;
 pub mod typeset;
 pub mod world;
@@ -84,6 +85,27 @@ pub struct EntryReport {
     pub page: usize,
     pub first: u32,
     pub last: u32,
+}
+
+/// An edition read up to its anchors: the spec, the base text's model and every quotation
+/// resolved — what an export that needs no typesetting (TEI) reads.
+pub(crate) struct Resolved {
+    pub spec: Spec,
+    pub text: text::Text,
+    pub anchors: anchor::Anchors,
+}
+
+/// Run the first three stages (spec → text → anchors) for the edition in `dir`, without
+/// layout.
+pub(crate) fn resolve(dir: &Path) -> Result<Resolved> {
+    let spec = Spec::load(dir)?;
+    let text = text::Text::load(&spec)?;
+    let anchors = anchor::resolve(&spec, &text)?;
+    Ok(Resolved {
+        spec,
+        text,
+        anchors,
+    })
 }
 
 /// Build the edition in `dir` (everything but writing files).

@@ -39,6 +39,7 @@ fn dispatch(cli: &Cli) -> ExitCode {
         Command::Watch(args) => cmd::watch::watch(report, args),
         Command::Init(args) => cmd::init::init(report, args),
         Command::Export(args) => cmd::export::export(report, args),
+        Command::Import(args) => cmd::import::import(report, args),
         Command::Fonts(args) => cmd::fonts::fonts(report, args),
         Command::Template(args) => cmd::template::template(report, args),
         Command::Stress(args) => cmd::stress::stress(report, args),

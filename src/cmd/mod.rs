@@ -7,6 +7,7 @@ pub mod build;
 pub mod check;
 pub mod export;
 pub mod fonts;
+pub mod import;
 pub mod init;
 pub mod stress;
 pub mod template;

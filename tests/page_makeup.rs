@@ -174,7 +174,7 @@ fn lines_to_good_break(page: &edition::BodyPage) -> usize {
         .find(|&k| {
             lines[k].number.is_some()
                 && !hyphen(k)
-                && !(starts(k) && !ends(k))
+                && (!starts(k) || ends(k))
                 && !(k + 1 < lines.len() && ends(k + 1) && !starts(k + 1))
         })
         .map_or(lines.len(), |k| k + 1)
@@ -293,7 +293,6 @@ fn the_commentary_heavy_stress_edition_fills_its_pages() {
         pages: 120,
         seed: 5,
         long_notes: Some(LongNotes { max_words: 800 }),
-        ..StressOptions::default()
     };
     let r = stress("page-makeup-commentary", &options);
     assert_full("commentary-heavy", &r.body);
@@ -308,7 +307,6 @@ fn a_note_of_two_pages_continues_over_them_beside_a_quarter_of_text() {
         pages: 24,
         seed: 3,
         long_notes: Some(LongNotes { max_words: 900 }),
-        ..StressOptions::default()
     };
     let r = stress("page-makeup-long", &options);
     assert_full("long notes", &r.body);

@@ -987,7 +987,7 @@ fn has_block_children(n: &Node) -> bool {
     n.children().any(|c| {
         c.is_element()
             && BLOCKS.contains(&name(&c))
-            && !(name(&c) == "quote" && !has_block_children(&c))
+            && (name(&c) != "quote" || has_block_children(&c))
     })
 }
 

@@ -98,33 +98,39 @@ fn body_lines(built: &Built) -> Vec<PrintedLine> {
     out
 }
 
+/// A page's apparatus lines: the small type below the text, without the lines at the head
+/// of a series block that continue a note from the page before.
+fn apparatus_lines(p: &common::pdf::Page) -> Vec<common::pdf::Line> {
+    let hh = head_height(p);
+    let (text, small): (Vec<&Word>, Vec<&Word>) = p.words.iter().partition(|w| is_body_type(w, hh));
+    let bottom = text.iter().map(|w| w.y1).fold(f64::NEG_INFINITY, f64::max);
+    let below: Vec<Word> = small
+        .into_iter()
+        .filter(|w| w.y0 >= bottom - 0.5)
+        .cloned()
+        .collect();
+    let lines: Vec<common::pdf::Line> = group_lines_with(&below, 3.0)
+        .iter()
+        .map(merge_touching)
+        .collect();
+    // Without the lines at the head of a series block that continue a note from the
+    // page before.
+    let lines: Vec<common::pdf::Line> = common::edition::apparatus_blocks(&lines)
+        .into_iter()
+        .flat_map(|b| {
+            let skip = common::edition::continued_lines(&lines[b.clone()]);
+            lines[b.start + skip..b.end].to_vec()
+        })
+        .collect();
+    lines
+}
+
 /// (printed reference, lemma) of every apparatus entry: the small type below the text
 /// (read here rather than by `read_body`, whose text column comes from justified lines).
 fn entries(built: &Built) -> Vec<(String, String)> {
     let mut out = vec![];
     for p in &built.pages[built.front_pages..] {
-        let hh = head_height(p);
-        let (text, small): (Vec<&Word>, Vec<&Word>) =
-            p.words.iter().partition(|w| is_body_type(w, hh));
-        let bottom = text.iter().map(|w| w.y1).fold(f64::NEG_INFINITY, f64::max);
-        let below: Vec<Word> = small
-            .into_iter()
-            .filter(|w| w.y0 >= bottom - 0.5)
-            .cloned()
-            .collect();
-        let lines: Vec<common::pdf::Line> = group_lines_with(&below, 3.0)
-            .iter()
-            .map(merge_touching)
-            .collect();
-        // Without the lines at the head of a series block that continue a note from the
-        // page before.
-        let lines: Vec<common::pdf::Line> = common::edition::apparatus_blocks(&lines)
-            .into_iter()
-            .flat_map(|b| {
-                let skip = common::edition::continued_lines(&lines[b.clone()]);
-                lines[b.start + skip..b.end].to_vec()
-            })
-            .collect();
+        let lines = apparatus_lines(p);
         out.extend(parse_page(p.number, &lines).into_iter().map(|e| {
             (
                 e.number.clone().unwrap_or_default(),
@@ -638,28 +644,7 @@ fn the_verse_stress_edition_keys_every_entry_to_its_verse() {
 fn read_entries_by_page(built: &Built) -> Vec<(usize, String, String)> {
     let mut out = vec![];
     for p in &built.pages[built.front_pages..] {
-        let hh = head_height(p);
-        let (text, small): (Vec<&Word>, Vec<&Word>) =
-            p.words.iter().partition(|w| is_body_type(w, hh));
-        let bottom = text.iter().map(|w| w.y1).fold(f64::NEG_INFINITY, f64::max);
-        let below: Vec<Word> = small
-            .into_iter()
-            .filter(|w| w.y0 >= bottom - 0.5)
-            .cloned()
-            .collect();
-        let lines: Vec<common::pdf::Line> = group_lines_with(&below, 3.0)
-            .iter()
-            .map(merge_touching)
-            .collect();
-        // Without the lines at the head of a series block that continue a note from the
-        // page before.
-        let lines: Vec<common::pdf::Line> = common::edition::apparatus_blocks(&lines)
-            .into_iter()
-            .flat_map(|b| {
-                let skip = common::edition::continued_lines(&lines[b.clone()]);
-                lines[b.start + skip..b.end].to_vec()
-            })
-            .collect();
+        let lines = apparatus_lines(p);
         for e in parse_page(p.number, &lines) {
             if let Some(n) = e.number.clone() {
                 let lemma = e.lemma().0.replace(" …", "").replace("… ", "");

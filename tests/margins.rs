@@ -181,8 +181,9 @@ description = "prov"
 title = "Marginalprov"
 "#,
     );
-    // Eight two-line notes on consecutive lines, then eight more further down.
-    let anchors: Vec<usize> = (0..8).chain(20..28).map(|i| i * 11 + 3).collect();
+    // Six two-line notes on consecutive lines, then six more further down (each takes two
+    // lines of the text's grid).
+    let anchors: Vec<usize> = (0..6).chain(16..22).map(|i| i * 11 + 3).collect();
     for &i in &anchors {
         spec.push_str(&format!(
             "\n[[margin]]\nat = \"{}\"\ntext = \"Not {} med två rader\"\n",
@@ -226,8 +227,45 @@ title = "Marginalprov"
             }
             checked += 1;
         }
+        assert_on_grid_and_clear_of_numbers(page);
     }
     assert_eq!(checked, anchors.len(), "every note printed once");
+}
+
+/// Every line of a margin note stands on a baseline of the text (the notes keep the text's
+/// grid, also where they moved down), and the notes stand well clear of the line numbers.
+fn assert_on_grid_and_clear_of_numbers(page: &Page) {
+    let body: Vec<f64> = page
+        .words
+        .iter()
+        .filter(|w| (font_size(w) - 10.5).abs() < 0.3)
+        .map(baseline)
+        .collect();
+    let (x0, x1) = text_block(page);
+    let near = |w: &Word| (w.x0 - x1).max(x0 - w.x1) < 20.0;
+    let (numbers, notes): (Vec<&Word>, Vec<&Word>) = margin_words(page)
+        .into_iter()
+        .partition(|w| near(w) && w.text.parse::<u32>().is_ok());
+    for w in &notes {
+        assert!(
+            body.iter().any(|b| (b - baseline(w)).abs() < 0.5),
+            "page {}: `{}` of a margin note off the text's grid",
+            page.number,
+            w.text
+        );
+    }
+    for n in &numbers {
+        for w in &notes {
+            let gap = (w.x0 - n.x1).max(n.x0 - w.x1);
+            assert!(
+                gap >= 6.0,
+                "page {}: line number {} and note word `{}` only {gap:.1} pt apart",
+                page.number,
+                n.text,
+                w.text
+            );
+        }
+    }
 }
 
 #[test]

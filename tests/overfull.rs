@@ -306,13 +306,13 @@ fn a_word_too_wide_for_the_note_column_is_located_in_its_margin_note() {
         "{:?}",
         position(wide[0])
     );
-    // The PDF shows it: on this recto page the note column ends 4 mm before the paper's
+    // The PDF shows it: on this recto page the note column ends 3 mm before the paper's
     // edge, and the word passes it by about the width reported.
     let pdf = dir.join("out.pdf");
     std::fs::write(&pdf, &out.pdf).unwrap();
     let page = read_pdf(&pdf).pop().unwrap();
     let w = &page.find_containing("0123456789")[0];
-    let column_end = page.width - 4.0 * 72.0 / 25.4;
+    let column_end = page.width - 3.0 * 72.0 / 25.4;
     let visible = w.x1 - column_end;
     assert!(
         visible > 1.0 && (excess(wide[0]) - visible).abs() < 1.0,

@@ -750,7 +750,7 @@ fn place_notes(
             height: galley.measurements.note_heights[i],
         })
         .collect();
-    let stacked = stack_notes(&wanted, m);
+    let stacked = stack_notes(&wanted, m, body_pitch(lines).unwrap_or(0.0));
     let mut placed = vec![];
     for ((&i, want), y) in on_page.iter().zip(&wanted).zip(stacked) {
         let note = &p.notes[i];
@@ -815,14 +815,21 @@ pub struct NoteBox {
     pub height: f64,
 }
 
-/// The first baseline of each note, in order: where it wants to be, or just below the note
-/// above (its height, the spacing between notes).
-pub fn stack_notes(notes: &[NoteBox], m: &Metrics) -> Vec<f64> {
+/// The first baseline of each note, in order: where it wants to be, or below the note above
+/// (its height, the spacing between notes) on the next line of the text's grid (`pitch`
+/// apart; 0: off the grid).
+pub fn stack_notes(notes: &[NoteBox], m: &Metrics, pitch: f64) -> Vec<f64> {
     let mut next_free = f64::MIN;
     notes
         .iter()
         .map(|n| {
-            let y = n.want.max(next_free);
+            let y = if n.want >= next_free {
+                n.want
+            } else if pitch > 0.0 {
+                n.want + ((next_free - n.want) / pitch - 1e-6).ceil() * pitch
+            } else {
+                next_free
+            };
             next_free = y - m.note_ascent + n.height + m.note_spacing + m.note_ascent;
             y
         })
@@ -1791,7 +1798,9 @@ mod tests {
         ];
         // The first ends at 10 - 6 + 20 = 24; the second starts its box 2 pt lower, so its
         // baseline is 24 + 2 + 6 = 32; the third is free.
-        assert_eq!(stack_notes(&notes, &m), vec![10.0, 32.0, 100.0]);
+        assert_eq!(stack_notes(&notes, &m, 0.0), vec![10.0, 32.0, 100.0]);
+        // On a grid of 12 pt the second moves down to the next line at or below 32: 36.
+        assert_eq!(stack_notes(&notes, &m, 12.0), vec![10.0, 36.0, 100.0]);
     }
 
     #[test]

@@ -477,6 +477,10 @@ pub(crate) fn config_dict(spec: &Spec, galley: bool) -> String {
         |n: &[String]| -> Vec<String> { n.iter().map(|t| quotes::editorial(spec, t)).collect() };
     let mut s = String::from("(\n");
     let _ = writeln!(s, "  title: {},", typo(&e.title));
+    if let Some(lines) = &e.title_lines {
+        let lines: Vec<String> = lines.get_ref().iter().map(|l| typo(l)).collect();
+        let _ = writeln!(s, "  title-lines: ({},),", lines.join(", "));
+    }
     if let Some(t) = &e.subtitle {
         let _ = writeln!(s, "  subtitle: {},", typo(t));
     }

@@ -49,6 +49,9 @@ pub struct Spec {
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct Edition {
     pub title: String,
+    /// The title's lines on the title page, where they should break by sense rather than
+    /// by width (joined by spaces they read the title).
+    pub title_lines: Option<Spanned<Vec<String>>>,
     pub subtitle: Option<String>,
     pub short_title: Option<String>,
     pub editors: Vec<String>,
@@ -980,6 +983,19 @@ fn check_edition(e: &Edition, c: &mut Checks) {
             e.date.span(),
             "the date needs a calendar day (`date = 2026-11-27`), not only a time",
         );
+    }
+    if let Some(lines) = &e.title_lines {
+        let words = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+        let joined = words(&lines.get_ref().join(" "));
+        if joined != words(&e.title) {
+            c.error(
+                lines.span(),
+                format!(
+                    "the title's lines read `{joined}`, but the title is `{}`: they must give the title's words, broken into lines",
+                    words(&e.title)
+                ),
+            );
+        }
     }
 }
 

@@ -225,3 +225,54 @@ fn the_citation_example_cites_the_first_body_page_and_a_line_on_it() {
         first.margin.iter().map(|w| &w.text).collect::<Vec<_>>()
     );
 }
+
+/// The spec gives the title page's lines: they break where it says, and lines that do not
+/// read the title are a located error.
+#[test]
+fn the_title_page_breaks_the_title_where_the_spec_says() {
+    let dir = write(
+        "title-lines",
+        "sv",
+        "title-lines = [\"Dikter\", \"i urval\"]",
+        "",
+    );
+    let spec = std::fs::read_to_string(dir.join("edition.toml")).unwrap();
+    std::fs::write(
+        dir.join("edition.toml"),
+        spec.replace("title = \"Dikter\"", "title = \"Dikter i urval\""),
+    )
+    .unwrap();
+    let built = build(&dir);
+    let title_page = &built.pages[0];
+    let y = |w: &str| title_page.find(w).unwrap_or_else(|| panic!("no {w}")).y0;
+    assert!(
+        y("urval") > y("Dikter") + 5.0,
+        "`i urval` on a line of its own"
+    );
+    assert!((y("i") - y("urval")).abs() < 0.5);
+
+    std::fs::write(
+        dir.join("edition.toml"),
+        spec.replace("title = \"Dikter\"", "title = \"Dikter i val\""),
+    )
+    .unwrap();
+    let err = apparat::build(&dir, &apparat::Options::default())
+        .err()
+        .expect("lines that do not read the title");
+    let d = &err.0[0];
+    assert!(
+        d.message
+            .contains("the title's lines read `Dikter i urval`"),
+        "{}",
+        d.message
+    );
+    let (file, line, _) = d.position().expect("located");
+    assert!(file.ends_with("edition.toml"));
+    let text = std::fs::read_to_string(dir.join("edition.toml")).unwrap();
+    assert!(
+        text.lines()
+            .nth(line - 1)
+            .unwrap()
+            .starts_with("title-lines")
+    );
+}

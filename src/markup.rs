@@ -325,6 +325,7 @@ pub const TEMPLATE_CONTRACT: &[(&str, &[&str])] = &[
     ("endnotes-per-line", &["title", "kind", "entries"]),
     ("app-num", &["n"]),
     ("app-lemma", &["body"]),
+    ("app-comment-lemma", &["body"]),
     ("app-close", &[]),
     ("app-ellipsis", &[]),
     ("app-rank", &["n"]),
@@ -914,7 +915,7 @@ pub(crate) struct SetToken {
 
 /// Functions whose text atoms may be merged into one call when the measurements show that
 /// this changes no width (see [`Emit`]).
-pub(crate) const MERGEABLE: [&str; 3] = ["app-lemma", "app-text", "app-note"];
+pub(crate) const MERGEABLE: [&str; 4] = ["app-lemma", "app-comment-lemma", "app-text", "app-note"];
 
 /// Whether a token's width is the sum of its atoms' widths rather than measured whole:
 /// line references, whose digits vary with the page, and lemmata carrying a rank
@@ -939,7 +940,7 @@ pub(crate) fn inside_lemma(t: &[Atom]) -> bool {
     let lemma = |a: &Atom| {
         matches!(
             a,
-            Atom::Text("app-lemma", _) | Atom::Call("app-ellipsis", _)
+            Atom::Text("app-lemma" | "app-comment-lemma", _) | Atom::Call("app-ellipsis", _)
         )
     };
     t.first().is_some_and(lemma) && !t.iter().any(|a| matches!(a, Atom::Call("app-close", _)))
@@ -1076,7 +1077,13 @@ pub(crate) fn entry_tokens(
         .split([' ', '\u{a0}', '\n'])
         .filter(|w| !w.is_empty())
         .collect();
-    let lemma_atom = |w: &str| text_atom("app-lemma", w);
+    // A commentary's lemmata look unlike the critical apparatus's (italic by default).
+    let lemma_fn = if spec.series[e.series].kind == SeriesKind::Commentary {
+        "app-comment-lemma"
+    } else {
+        "app-lemma"
+    };
+    let lemma_atom = |w: &str| text_atom(lemma_fn, w);
     // Long lemmata: first … last.
     let mut toks: Vec<Vec<Atom>> = if words.len() > 4 {
         vec![

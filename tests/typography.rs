@@ -158,6 +158,16 @@ readings = [{{ wit = ["B"], text = "Variantword" }}]
 series = "testimonia"
 at = "fox"
 note = "Sourceword."
+
+[[entry]]
+series = "critical"
+at = "lazy"
+readings = [{{ wit = ["B"], text = "idle" }}]
+
+[[entry]]
+series = "notes"
+at = "lazy"
+note = "Idle."
 "#
     );
     std::fs::write(dir.join("edition.toml"), spec).unwrap();
@@ -189,5 +199,26 @@ fn series_stand_in_the_conventional_order_unless_the_spec_keeps_its_own() {
     assert_eq!(
         order(&spec),
         ["Commentaryword.", "Variantword", "Sourceword."]
+    );
+}
+
+/// A commentary's lemmata are set apart from the critical apparatus's (italic by default):
+/// the same lemma, which in one style would print exactly as wide, prints wider or
+/// narrower.
+#[test]
+fn commentary_lemmata_look_unlike_critical_ones() {
+    let page = three_series("lemma-look", "");
+    let mut lemmata: Vec<&common::pdf::Word> = page
+        .words
+        .iter()
+        .filter(|w| w.text.starts_with("lazy") && w.text.ends_with(']'))
+        .collect();
+    assert_eq!(lemmata.len(), 2, "{:?}", page.text());
+    lemmata.sort_by(|a, b| a.y0.total_cmp(&b.y0));
+    // Conventional order: the critical block above the commentary.
+    let (critical, commentary) = (lemmata[0].width(), lemmata[1].width());
+    assert!(
+        (commentary - critical).abs() > 0.1,
+        "`lazy]`: {commentary:.2} pt in the commentary, {critical:.2} pt in the critical apparatus"
     );
 }

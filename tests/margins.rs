@@ -254,6 +254,14 @@ fn assert_on_grid_and_clear_of_numbers(page: &Page) {
             w.text
         );
     }
+    let closest = numbers
+        .iter()
+        .flat_map(|n| notes.iter().map(move |w| (w.x0 - n.x1).max(n.x0 - w.x1)))
+        .fold(f64::INFINITY, f64::min);
+    eprintln!(
+        "page {}: notes {closest:.1} pt from the line numbers",
+        page.number
+    );
     for n in &numbers {
         for w in &notes {
             let gap = (w.x0 - n.x1).max(n.x0 - w.x1);

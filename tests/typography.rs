@@ -15,6 +15,9 @@ fn the_title_outranks_the_headings_and_headings_the_text() {
             .height()
     };
     let (title, heading, text) = (height("Sammanträde"), height("Rapport."), height("Lenin"));
+    eprintln!(
+        "title {title:.2} pt, heading {heading:.2} pt, text {text:.2} pt (glyph box heights)"
+    );
     assert!(
         title > 1.15 * heading,
         "title {title:.2} pt against heading {heading:.2} pt"
@@ -92,6 +95,10 @@ fn the_apparatus_rule_has_clear_space_above_and_below() {
         let above = (0..top).rev().find(|&y| row_ink(y, left, right)).unwrap();
         let below = (bottom + 1..h).find(|&y| row_ink(y, left, right)).unwrap();
         let (clear_above, clear_below) = ((top - above) as f64 / px, (below - bottom) as f64 / px);
+        eprintln!(
+            "page {}: {clear_above:.1} pt clear above the rule, {clear_below:.1} pt below",
+            page.number
+        );
         assert!(
             clear_above >= 3.0 && clear_below >= 3.0,
             "page {}: {clear_above:.1} pt clear above the rule, {clear_below:.1} pt below",

@@ -30,6 +30,7 @@ pub mod tei;
 pub mod text;
 pub mod typeset;
 pub mod world;
+mod xref;
 
 use std::path::{Path, PathBuf};
 

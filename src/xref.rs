@@ -101,7 +101,7 @@ mod tests {
         );
         assert_eq!(
             references("x {{ref:a}} {{{{ref:b}} {{ref:c}}"),
-            vec![(2, "a"), (26, "c")]
+            vec![(2, "a"), (24, "c")]
         );
     }
 }

@@ -59,7 +59,11 @@ pub struct XRef {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum XRefFrom {
     Entry(usize),
-    Margin { pos: usize },
+    Margin {
+        pos: usize,
+    },
+    /// The principles, in the front matter.
+    Front,
 }
 
 /// What a cross-reference is measured as, before the pages are known: the widest form the

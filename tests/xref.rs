@@ -61,6 +61,7 @@ language = "LANG"
 version = "0.1.0"
 date = 2026-01-01
 license = "CC-BY-4.0"
+principles = "principles.md"
 
 [text]
 file = "source.txt"
@@ -112,6 +113,11 @@ fn write_edition(name: &str, lang: &str, spec_edit: impl Fn(String) -> String) -
         .replace("\"SPAN\"", &format!("\"{SPAN}\""));
     std::fs::write(dir.join("edition.toml"), spec_edit(spec)).unwrap();
     std::fs::write(dir.join("source.txt"), source()).unwrap();
+    std::fs::write(
+        dir.join("principles.md"),
+        "# Principles\n\nThe text is cited thus: Principlemark {{ref:alfa}}.\n",
+    )
+    .unwrap();
     dir
 }
 
@@ -259,6 +265,8 @@ fn check_language(lang: &str, (page_word, line, lines): (&str, &str, &str)) {
     let from_margin = r("Marginmark");
     let expected_page = (gamma.0 != span.0.0).then_some(span.0.0);
     assert_eq!(from_margin, (expected_page, span.0.1, span.1.1));
+    // In the principles (the front matter): always with the page.
+    assert_eq!(r("Principlemark"), (Some(alfa.0), alfa.1, alfa.1));
     // Each reference links to the page it cites, showing its line (the destination a
     // little above the words' top).
     let height = built.pages[0].height;
@@ -266,6 +274,7 @@ fn check_language(lang: &str, (page_word, line, lines): (&str, &str, &str)) {
     links.sort_by(|a, b| a.partial_cmp(b).unwrap());
     let top = |w: &str| word_top(&built.pages[printed_at(&body, w).0 - 1], w);
     let mut want = vec![
+        (alfa.0, top("Alfarnum")),
         (alfa.0, top("Alfarnum")),
         (alfa.0, top("Alfarnum")),
         (span.0.0, top("Spanstart")),
@@ -338,4 +347,37 @@ fn a_duplicate_label_is_a_located_error() {
     });
     assert!(got.contains("duplicate label `alfa`"), "{got}");
     snapshot("duplicate-label", &got);
+}
+
+#[test]
+fn an_unknown_label_in_the_principles_is_located_there() {
+    let dir = write_edition("xref-principles", "en", |s| s);
+    std::fs::write(dir.join("principles.md"), "# P\n\nSee {{ref:nowhere}}.\n").unwrap();
+    let Err(e) = apparat::build(&dir, &Default::default()) else {
+        panic!("built");
+    };
+    let got = e.render(false).replace(&dir.display().to_string(), "DIR");
+    assert!(got.contains("principles.md:3:5"), "{got}");
+    snapshot("unknown-label-principles", &got);
+}
+
+/// The seed's commentary cites three labels; each reference names the page and line where
+/// the label's first word is printed (the page is left out on that page itself).
+#[test]
+fn the_seeds_references_name_their_lines() {
+    let built = edition::seed();
+    let body = edition::read_body(&built.pages, built.front_pages, true);
+    let text = flat_text(&built.pdf_path);
+    for (mark, word) in [
+        ("Efter julidagarna", "3–5"),
+        ("efter Kornilovaffären", "korniloviad"),
+        ("kallar Områdeskongressen", "Områdeskongressen"),
+    ] {
+        let label = printed_at(&body, word);
+        let mut words = after(&text, mark, 4);
+        words[0] = words[0].trim_start_matches('(').to_string();
+        let (page, first, last) = parse_ref(&words, "s.", "r.", "r.");
+        assert_eq!(page.unwrap_or(label.0), label.0, "{mark}: {words:?}");
+        assert_eq!((first, last), (label.1, label.1), "{mark}: {words:?}");
+    }
 }

@@ -36,6 +36,7 @@ pub fn resolve(p: &Printed, plan: &Plan) -> Vec<Resolved> {
             let printed_on = match x.from {
                 XRefFrom::Entry(_) => page_of_slot(plan, slot),
                 XRefFrom::Margin { pos } => Some(line_at(&plan.lines, pos).page),
+                XRefFrom::Front => None,
             };
             Resolved {
                 page: plan.pages[first.page].number,

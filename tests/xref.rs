@@ -203,32 +203,43 @@ fn object(pdf: &str, n: &str) -> String {
     pdf[i..i + pdf[i..].find("endobj").unwrap()].to_string()
 }
 
+/// The page objects in document order (the page tree's kids).
+fn page_objects(text: &str) -> Vec<&str> {
+    let tree = text.find("/Type/Pages").expect("a page tree");
+    let kids_at = tree + text[tree..].find("/Kids[").unwrap() + "/Kids[".len();
+    text[kids_at..kids_at + text[kids_at..].find(']').unwrap()]
+        .split(" 0 R")
+        .map(str::trim)
+        .filter(|k| !k.is_empty())
+        .collect()
+}
+
+/// Where a `/Dest N 0 R` at the start of `after` goes: (page number, y from the page's
+/// bottom).
+fn destination(text: &str, kids: &[&str], after: &str) -> Option<(usize, f64)> {
+    let dest = object(text, after.split(' ').next()?);
+    // `[P 0 R/XYZ x y z]`
+    let (page, rest) = dest
+        .trim()
+        .trim_start_matches('[')
+        .split_once(" 0 R/XYZ ")?;
+    let y: f64 = rest.split_whitespace().nth(1)?.parse().ok()?;
+    Some((kids.iter().position(|kid| *kid == page)? + 1, y))
+}
+
 /// The link annotations to places in the document: the page number each goes to (the
 /// position of its page among the page tree's kids) and the height it shows (pt from the
 /// page's top).
 fn page_links(pdf: &[u8], page_height: f64) -> Vec<(usize, f64)> {
     let text = String::from_utf8_lossy(pdf);
-    let tree = text.find("/Type/Pages").expect("a page tree");
-    let kids_at = tree + text[tree..].find("/Kids[").unwrap() + "/Kids[".len();
-    let kids: Vec<&str> = text[kids_at..kids_at + text[kids_at..].find(']').unwrap()]
-        .split(" 0 R")
-        .map(str::trim)
-        .filter(|k| !k.is_empty())
-        .collect();
+    let kids = page_objects(&text);
     text.split("/Subtype/Link")
         .skip(1)
         .filter_map(|a| {
             let annot = &a[..a.find(">>").unwrap_or(a.len())];
             let d = annot.find("/Dest ")? + "/Dest ".len();
-            let dest = object(&text, annot[d..].split(' ').next()?);
-            // `[P 0 R/XYZ x y z]`
-            let (page, rest) = dest
-                .trim()
-                .trim_start_matches('[')
-                .split_once(" 0 R/XYZ ")?;
-            let y: f64 = rest.split_whitespace().nth(1)?.parse().ok()?;
-            let k = kids.iter().position(|kid| *kid == page)?;
-            Some((k + 1, page_height - y))
+            let (page, y) = destination(&text, &kids, &annot[d..])?;
+            Some((page, page_height - y))
         })
         .collect()
 }
@@ -379,5 +390,27 @@ fn the_seeds_references_name_their_lines() {
         let (page, first, last) = parse_ref(&words, "s.", "r.", "r.");
         assert_eq!(page.unwrap_or(label.0), label.0, "{mark}: {words:?}");
         assert_eq!((first, last), (label.1, label.1), "{mark}: {words:?}");
+    }
+}
+
+/// The seed's headings are in the PDF outline, each going to the page it is printed on.
+#[test]
+fn the_seeds_headings_are_in_the_outline() {
+    let built = edition::seed();
+    let text = String::from_utf8_lossy(&built.pdf);
+    assert!(text.contains("/Outlines"), "the PDF has an outline");
+    let kids = page_objects(&text);
+    for heading in ["1. Rapport. Protokoll", "2. Resolution"] {
+        let at = text
+            .find(&format!("/Title({heading})"))
+            .unwrap_or_else(|| panic!("`{heading}` not in the outline"));
+        let item = &text[at..at + text[at..].find(">>").unwrap()];
+        let d = item.find("/Dest ").expect("a destination") + "/Dest ".len();
+        let (page, _) = destination(&text, &kids, &item[d..]).expect("a page destination");
+        let printed = &built.pages[page - 1];
+        assert!(
+            printed.lines.iter().any(|l| l.text().contains(heading)),
+            "`{heading}` goes to page {page}, which does not print it"
+        );
     }
 }

@@ -13,7 +13,7 @@
 use std::ops::Range;
 
 use crate::diag::{Diagnostic, Diagnostics, Result};
-use crate::spec::{Citation, EntryBody, Spec};
+use crate::spec::{Citation, EntryBody, LabelTarget, Spec};
 use crate::text::Text;
 
 /// An apparatus entry with its lemma's range in the model.
@@ -38,8 +38,53 @@ pub struct Anchors {
     pub margins: Vec<MarginAnchor>,
     /// The witnesses' lacunae, in spec order.
     pub lacunae: Vec<LacunaRange>,
+    /// Where each label of `spec.labels` is anchored (the same order).
+    pub labels: Vec<Range<usize>>,
     /// Warnings: lemmata so long that the apparatus can hardly be read against the text.
     pub warnings: Vec<Diagnostic>,
+}
+
+/// The range each label names: its entry's lemma, its margin note's words, or its own
+/// quotation (which must lie in a paragraph: a cross-reference cites a line).
+fn labels(
+    spec: &Spec,
+    text: &Text,
+    out: &Anchors,
+    cache: &mut crate::text::FindCache,
+    in_paragraph: &dyn Fn(&Range<usize>) -> bool,
+    errs: &mut Vec<Diagnostic>,
+) -> Vec<Range<usize>> {
+    let mut ranges = vec![];
+    for l in &spec.labels {
+        let range = match &l.target {
+            LabelTarget::Entry(e) => out
+                .lemmata
+                .iter()
+                .find(|x| x.entry == *e)
+                .map(|x| x.range.clone()),
+            LabelTarget::Margin(m) => out
+                .margins
+                .iter()
+                .find(|x| x.margin == *m)
+                .map(|x| x.range.clone()),
+            LabelTarget::Quote(q) => match text.find_cached(spec, q, cache) {
+                Ok(r) if in_paragraph(&r) => Some(r),
+                Ok(_) => {
+                    errs.push(spec.error(
+                        q.at.span(),
+                        "a label must anchor in a paragraph (a cross-reference cites a line)",
+                    ));
+                    None
+                }
+                Err(d) => {
+                    errs.extend(d.0);
+                    None
+                }
+            },
+        };
+        ranges.push(range.unwrap_or(0..0));
+    }
+    ranges
 }
 
 /// The stretch of the text a witness lacks: from the first words it lacks to the last.
@@ -111,6 +156,7 @@ pub fn resolve(spec: &Spec, text: &Text) -> Result<Anchors> {
             Err(d) => errs.extend(d.0),
         }
     }
+    out.labels = labels(spec, text, &out, &mut cache, &in_paragraph, &mut errs);
     sort_in_text_order(&mut out);
     lacunae(spec, &quoted, &mut out, &mut errs);
     errs.extend(overlaps(spec, &out.lemmata));

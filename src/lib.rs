@@ -30,6 +30,7 @@ pub mod tei;
 pub mod text;
 pub mod typeset;
 pub mod world;
+mod xref;
 
 use std::path::{Path, PathBuf};
 
@@ -120,7 +121,7 @@ pub fn build_in(dir: &Path, opts: &Options, session: Option<&mut Session>) -> Re
     let spec = Spec::load(dir)?;
     let text = text::Text::load(&spec)?;
     let anchors = anchor::resolve(&spec, &text)?;
-    let printed = markup::Printed::new(&spec, &text, &anchors);
+    let mut printed = markup::Printed::new(&spec, &text, &anchors);
     let (template_dir, template_name) = template_location(&spec, dir)?;
     let template_text = match &template_dir {
         Some(folder) => read_template(&folder.join(&template_name))?,
@@ -128,7 +129,7 @@ pub fn build_in(dir: &Path, opts: &Options, session: Option<&mut Session>) -> Re
     };
     let standards = export::Standards::new(&spec, &opts.pdf_standards)?;
     let front = markup::Front {
-        principles: principles(&spec, dir)?,
+        principles: principles(&spec, dir, &mut printed)?,
         attachments: standards.attachments(&spec),
     };
     let mut world = edition_world(&spec, dir, template_dir, opts)?;
@@ -185,18 +186,48 @@ fn read_template(path: &Path) -> Result<String> {
 }
 
 /// The editorial principles as markup: the prose file the spec names, with what apparat
-/// adds to it (see [`prose::principles`]).
-fn principles(spec: &Spec, dir: &Path) -> Result<Option<String>> {
+/// adds to it (see [`prose::principles`]). Its cross-references join `printed.xrefs`; one
+/// naming no label is an error located in the prose file.
+fn principles(spec: &Spec, dir: &Path, printed: &mut markup::Printed) -> Result<Option<String>> {
     let source = match &spec.edition.principles {
         Some(p) => {
             let path = paths::inside(dir, p.get_ref()).map_err(|m| spec.error(p.span(), m))?;
             let src = std::fs::read_to_string(&path)
                 .map_err(|e| spec.error(p.span(), format!("cannot read `{}`: {e}", p.get_ref())))?;
-            Some(src)
+            Some((path, src))
         }
         None => None,
     };
-    Ok(prose::principles(spec, source.as_deref()))
+    let mut refs = vec![];
+    let src = source.as_ref().map(|(_, s)| s.as_str());
+    let out = prose::principles(spec, src, printed.xrefs.len(), &mut refs);
+    let mut errors = vec![];
+    for name in refs {
+        match spec.labels.iter().position(|l| l.name.get_ref() == &name) {
+            Some(label) => printed.xrefs.push(markup::XRef {
+                label,
+                from: markup::XRefFrom::Front,
+            }),
+            None => {
+                let Some((path, src)) = source.as_ref() else {
+                    continue;
+                };
+                let written = format!("{{{{ref:{name}}}}}");
+                let at = src.find(&written).unwrap_or(0);
+                let file = diag::SourceFile::new(path.clone(), src.as_str());
+                errors.push(
+                    Diagnostic::error(format!("unknown label `{name}`"))
+                        .at(&file, at..at + written.len())
+                        .with_note("declare it with `label = \"…\"` on an entry or margin note, or a `[[label]]`"),
+                );
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(diag::Diagnostics(errors))
+    }
 }
 
 /// The sandboxed World of a build, after checking that the spec's font is available.

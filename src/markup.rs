@@ -25,7 +25,7 @@ use crate::text::{BlockKind, Text};
 pub(crate) const NO_MODEL: u32 = u32::MAX;
 
 /// The text as printed: the model with emendations applied.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Printed {
     pub doc: String,
     /// Model byte offset of each printed byte (`NO_MODEL` for inserted signs).
@@ -37,6 +37,67 @@ pub struct Printed {
     pub notes: Vec<PNote>,
     /// Each witness's lacunae as printed ranges: (siglum, range).
     pub lacunae: Vec<(String, Range<usize>)>,
+    /// Where each label of `spec.labels` is printed (the same order).
+    pub labels: Vec<Range<usize>>,
+    /// Every cross-reference of the notes, in the order of their slots in the document's
+    /// `xrefs` array (see [`xref_markup`]).
+    pub xrefs: Vec<XRef>,
+    /// The first slot of each entry's references (index: `spec.entries`).
+    pub entry_xrefs: Vec<usize>,
+}
+
+/// One cross-reference as written in a note.
+#[derive(Debug, Clone)]
+pub struct XRef {
+    /// Index into `spec.labels` (and `Printed::labels`).
+    pub label: usize,
+    /// Where it is printed: in an apparatus entry's note (index into `spec.entries`), or in
+    /// a margin note beside printed position `pos`.
+    pub from: XRefFrom,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum XRefFrom {
+    Entry(usize),
+    Margin {
+        pos: usize,
+    },
+    /// The principles, in the front matter.
+    Front,
+}
+
+/// What a cross-reference is measured as, before the pages are known: the widest form the
+/// template prints (another page, a range, three tabular digits each). The final document
+/// prints the real reference, never wider, in the same forced apparatus line.
+const XREF_RESERVE: &str = "xref(888, 888, 888, false)";
+
+/// The markup of cross-reference slot `k`: the final document defines `xrefs` from the
+/// plan; before it (galley, measurements) the slot is the reserved widest form.
+pub(crate) fn xref_markup(k: usize) -> String {
+    format!("xrefs.at({})", xref_args(k))
+}
+
+fn xref_args(k: usize) -> String {
+    format!("{k}, default: {XREF_RESERVE}")
+}
+
+/// The editor's words with their cross-references, as markup: text as literals, each
+/// reference as its slot (numbered on from `xrefs.len()`, recorded there).
+fn words_with_refs(
+    spec: &Spec,
+    s: &str,
+    from: XRefFrom,
+    xrefs: &mut Vec<XRef>,
+) -> Vec<crate::xref::Piece> {
+    let pieces = crate::xref::split(&quotes::editorial(spec, s));
+    for piece in &pieces {
+        if let crate::xref::Piece::Ref(name) = piece
+            && let Some(label) = spec.labels.iter().position(|l| l.name.get_ref() == name)
+        {
+            xrefs.push(XRef { label, from });
+        }
+    }
+    pieces
 }
 
 #[derive(Debug, Clone)]
@@ -95,13 +156,29 @@ impl Printed {
                 (l.witness.clone(), range)
             })
             .collect();
+        let labels = anchors
+            .labels
+            .iter()
+            .map(|r| map.start(r.start)..map.end(r.end))
+            .collect();
+        let mut xrefs = vec![];
+        let mut entry_xrefs = vec![];
+        for (k, e) in spec.entries.iter().enumerate() {
+            entry_xrefs.push(xrefs.len());
+            if let EntryBody::Note(n) = &e.body {
+                words_with_refs(spec, n, XRefFrom::Entry(k), &mut xrefs);
+            }
+        }
         Printed {
             doc,
             to_model,
             blocks,
             lemmata,
-            notes: notes(spec, text, anchors, &map),
+            notes: notes(spec, text, anchors, &map, &mut xrefs),
             lacunae,
+            labels,
+            xrefs,
+            entry_xrefs,
         }
     }
 
@@ -224,15 +301,23 @@ impl ModelToPrinted {
 }
 
 /// Margin notes (the spec's and the milestones'), at their printed positions, sorted.
-fn notes(spec: &Spec, text: &Text, anchors: &Anchors, map: &ModelToPrinted) -> Vec<PNote> {
+fn notes(
+    spec: &Spec,
+    text: &Text,
+    anchors: &Anchors,
+    map: &ModelToPrinted,
+    xrefs: &mut Vec<XRef>,
+) -> Vec<PNote> {
     let mut notes: Vec<PNote> = anchors
         .margins
         .iter()
         .map(|m| PNote {
             pos: map.start(m.range.start),
-            body: format!(
-                "[{}]",
-                lit(&quotes::editorial(spec, &spec.margins[m.margin].text))
+            body: margin_body(
+                spec,
+                &spec.margins[m.margin].text,
+                map.start(m.range.start),
+                xrefs,
             ),
             label: format!("margin note `{}`", spec.margins[m.margin].text),
             span: spec.margins[m.margin].quote.at.span(),
@@ -249,6 +334,25 @@ fn notes(spec: &Spec, text: &Text, anchors: &Anchors, map: &ModelToPrinted) -> V
     }
     notes.sort_by_key(|n| n.pos);
     notes
+}
+
+/// A margin note's body: its words, and its cross-references as slots.
+fn margin_body(spec: &Spec, text: &str, pos: usize, xrefs: &mut Vec<XRef>) -> String {
+    let mut body = String::from("[");
+    let first = xrefs.len();
+    let pieces = words_with_refs(spec, text, XRefFrom::Margin { pos }, xrefs);
+    let mut slot = first;
+    for piece in pieces {
+        match piece {
+            crate::xref::Piece::Text(t) => body.push_str(&lit(&t)),
+            crate::xref::Piece::Ref(_) => {
+                let _ = write!(body, "#{}", xref_markup(slot));
+                slot += 1;
+            }
+        }
+    }
+    body.push(']');
+    body
 }
 
 /// `[text] typographic-quotes`: each straight quotation mark of the base text becomes an
@@ -336,6 +440,9 @@ pub const TEMPLATE_CONTRACT: &[(&str, &[&str])] = &[
     ("app-text", &["body"]),
     ("app-sep", &["kind"]),
     ("app-note", &["body"]),
+    // A cross-reference: the page and lines of its label, and whether that is the page the
+    // reference is printed on.
+    ("xref", &["page", "line", "line-end", "same-page"]),
     // Measurements read back by the layout stage.
     ("geometry-metadata", &["config"]),
     ("measure-all", &["config", "toks", "notes"]),
@@ -569,6 +676,8 @@ pub(crate) fn preamble(w: &mut Writer, spec: &Spec, galley: bool, template: &str
     let _ = writeln!(w.out, "#import \"templates/{template}\": *");
     let _ = writeln!(w.out, "#let config = {}", config_dict(spec, galley));
     w.out.push_str("#show: edition.with(config)\n");
+    // Cross-references' slots: the final document fills them from the plan.
+    w.out.push_str("#let xrefs = ()\n");
 }
 
 /// The front matter. `cite_at`: the page and line the how-to-cite's example cites (the
@@ -1110,7 +1219,10 @@ pub(crate) fn entry_tokens(
     if !lemma_sigla.is_empty() {
         toks.push(vec![Atom::Sigla(lemma_sigla), close_atom()]);
     }
-    for (i, mut r) in body_tokens(spec, e, &witnessing).into_iter().enumerate() {
+    for (i, mut r) in body_tokens(spec, p, l.entry, &witnessing)
+        .into_iter()
+        .enumerate()
+    {
         if i > 0
             && let Some(last) = toks.last_mut()
         {
@@ -1142,9 +1254,11 @@ fn lemma_text(spec: &Spec, p: &Printed, l: &PLemma) -> String {
 /// The groups of tokens after the lemma, one per reading (joined by `;`).
 fn body_tokens(
     spec: &Spec,
-    e: &crate::spec::Entry,
+    p: &Printed,
+    entry: usize,
     witnessing: &Witnessing,
 ) -> Vec<Vec<Vec<Atom>>> {
+    let e = &spec.entries[entry];
     let base = spec.text.base.get_ref();
     let mut readings: Vec<Vec<Vec<Atom>>> = vec![];
     let each = |rs: &[Reading]| -> Vec<Vec<Vec<Atom>>> {
@@ -1160,9 +1274,7 @@ fn body_tokens(
             readings.extend(each(rs));
         }
         EntryBody::Readings(rs) => readings.extend(each(rs)),
-        EntryBody::Note(n) => {
-            readings.push(word_tokens(&quotes::editorial(spec, n), "app-note"));
-        }
+        EntryBody::Note(n) => readings.push(note_tokens(spec, p, entry, n)),
         EntryBody::Sign {
             kind,
             resp,
@@ -1316,6 +1428,39 @@ fn semicolon_atom() -> Atom {
 
 fn label_atom(k: &str) -> Atom {
     Atom::Call("app-label", format!("\"{k}\""))
+}
+
+/// A note's words as `app-note` tokens; a word holding a cross-reference is one token of
+/// its text and the reference's slot.
+fn note_tokens(spec: &Spec, p: &Printed, entry: usize, n: &str) -> Vec<Vec<Atom>> {
+    let mut slot = p.entry_xrefs.get(entry).copied().unwrap_or(0);
+    let mut scratch = vec![];
+    let pieces = words_with_refs(spec, n, XRefFrom::Entry(entry), &mut scratch);
+    let mut toks: Vec<Vec<Atom>> = vec![];
+    let mut word: Vec<Atom> = vec![];
+    for piece in pieces {
+        match piece {
+            crate::xref::Piece::Ref(_) => {
+                word.push(Atom::Call("xrefs.at", xref_args(slot)));
+                slot += 1;
+            }
+            crate::xref::Piece::Text(t) => {
+                let mut parts = t.split(char::is_whitespace).peekable();
+                while let Some(part) = parts.next() {
+                    if !part.is_empty() {
+                        word.push(text_atom("app-note", part));
+                    }
+                    if parts.peek().is_some() && !word.is_empty() {
+                        toks.push(std::mem::take(&mut word));
+                    }
+                }
+            }
+        }
+    }
+    if !word.is_empty() {
+        toks.push(word);
+    }
+    toks
 }
 
 fn word_tokens(s: &str, f: &'static str) -> Vec<Vec<Atom>> {

@@ -20,14 +20,21 @@ use crate::spec::Spec;
 /// The principles for the front matter: the prose file `src` (if any) as markup, followed by
 /// what the spec itself implies the principles must say (a silent normalisation of the base
 /// text's quotation marks). `None` when there is nothing to print.
-pub(crate) fn principles(spec: &Spec, src: Option<&str>) -> Option<String> {
+/// Its cross-references (`{{ref:name}}`) take the document's slots from `first_slot` on;
+/// their names are pushed to `refs` in slot order.
+pub(crate) fn principles(
+    spec: &Spec,
+    src: Option<&str>,
+    first_slot: usize,
+    refs: &mut Vec<String>,
+) -> Option<String> {
     let lang = spec.edition.language.get_ref();
     let style = spec
         .edition
         .typographic_quotes
         .unwrap_or(true)
         .then(|| quotes::style(lang));
-    let mut out = src.map(|s| markdown(s, style));
+    let mut out = src.map(|s| markdown_with_refs(s, style, first_slot, refs));
     if spec.text.typographic_quotes {
         let out = out.get_or_insert_with(|| {
             format!(
@@ -79,6 +86,17 @@ fn primary(lang: &str) -> &str {
 
 /// Typst markup for a CommonMark document; `quotes`: the marks to print for straight ones.
 pub(crate) fn markdown(src: &str, quotes: Option<Style>) -> String {
+    markdown_with_refs(src, quotes, 0, &mut vec![])
+}
+
+/// [`markdown`], with each cross-reference of the text as the document's slot
+/// `first_slot + k` (its name pushed to `refs`).
+fn markdown_with_refs(
+    src: &str,
+    quotes: Option<Style>,
+    first_slot: usize,
+    refs: &mut Vec<String>,
+) -> String {
     let events: Vec<Event> = Parser::new_ext(src, Options::empty()).collect();
     let texts = quoted_texts(&events, quotes);
     let mut out = String::new();
@@ -103,7 +121,19 @@ pub(crate) fn markdown(src: &str, quotes: Option<Style>) -> String {
             Event::Start(Tag::CodeBlock(_)) => code_block = Some(String::new()),
             Event::Start(tag) => out.push_str(&open(tag)),
             Event::End(tag) => out.push_str(close(*tag)),
-            Event::Text(_) => out.push_str(&lit(&text.unwrap_or_default())),
+            Event::Text(_) => {
+                for piece in crate::xref::split(&text.unwrap_or_default()) {
+                    match piece {
+                        crate::xref::Piece::Text(t) => out.push_str(&lit(&t)),
+                        crate::xref::Piece::Ref(name) => {
+                            let slot = first_slot + refs.len();
+                            out.push('#');
+                            out.push_str(&crate::markup::xref_markup(slot));
+                            refs.push(name);
+                        }
+                    }
+                }
+            }
             Event::Code(c) => out.push_str(&format!("#raw({})", lit_str(c))),
             Event::Html(h) | Event::InlineHtml(h) => out.push_str(&lit(h)),
             Event::SoftBreak => out.push_str(&lit(" ")),

@@ -41,6 +41,9 @@ pub struct Spec {
     pub margins: Vec<Margin>,
     /// Stretches of the text a witness lacks; each recorded by two entries of `entries`.
     pub lacunae: Vec<Lacuna>,
+    /// Labels that cross-references (`{{ref:name}}`) name: on entries, margin notes and
+    /// `[[label]]` quotations.
+    pub labels: Vec<Label>,
     /// Warnings and notes about the spec (never errors): the build reports them with its own.
     pub warnings: Vec<Diagnostic>,
 }
@@ -581,6 +584,7 @@ quoted!(RawEntry {
     #[serde(default)]
     readings: Vec<Spanned<RawReading>>,
     note: Option<Spanned<String>>,
+    label: Option<Spanned<String>>,
 });
 quoted!(RawHeading {
     #[serde(default = "one")]
@@ -592,7 +596,11 @@ quoted!(RawMilestone {
     #[serde(default)]
     join: bool,
 });
-quoted!(RawMargin { text: String });
+quoted!(RawMargin {
+    text: Spanned<String>,
+    label: Option<Spanned<String>>,
+});
+quoted!(RawLabel { id: Spanned<String> });
 quoted!(RawTitle {});
 
 /// A `[[lacuna]]` as written: `from` and `to` are quotations (a string or a table).
@@ -669,6 +677,24 @@ pub struct Entry {
     pub span: Range<usize>,
 }
 
+/// A name a cross-reference can cite, and what it names.
+#[derive(Debug, Clone)]
+pub struct Label {
+    pub name: Spanned<String>,
+    pub target: LabelTarget,
+}
+
+/// What a label is anchored on: the lemma of an entry, the words a margin note hangs on, or
+/// a quotation of its own (`[[label]]`).
+#[derive(Debug, Clone)]
+pub enum LabelTarget {
+    /// Index into `Spec::entries`.
+    Entry(usize),
+    /// Index into `Spec::margins`.
+    Margin(usize),
+    Quote(Quote),
+}
+
 #[derive(Debug, Clone)]
 pub struct Margin {
     pub quote: Quote,
@@ -689,6 +715,7 @@ const TABLES: &[&str] = &[
     "entry",
     "margin",
     "lacuna",
+    "label",
 ];
 
 /// Paper names the default template knows (Typst's names).
@@ -751,6 +778,7 @@ impl Spec {
         let mut entries = check_entries(&t.entries.items, &series_ids, &sigla, &mut c);
         let margins = check_margins(&t.margins.items, &mut c);
         let lacunae = check_lacunae(&t.lacunae.items, &series_ids, &sigla, &mut entries, &mut c);
+        let labels = check_labels(&t, &entries, &mut c);
 
         let (Some(edition), Some(text), true) = (t.edition, t.text, c.errors.is_empty()) else {
             c.errors
@@ -782,6 +810,7 @@ impl Spec {
             entries,
             margins,
             lacunae,
+            labels,
             warnings: c.warnings,
         })
     }
@@ -847,6 +876,7 @@ struct Tables {
     entries: read::Listed<RawEntry>,
     margins: read::Listed<RawMargin>,
     lacunae: read::Listed<RawLacuna>,
+    labels: read::Listed<RawLabel>,
 }
 
 impl Tables {
@@ -865,6 +895,7 @@ impl Tables {
             entries: doc.array("entry"),
             margins: doc.array("margin"),
             lacunae: doc.array("lacuna"),
+            labels: doc.array("label"),
         }
     }
 }
@@ -1696,6 +1727,89 @@ fn check_conjecture(r: &RawReading, span: Range<usize>, c: &mut Checks) {
     }
 }
 
+/// The labels of entries, margin notes and `[[label]]` tables (each name once), and every
+/// cross-reference of a note or margin note naming one of them.
+fn check_labels(t: &Tables, entries: &[Entry], c: &mut Checks) -> Vec<Label> {
+    let mut labels: Vec<Label> = vec![];
+    let mut add = |name: &Spanned<String>, target: LabelTarget, c: &mut Checks| {
+        let n = name.get_ref();
+        if n.is_empty() || !n.chars().all(crate::xref::name_char) {
+            c.error(
+                name.span(),
+                format!("label `{n}`: a label's name is letters, digits and `-_.:`"),
+            );
+        } else if let Some(first) = labels.iter().find(|l| l.name.get_ref() == n) {
+            let (line, _) = c.file.line_col(first.name.span().start);
+            let d = c
+                .diag(name.span(), format!("duplicate label `{n}`"))
+                .with_note(format!("`{n}` is already the label on line {line}"));
+            c.errors.push(d);
+        } else {
+            labels.push(Label {
+                name: name.clone(),
+                target,
+            });
+        }
+    };
+    for (id, e) in t.entries.items.iter().enumerate() {
+        let (Some(name), Some(k)) = (&e.get_ref().label, entries.iter().position(|x| x.id == id))
+        else {
+            continue;
+        };
+        add(name, LabelTarget::Entry(k), c);
+    }
+    for (k, m) in t.margins.items.iter().enumerate() {
+        if let Some(name) = &m.get_ref().label {
+            add(name, LabelTarget::Margin(k), c);
+        }
+    }
+    for l in t.labels.items.iter().map(Spanned::get_ref) {
+        let quote = l.quote();
+        check_quote(&quote, c);
+        add(&l.id, LabelTarget::Quote(quote), c);
+    }
+    let notes = t
+        .entries
+        .items
+        .iter()
+        .filter_map(|e| e.get_ref().note.as_ref());
+    let margins = t.margins.items.iter().map(|m| &m.get_ref().text);
+    for text in notes.chain(margins) {
+        check_references(text, &labels, c);
+    }
+    labels
+}
+
+/// Each `{{ref:name}}` of `text` names a declared label.
+fn check_references(text: &Spanned<String>, labels: &[Label], c: &mut Checks) {
+    for (_, name) in crate::xref::references(text.get_ref()) {
+        if labels.iter().any(|l| l.name.get_ref() == name) {
+            continue;
+        }
+        // Where the reference stands in the file: found in the string's source (exact
+        // unless escapes come before it), else the whole string.
+        let span = text.span();
+        let written = format!("{}{name}}}}}", crate::xref::OPEN);
+        let at_in_source = c.file.text[span.clone()]
+            .find(&written)
+            .map_or(span.clone(), |k| {
+                span.start + k..span.start + k + written.len()
+            });
+        let mut names: Vec<&str> = labels.iter().map(|l| l.name.get_ref().as_str()).collect();
+        names.sort_unstable();
+        let known = if names.is_empty() {
+            "no label is declared: add `label = \"…\"` to an entry or margin note, or a `[[label]]`"
+                .to_string()
+        } else {
+            format!("declared labels: {}", names.join(", "))
+        };
+        let d = c
+            .diag(at_in_source, format!("unknown label `{name}`"))
+            .with_note(known);
+        c.errors.push(d);
+    }
+}
+
 /// `[[margin]]`: a quotation to hang the note on.
 fn check_margins(raw: &[Spanned<RawMargin>], c: &mut Checks) -> Vec<Margin> {
     let mut margins = vec![];
@@ -1704,7 +1818,7 @@ fn check_margins(raw: &[Spanned<RawMargin>], c: &mut Checks) -> Vec<Margin> {
         check_quote(&quote, c);
         margins.push(Margin {
             quote,
-            text: m.text.clone(),
+            text: m.text.get_ref().clone(),
         });
     }
     margins

@@ -16,7 +16,7 @@ mod common;
 
 use std::collections::BTreeMap;
 
-use common::apparatus::{AppEntry, parse_page, reading_tokens, words};
+use common::apparatus::{AppEntry, note_matches, parse_page, reading_tokens, words};
 use common::edition::{self, Body, Printed, SpecData};
 
 // ---- What each entry must look like ----------------------------------------------------------
@@ -183,7 +183,12 @@ fn every_entry_appears_once_on_its_page_at_its_line() {
                 "{what}: printed number vs. the lines of its first and last word"
             );
         }
-        assert_eq!(a.body, x.body, "{what}: reading / note text");
+        assert!(
+            note_matches(&a.body, &x.body),
+            "{what}: reading / note text\n{:?}\n{:?}",
+            a.body,
+            x.body
+        );
     }
     // And nothing else.
     assert_eq!(

@@ -35,6 +35,21 @@ pub struct Plan {
     /// page builder left, in body line pitches).
     pub empty_lines: Vec<f64>,
     pub warnings: Vec<Diagnostic>,
+    /// Where each galley line was placed (index: galley line), for cross-references.
+    pub lines: Vec<PlannedLine>,
+}
+
+/// A body line in its place: what cross-references cite.
+#[derive(Debug, Clone)]
+pub struct PlannedLine {
+    /// Printed bytes on the line.
+    pub range: Range<usize>,
+    /// Index into `Plan::pages`.
+    pub page: usize,
+    /// Its printed line number (a verse's turnover: its verse's).
+    pub number: u32,
+    /// Baseline, pt from the page's top.
+    pub y: f64,
 }
 
 /// Everything one body page holds.
@@ -146,6 +161,7 @@ pub fn compose(spec: &Spec, p: &Printed, galley: &Galley) -> Result<Plan> {
         note_width: galley.measurements.metrics.note_width,
         empty_lines: empty_lines(&setter, &cuts),
         warnings: vec![],
+        lines: vec![],
     };
     let mut section = None;
     let mut doc_line = 0u32;
@@ -154,6 +170,8 @@ pub fn compose(spec: &Spec, p: &Printed, galley: &Galley) -> Result<Plan> {
         let r = cut.lines.clone();
         let number = galley.front_pages + k + 1;
         let (apparatus, placed) = setter.page_blocks(cut, &mut carried, doc_line, number);
+        plan.lines
+            .extend(planned_lines(&setter, r.clone(), k, doc_line));
         plan.placed.extend(placed);
         let first_number = match (&setter.running, r.start.checked_sub(1)) {
             _ if setter.restart => 0,
@@ -188,6 +206,25 @@ pub fn compose(spec: &Spec, p: &Printed, galley: &Galley) -> Result<Plan> {
     let ranges: Vec<Range<usize>> = cuts.into_iter().map(|c| c.lines).collect();
     endnotes(spec, &setter, &ranges, galley.front_pages, &mut plan);
     Ok(plan)
+}
+
+/// The lines `r` of page `k` in their places; `doc_line`: numbered lines before the page.
+fn planned_lines(
+    setter: &ApparatusSetter,
+    r: Range<usize>,
+    k: usize,
+    doc_line: u32,
+) -> Vec<PlannedLine> {
+    let lines = setter.lines;
+    let top = lines[r.start].baseline - lines[r.start].cap;
+    r.clone()
+        .map(|i| PlannedLine {
+            range: lines[i].range.clone(),
+            page: k,
+            number: setter.number_of(r.start, i, doc_line),
+            y: setter.metrics.top + lines[i].baseline - top,
+        })
+        .collect()
 }
 
 /// The series printed at the foot, in the order they stand there (see

@@ -17,6 +17,9 @@ use super::compose::{Page, Plan};
 pub fn final_doc(spec: &Spec, p: &Printed, front: &Front, template: &str, plan: &Plan) -> Writer {
     let mut w = Writer::new();
     markup::preamble(&mut w, spec, false, template);
+    // The cross-references, from the plan (the notes name their slots).
+    w.out
+        .push_str(&super::xref::definition(&super::xref::resolve(p, plan)));
     for (path, desc, mime) in &front.attachments {
         let _ = writeln!(
             w.out,

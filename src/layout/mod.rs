@@ -30,6 +30,7 @@ mod emit;
 mod galley;
 mod verify;
 mod verse;
+mod xref;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 

@@ -60,6 +60,8 @@ struct Found {
     last_body_y: HashMap<usize, f64>,
     /// Each apparatus entry's distinct (page, baseline) pairs.
     entries: HashMap<usize, Vec<(usize, f64)>>,
+    /// Each label's first and last glyph as printed: (printed offset, page, baseline).
+    labels: HashMap<usize, [(usize, usize, f64); 2]>,
 }
 
 /// Checks the final document against the plan.
@@ -72,7 +74,7 @@ pub fn verify(
     m: &Metrics,
 ) -> Result<()> {
     let planned = LinePlaces::new(plan, lines, m);
-    let found = read_back(fin, lines, &planned, m);
+    let found = read_back(fin, lines, &planned, m, &p.labels);
     let mut errs = vec![];
     let pages = fin.doc.pages().len();
     let body_end = plan.front_pages + plan.pages.len();
@@ -94,6 +96,7 @@ pub fn verify(
     }
     errs.extend(check_apparatus_lines(plan, &found, m));
     errs.extend(check_entries(spec, plan, &found, m));
+    errs.extend(check_xrefs(spec, p, plan, &found));
     if errs.is_empty() {
         Ok(())
     } else {
@@ -103,7 +106,13 @@ pub fn verify(
 
 /// Visits every glyph once: body text against its planned line, apparatus glyphs collected
 /// by entry.
-fn read_back(fin: &Final, lines: &[GalleyLine], planned: &LinePlaces, m: &Metrics) -> Found {
+fn read_back(
+    fin: &Final,
+    lines: &[GalleyLine],
+    planned: &LinePlaces,
+    m: &Metrics,
+    labels: &[std::ops::Range<usize>],
+) -> Found {
     let mut found = Found::default();
     typeset::for_each_glyph(fin.doc, 0..fin.doc.pages().len(), |g| {
         // Body text (running heads above the text block may quote a heading: not body text).
@@ -117,6 +126,15 @@ fn read_back(fin: &Final, lines: &[GalleyLine], planned: &LinePlaces, m: &Metric
             let li = lines
                 .partition_point(|l| l.range.end <= o)
                 .min(lines.len() - 1);
+            for (k, _) in labels.iter().enumerate().filter(|(_, r)| r.contains(&o)) {
+                let ends = found.labels.entry(k).or_insert([(o, g.page, g.y); 2]);
+                if o < ends[0].0 {
+                    ends[0] = (o, g.page, g.y);
+                }
+                if o > ends[1].0 {
+                    ends[1] = (o, g.page, g.y);
+                }
+            }
             let lowest = found.last_body_y.entry(g.page).or_insert(0.0);
             *lowest = lowest.max(g.y);
             if g.page != planned.page[li] || (g.y - planned.y[li]).abs() > 0.5 {
@@ -140,6 +158,31 @@ fn read_back(fin: &Final, lines: &[GalleyLine], planned: &LinePlaces, m: &Metric
         }
     });
     found
+}
+
+/// Each cross-reference names the page and the line numbers where its label's first and
+/// last glyphs were printed (the line numbers of the plan's lines at those baselines).
+fn check_xrefs(spec: &Spec, p: &Printed, plan: &Plan, found: &Found) -> Vec<Diagnostic> {
+    let printed_at = |page: usize, y: f64| {
+        plan.lines
+            .iter()
+            .find(|l| plan.front_pages + l.page == page && (l.y - y).abs() < 0.5)
+            .map(|l| (page + 1, l.number))
+    };
+    let mut errs = vec![];
+    for (x, r) in p.xrefs.iter().zip(super::xref::resolve(p, plan)) {
+        let name = spec.labels[x.label].name.get_ref();
+        let ends = found.labels.get(&x.label);
+        let first = ends.and_then(|e| printed_at(e[0].1, e[0].2));
+        let last = ends.and_then(|e| printed_at(e[1].1, e[1].2));
+        if first != Some((r.page, r.line)) || last.map(|l| l.1) != Some(r.line_end) {
+            errs.push(Diagnostic::error(format!(
+                "layout: a cross-reference to `{name}` cites page {} lines {}–{}, but the label's words are printed at {first:?} to {last:?} (page, line)",
+                r.page, r.line, r.line_end
+            )));
+        }
+    }
+    errs
 }
 
 /// As many apparatus lines on each page as planned.

@@ -147,9 +147,7 @@ mod tests {
                     line_starts: vec![],
                 })
                 .collect(),
-            lemmata: vec![],
-            lacunae: vec![],
-            notes: vec![],
+            ..Printed::default()
         }
     }
 

@@ -20,7 +20,7 @@ use super::xml::Xml;
 use super::{TEI_NS, is_plain_id};
 use crate::Resolved;
 use crate::diag::Result;
-use crate::spec::{EntryBody, Reading, ReadingType, SeriesKind, Spec};
+use crate::spec::{EntryBody, LabelTarget, Reading, ReadingType, SeriesKind, Spec};
 use crate::text::{BlockKind, normalize};
 
 /// What a span of the text carries.
@@ -676,6 +676,14 @@ impl<'a> Body<'a> {
                     let mut attrs = vec![("type", kind), ("target", target.as_str())];
                     if let Some(end) = &end {
                         attrs.push(("targetEnd", end.as_str()));
+                    }
+                    // The label cross-references (`{{ref:…}}`, kept in the text) cite.
+                    let label = spec
+                        .labels
+                        .iter()
+                        .find(|lb| matches!(lb.target, LabelTarget::Entry(e) if e == l.entry));
+                    if let Some(lb) = label {
+                        attrs.push(("n", lb.name.get_ref().as_str()));
                     }
                     x.line_leaf("note", &attrs, text);
                 }

@@ -322,6 +322,7 @@ struct QuotedEntry {
     series: String,
     quote: Quoted,
     body: Body,
+    label: Option<String>,
 }
 
 struct Assembled {
@@ -486,6 +487,7 @@ fn entries(walked: &Walked, doc: &str, starts: &[usize], report: &mut Report) ->
                 series: e.series,
                 quote,
                 body: e.body,
+                label: e.label,
             }),
             None => {
                 report.skipped("an entry whose words cannot be quoted", "is not kept", e.at);
@@ -1006,6 +1008,9 @@ fn entries_toml(out: &mut String, e: &Assembled) {
         );
         match &entry.body {
             Body::Note(n) => {
+                if let Some(label) = &entry.label {
+                    let _ = writeln!(out, "label = {}", s(label));
+                }
                 let _ = writeln!(out, "note = {}", s(n));
             }
             Body::Emend { text, readings } => {

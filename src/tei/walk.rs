@@ -59,6 +59,8 @@ pub(super) struct Entry {
     /// An empty range anchors on the word after it (a note at an `anchor` before its
     /// words), not the word before (a footnote after them).
     pub forward: bool,
+    /// The label cross-references cite it by (a note's `n`).
+    pub label: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -95,6 +97,8 @@ struct PendingNote {
     block: usize,
     pos: usize,
     at: usize,
+    /// `n`: the label cross-references cite the note by.
+    label: Option<String>,
 }
 
 /// An `app` attached by anchors (`from`, `to`), read once every anchor is known.
@@ -712,6 +716,7 @@ impl<'w, 'a, 'input> Walker<'w, 'a, 'input> {
             block,
             pos,
             at: node.range().start,
+            label: None,
         });
     }
 
@@ -740,6 +745,7 @@ impl<'w, 'a, 'input> Walker<'w, 'a, 'input> {
                 block: 0,
                 pos: 0,
                 at: note.range().start,
+                label: note.attribute("n").map(str::to_string),
             });
         }
     }
@@ -821,6 +827,7 @@ impl<'w, 'a, 'input> Walker<'w, 'a, 'input> {
                 body,
                 at,
                 forward: false,
+                label: None,
             });
         }
     }
@@ -907,6 +914,7 @@ impl<'w, 'a, 'input> Walker<'w, 'a, 'input> {
                 body,
                 at,
                 forward: false,
+                label: None,
             });
         }
     }
@@ -956,6 +964,7 @@ impl<'w, 'a, 'input> Walker<'w, 'a, 'input> {
                 body: Body::Note(note.text),
                 at: note.at,
                 forward: to_point,
+                label: note.label,
             });
         }
     }

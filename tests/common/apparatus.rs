@@ -252,3 +252,42 @@ pub fn positive_sigla(
     }
     lemma.concat()
 }
+
+/// Whether an entry's printed words are the spec's, where a word holding a cross-reference
+/// (`({{ref:name}}).`) prints as a reference in the template's form: an abbreviation and a
+/// line number or range (`(r. 12).`), after a page (`(s. 6, r. 15).`) when it cites another
+/// page. (Which page and line it names is checked against the pages in `tests/xref.rs`.)
+pub fn note_matches(printed: &[String], want: &[String]) -> bool {
+    let abbreviation = |s: &str| s.len() > 1 && s.ends_with('.') && !s.contains(char::is_numeric);
+    let number = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_digit() || c == '–');
+    let mut i = 0;
+    for w in want {
+        let Some((pre, rest)) = w.split_once("{{ref:") else {
+            if printed.get(i) != Some(w) {
+                return false;
+            }
+            i += 1;
+            continue;
+        };
+        let post = rest.split_once("}}").map_or("", |(_, p)| p);
+        let ok = |k: usize| -> Option<usize> {
+            let first = printed.get(k)?.strip_prefix(pre)?;
+            if !abbreviation(first) {
+                return None;
+            }
+            let second = printed.get(k + 1)?;
+            if let Some(page) = second.strip_suffix(',')
+                && number(page)
+            {
+                let line = printed.get(k + 3)?.strip_suffix(post)?;
+                return (abbreviation(printed.get(k + 2)?) && number(line)).then_some(k + 4);
+            }
+            number(second.strip_suffix(post)?).then_some(k + 2)
+        };
+        match ok(i) {
+            Some(next) => i = next,
+            None => return false,
+        }
+    }
+    i == printed.len()
+}

@@ -1,0 +1,88 @@
+//! Cross-references resolved from the plan: each `{{ref:name}}` names the page and lines
+//! where its label's words are printed, and whether that is the page the reference itself
+//! is printed on. The final document receives them as its `xrefs` array; before the plan
+//! (galley, measurements) every slot is the widest form (`markup::xref_markup`), so the
+//! apparatus lines the page builder broke hold the real references, never wider.
+
+use std::fmt::Write as _;
+
+use crate::markup::{Atom, Printed, XRefFrom};
+
+use super::compose::{Plan, PlannedLine};
+
+/// A cross-reference as printed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Resolved {
+    /// The folio of the page the label's first word is on (index into the document's
+    /// pages: `page - 1`).
+    pub page: usize,
+    pub line: u32,
+    pub line_end: u32,
+    /// The reference is printed on the page it cites.
+    pub same_page: bool,
+    /// The baseline of the label's first line, pt from the page's top (the link's target).
+    pub y: f64,
+}
+
+/// Every cross-reference of `p.xrefs`, in slot order.
+pub fn resolve(p: &Printed, plan: &Plan) -> Vec<Resolved> {
+    p.xrefs
+        .iter()
+        .enumerate()
+        .map(|(slot, x)| {
+            let range = &p.labels[x.label];
+            let first = line_at(&plan.lines, range.start);
+            let last = line_at(&plan.lines, range.end.saturating_sub(1).max(range.start));
+            let printed_on = match x.from {
+                XRefFrom::Entry(_) => page_of_slot(plan, slot),
+                XRefFrom::Margin { pos } => Some(line_at(&plan.lines, pos).page),
+                XRefFrom::Front => None,
+            };
+            Resolved {
+                page: plan.pages[first.page].number,
+                line: first.number,
+                line_end: last.number,
+                same_page: printed_on == Some(first.page),
+                y: first.y,
+            }
+        })
+        .collect()
+}
+
+/// The planned line holding printed byte `pos`.
+fn line_at(lines: &[PlannedLine], pos: usize) -> &PlannedLine {
+    let i = lines.partition_point(|l| l.range.end <= pos);
+    &lines[i.min(lines.len() - 1)]
+}
+
+/// The page (index into `plan.pages`) whose apparatus prints slot `slot`; `None` among the
+/// endnotes.
+fn page_of_slot(plan: &Plan, slot: usize) -> Option<usize> {
+    let prefix = format!("{slot},");
+    let holds = |a: &Atom| matches!(a, Atom::Call("xrefs.at", args) if args.starts_with(&prefix));
+    plan.pages.iter().position(|page| {
+        page.apparatus
+            .iter()
+            .any(|b| b.lines.iter().flatten().any(|t| t.token.iter().any(holds)))
+    })
+}
+
+/// The final document's `xrefs` array: each reference as the template prints it, linked to
+/// the line it cites.
+pub fn definition(resolved: &[Resolved]) -> String {
+    let mut out = String::from("#let xrefs = (");
+    for r in resolved {
+        let _ = write!(
+            out,
+            "link((page: {}, x: 0pt, y: {:.1}pt), xref({}, {}, {}, {})), ",
+            r.page,
+            (r.y - 12.0).max(0.0),
+            r.page,
+            r.line,
+            r.line_end,
+            r.same_page
+        );
+    }
+    out.push_str(")\n");
+    out
+}

@@ -85,6 +85,7 @@ fn primary(lang: &str) -> &str {
 }
 
 /// Typst markup for a CommonMark document; `quotes`: the marks to print for straight ones.
+#[cfg(test)]
 pub(crate) fn markdown(src: &str, quotes: Option<Style>) -> String {
     markdown_with_refs(src, quotes, 0, &mut vec![])
 }

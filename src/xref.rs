@@ -34,9 +34,9 @@ pub(crate) fn split(s: &str) -> Vec<Piece> {
     while let Some(i) = rest.find("{{") {
         text.push_str(&rest[..i]);
         let at = &rest[i..];
-        if at.starts_with(ESCAPED) {
+        if let Some(after) = at.strip_prefix(ESCAPED) {
             text.push_str("{{");
-            rest = &at[ESCAPED.len()..];
+            rest = after;
         } else if let Some(name) = reference_at(at) {
             if !text.is_empty() {
                 out.push(Piece::Text(std::mem::take(&mut text)));

@@ -127,13 +127,15 @@ fn printed_at(body: &Body, word: &str) -> (usize, u32) {
         .pages
         .iter()
         .flat_map(|p| {
-            p.body.iter().filter_map(move |l| {
-                l.line
-                    .words
-                    .iter()
-                    .any(|w| w.text.trim_end_matches(['.', ',']) == word)
-                    .then(|| (p.number, l.number.expect("a paragraph line")))
-            })
+            p.body
+                .iter()
+                .filter(|l| {
+                    l.line
+                        .words
+                        .iter()
+                        .any(|w| w.text.trim_end_matches(['.', ',']) == word)
+                })
+                .map(move |l| (p.number, l.number.expect("a paragraph line")))
         })
         .collect();
     assert_eq!(found.len(), 1, "`{word}` printed at {found:?}");

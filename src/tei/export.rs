@@ -20,7 +20,7 @@ use super::xml::Xml;
 use super::{TEI_NS, is_plain_id};
 use crate::Resolved;
 use crate::diag::Result;
-use crate::spec::{EntryBody, Reading, ReadingType, SeriesKind, Spec};
+use crate::spec::{Citation, EntryBody, Reading, ReadingType, SeriesKind, SignKind, Spec, State};
 use crate::text::{BlockKind, normalize};
 
 /// What a span of the text carries.
@@ -66,16 +66,19 @@ struct Point {
     kind: PointKind,
 }
 
-/// Pointers to the header: witnesses, editors, the authors of conjectures.
+/// Pointers to the header: witnesses, their hands, editors, the authors of conjectures and
+/// editorial signs.
 struct Ids {
     witnesses: HashMap<String, String>,
+    /// (siglum, hand) → the `xml:id` of its `handNote`.
+    hands: HashMap<(String, String), String>,
     editors: Vec<String>,
     conjectures: Vec<(String, String)>,
 }
 
 impl Ids {
     fn new(spec: &Spec) -> Ids {
-        let reserved = ["entry-", "margin-", "editor-", "conj-", "wit-"];
+        let reserved = ["entry-", "margin-", "editor-", "conj-", "wit-", "hand-"];
         let witnesses = spec
             .witnesses
             .iter()
@@ -91,6 +94,17 @@ impl Ids {
                 (s.clone(), id)
             })
             .collect();
+        let hands = spec
+            .witnesses
+            .iter()
+            .flat_map(|w| {
+                w.hands
+                    .iter()
+                    .map(move |h| (w.siglum.get_ref(), h.get_ref()))
+            })
+            .enumerate()
+            .map(|(i, (s, h))| ((s.clone(), h.clone()), format!("hand-{}", i + 1)))
+            .collect();
         let editors = (1..=spec.edition.editors.len())
             .map(|i| format!("editor-{i}"))
             .collect();
@@ -101,27 +115,35 @@ impl Ids {
             | EntryBody::Sign { readings, .. } => readings.iter(),
             EntryBody::Note(_) | EntryBody::Lacuna { .. } => [].iter(),
         });
-        for by in all.filter_map(|r| r.by.as_ref()) {
+        let signs = spec.entries.iter().filter_map(|e| match &e.body {
+            EntryBody::Sign { resp, .. } => resp.as_ref(),
+            _ => None,
+        });
+        for by in all.filter_map(|r| r.by.as_ref()).chain(signs) {
             if !conjectures.iter().any(|(b, _)| b == by) {
                 conjectures.push((by.clone(), format!("conj-{}", conjectures.len() + 1)));
             }
         }
         Ids {
             witnesses,
+            hands,
             editors,
             conjectures,
         }
     }
 
+    /// The `wit` pointers of sigla or citations (`A^ac` points at `A`; its state is a
+    /// `witDetail`).
     fn wit(&self, sigla: impl IntoIterator<Item = impl AsRef<str>>) -> String {
-        sigla
-            .into_iter()
-            .map(|s| {
-                let s = s.as_ref();
-                format!("#{}", self.witnesses.get(s).map_or(s, String::as_str))
-            })
-            .collect::<Vec<_>>()
-            .join(" ")
+        let mut out: Vec<String> = vec![];
+        for s in sigla {
+            let siglum = Citation::parse(s.as_ref()).siglum;
+            let id = format!("#{}", self.witnesses.get(&siglum).map_or(&siglum, |id| id));
+            if !out.contains(&id) {
+                out.push(id);
+            }
+        }
+        out.join(" ")
     }
 
     fn editors(&self) -> String {
@@ -177,7 +199,7 @@ fn header(x: &mut Xml, spec: &Spec, ids: &Ids, principles: Option<&str>, anchore
     source_desc(x, spec, ids);
     x.end_block("fileDesc");
     encoding_desc(x, spec, principles, anchored);
-    profile_desc(x, spec);
+    profile_desc(x, spec, ids);
     x.end_block("teiHeader");
 }
 
@@ -248,18 +270,93 @@ fn source_desc(x: &mut Xml, spec: &Spec, ids: &Ids) {
         x.end_block("bibl");
     }
     x.block("listWit", &[]);
+    // A group is a nested `listWit` (its siglum in `head`) declaring its members; a member
+    // of an earlier group, or a group, is a `witness` with `copyOf`.
+    let in_group = |s: &String| {
+        spec.witnesses
+            .iter()
+            .any(|g| g.members.iter().any(|m| m.get_ref() == s))
+    };
+    let mut declared: Vec<&str> = vec![];
     for w in &spec.witnesses {
         let siglum = w.siglum.get_ref();
-        x.line("witness", &[("xml:id", &ids.witnesses[siglum])]);
-        x.leaf("abbr", &[("type", "siglum")], siglum);
-        if let Some(d) = &w.description {
-            x.text(" ");
-            x.text(d);
+        if !w.is_group() && in_group(siglum) {
+            continue;
         }
-        x.close("witness");
+        if !w.is_group() {
+            witness(x, w, ids);
+            continue;
+        }
+        x.block("listWit", &[("xml:id", &ids.witnesses[siglum])]);
+        x.line("head", &[]);
+        x.leaf("abbr", &[("type", "siglum")], siglum);
+        x.close("head");
+        if let Some(d) = &w.description {
+            x.line_leaf("desc", &[], d);
+        }
+        for m in &w.members {
+            let m = m.get_ref();
+            let member = spec.witnesses.iter().find(|v| v.siglum.get_ref() == m);
+            match member {
+                Some(v) if !v.is_group() && !declared.contains(&m.as_str()) => {
+                    declared.push(m);
+                    witness(x, v, ids);
+                }
+                _ => {
+                    let copy = format!("#{}", ids.witnesses.get(m).unwrap_or(m));
+                    x.line_empty("witness", &[("copyOf", &copy)]);
+                }
+            }
+        }
+        x.end_block("listWit");
+    }
+    // Members of groups only (not yet declared by a group before them) last.
+    for w in spec.witnesses.iter().filter(|w| !w.is_group()) {
+        let s = w.siglum.get_ref();
+        if in_group(s) && !declared.contains(&s.as_str()) {
+            witness(x, w, ids);
+        }
     }
     x.end_block("listWit");
     x.end_block("sourceDesc");
+}
+
+fn witness(x: &mut Xml, w: &crate::spec::Witness, ids: &Ids) {
+    let siglum = w.siglum.get_ref();
+    x.line("witness", &[("xml:id", &ids.witnesses[siglum])]);
+    x.leaf("abbr", &[("type", "siglum")], siglum);
+    if let Some(d) = &w.description {
+        x.text(" ");
+        x.text(d);
+    }
+    x.close("witness");
+}
+
+/// The declared hands of the witnesses: a `handNote` each (`n` the hand, `corresp` its
+/// witness).
+fn hand_notes(x: &mut Xml, spec: &Spec, ids: &Ids) {
+    if ids.hands.is_empty() {
+        return;
+    }
+    x.block("handNotes", &[]);
+    for w in &spec.witnesses {
+        let siglum = w.siglum.get_ref();
+        for h in &w.hands {
+            let id = &ids.hands[&(siglum.clone(), h.get_ref().clone())];
+            let corresp = format!("#{}", ids.witnesses[siglum]);
+            let attrs = [
+                ("xml:id", id.as_str()),
+                ("n", h.get_ref()),
+                ("corresp", &corresp),
+            ];
+            x.line_leaf(
+                "handNote",
+                &attrs,
+                &format!("Hand {} of {siglum}", h.get_ref()),
+            );
+        }
+    }
+    x.end_block("handNotes");
 }
 
 fn encoding_desc(x: &mut Xml, spec: &Spec, principles: Option<&str>, anchored: bool) {
@@ -289,7 +386,7 @@ fn encoding_desc(x: &mut Xml, spec: &Spec, principles: Option<&str>, anchored: b
     x.end_block("encodingDesc");
 }
 
-fn profile_desc(x: &mut Xml, spec: &Spec) {
+fn profile_desc(x: &mut Xml, spec: &Spec, ids: &Ids) {
     let e = &spec.edition;
     x.block("profileDesc", &[]);
     if let Some(d) = &e.description {
@@ -301,6 +398,7 @@ fn profile_desc(x: &mut Xml, spec: &Spec) {
     let lang = e.language.get_ref();
     x.line_leaf("language", &[("ident", lang)], lang);
     x.end_block("langUsage");
+    hand_notes(x, spec, ids);
     if !e.keywords.is_empty() {
         x.block("textClass", &[]);
         x.block("keywords", &[]);
@@ -431,11 +529,36 @@ impl<'a> Body<'a> {
         x.end_block("text");
     }
 
-    /// The blocks as `div`s (one per heading, nested by level), `head`s and `p`s.
+    /// The blocks as `div`s (one per heading, nested by level), `head`s and `p`s; verses as
+    /// `l` (`rend="indent(N)"`: N spaces) in an `lg type="stanza"` per stanza, in an `lg
+    /// type="poem"` per poem.
     fn body_blocks(&mut self, x: &mut Xml, first: usize) {
         let blocks = self.r.text.blocks.clone();
         let mut open: Vec<u8> = vec![];
+        // Open `lg`s: poem, stanza.
+        let mut groups = 0;
         for b in &blocks[first..] {
+            let (poem, stanza) = match b.kind {
+                BlockKind::Verse(v) => (v.poem, v.stanza || v.poem),
+                _ => (true, true),
+            };
+            let close = if poem {
+                groups
+            } else {
+                groups.min(stanza as usize)
+            };
+            for _ in 0..close {
+                x.end_block("lg");
+            }
+            groups -= close;
+            if let BlockKind::Verse(_) = b.kind {
+                for (level, kind) in [(poem, "poem"), (stanza, "stanza")] {
+                    if level {
+                        x.block("lg", &[("type", kind)]);
+                        groups += 1;
+                    }
+                }
+            }
             match b.kind {
                 BlockKind::Heading(level) => {
                     while open.last().is_some_and(|&l| l >= level) {
@@ -453,8 +576,14 @@ impl<'a> Body<'a> {
                     self.block_content(x, b.range.clone());
                     x.close("p");
                 }
-                BlockKind::Verse(_) => {
-                    x.line("l", &[]);
+                BlockKind::Verse(v) => {
+                    let rend = format!("indent({})", v.indent);
+                    let attrs: &[(&str, &str)] = if v.indent > 0 {
+                        &[("rend", &rend)]
+                    } else {
+                        &[]
+                    };
+                    x.line("l", attrs);
                     self.block_content(x, b.range.clone());
                     x.close("l");
                 }
@@ -464,6 +593,9 @@ impl<'a> Body<'a> {
                     x.close("ab");
                 }
             }
+        }
+        for _ in 0..groups {
+            x.end_block("lg");
         }
         for _ in open {
             x.end_block("div");
@@ -610,36 +742,122 @@ impl<'a> Body<'a> {
                 base_text(x, "lem", &[("wit", base.as_str())]);
                 readings.as_slice()
             }
-            EntryBody::Sign { readings, .. } => {
-                base_text(x, "lem", &[("wit", base.as_str())]);
+            EntryBody::Sign {
+                kind,
+                text,
+                resp,
+                readings,
+            } => {
+                let resp = resp.as_deref().map(|r| self.ids.conjecture(r));
+                let mut sign = vec![];
+                if let Some(r) = &resp {
+                    sign.push(("resp", r.as_str()));
+                }
+                x.open("lem", &[("wit", base.as_str()), ("type", "sign")]);
+                let wrap = |x: &mut Xml, name: &str, sign: &[(&str, &str)]| {
+                    x.open(name, sign);
+                    base_text(x, "seg", &[]);
+                    x.close(name);
+                };
+                match kind {
+                    SignKind::Deletion => wrap(x, "surplus", &sign),
+                    SignKind::Crux => wrap(x, "sic", &sign),
+                    SignKind::Supplement => {
+                        base_text(x, "seg", &[]);
+                        x.text(" ");
+                        x.leaf("supplied", &sign, &normalize(text.as_deref().unwrap_or("")));
+                    }
+                    SignKind::Lacuna => {
+                        base_text(x, "seg", &[]);
+                        sign.push(("reason", "lacuna"));
+                        x.empty("gap", &sign);
+                    }
+                }
+                x.close("lem");
                 readings.as_slice()
             }
-            EntryBody::Note(_) | EntryBody::Lacuna { .. } => &[],
+            EntryBody::Lacuna { witness, resumes } => {
+                base_text(x, "lem", &[("wit", base.as_str())]);
+                let wit = self.ids.wit([witness]);
+                if *resumes {
+                    x.open("rdg", &[("wit", &wit), ("type", "lacuna-end")]);
+                    x.empty("lacunaEnd", &[("wit", &wit)]);
+                    x.text(&plain);
+                } else {
+                    x.open("rdg", &[("wit", &wit), ("type", "lacuna-start")]);
+                    x.empty("lacunaStart", &[("wit", &wit)]);
+                }
+                x.close("rdg");
+                &[]
+            }
+            EntryBody::Note(_) => &[],
         };
-        for r in readings {
-            self.reading(x, r, &plain);
+        for (k, r) in readings.iter().enumerate() {
+            self.reading(x, r, &plain, &format!("{id}-r{}", k + 1));
         }
         x.close("app");
     }
 
-    fn reading(&self, x: &mut Xml, r: &Reading, lemma: &str) {
+    /// A reading (`xml:id` `id`), then a `witDetail` for each witness it cites by a
+    /// correction state or a hand.
+    fn reading(&self, x: &mut Xml, r: &Reading, lemma: &str, id: &str) {
         let wit = self.ids.wit(r.wit.iter().map(|w| w.get_ref()));
         let text = r.text.as_deref().map(normalize).unwrap_or_default();
+        let detailed = r.wit.iter().any(|w| w.get_ref().contains('^'));
+        let mut attrs = vec![];
+        if detailed {
+            attrs.push(("xml:id", id));
+        }
         match r.kind.as_ref().map_or(ReadingType::Var, |k| *k.get_ref()) {
-            ReadingType::Var => x.leaf("rdg", &[("wit", &wit)], &text),
-            ReadingType::Om => x.empty("rdg", &[("wit", &wit)]),
-            ReadingType::Add => x.leaf(
-                "rdg",
-                &[("wit", &wit), ("type", "addition")],
-                &format!("{lemma} {text}"),
-            ),
+            ReadingType::Var => {
+                attrs.insert(0, ("wit", &wit));
+                x.leaf("rdg", &attrs, &text)
+            }
+            ReadingType::Om => {
+                attrs.insert(0, ("wit", &wit));
+                x.empty("rdg", &attrs)
+            }
+            ReadingType::Add => {
+                attrs.splice(0..0, [("wit", wit.as_str()), ("type", "addition")]);
+                x.leaf("rdg", &attrs, &format!("{lemma} {text}"))
+            }
             ReadingType::Transp => {
-                x.leaf("rdg", &[("wit", &wit), ("type", "transposition")], &text)
+                attrs.splice(0..0, [("wit", wit.as_str()), ("type", "transposition")]);
+                x.leaf("rdg", &attrs, &text)
             }
             ReadingType::Conj => {
                 let by = self.ids.conjecture(r.by.as_deref().unwrap_or_default());
                 x.leaf("rdg", &[("resp", &by), ("type", "conjecture")], &text)
             }
+        }
+        if detailed {
+            self.wit_details(x, r, id);
+        }
+    }
+
+    /// `<witDetail wit="#A" target="#reading" type="ante-correctionem">` for `A^ac`
+    /// (`post-correctionem` for `A^pc`; `type="hand" n="1"` with `corresp` at its
+    /// `handNote` for `A^1`).
+    fn wit_details(&self, x: &mut Xml, r: &Reading, id: &str) {
+        let target = format!("#{id}");
+        for w in &r.wit {
+            let c = Citation::parse(w.get_ref());
+            let Some(state) = &c.state else { continue };
+            let wit = self.ids.wit([&c.siglum]);
+            let mut attrs = vec![("wit", wit.as_str()), ("target", target.as_str())];
+            let hand_ref;
+            match state {
+                State::AnteCorrectionem => attrs.push(("type", "ante-correctionem")),
+                State::PostCorrectionem => attrs.push(("type", "post-correctionem")),
+                State::Hand(h) => {
+                    attrs.extend([("type", "hand"), ("n", h.as_str())]);
+                    if let Some(hid) = self.ids.hands.get(&(c.siglum.clone(), h.clone())) {
+                        hand_ref = format!("#{hid}");
+                        attrs.push(("corresp", &hand_ref));
+                    }
+                }
+            }
+            x.leaf("witDetail", &attrs, w.get_ref());
         }
     }
 
@@ -651,7 +869,12 @@ impl<'a> Body<'a> {
         for (i, series) in spec.series.iter().enumerate() {
             let id = series.id.get_ref();
             if series.kind == SeriesKind::Critical {
-                x.block("divGen", &[("type", "apparatus"), ("n", id)]);
+                let mut attrs = vec![("type", "apparatus"), ("n", id.as_str())];
+                if series.positive {
+                    // A positive apparatus names the lemma's witnesses: a rendition.
+                    attrs.push(("rend", "positive"));
+                }
+                x.block("divGen", &attrs);
                 x.line_leaf("head", &[], &series.title);
                 x.end_block("divGen");
                 continue;

@@ -229,8 +229,10 @@ fn crossing_entries_keep_every_entry_by_anchors() {
 
 // ---- Import ---------------------------------------------------------------------------------
 
-/// What a round trip must keep, as comparable lines: the text model (blocks and their kinds),
-/// and every entry, margin note and page break with the model range it resolves to.
+/// What a round trip must keep, as comparable lines: the text model (blocks and their kinds,
+/// verses with their indentation, stanzas and poems), the witnesses (groups' members,
+/// hands), the series (positive or not), every lacuna, entry, margin note and page break
+/// with the model range it resolves to.
 fn resolved(dir: &Path) -> Vec<String> {
     use apparat::spec::{EntryBody, ReadingType, Spec};
     let spec = Spec::load(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
@@ -281,6 +283,25 @@ fn resolved(dir: &Path) -> Vec<String> {
     for m in &text.milestones {
         out.push(format!("milestone {} {} {}", m.pos, m.witness, m.n));
     }
+    for w in &spec.witnesses {
+        let members: Vec<&str> = w.members.iter().map(|m| m.get_ref().as_str()).collect();
+        let hands: Vec<&str> = w.hands.iter().map(|h| h.get_ref().as_str()).collect();
+        out.push(format!(
+            "witness {} members {members:?} hands {hands:?}",
+            w.siglum.get_ref()
+        ));
+    }
+    for s in &spec.series {
+        out.push(format!(
+            "series {} {:?} positive {}",
+            s.id.get_ref(),
+            s.kind,
+            s.positive
+        ));
+    }
+    for l in &anchors.lacunae {
+        out.push(format!("lacuna {} {:?}", l.witness, l.range));
+    }
     out.sort();
     out
 }
@@ -318,7 +339,7 @@ fn import(xml: &str, name: &str, base: Option<&str>) -> (PathBuf, apparat::tei::
 
 /// Export, import, and compare the text, the entries (lemma, readings, witnesses) and, built,
 /// their pages and lines.
-fn round_trip(dir: &Path, name: &str) {
+fn round_trip(dir: &Path, name: &str) -> PathBuf {
     let (imported, done) = import(&export(dir), name, None);
     let lost: Vec<_> = done
         .warnings
@@ -339,11 +360,60 @@ fn round_trip(dir: &Path, name: &str) {
         built_entries(&imported),
         "{name}: pages or lines differ"
     );
+    imported
 }
 
 #[test]
 fn the_seed_round_trips() {
     round_trip(&seed_dir(), "seed-round-trip");
+}
+
+#[test]
+fn the_init_edition_round_trips() {
+    let dir = scratch("init-round-trip-source").join("ed");
+    apparat::init::init(&dir).unwrap();
+    let xml = export(&dir);
+    // A group as a nested `listWit`, a hand, a reading of A before correction, a
+    // supplement, a lacuna beginning, a positive series.
+    for expected in [
+        "<listWit xml:id=\"wit-4\">",
+        "<head><abbr type=\"siglum\">β</abbr></head>",
+        "<handNote xml:id=\"hand-1\" n=\"1\" corresp=\"#A\">",
+        "<rdg wit=\"#A #B\" xml:id=\"entry-3-r1\">write</rdg><witDetail wit=\"#A\" target=\"#entry-3-r1\" type=\"ante-correctionem\">A^ac</witDetail>",
+        "<lem wit=\"#A\" type=\"sign\"><seg>so that</seg> <supplied resp=\"#conj-1\">all</supplied></lem>",
+        "<rdg wit=\"#C\" type=\"lacuna-start\"><lacunaStart wit=\"#C\"/></rdg>",
+        "<divGen type=\"apparatus\" n=\"critical\" rend=\"positive\">",
+    ] {
+        assert!(xml.contains(expected), "missing `{expected}` in:\n{xml}");
+    }
+    let imported = round_trip(&dir, "init-round-trip");
+    let lines = resolved(&imported);
+    for expected in [
+        r#"witness β members ["B", "C"] hands []"#,
+        r#"witness A members [] hands ["1", "2"]"#,
+        r#"Var ["A^ac", "B"] Some("write")"#,
+        r#"sign Supplement Some("all") Some("Your Name")"#,
+        "lacuna C ",
+        "series critical Critical positive true",
+    ] {
+        assert!(has(&lines, expected), "missing {expected} in {lines:#?}");
+    }
+}
+
+#[test]
+fn the_init_verse_edition_round_trips() {
+    let dir = scratch("init-verse-round-trip-source").join("ed");
+    apparat::init::init_verse(&dir).unwrap();
+    let xml = export(&dir);
+    validate("init-verse", &xml);
+    for expected in [
+        "<lg type=\"poem\">",
+        "<lg type=\"stanza\">",
+        "<l rend=\"indent(2)\">Along the river side,</l>",
+    ] {
+        assert!(xml.contains(expected), "missing `{expected}` in:\n{xml}");
+    }
+    round_trip(&dir, "init-verse-round-trip");
 }
 
 #[test]

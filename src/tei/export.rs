@@ -78,7 +78,15 @@ struct Ids {
 
 impl Ids {
     fn new(spec: &Spec) -> Ids {
-        let reserved = ["entry-", "margin-", "editor-", "conj-", "wit-", "hand-"];
+        let reserved = [
+            "entry-",
+            "margin-",
+            "editor-",
+            "conj-",
+            "wit-",
+            "hand-",
+            "line-numbers",
+        ];
         let witnesses = spec
             .witnesses
             .iter()
@@ -374,6 +382,7 @@ fn encoding_desc(x: &mut Xml, spec: &Spec, principles: Option<&str>, anchored: b
         markdown(x, src);
     }
     x.end_block("editorialDecl");
+    line_numbers(x, spec);
     let method = [
         ("method", "parallel-segmentation"),
         ("location", "internal"),
@@ -384,6 +393,26 @@ fn encoding_desc(x: &mut Xml, spec: &Spec, principles: Option<&str>, anchored: b
         x.line_empty("variantEncoding", &method);
     }
     x.end_block("encodingDesc");
+}
+
+/// How the edition numbers its lines, which TEI does not record otherwise: a `rendition`
+/// (`n="every(5) restart(poem)"`, and the same in words).
+fn line_numbers(x: &mut Xml, spec: &Spec) {
+    use crate::spec::Restart;
+    let numbers = &spec.layout.line_numbers;
+    let every = numbers.every.get_ref();
+    let (restart, words) = match numbers.restart {
+        Restart::Page => ("page", "on every page"),
+        Restart::Document => ("document", "through the document"),
+        Restart::Section => ("section", "anew in every section"),
+        Restart::Poem => ("poem", "anew in every section and poem"),
+    };
+    let n = format!("every({every}) restart({restart})");
+    x.block("tagsDecl", &[]);
+    let attrs = [("xml:id", "line-numbers"), ("scheme", "free"), ("n", &n)];
+    let text = format!("Lines (verses in verse) are numbered every {every}, counted {words}.");
+    x.line_leaf("rendition", &attrs, &text);
+    x.end_block("tagsDecl");
 }
 
 fn profile_desc(x: &mut Xml, spec: &Spec, ids: &Ids) {

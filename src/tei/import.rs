@@ -842,6 +842,8 @@ struct Header {
     original_title: Option<String>,
     original_date: Option<String>,
     principles: Option<String>,
+    /// `[layout] line-numbers` as TOML, from the `rendition` apparat writes.
+    line_numbers: Option<String>,
 }
 
 fn text_norm(n: &Node) -> String {
@@ -939,8 +941,24 @@ impl Header {
         h.original_title = work.and_then(|w| child(&w, "title")).map(|t| text_norm(&t));
         h.original_date = work.and_then(|w| child(&w, "date")).map(|t| text_norm(&t));
         h.principles = principles(&find("editorialDecl", "p"));
+        h.line_numbers = find("tagsDecl", "rendition")
+            .iter()
+            .find(|r| walk::xml_id(r) == Some("line-numbers"))
+            .and_then(|r| line_numbers(r.attribute("n")?));
         h
     }
+}
+
+/// `every(5) restart(poem)` as `{ every = 5, restart = "poem" }`.
+fn line_numbers(n: &str) -> Option<String> {
+    let value = |key: &str| {
+        n.split_whitespace()
+            .find_map(|t| t.strip_prefix(key)?.strip_prefix('(')?.strip_suffix(')'))
+    };
+    let every: u32 = value("every")?.parse().ok()?;
+    let restart = value("restart")?;
+    let known = ["page", "document", "section", "poem"].contains(&restart);
+    known.then(|| format!("{{ every = {every}, restart = \"{restart}\" }}"))
 }
 
 /// The editorial declaration's paragraphs as Markdown (apparat's own sentence left out).
@@ -1122,6 +1140,9 @@ fn spec_toml(h: &Header, e: &Assembled, wits: &Witnesses, base: &str) -> String 
         );
     }
     structure_toml(&mut out, e);
+    if let Some(numbers) = &h.line_numbers {
+        let _ = write!(out, "\n[layout]\nline-numbers = {numbers}\n");
+    }
     entries_toml(&mut out, e);
     out
 }

@@ -162,6 +162,141 @@ text = "inne"
     .unwrap();
 }
 
+/// An edition with what the apparatus of a classical text needs: hands and correction
+/// states, two groups sharing a member, a lacuna that ends across a heading, every
+/// editorial sign, a positive series, and a passage of verse in prose numbered by section.
+fn features_edition(dir: &Path) {
+    std::fs::write(dir.join("source.txt"), FEATURES_SOURCE).unwrap();
+    std::fs::write(dir.join("edition.toml"), FEATURES_SPEC).unwrap();
+}
+
+const FEATURES_SOURCE: &str = r#"Titulus
+
+Caput primum
+
+Gallia est omnis divisa in partes tres. Quarum unam incolunt Belgae,
+aliam Aquitani.
+
+Arma virumque cano, Troiae qui primus ab oris
+  Italiam fato profugus Laviniaque venit
+litora, multum ille et terris iactatus et alto
+
+vi superum saevae memorem Iunonis ob iram.
+
+Caput alterum
+
+Horum omnium fortissimi sunt Belgae. Eorum una pars initium capit a flumine Rhodano.
+"#;
+
+const FEATURES_SPEC: &str = r#"[edition]
+title = "Titulus"
+editors = ["Ada Editrix"]
+language = "la"
+version = "0.1"
+date = 2026-01-02
+
+[text]
+file = "source.txt"
+base = "A"
+
+[[witness]]
+siglum = "A"
+description = "codex"
+hands = ["1", "2"]
+
+[[witness]]
+siglum = "B"
+description = "codex B"
+
+[[witness]]
+siglum = "C"
+description = "codex C"
+
+[[witness]]
+siglum = "D"
+description = "codex D"
+
+[[witness]]
+siglum = "α"
+members = ["B", "C"]
+
+[[witness]]
+siglum = "γ"
+description = "C and D"
+members = ["C", "D"]
+
+[[lacuna]]
+witness = "D"
+from = "Quarum unam"
+to = "ob iram."
+
+[structure]
+title = "Titulus"
+
+[[heading]]
+at = "Caput primum"
+
+[[heading]]
+at = "Caput alterum"
+
+[[verse]]
+from = "Arma virumque"
+to = "ob iram"
+
+[layout]
+line-numbers = { every = 5, restart = "section" }
+
+[[series]]
+id = "critical"
+title = "Apparatus"
+kind = "critical"
+positive = true
+
+[[entry]]
+series = "critical"
+at = "divisa"
+readings = [{ wit = ["A^1", "B"], text = "diuisa" }]
+
+[[entry]]
+series = "critical"
+at = "partes tres"
+readings = [{ wit = ["A^pc"], type = "transp", text = "tres partes" }, { wit = ["A^ac"], type = "om" }]
+
+[[entry]]
+series = "critical"
+at = "incolunt"
+sign = "deletion"
+resp = "Madvig"
+
+[[entry]]
+series = "critical"
+at = "Aquitani"
+sign = "crux"
+
+[[entry]]
+series = "critical"
+at = "Laviniaque"
+sign = "lacuna"
+resp = "Heyne"
+
+[[entry]]
+series = "critical"
+at = "cano"
+readings = [{ wit = ["C"], text = "canto" }]
+
+[[entry]]
+series = "critical"
+at = "fortissimi sunt"
+sign = "supplement"
+text = "omnium"
+readings = [{ wit = ["A^2"], text = "fortissimi" }]
+
+[[entry]]
+series = "critical"
+at = "Rhodano"
+readings = [{ wit = ["α"], text = "Rodano" }]
+"#;
+
 #[test]
 fn the_seed_exports_valid_tei() {
     let xml = export(&seed_dir());
@@ -619,4 +754,64 @@ fn the_text_of_a_chosen_witness_imports() {
         ),
         "{lines:#?}"
     );
+}
+
+/// The text of page `page` of the edition in `dir`, built.
+fn page_text(dir: &Path, page: usize) -> String {
+    let built = apparat::build(dir, &apparat::Options::default())
+        .unwrap_or_else(|e| panic!("building {} failed:\n{e}", dir.display()));
+    let pdf = dir.join("built.pdf");
+    std::fs::write(&pdf, &built.pdf).unwrap();
+    let page = page.to_string();
+    let out = Command::new("pdftotext")
+        .args(["-layout", "-f", &page, "-l", &page])
+        .arg(&pdf)
+        .arg("-")
+        .output()
+        .expect("pdftotext (Debian: poppler-utils) is installed");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn hands_groups_signs_lacunae_and_verse_round_trip() {
+    let dir = scratch("features-round-trip-source");
+    features_edition(&dir);
+    let xml = export(&dir);
+    validate("features", &xml);
+    for expected in [
+        // γ's member C is declared in α: γ names it by `copyOf`.
+        "<witness copyOf=\"#C\"/>",
+        "<witDetail wit=\"#A\" target=\"#entry-1-r1\" type=\"hand\" n=\"1\" corresp=\"#hand-1\">A^1</witDetail>",
+        "<witDetail wit=\"#A\" target=\"#entry-2-r1\" type=\"post-correctionem\">A^pc</witDetail>",
+        "<lem wit=\"#A\" type=\"sign\"><surplus resp=\"#conj-1\"><seg>incolunt</seg></surplus></lem>",
+        "<lem wit=\"#A\" type=\"sign\"><sic><seg>Aquitani</seg></sic></lem>",
+        "<gap resp=\"#conj-2\" reason=\"lacuna\"/>",
+        // D resumes after the heading; the lacuna's `to` quotes the two words before it.
+        "<rdg wit=\"#D\" type=\"lacuna-end\"><lacunaEnd wit=\"#D\" n=\"2\"/>Horum</rdg>",
+        "<l rend=\"indent(2)\">",
+        "n=\"every(5) restart(section)\"",
+    ] {
+        assert!(xml.contains(expected), "missing `{expected}` in:\n{xml}");
+    }
+    let imported = round_trip(&dir, "features-round-trip");
+    let lines = resolved(&imported);
+    for expected in [
+        r#"witness γ members ["C", "D"]"#,
+        r#"Var ["A^1", "B"] Some("diuisa")"#,
+        r#"Transp ["A^pc"] Some("tres partes")"#,
+        r#"Om ["A^ac"]"#,
+        r#"sign Deletion None Some("Madvig")"#,
+        r#"sign Crux None None"#,
+        r#"sign Lacuna None Some("Heyne")"#,
+        r#"sign Supplement Some("omnium") None [Var ["A^2"] Some("fortissimi")"#,
+        "lacuna D ",
+        "indent: 2",
+    ] {
+        assert!(has(&lines, expected), "missing {expected} in {lines:#?}");
+    }
+    // Printed alike: the text with its signs and the apparatus (groups, hands, the
+    // positive lemma witnesses, deest and rursus adest).
+    let original = page_text(&dir, 5);
+    assert!(original.contains("rursus adest D"), "{original}");
+    assert_eq!(original, page_text(&imported, 5));
 }

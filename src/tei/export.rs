@@ -809,8 +809,18 @@ impl<'a> Body<'a> {
                 base_text(x, "lem", &[("wit", base.as_str())]);
                 let wit = self.ids.wit([witness]);
                 if *resumes {
+                    // `n`: how many words the spec's `to` quotes (the last words lacking).
+                    let to = spec.lacunae.iter().find(|l| l.to_entry == entry);
+                    let words = to.map_or(1, |l| {
+                        spec.entries[l.to_entry]
+                            .quote
+                            .at
+                            .get_ref()
+                            .split_whitespace()
+                            .count()
+                    });
                     x.open("rdg", &[("wit", &wit), ("type", "lacuna-end")]);
-                    x.empty("lacunaEnd", &[("wit", &wit)]);
+                    x.empty("lacunaEnd", &[("wit", &wit), ("n", &words.to_string())]);
                     x.text(&plain);
                 } else {
                     x.open("rdg", &[("wit", &wit), ("type", "lacuna-start")]);

@@ -591,9 +591,9 @@ fn lacunae(
     records.sort_by_key(|(_, g)| g.start);
     let mut out = vec![];
     let mut open: Vec<(String, String, Range<usize>)> = vec![];
-    let close = |open: (String, String, Range<usize>), end: usize, out: &mut Vec<_>| {
+    let close = |open: (String, String, Range<usize>), end: usize, words, out: &mut Vec<_>| {
         let (witness, series, from) = open;
-        let to = word_before(&walked.blocks, doc, starts, end);
+        let to = words_before(&walked.blocks, doc, starts, end, words);
         if let (Some(from), Some(to)) = (quote(doc, from), to.and_then(|t| quote(doc, t))) {
             out.push(QuotedLacuna {
                 witness,
@@ -604,13 +604,18 @@ fn lacunae(
         }
     };
     for (e, g) in records {
-        let Body::Lacuna { witness, resumes } = &e.body else {
+        let Body::Lacuna {
+            witness,
+            resumes,
+            words,
+        } = &e.body
+        else {
             continue;
         };
         let begun = open.iter().position(|(w, _, _)| w == witness);
         match (resumes, begun) {
             (false, None) => open.push((witness.clone(), e.series.clone(), g)),
-            (true, Some(i)) => close(open.remove(i), g.start, &mut out),
+            (true, Some(i)) => close(open.remove(i), g.start, *words, &mut out),
             (false, Some(_)) | (true, None) => report.skipped(
                 "a `lacunaStart` or `lacunaEnd` without its other end",
                 "is not kept",
@@ -619,20 +624,30 @@ fn lacunae(
         }
     }
     for o in open {
-        close(o, doc.len(), &mut out);
+        close(o, doc.len(), 1, &mut out);
     }
     out
 }
 
-/// The last word before `pos` that stands in a paragraph or a verse.
-fn word_before(blocks: &[Block], doc: &str, starts: &[usize], pos: usize) -> Option<Range<usize>> {
+/// The last `words` words before `pos` in the last paragraph or verse before it (fewer
+/// where it begins sooner).
+fn words_before(
+    blocks: &[Block],
+    doc: &str,
+    starts: &[usize],
+    pos: usize,
+    words: usize,
+) -> Option<Range<usize>> {
     (0..blocks.len()).rev().find_map(|i| {
         if starts[i] >= pos || !blocks[i].kind.is_numbered() {
             return None;
         }
         let end = pos.min(starts[i] + blocks[i].text.len());
         let head = doc[starts[i]..end].trim_end();
-        let start = head.rfind(' ').map_or(0, |k| k + 1);
+        let mut start = head.len();
+        for _ in 0..words {
+            start = head[..start].trim_end().rfind(' ').map_or(0, |k| k + 1);
+        }
         (!head.is_empty()).then(|| starts[i] + start..starts[i] + head.len())
     })
 }

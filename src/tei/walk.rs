@@ -54,10 +54,12 @@ pub(super) enum Body {
         readings: Vec<Reading>,
     },
     /// Where a witness's lacuna begins (`lacunaStart` in its reading) or where it resumes
-    /// (`lacunaEnd`).
+    /// (`lacunaEnd`; `words`: how many of the words before it the lacuna's `to` quotes, its
+    /// `n`, else one).
     Lacuna {
         witness: String,
         resumes: bool,
+        words: usize,
     },
 }
 
@@ -1243,9 +1245,11 @@ fn lacuna(parts: &[Part]) -> Option<Body> {
             .node
             .descendants()
             .find(|d| d.is_element() && matches!(name(d), "lacunaStart" | "lacunaEnd"))?;
+        let words = marker.attribute("n").and_then(|n| n.parse().ok());
         Some(Body::Lacuna {
             witness: p.wits.first()?.clone(),
             resumes: name(&marker) == "lacunaEnd",
+            words: words.filter(|&n| n > 0).unwrap_or(1),
         })
     })
 }

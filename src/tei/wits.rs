@@ -47,10 +47,19 @@ impl Witnesses {
             .descendants()
             .filter(|n| n.is_element() && name(n) == "listWit")
             .collect();
-        // Innermost groups first: a group may be a member of another.
+        // Innermost groups first (a group may be a member of another), declared in the
+        // order of the document.
+        let plain = w.list.len();
+        let mut groups: Vec<(usize, (String, String))> = vec![];
         for node in lists.iter().rev() {
             w.group(node);
+            if let Some(declared) = w.list.get(plain + groups.len()) {
+                groups.push((node.range().start, declared.clone()));
+            }
         }
+        groups.sort_by_key(|(at, _)| *at);
+        w.list.truncate(plain);
+        w.list.extend(groups.into_iter().map(|(_, g)| g));
         for node in lists {
             if let Some(id) = xml_id(&node).filter(|id| !w.refs.contains_key(*id)) {
                 let members: Vec<String> = node

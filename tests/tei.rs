@@ -185,7 +185,9 @@ vi superum saevae memorem Iunonis ob iram.
 
 Caput alterum
 
-Horum omnium fortissimi sunt Belgae. Eorum una pars initium capit a flumine Rhodano.
+Horum omnium fortissimi sunt Belgae.
+
+Eorum una pars initium capit a flumine Rhodano.
 "#;
 
 const FEATURES_SPEC: &str = r#"[edition]
@@ -232,6 +234,11 @@ to = "ob iram."
 
 [structure]
 title = "Titulus"
+
+[[milestone]]
+at = "Eorum una"
+witness = "B"
+n = "2r"
 
 [[heading]]
 at = "Caput primum"
@@ -796,6 +803,9 @@ fn hands_groups_signs_lacunae_and_verse_round_trip() {
     let imported = round_trip(&dir, "features-round-trip");
     let lines = resolved(&imported);
     for expected in [
+        // A page break at a paragraph's start keeps the paragraphs apart.
+        r#"block Paragraph "Eorum una pars"#,
+        " B 2r",
         r#"witness γ members ["C", "D"]"#,
         r#"Var ["A^1", "B"] Some("diuisa")"#,
         r#"Transp ["A^pc"] Some("tres partes")"#,

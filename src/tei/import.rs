@@ -484,9 +484,8 @@ fn verse_passages(blocks: &[Block], doc: &str, starts: &[usize]) -> Option<Vec<(
     Some(out)
 }
 
-/// Page breaks as quotations of the words after them. One at the very start of a paragraph
-/// that follows a paragraph would join the two (apparat reads a source page break there as
-/// no paragraph break), so it is reported instead.
+/// Page breaks as quotations of the words after them (one at a paragraph's start keeps the
+/// paragraph break: a milestone joins paragraphs only where it says `join = true`).
 fn milestones(
     walked: &Walked,
     doc: &str,
@@ -504,14 +503,6 @@ fn milestones(
         // A quotation starts at a word's start: a break inside a word (or, in a script
         // without spaces, inside a run of characters) moves to its start.
         let pos = to_words(text, pos..pos).0.start;
-        let joins = pos == 0
-            && m.block > 0
-            && blocks[m.block].kind == BlockKind::Paragraph
-            && blocks[m.block - 1].kind == BlockKind::Paragraph;
-        if joins {
-            report.skipped("a `<pb>` between paragraphs", "is not kept (apparat reads a page break at a paragraph's start as joining it to the one before)", m.at);
-            continue;
-        }
         let end = widen_empty(text, pos..pos, true).map_or(pos, |w| w.end);
         if end <= pos {
             report.skipped(

@@ -825,3 +825,16 @@ fn hands_groups_signs_lacunae_and_verse_round_trip() {
     assert!(original.contains("rursus adest D"), "{original}");
     assert_eq!(original, page_text(&imported, 5));
 }
+
+#[test]
+fn a_verse_stress_edition_round_trips() {
+    let dir = scratch("verse-stress-round-trip-source");
+    let options = apparat::stress::StressOptions {
+        pages: 12,
+        seed: 4,
+        ..Default::default()
+    };
+    apparat::stress::generate_verse(&dir, &options).unwrap();
+    validate("verse-stress", &export(&dir));
+    round_trip(&dir, "verse-stress-round-trip");
+}

@@ -567,27 +567,7 @@ impl<'a> Body<'a> {
         // Open `lg`s: poem, stanza.
         let mut groups = 0;
         for b in &blocks[first..] {
-            let (poem, stanza) = match b.kind {
-                BlockKind::Verse(v) => (v.poem, v.stanza || v.poem),
-                _ => (true, true),
-            };
-            let close = if poem {
-                groups
-            } else {
-                groups.min(stanza as usize)
-            };
-            for _ in 0..close {
-                x.end_block("lg");
-            }
-            groups -= close;
-            if let BlockKind::Verse(_) = b.kind {
-                for (level, kind) in [(poem, "poem"), (stanza, "stanza")] {
-                    if level {
-                        x.block("lg", &[("type", kind)]);
-                        groups += 1;
-                    }
-                }
-            }
+            verse_groups(x, b.kind, &mut groups);
             match b.kind {
                 BlockKind::Heading(level) => {
                     while open.last().is_some_and(|&l| l >= level) {
@@ -777,56 +757,14 @@ impl<'a> Body<'a> {
                 resp,
                 readings,
             } => {
-                let resp = resp.as_deref().map(|r| self.ids.conjecture(r));
-                let mut sign = vec![];
-                if let Some(r) = &resp {
-                    sign.push(("resp", r.as_str()));
-                }
                 x.open("lem", &[("wit", base.as_str()), ("type", "sign")]);
-                let wrap = |x: &mut Xml, name: &str, sign: &[(&str, &str)]| {
-                    x.open(name, sign);
-                    base_text(x, "seg", &[]);
-                    x.close(name);
-                };
-                match kind {
-                    SignKind::Deletion => wrap(x, "surplus", &sign),
-                    SignKind::Crux => wrap(x, "sic", &sign),
-                    SignKind::Supplement => {
-                        base_text(x, "seg", &[]);
-                        x.text(" ");
-                        x.leaf("supplied", &sign, &normalize(text.as_deref().unwrap_or("")));
-                    }
-                    SignKind::Lacuna => {
-                        base_text(x, "seg", &[]);
-                        sign.push(("reason", "lacuna"));
-                        x.empty("gap", &sign);
-                    }
-                }
+                self.sign(x, *kind, text.as_deref(), resp.as_deref(), &base_text);
                 x.close("lem");
                 readings.as_slice()
             }
             EntryBody::Lacuna { witness, resumes } => {
                 base_text(x, "lem", &[("wit", base.as_str())]);
-                let wit = self.ids.wit([witness]);
-                if *resumes {
-                    // `n`: how many words the spec's `to` quotes (the last words lacking).
-                    let to = spec.lacunae.iter().find(|l| l.to_entry == entry);
-                    let words = to.map_or(1, |l| {
-                        spec.entries[l.to_entry]
-                            .quote
-                            .at
-                            .get_ref()
-                            .split_whitespace()
-                            .count()
-                    });
-                    x.open("rdg", &[("wit", &wit), ("type", "lacuna-end")]);
-                    x.empty("lacunaEnd", &[("wit", &wit), ("n", &words.to_string())]);
-                    x.text(&plain);
-                } else {
-                    x.open("rdg", &[("wit", &wit), ("type", "lacuna-start")]);
-                    x.empty("lacunaStart", &[("wit", &wit)]);
-                }
-                x.close("rdg");
+                self.lacuna_record(x, entry, witness, *resumes, &plain);
                 &[]
             }
             EntryBody::Note(_) => &[],
@@ -835,6 +773,64 @@ impl<'a> Body<'a> {
             self.reading(x, r, &plain, &format!("{id}-r{}", k + 1));
         }
         x.close("app");
+    }
+
+    /// A sign's lemma (`base_text`) with TEI's element for it: `supplied` (the words
+    /// supplied after the lemma), `surplus` or `sic` around it, `gap` after it.
+    fn sign(
+        &self,
+        x: &mut Xml,
+        kind: SignKind,
+        text: Option<&str>,
+        resp: Option<&str>,
+        base_text: &dyn Fn(&mut Xml, &str, &[(&str, &str)]),
+    ) {
+        let resp = resp.map(|r| self.ids.conjecture(r));
+        let mut sign = vec![];
+        if let Some(r) = &resp {
+            sign.push(("resp", r.as_str()));
+        }
+        let wrap = |x: &mut Xml, name: &str, sign: &[(&str, &str)]| {
+            x.open(name, sign);
+            base_text(x, "seg", &[]);
+            x.close(name);
+        };
+        match kind {
+            SignKind::Deletion => wrap(x, "surplus", &sign),
+            SignKind::Crux => wrap(x, "sic", &sign),
+            SignKind::Supplement => {
+                base_text(x, "seg", &[]);
+                x.text(" ");
+                x.leaf("supplied", &sign, &normalize(text.unwrap_or("")));
+            }
+            SignKind::Lacuna => {
+                base_text(x, "seg", &[]);
+                sign.push(("reason", "lacuna"));
+                x.empty("gap", &sign);
+            }
+        }
+    }
+
+    /// The reading of a witness whose lacuna begins at the lemma (`lacunaStart`) or who
+    /// resumes there (`lacunaEnd`, `n` the number of words the spec's `to` quotes, then the
+    /// lemma's words, which the witness has again).
+    fn lacuna_record(&self, x: &mut Xml, entry: usize, witness: &str, resumes: bool, lemma: &str) {
+        let spec = &self.r.spec;
+        let wit = self.ids.wit([witness]);
+        if resumes {
+            let to = spec.lacunae.iter().find(|l| l.to_entry == entry);
+            let words = to.map_or(1, |l| {
+                let quote = spec.entries[l.to_entry].quote.at.get_ref();
+                quote.split_whitespace().count()
+            });
+            x.open("rdg", &[("wit", &wit), ("type", "lacuna-end")]);
+            x.empty("lacunaEnd", &[("wit", &wit), ("n", &words.to_string())]);
+            x.text(lemma);
+        } else {
+            x.open("rdg", &[("wit", &wit), ("type", "lacuna-start")]);
+            x.empty("lacunaStart", &[("wit", &wit)]);
+        }
+        x.close("rdg");
     }
 
     /// A reading (`xml:id` `id`), then a `witDetail` for each witness it cites by a
@@ -961,6 +957,31 @@ impl<'a> Body<'a> {
             x.end_block("div");
         }
         x.end_block("back");
+    }
+}
+
+/// Close and open the `lg`s (`groups` of them open: poem, stanza) before a block of `kind`.
+fn verse_groups(x: &mut Xml, kind: BlockKind, groups: &mut usize) {
+    let (poem, stanza) = match kind {
+        BlockKind::Verse(v) => (v.poem, v.stanza || v.poem),
+        _ => (true, true),
+    };
+    let close = if poem {
+        *groups
+    } else {
+        (*groups).min(usize::from(stanza))
+    };
+    for _ in 0..close {
+        x.end_block("lg");
+    }
+    *groups -= close;
+    if let BlockKind::Verse(_) = kind {
+        for (begins, group) in [(poem, "poem"), (stanza, "stanza")] {
+            if begins {
+                x.block("lg", &[("type", group)]);
+                *groups += 1;
+            }
+        }
     }
 }
 

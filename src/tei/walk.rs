@@ -913,10 +913,10 @@ impl<'w, 'a, 'input> Walker<'w, 'a, 'input> {
         let Some(sign) = sign(&parts[base.index], self.wits) else {
             return body(parts, base, lemma, &self.mode, self.wits, self.report, at);
         };
-        let readings = match parts.len() > 1 {
-            true => body(parts, base, lemma, &self.mode, self.wits, self.report, at),
-            false => None,
-        };
+        let others = parts.len() > 1;
+        let readings = others
+            .then(|| body(parts, base, lemma, &self.mode, self.wits, self.report, at))
+            .flatten();
         let readings = match readings {
             Some(Body::Readings(rs)) => rs,
             _ => vec![],

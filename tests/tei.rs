@@ -164,7 +164,8 @@ text = "inne"
 
 /// An edition with what the apparatus of a classical text needs: hands and correction
 /// states, two groups sharing a member, a lacuna that ends across a heading, every
-/// editorial sign, a positive series, and a passage of verse in prose numbered by section.
+/// editorial sign, a positive series, a passage of verse in prose numbered by section, and a
+/// lemma across two paragraphs.
 fn features_edition(dir: &Path) {
     std::fs::write(dir.join("source.txt"), FEATURES_SOURCE).unwrap();
     std::fs::write(dir.join("edition.toml"), FEATURES_SPEC).unwrap();
@@ -302,6 +303,11 @@ readings = [{ wit = ["A^2"], text = "fortissimi" }]
 series = "critical"
 at = "Rhodano"
 readings = [{ wit = ["α"], text = "Rodano" }]
+
+[[entry]]
+series = "critical"
+at = "Belgae. Eorum una"
+readings = [{ wit = ["B"], text = "Belgae una" }]
 "#;
 
 #[test]
@@ -797,6 +803,8 @@ fn hands_groups_signs_lacunae_and_verse_round_trip() {
         "<rdg wit=\"#D\" type=\"lacuna-end\"><lacunaEnd wit=\"#D\" n=\"2\"/>Horum</rdg>",
         "<l rend=\"indent(2)\">",
         "n=\"every(5) restart(section)\"",
+        // A lemma across paragraphs is attached by anchors.
+        "<app type=\"critical\" from=\"#entry-9\" to=\"#entry-9-end\"><lem wit=\"#A\">Belgae. Eorum una</lem>",
     ] {
         assert!(xml.contains(expected), "missing `{expected}` in:\n{xml}");
     }

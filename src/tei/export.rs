@@ -524,7 +524,15 @@ impl<'a> Body<'a> {
         }));
         // Apparatus entries first: they are the ones kept in the text.
         spans.sort_by_key(|s| (!matches!(s.target, Target::App(_)), s.range.start));
-        let (inline, detached) = split_nesting(spans);
+        // A lemma across paragraphs (or verses) cannot stand in one: it is attached by
+        // anchors, as one that crosses another.
+        let text = &r.text;
+        let (across, spans): (Vec<Span>, Vec<Span>) = spans.into_iter().partition(|s| {
+            let last = s.range.end.saturating_sub(1).max(s.range.start);
+            text.block_at(s.range.start) != text.block_at(last)
+        });
+        let (inline, mut detached) = split_nesting(spans);
+        detached.extend(across);
         let points = points(r, &detached);
         Body {
             r,
@@ -717,7 +725,8 @@ impl<'a> Body<'a> {
         let spec = &self.r.spec;
         let e = &spec.entries[entry];
         let series = spec.series[e.series].id.get_ref().clone();
-        let plain = self.r.text.doc[range.clone()].to_string();
+        // A lemma across blocks: the break is a space.
+        let plain = self.r.text.doc[range.clone()].replace('\n', " ");
         let base = self.ids.wit([spec.text.base.get_ref()]);
         let id = Target::App(entry).id(spec);
         let (from, to) = (format!("#{id}"), format!("#{id}-end"));

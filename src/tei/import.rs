@@ -373,7 +373,8 @@ fn quote(doc: &str, range: Range<usize>) -> Option<Quoted> {
     let matches = crate::text::find_in(doc, at);
     let i = matches.iter().position(|m| m.start == range.start)?;
     Some(Quoted {
-        at: at.to_string(),
+        // A break between blocks is a space of the quotation.
+        at: at.replace('\n', " "),
         occurrence: (matches.len() > 1).then_some(i + 1),
     })
 }
@@ -528,6 +529,12 @@ fn entries(
     let mut placed: Vec<(Entry, Range<usize>)> = vec![];
     for e in &walked.entries {
         let block = &walked.blocks[e.block];
+        if e.end_block != e.block {
+            // Across blocks (attached by anchors): as the anchors stand.
+            let global = starts[e.block] + e.range.start..starts[e.end_block] + e.range.end;
+            placed.push((e.clone(), global));
+            continue;
+        }
         if !block.kind.is_numbered() {
             report.skipped("an entry in a title or heading", "is not kept", e.at);
             continue;

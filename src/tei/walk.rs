@@ -68,6 +68,9 @@ pub(super) enum Body {
 pub(super) struct Entry {
     pub series: String,
     pub block: usize,
+    /// The block where the range ends (attached by anchors, a lemma may cross blocks: its
+    /// `range.end` is an offset of this block).
+    pub end_block: usize,
     pub range: Range<usize>,
     pub body: Body,
     /// Byte offset in the TEI file (for the report).
@@ -880,6 +883,7 @@ impl<'w, 'a, 'input> Walker<'w, 'a, 'input> {
             self.out.entries.push(Entry {
                 series,
                 block: self.block_index(),
+                end_block: self.block_index(),
                 range: start..end,
                 body,
                 at,
@@ -959,19 +963,44 @@ impl<'w, 'a, 'input> Walker<'w, 'a, 'input> {
         self.out
     }
 
-    fn resolve(&self, target: &str, end: Option<&str>) -> Option<(usize, Range<usize>)> {
+    /// Where a target (with its end) begins and ends: its first block, its last, and the
+    /// range from an offset of the first to an offset of the last.
+    fn resolve_across(
+        &self,
+        target: &str,
+        end: Option<&str>,
+    ) -> Option<(usize, usize, Range<usize>)> {
         let (block, range) = match self.ids.get(target)? {
             Place::Point(b, p) => (*b, *p..*p),
             Place::Span(b, r) => (*b, r.clone()),
         };
         let Some(end) = end else {
-            return Some((block, range));
+            return Some((block, block, range));
         };
         let (end_block, end_pos) = match self.ids.get(end)? {
             Place::Point(b, p) => (*b, *p),
             Place::Span(b, r) => (*b, r.end),
         };
-        (end_block == block && end_pos >= range.start).then_some((block, range.start..end_pos))
+        let ordered = end_block > block || (end_block == block && end_pos >= range.start);
+        let in_text = end_block < self.out.blocks.len();
+        (ordered && in_text).then_some((block, end_block, range.start..end_pos))
+    }
+
+    /// The words of a range from block `block` to block `end_block`, blocks joined by a
+    /// space.
+    fn text_across(&self, block: usize, end_block: usize, range: &Range<usize>) -> String {
+        if block == end_block {
+            return self.out.blocks[block].text[range.clone()].to_string();
+        }
+        let blocks = &self.out.blocks;
+        let mut out = blocks[block].text[range.start..].to_string();
+        for b in &blocks[block + 1..end_block] {
+            out.push(' ');
+            out.push_str(&b.text);
+        }
+        out.push(' ');
+        out.push_str(&blocks[end_block].text[..range.end]);
+        out
     }
 
     fn place_detached(&mut self, app: PendingApp<'a, 'input>) {
@@ -980,10 +1009,10 @@ impl<'w, 'a, 'input> Walker<'w, 'a, 'input> {
         let to = pointers(app.node.attribute("to"));
         let found = from
             .first()
-            .and_then(|f| self.resolve(f, to.first().map(String::as_str)));
-        let Some((block, range)) = found else {
+            .and_then(|f| self.resolve_across(f, to.first().map(String::as_str)));
+        let Some((block, end_block, range)) = found else {
             self.report.skipped(
-                "an `<app>` whose `from`/`to` point at no anchor of one block",
+                "an `<app>` whose `from`/`to` point at no anchors of the text",
                 "is not kept",
                 at,
             );
@@ -993,12 +1022,17 @@ impl<'w, 'a, 'input> Walker<'w, 'a, 'input> {
         let Some(base) = choose_base(&parts, &self.mode) else {
             return;
         };
-        let range = trim_range(&self.out.blocks[block].text, range);
-        let lemma = self.out.blocks[block].text[range.clone()].to_string();
+        let range = if block == end_block {
+            trim_range(&self.out.blocks[block].text, range)
+        } else {
+            range
+        };
+        let lemma = self.text_across(block, end_block, &range);
         if let Some(body) = self.entry_body(&parts, &base, &lemma, at) {
             self.out.entries.push(Entry {
                 series: app.series,
                 block,
+                end_block,
                 range,
                 body,
                 at,
@@ -1011,8 +1045,8 @@ impl<'w, 'a, 'input> Walker<'w, 'a, 'input> {
         let to_point = note.target.as_ref().is_some_and(|(t, end)| {
             end.is_none() && matches!(self.ids.get(t), Some(Place::Point(..)))
         });
-        let (block, range) = match &note.target {
-            Some((t, end)) => match self.resolve(t, end.as_deref()) {
+        let (block, end_block, range) = match &note.target {
+            Some((t, end)) => match self.resolve_across(t, end.as_deref()) {
                 Some(found) => found,
                 None => {
                     self.report.skipped(
@@ -1023,15 +1057,25 @@ impl<'w, 'a, 'input> Walker<'w, 'a, 'input> {
                     return;
                 }
             },
-            None => (note.block, note.pos..note.pos),
+            None => (note.block, note.block, note.pos..note.pos),
         };
         let Some(b) = self.out.blocks.get(block) else {
             self.report
                 .skipped("a `<note>` outside the text", "is not kept", note.at);
             return;
         };
-        let range = trim_range(&b.text, range);
-        if note.margin {
+        let range = if block == end_block {
+            trim_range(&b.text, range)
+        } else {
+            range
+        };
+        if note.margin && block != end_block {
+            self.report.skipped(
+                "a margin `<note>` on words across blocks",
+                "is not kept",
+                note.at,
+            );
+        } else if note.margin {
             self.out.margins.push(Margin {
                 block,
                 range,
@@ -1048,6 +1092,7 @@ impl<'w, 'a, 'input> Walker<'w, 'a, 'input> {
             self.out.entries.push(Entry {
                 series: note.series,
                 block,
+                end_block,
                 range,
                 body: Body::Note(note.text),
                 at: note.at,

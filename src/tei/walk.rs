@@ -911,8 +911,16 @@ impl<'w, 'a, 'input> Walker<'w, 'a, 'input> {
     /// What an `app` records: a lacuna, an editorial sign with the other readings, or the
     /// readings (`None` when none differs).
     fn entry_body(&mut self, parts: &[Part], base: &Base, lemma: &str, at: usize) -> Option<Body> {
-        if let Some(lacuna) = lacuna(parts) {
-            return Some(lacuna);
+        // A lacuna's record stands alone beside the lemma; among other readings, a
+        // `lacunaStart`/`lacunaEnd` is reported and the readings kept.
+        match lacuna(parts) {
+            Some(lacuna) if parts.len() == 2 => return Some(lacuna),
+            Some(_) => self.report.plain(
+                "a `lacunaStart` or `lacunaEnd` among other readings",
+                "is not kept as a lacuna (the readings are)",
+                at,
+            ),
+            None => {}
         }
         let Some(sign) = sign(&parts[base.index], self.wits) else {
             return body(parts, base, lemma, &self.mode, self.wits, self.report, at);

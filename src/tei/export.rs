@@ -20,8 +20,13 @@ use super::xml::Xml;
 use super::{TEI_NS, is_plain_id};
 use crate::Resolved;
 use crate::diag::Result;
-use crate::spec::{EntryBody, LabelTarget, Reading, ReadingType, SeriesKind, Spec};
+use crate::spec::{
+    Citation, EntryBody, LabelTarget, Reading, ReadingType, SeriesKind, SignKind, Spec, State,
+};
 use crate::text::{BlockKind, normalize};
+
+/// Writes the lemma's base text as an element (`lem` or `rdg`) with attributes.
+type BaseText<'a> = dyn Fn(&mut Xml, &str, &[(&str, &str)]) + 'a;
 
 /// What a span of the text carries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -66,16 +71,27 @@ struct Point {
     kind: PointKind,
 }
 
-/// Pointers to the header: witnesses, editors, the authors of conjectures.
+/// Pointers to the header: witnesses, their hands, editors, the authors of conjectures and
+/// editorial signs.
 struct Ids {
     witnesses: HashMap<String, String>,
+    /// (siglum, hand) → the `xml:id` of its `handNote`.
+    hands: HashMap<(String, String), String>,
     editors: Vec<String>,
     conjectures: Vec<(String, String)>,
 }
 
 impl Ids {
     fn new(spec: &Spec) -> Ids {
-        let reserved = ["entry-", "margin-", "editor-", "conj-", "wit-"];
+        let reserved = [
+            "entry-",
+            "margin-",
+            "editor-",
+            "conj-",
+            "wit-",
+            "hand-",
+            "line-numbers",
+        ];
         let witnesses = spec
             .witnesses
             .iter()
@@ -91,6 +107,17 @@ impl Ids {
                 (s.clone(), id)
             })
             .collect();
+        let hands = spec
+            .witnesses
+            .iter()
+            .flat_map(|w| {
+                w.hands
+                    .iter()
+                    .map(move |h| (w.siglum.get_ref(), h.get_ref()))
+            })
+            .enumerate()
+            .map(|(i, (s, h))| ((s.clone(), h.clone()), format!("hand-{}", i + 1)))
+            .collect();
         let editors = (1..=spec.edition.editors.len())
             .map(|i| format!("editor-{i}"))
             .collect();
@@ -101,27 +128,35 @@ impl Ids {
             | EntryBody::Sign { readings, .. } => readings.iter(),
             EntryBody::Note(_) | EntryBody::Lacuna { .. } => [].iter(),
         });
-        for by in all.filter_map(|r| r.by.as_ref()) {
+        let signs = spec.entries.iter().filter_map(|e| match &e.body {
+            EntryBody::Sign { resp, .. } => resp.as_ref(),
+            _ => None,
+        });
+        for by in all.filter_map(|r| r.by.as_ref()).chain(signs) {
             if !conjectures.iter().any(|(b, _)| b == by) {
                 conjectures.push((by.clone(), format!("conj-{}", conjectures.len() + 1)));
             }
         }
         Ids {
             witnesses,
+            hands,
             editors,
             conjectures,
         }
     }
 
+    /// The `wit` pointers of sigla or citations (`A^ac` points at `A`; its state is a
+    /// `witDetail`).
     fn wit(&self, sigla: impl IntoIterator<Item = impl AsRef<str>>) -> String {
-        sigla
-            .into_iter()
-            .map(|s| {
-                let s = s.as_ref();
-                format!("#{}", self.witnesses.get(s).map_or(s, String::as_str))
-            })
-            .collect::<Vec<_>>()
-            .join(" ")
+        let mut out: Vec<String> = vec![];
+        for s in sigla {
+            let siglum = Citation::parse(s.as_ref()).siglum;
+            let id = format!("#{}", self.witnesses.get(&siglum).map_or(&siglum, |id| id));
+            if !out.contains(&id) {
+                out.push(id);
+            }
+        }
+        out.join(" ")
     }
 
     fn editors(&self) -> String {
@@ -177,7 +212,7 @@ fn header(x: &mut Xml, spec: &Spec, ids: &Ids, principles: Option<&str>, anchore
     source_desc(x, spec, ids);
     x.end_block("fileDesc");
     encoding_desc(x, spec, principles, anchored);
-    profile_desc(x, spec);
+    profile_desc(x, spec, ids);
     x.end_block("teiHeader");
 }
 
@@ -248,18 +283,93 @@ fn source_desc(x: &mut Xml, spec: &Spec, ids: &Ids) {
         x.end_block("bibl");
     }
     x.block("listWit", &[]);
+    // A group is a nested `listWit` (its siglum in `head`) declaring its members; a member
+    // of an earlier group, or a group, is a `witness` with `copyOf`.
+    let in_group = |s: &String| {
+        spec.witnesses
+            .iter()
+            .any(|g| g.members.iter().any(|m| m.get_ref() == s))
+    };
+    let mut declared: Vec<&str> = vec![];
     for w in &spec.witnesses {
         let siglum = w.siglum.get_ref();
-        x.line("witness", &[("xml:id", &ids.witnesses[siglum])]);
-        x.leaf("abbr", &[("type", "siglum")], siglum);
-        if let Some(d) = &w.description {
-            x.text(" ");
-            x.text(d);
+        if !w.is_group() && in_group(siglum) {
+            continue;
         }
-        x.close("witness");
+        if !w.is_group() {
+            witness(x, w, ids);
+            continue;
+        }
+        x.block("listWit", &[("xml:id", &ids.witnesses[siglum])]);
+        x.line("head", &[]);
+        x.leaf("abbr", &[("type", "siglum")], siglum);
+        x.close("head");
+        if let Some(d) = &w.description {
+            x.line_leaf("desc", &[], d);
+        }
+        for m in &w.members {
+            let m = m.get_ref();
+            let member = spec.witnesses.iter().find(|v| v.siglum.get_ref() == m);
+            match member {
+                Some(v) if !v.is_group() && !declared.contains(&m.as_str()) => {
+                    declared.push(m);
+                    witness(x, v, ids);
+                }
+                _ => {
+                    let copy = format!("#{}", ids.witnesses.get(m).unwrap_or(m));
+                    x.line_empty("witness", &[("copyOf", &copy)]);
+                }
+            }
+        }
+        x.end_block("listWit");
+    }
+    // Members of groups only (not yet declared by a group before them) last.
+    for w in spec.witnesses.iter().filter(|w| !w.is_group()) {
+        let s = w.siglum.get_ref();
+        if in_group(s) && !declared.contains(&s.as_str()) {
+            witness(x, w, ids);
+        }
     }
     x.end_block("listWit");
     x.end_block("sourceDesc");
+}
+
+fn witness(x: &mut Xml, w: &crate::spec::Witness, ids: &Ids) {
+    let siglum = w.siglum.get_ref();
+    x.line("witness", &[("xml:id", &ids.witnesses[siglum])]);
+    x.leaf("abbr", &[("type", "siglum")], siglum);
+    if let Some(d) = &w.description {
+        x.text(" ");
+        x.text(d);
+    }
+    x.close("witness");
+}
+
+/// The declared hands of the witnesses: a `handNote` each (`n` the hand, `corresp` its
+/// witness).
+fn hand_notes(x: &mut Xml, spec: &Spec, ids: &Ids) {
+    if ids.hands.is_empty() {
+        return;
+    }
+    x.block("handNotes", &[]);
+    for w in &spec.witnesses {
+        let siglum = w.siglum.get_ref();
+        for h in &w.hands {
+            let id = &ids.hands[&(siglum.clone(), h.get_ref().clone())];
+            let corresp = format!("#{}", ids.witnesses[siglum]);
+            let attrs = [
+                ("xml:id", id.as_str()),
+                ("n", h.get_ref()),
+                ("corresp", &corresp),
+            ];
+            x.line_leaf(
+                "handNote",
+                &attrs,
+                &format!("Hand {} of {siglum}", h.get_ref()),
+            );
+        }
+    }
+    x.end_block("handNotes");
 }
 
 fn encoding_desc(x: &mut Xml, spec: &Spec, principles: Option<&str>, anchored: bool) {
@@ -277,6 +387,7 @@ fn encoding_desc(x: &mut Xml, spec: &Spec, principles: Option<&str>, anchored: b
         markdown(x, src);
     }
     x.end_block("editorialDecl");
+    line_numbers(x, spec);
     let method = [
         ("method", "parallel-segmentation"),
         ("location", "internal"),
@@ -289,7 +400,27 @@ fn encoding_desc(x: &mut Xml, spec: &Spec, principles: Option<&str>, anchored: b
     x.end_block("encodingDesc");
 }
 
-fn profile_desc(x: &mut Xml, spec: &Spec) {
+/// How the edition numbers its lines, which TEI does not record otherwise: a `rendition`
+/// (`n="every(5) restart(poem)"`, and the same in words).
+fn line_numbers(x: &mut Xml, spec: &Spec) {
+    use crate::spec::Restart;
+    let numbers = &spec.layout.line_numbers;
+    let every = numbers.every.get_ref();
+    let (restart, words) = match numbers.restart {
+        Restart::Page => ("page", "on every page"),
+        Restart::Document => ("document", "through the document"),
+        Restart::Section => ("section", "anew in every section"),
+        Restart::Poem => ("poem", "anew in every section and poem"),
+    };
+    let n = format!("every({every}) restart({restart})");
+    x.block("tagsDecl", &[]);
+    let attrs = [("xml:id", "line-numbers"), ("scheme", "free"), ("n", &n)];
+    let text = format!("Lines (verses in verse) are numbered every {every}, counted {words}.");
+    x.line_leaf("rendition", &attrs, &text);
+    x.end_block("tagsDecl");
+}
+
+fn profile_desc(x: &mut Xml, spec: &Spec, ids: &Ids) {
     let e = &spec.edition;
     x.block("profileDesc", &[]);
     if let Some(d) = &e.description {
@@ -301,6 +432,7 @@ fn profile_desc(x: &mut Xml, spec: &Spec) {
     let lang = e.language.get_ref();
     x.line_leaf("language", &[("ident", lang)], lang);
     x.end_block("langUsage");
+    hand_notes(x, spec, ids);
     if !e.keywords.is_empty() {
         x.block("textClass", &[]);
         x.block("keywords", &[]);
@@ -397,7 +529,15 @@ impl<'a> Body<'a> {
         }));
         // Apparatus entries first: they are the ones kept in the text.
         spans.sort_by_key(|s| (!matches!(s.target, Target::App(_)), s.range.start));
-        let (inline, detached) = split_nesting(spans);
+        // A lemma across paragraphs (or verses) cannot stand in one: it is attached by
+        // anchors, as one that crosses another.
+        let text = &r.text;
+        let (across, spans): (Vec<Span>, Vec<Span>) = spans.into_iter().partition(|s| {
+            let last = s.range.end.saturating_sub(1).max(s.range.start);
+            text.block_at(s.range.start) != text.block_at(last)
+        });
+        let (inline, mut detached) = split_nesting(spans);
+        detached.extend(across);
         let points = points(r, &detached);
         Body {
             r,
@@ -431,11 +571,16 @@ impl<'a> Body<'a> {
         x.end_block("text");
     }
 
-    /// The blocks as `div`s (one per heading, nested by level), `head`s and `p`s.
+    /// The blocks as `div`s (one per heading, nested by level), `head`s and `p`s; verses as
+    /// `l` (`rend="indent(N)"`: N spaces) in an `lg type="stanza"` per stanza, in an `lg
+    /// type="poem"` per poem.
     fn body_blocks(&mut self, x: &mut Xml, first: usize) {
         let blocks = self.r.text.blocks.clone();
         let mut open: Vec<u8> = vec![];
+        // Open `lg`s: poem, stanza.
+        let mut groups = 0;
         for b in &blocks[first..] {
+            verse_groups(x, b.kind, &mut groups);
             match b.kind {
                 BlockKind::Heading(level) => {
                     while open.last().is_some_and(|&l| l >= level) {
@@ -453,8 +598,14 @@ impl<'a> Body<'a> {
                     self.block_content(x, b.range.clone());
                     x.close("p");
                 }
-                BlockKind::Verse(_) => {
-                    x.line("l", &[]);
+                BlockKind::Verse(v) => {
+                    let rend = format!("indent({})", v.indent);
+                    let attrs: &[(&str, &str)] = if v.indent > 0 {
+                        &[("rend", &rend)]
+                    } else {
+                        &[]
+                    };
+                    x.line("l", attrs);
                     self.block_content(x, b.range.clone());
                     x.close("l");
                 }
@@ -464,6 +615,9 @@ impl<'a> Body<'a> {
                     x.close("ab");
                 }
             }
+        }
+        for _ in 0..groups {
+            x.end_block("lg");
         }
         for _ in open {
             x.end_block("div");
@@ -576,7 +730,8 @@ impl<'a> Body<'a> {
         let spec = &self.r.spec;
         let e = &spec.entries[entry];
         let series = spec.series[e.series].id.get_ref().clone();
-        let plain = self.r.text.doc[range.clone()].to_string();
+        // A lemma across blocks: the break is a space.
+        let plain = self.r.text.doc[range.clone()].replace('\n', " ");
         let base = self.ids.wit([spec.text.base.get_ref()]);
         let id = Target::App(entry).id(spec);
         let (from, to) = (format!("#{id}"), format!("#{id}-end"));
@@ -610,36 +765,148 @@ impl<'a> Body<'a> {
                 base_text(x, "lem", &[("wit", base.as_str())]);
                 readings.as_slice()
             }
-            EntryBody::Sign { readings, .. } => {
-                base_text(x, "lem", &[("wit", base.as_str())]);
+            EntryBody::Sign {
+                kind,
+                text,
+                resp,
+                readings,
+            } => {
+                x.open("lem", &[("wit", base.as_str()), ("type", "sign")]);
+                self.sign(x, *kind, text.as_deref(), resp.as_deref(), &base_text);
+                x.close("lem");
                 readings.as_slice()
             }
-            EntryBody::Note(_) | EntryBody::Lacuna { .. } => &[],
+            EntryBody::Lacuna { witness, resumes } => {
+                base_text(x, "lem", &[("wit", base.as_str())]);
+                self.lacuna_record(x, entry, witness, *resumes, &plain);
+                &[]
+            }
+            EntryBody::Note(_) => &[],
         };
-        for r in readings {
-            self.reading(x, r, &plain);
+        for (k, r) in readings.iter().enumerate() {
+            self.reading(x, r, &plain, &format!("{id}-r{}", k + 1));
         }
         x.close("app");
     }
 
-    fn reading(&self, x: &mut Xml, r: &Reading, lemma: &str) {
+    /// A sign's lemma (`base_text`) with TEI's element for it: `supplied` (the words
+    /// supplied after the lemma), `surplus` or `sic` around it, `gap` after it.
+    fn sign(
+        &self,
+        x: &mut Xml,
+        kind: SignKind,
+        text: Option<&str>,
+        resp: Option<&str>,
+        base_text: &BaseText,
+    ) {
+        let resp = resp.map(|r| self.ids.conjecture(r));
+        let mut sign = vec![];
+        if let Some(r) = &resp {
+            sign.push(("resp", r.as_str()));
+        }
+        let wrap = |x: &mut Xml, name: &str, sign: &[(&str, &str)]| {
+            x.open(name, sign);
+            base_text(x, "seg", &[]);
+            x.close(name);
+        };
+        match kind {
+            SignKind::Deletion => wrap(x, "surplus", &sign),
+            SignKind::Crux => wrap(x, "sic", &sign),
+            SignKind::Supplement => {
+                base_text(x, "seg", &[]);
+                x.text(" ");
+                x.leaf("supplied", &sign, &normalize(text.unwrap_or("")));
+            }
+            SignKind::Lacuna => {
+                base_text(x, "seg", &[]);
+                sign.push(("reason", "lacuna"));
+                x.empty("gap", &sign);
+            }
+        }
+    }
+
+    /// The reading of a witness whose lacuna begins at the lemma (`lacunaStart`) or who
+    /// resumes there (`lacunaEnd`, `n` the number of words the spec's `to` quotes, then the
+    /// lemma's words, which the witness has again).
+    fn lacuna_record(&self, x: &mut Xml, entry: usize, witness: &str, resumes: bool, lemma: &str) {
+        let spec = &self.r.spec;
+        let wit = self.ids.wit([witness]);
+        if resumes {
+            let to = spec.lacunae.iter().find(|l| l.to_entry == entry);
+            let words = to.map_or(1, |l| {
+                let quote = spec.entries[l.to_entry].quote.at.get_ref();
+                quote.split_whitespace().count()
+            });
+            x.open("rdg", &[("wit", &wit), ("type", "lacuna-end")]);
+            x.empty("lacunaEnd", &[("wit", &wit), ("n", &words.to_string())]);
+            x.text(lemma);
+        } else {
+            x.open("rdg", &[("wit", &wit), ("type", "lacuna-start")]);
+            x.empty("lacunaStart", &[("wit", &wit)]);
+        }
+        x.close("rdg");
+    }
+
+    /// A reading (`xml:id` `id`), then a `witDetail` for each witness it cites by a
+    /// correction state or a hand.
+    fn reading(&self, x: &mut Xml, r: &Reading, lemma: &str, id: &str) {
         let wit = self.ids.wit(r.wit.iter().map(|w| w.get_ref()));
         let text = r.text.as_deref().map(normalize).unwrap_or_default();
+        let detailed = r.wit.iter().any(|w| w.get_ref().contains('^'));
+        let mut attrs = vec![];
+        if detailed {
+            attrs.push(("xml:id", id));
+        }
         match r.kind.as_ref().map_or(ReadingType::Var, |k| *k.get_ref()) {
-            ReadingType::Var => x.leaf("rdg", &[("wit", &wit)], &text),
-            ReadingType::Om => x.empty("rdg", &[("wit", &wit)]),
-            ReadingType::Add => x.leaf(
-                "rdg",
-                &[("wit", &wit), ("type", "addition")],
-                &format!("{lemma} {text}"),
-            ),
+            ReadingType::Var => {
+                attrs.insert(0, ("wit", &wit));
+                x.leaf("rdg", &attrs, &text)
+            }
+            ReadingType::Om => {
+                attrs.insert(0, ("wit", &wit));
+                x.empty("rdg", &attrs)
+            }
+            ReadingType::Add => {
+                attrs.splice(0..0, [("wit", wit.as_str()), ("type", "addition")]);
+                x.leaf("rdg", &attrs, &format!("{lemma} {text}"))
+            }
             ReadingType::Transp => {
-                x.leaf("rdg", &[("wit", &wit), ("type", "transposition")], &text)
+                attrs.splice(0..0, [("wit", wit.as_str()), ("type", "transposition")]);
+                x.leaf("rdg", &attrs, &text)
             }
             ReadingType::Conj => {
                 let by = self.ids.conjecture(r.by.as_deref().unwrap_or_default());
                 x.leaf("rdg", &[("resp", &by), ("type", "conjecture")], &text)
             }
+        }
+        if detailed {
+            self.wit_details(x, r, id);
+        }
+    }
+
+    /// `<witDetail wit="#A" target="#reading" type="ante-correctionem">` for `A^ac`
+    /// (`post-correctionem` for `A^pc`; `type="hand" n="1"` with `corresp` at its
+    /// `handNote` for `A^1`).
+    fn wit_details(&self, x: &mut Xml, r: &Reading, id: &str) {
+        let target = format!("#{id}");
+        for w in &r.wit {
+            let c = Citation::parse(w.get_ref());
+            let Some(state) = &c.state else { continue };
+            let wit = self.ids.wit([&c.siglum]);
+            let mut attrs = vec![("wit", wit.as_str()), ("target", target.as_str())];
+            let hand_ref;
+            match state {
+                State::AnteCorrectionem => attrs.push(("type", "ante-correctionem")),
+                State::PostCorrectionem => attrs.push(("type", "post-correctionem")),
+                State::Hand(h) => {
+                    attrs.extend([("type", "hand"), ("n", h.as_str())]);
+                    if let Some(hid) = self.ids.hands.get(&(c.siglum.clone(), h.clone())) {
+                        hand_ref = format!("#{hid}");
+                        attrs.push(("corresp", &hand_ref));
+                    }
+                }
+            }
+            x.leaf("witDetail", &attrs, w.get_ref());
         }
     }
 
@@ -651,7 +918,12 @@ impl<'a> Body<'a> {
         for (i, series) in spec.series.iter().enumerate() {
             let id = series.id.get_ref();
             if series.kind == SeriesKind::Critical {
-                x.block("divGen", &[("type", "apparatus"), ("n", id)]);
+                let mut attrs = vec![("type", "apparatus"), ("n", id.as_str())];
+                if series.positive {
+                    // A positive apparatus names the lemma's witnesses: a rendition.
+                    attrs.push(("rend", "positive"));
+                }
+                x.block("divGen", &attrs);
                 x.line_leaf("head", &[], &series.title);
                 x.end_block("divGen");
                 continue;
@@ -707,6 +979,31 @@ impl<'a> Body<'a> {
             x.end_block("div");
         }
         x.end_block("back");
+    }
+}
+
+/// Close and open the `lg`s (`groups` of them open: poem, stanza) before a block of `kind`.
+fn verse_groups(x: &mut Xml, kind: BlockKind, groups: &mut usize) {
+    let (poem, stanza) = match kind {
+        BlockKind::Verse(v) => (v.poem, v.stanza || v.poem),
+        _ => (true, true),
+    };
+    let close = if poem {
+        *groups
+    } else {
+        (*groups).min(usize::from(stanza))
+    };
+    for _ in 0..close {
+        x.end_block("lg");
+    }
+    *groups -= close;
+    if let BlockKind::Verse(_) = kind {
+        for (begins, group) in [(poem, "poem"), (stanza, "stanza")] {
+            if begins {
+                x.block("lg", &[("type", group)]);
+                *groups += 1;
+            }
+        }
     }
 }
 

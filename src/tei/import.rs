@@ -227,6 +227,7 @@ fn mode_base(mode: &Mode) -> String {
 fn walk_text(text: &Node, wits: &mut Witnesses, report: &mut Report, mode: &Mode) -> Walked {
     let mut walker = Walker::new(wits, report, mode.clone());
     let back = child(text, "back");
+    let mut positive = vec![];
     for el in back
         .iter()
         .flat_map(|b| b.descendants().filter(|d| d.is_element()))
@@ -237,7 +238,11 @@ fn walk_text(text: &Node, wits: &mut Witnesses, report: &mut Report, mode: &Mode
             .unwrap_or_default();
         match (name(&el), el.attribute("type")) {
             ("divGen", Some("apparatus")) if !series.is_empty() => {
-                walker.declare_series(series, &title, "critical")
+                walker.declare_series(series, &title, "critical");
+                let rend = el.attribute("rend").unwrap_or_default();
+                if rend.split_whitespace().any(|r| r == "positive") {
+                    positive.push(series.to_string());
+                }
             }
             ("div", Some(kind @ ("commentary" | "sources"))) if !series.is_empty() => {
                 walker.declare_series(series, &title, kind)
@@ -279,7 +284,9 @@ fn walk_text(text: &Node, wits: &mut Witnesses, report: &mut Report, mode: &Mode
     if let Some(back) = back {
         back_matter(&mut walker, &back);
     }
-    walker.finish()
+    let mut walked = walker.finish();
+    walked.positive = positive;
+    walked
 }
 
 fn back_matter<'a, 'input>(walker: &mut Walker<'_, 'a, 'input>, back: &Node<'a, 'input>) {
@@ -325,6 +332,14 @@ struct QuotedEntry {
     label: Option<String>,
 }
 
+/// A `[[lacuna]]`: where a witness's lacuna begins and the last words it lacks.
+struct QuotedLacuna {
+    witness: String,
+    series: String,
+    from: Quoted,
+    to: Quoted,
+}
+
 struct Assembled {
     source: String,
     blocks: Vec<Block>,
@@ -332,8 +347,12 @@ struct Assembled {
     headings: Vec<(Quoted, u8)>,
     milestones: Vec<(Quoted, String, String)>,
     entries: Vec<QuotedEntry>,
+    lacunae: Vec<QuotedLacuna>,
     margins: Vec<(Quoted, String)>,
     series: Vec<(String, String, String)>,
+    positive: Vec<String>,
+    /// Passages of verse (first and last verse), or `None` for all the text.
+    verse: Option<Vec<(Quoted, Quoted)>>,
 }
 
 /// The text model's document (blocks joined by `\n`) with each block's start.
@@ -355,7 +374,8 @@ fn quote(doc: &str, range: Range<usize>) -> Option<Quoted> {
     let matches = crate::text::find_in(doc, at);
     let i = matches.iter().position(|m| m.start == range.start)?;
     Some(Quoted {
-        at: at.to_string(),
+        // A break between blocks is a space of the quotation.
+        at: at.replace('\n', " "),
         occurrence: (matches.len() > 1).then_some(i + 1),
     })
 }
@@ -377,7 +397,8 @@ fn assemble(walked: Walked, report: &mut Report) -> Assembled {
         })
         .collect();
     let milestones = milestones(&walked, &doc, &starts, report);
-    let entries = entries(&walked, &doc, &starts, report);
+    let (entries, lacunae) = entries(&walked, &doc, &starts, report);
+    let verse = verse_passages(blocks, &doc, &starts);
     let margins = walked
         .margins
         .iter()
@@ -389,7 +410,26 @@ fn assemble(walked: Walked, report: &mut Report) -> Assembled {
             Some((quote(&doc, g)?, m.text.clone()))
         })
         .collect();
+    Assembled {
+        source: source(blocks),
+        blocks: walked.blocks.clone(),
+        title,
+        headings,
+        milestones,
+        entries,
+        lacunae,
+        margins,
+        series: walked.series.clone(),
+        positive: walked.positive.clone(),
+        verse,
+    }
+}
+
+/// `source.txt`: a paragraph a line, the title's lines as they were, a verse a line (its
+/// indentation as leading spaces), blank lines between blocks and between stanzas.
+fn source(blocks: &[Block]) -> String {
     let mut source = String::new();
+    let mut verse_before = false;
     for b in blocks {
         let mut line = b.text.clone();
         for &ls in b.line_starts.iter().rev() {
@@ -397,25 +437,57 @@ fn assemble(walked: Walked, report: &mut Report) -> Assembled {
                 line.replace_range(ls - 1..ls, "\n");
             }
         }
-        let _ = write!(source, "{line}\n\n");
+        match b.kind {
+            BlockKind::Verse(v) => {
+                if verse_before && !v.stanza && !v.poem {
+                    source.pop();
+                }
+                let indent = " ".repeat(usize::from(v.indent));
+                let _ = write!(source, "{indent}{line}\n\n");
+            }
+            _ => {
+                let _ = write!(source, "{line}\n\n");
+            }
+        }
+        verse_before = matches!(b.kind, BlockKind::Verse(_));
     }
     source.truncate(source.trim_end().len());
     source.push('\n');
-    Assembled {
-        source,
-        blocks: walked.blocks.clone(),
-        title,
-        headings,
-        milestones,
-        entries,
-        margins,
-        series: walked.series.clone(),
-    }
+    source
 }
 
-/// Page breaks as quotations of the words after them. One at the very start of a paragraph
-/// that follows a paragraph would join the two (apparat reads a source page break there as
-/// no paragraph break), so it is reported instead.
+/// The poems as passages of verse (quotations of their first and last verse); `None` when
+/// the whole text (title and headings aside) is verse.
+fn verse_passages(blocks: &[Block], doc: &str, starts: &[usize]) -> Option<Vec<(Quoted, Quoted)>> {
+    let numbered: Vec<usize> = (0..blocks.len())
+        .filter(|&i| blocks[i].kind.is_numbered())
+        .collect();
+    let verse = |i: &usize| matches!(blocks[*i].kind, BlockKind::Verse(_));
+    if !numbered.is_empty() && numbered.iter().all(verse) {
+        return None;
+    }
+    let whole = |i: usize| quote(doc, starts[i]..starts[i] + blocks[i].text.len());
+    let mut out = vec![];
+    let mut i = 0;
+    while i < blocks.len() {
+        let BlockKind::Verse(_) = blocks[i].kind else {
+            i += 1;
+            continue;
+        };
+        let first = i;
+        i += 1;
+        while i < blocks.len() && matches!(blocks[i].kind, BlockKind::Verse(v) if !v.poem) {
+            i += 1;
+        }
+        if let (Some(from), Some(to)) = (whole(first), whole(i - 1)) {
+            out.push((from, to));
+        }
+    }
+    Some(out)
+}
+
+/// Page breaks as quotations of the words after them (one at a paragraph's start keeps the
+/// paragraph break: a milestone joins paragraphs only where it says `join = true`).
 fn milestones(
     walked: &Walked,
     doc: &str,
@@ -433,14 +505,6 @@ fn milestones(
         // A quotation starts at a word's start: a break inside a word (or, in a script
         // without spaces, inside a run of characters) moves to its start.
         let pos = to_words(text, pos..pos).0.start;
-        let joins = pos == 0
-            && m.block > 0
-            && blocks[m.block].kind == BlockKind::Paragraph
-            && blocks[m.block - 1].kind == BlockKind::Paragraph;
-        if joins {
-            report.skipped("a `<pb>` between paragraphs", "is not kept (apparat reads a page break at a paragraph's start as joining it to the one before)", m.at);
-            continue;
-        }
         let end = widen_empty(text, pos..pos, true).map_or(pos, |w| w.end);
         if end <= pos {
             report.skipped(
@@ -457,11 +521,22 @@ fn milestones(
     out
 }
 
-fn entries(walked: &Walked, doc: &str, starts: &[usize], report: &mut Report) -> Vec<QuotedEntry> {
+fn entries(
+    walked: &Walked,
+    doc: &str,
+    starts: &[usize],
+    report: &mut Report,
+) -> (Vec<QuotedEntry>, Vec<QuotedLacuna>) {
     let mut placed: Vec<(Entry, Range<usize>)> = vec![];
     for e in &walked.entries {
         let block = &walked.blocks[e.block];
-        if block.kind != BlockKind::Paragraph {
+        if e.end_block != e.block {
+            // Across blocks (attached by anchors): as the anchors stand.
+            let global = starts[e.block] + e.range.start..starts[e.end_block] + e.range.end;
+            placed.push((e.clone(), global));
+            continue;
+        }
+        if !block.kind.is_numbered() {
             report.skipped("an entry in a title or heading", "is not kept", e.at);
             continue;
         }
@@ -480,7 +555,8 @@ fn entries(walked: &Walked, doc: &str, starts: &[usize], report: &mut Report) ->
         placed.push((entry, global));
     }
     separate_emendations(&mut placed, report);
-    placed
+    let lacunae = lacunae(&mut placed, walked, doc, starts, report);
+    let entries = placed
         .into_iter()
         .filter_map(|(e, g)| match quote(doc, g) {
             Some(quote) => Some(QuotedEntry {
@@ -494,7 +570,86 @@ fn entries(walked: &Walked, doc: &str, starts: &[usize], report: &mut Report) ->
                 None
             }
         })
-        .collect()
+        .collect();
+    (entries, lacunae)
+}
+
+/// The lacunae, from the records of where each begins and where its witness resumes (taken
+/// out of `placed`): `from` the words of the first record, `to` the last word before the
+/// second (the last word of the text when the witness never resumes).
+fn lacunae(
+    placed: &mut Vec<(Entry, Range<usize>)>,
+    walked: &Walked,
+    doc: &str,
+    starts: &[usize],
+    report: &mut Report,
+) -> Vec<QuotedLacuna> {
+    let (mut records, rest): (Vec<_>, Vec<_>) = std::mem::take(placed)
+        .into_iter()
+        .partition(|(e, _)| matches!(e.body, Body::Lacuna { .. }));
+    *placed = rest;
+    records.sort_by_key(|(_, g)| g.start);
+    let mut out = vec![];
+    let mut open: Vec<(String, String, Range<usize>)> = vec![];
+    let close = |open: (String, String, Range<usize>), end: usize, words, out: &mut Vec<_>| {
+        let (witness, series, from) = open;
+        let to = words_before(&walked.blocks, doc, starts, end, words);
+        if let (Some(from), Some(to)) = (quote(doc, from), to.and_then(|t| quote(doc, t))) {
+            out.push(QuotedLacuna {
+                witness,
+                series,
+                from,
+                to,
+            });
+        }
+    };
+    for (e, g) in records {
+        let Body::Lacuna {
+            witness,
+            resumes,
+            words,
+        } = &e.body
+        else {
+            continue;
+        };
+        let begun = open.iter().position(|(w, _, _)| w == witness);
+        match (resumes, begun) {
+            (false, None) => open.push((witness.clone(), e.series.clone(), g)),
+            (true, Some(i)) => close(open.remove(i), g.start, *words, &mut out),
+            (false, Some(_)) | (true, None) => report.skipped(
+                "a `lacunaStart` or `lacunaEnd` without its other end",
+                "is not kept",
+                e.at,
+            ),
+        }
+    }
+    for o in open {
+        close(o, doc.len(), 1, &mut out);
+    }
+    out
+}
+
+/// The last `words` words before `pos` in the last paragraph or verse before it (fewer
+/// where it begins sooner).
+fn words_before(
+    blocks: &[Block],
+    doc: &str,
+    starts: &[usize],
+    pos: usize,
+    words: usize,
+) -> Option<Range<usize>> {
+    (0..blocks.len()).rev().find_map(|i| {
+        if starts[i] >= pos || !blocks[i].kind.is_numbered() {
+            return None;
+        }
+        let end = pos.min(starts[i] + blocks[i].text.len());
+        let head = doc[starts[i]..end].trim_end();
+        let mut start = head.len();
+        for _ in 0..words {
+            start = head[..start].trim_end().rfind(' ').map_or(0, |k| k + 1);
+        }
+        (!head.is_empty()).then(|| starts[i] + start..starts[i] + head.len())
+    })
 }
 
 /// Two emendations may not overlap (the printed text can follow only one): an inner one
@@ -564,6 +719,7 @@ fn fit_to_words(
                 }
                 Body::Readings(rs)
             }
+            other @ (Body::Sign { .. } | Body::Lacuna { .. }) => other.clone(),
         };
         return Some((word, body));
     }
@@ -591,6 +747,18 @@ fn fit_to_words(
             readings: readings.iter().map(reading).collect(),
         },
         Body::Readings(rs) => Body::Readings(rs.iter().map(reading).collect()),
+        Body::Sign {
+            kind,
+            text,
+            resp,
+            readings,
+        } => Body::Sign {
+            kind: *kind,
+            text: text.clone(),
+            resp: resp.clone(),
+            readings: readings.iter().map(reading).collect(),
+        },
+        Body::Lacuna { .. } => body.clone(),
     };
     Some((wide, body))
 }
@@ -689,6 +857,8 @@ struct Header {
     original_title: Option<String>,
     original_date: Option<String>,
     principles: Option<String>,
+    /// `[layout] line-numbers` as TOML, from the `rendition` apparat writes.
+    line_numbers: Option<String>,
 }
 
 fn text_norm(n: &Node) -> String {
@@ -786,8 +956,24 @@ impl Header {
         h.original_title = work.and_then(|w| child(&w, "title")).map(|t| text_norm(&t));
         h.original_date = work.and_then(|w| child(&w, "date")).map(|t| text_norm(&t));
         h.principles = principles(&find("editorialDecl", "p"));
+        h.line_numbers = find("tagsDecl", "rendition")
+            .iter()
+            .find(|r| walk::xml_id(r) == Some("line-numbers"))
+            .and_then(|r| line_numbers(r.attribute("n")?));
         h
     }
+}
+
+/// `every(5) restart(poem)` as `{ every = 5, restart = "poem" }`.
+fn line_numbers(n: &str) -> Option<String> {
+    let value = |key: &str| {
+        n.split_whitespace()
+            .find_map(|t| t.strip_prefix(key)?.strip_prefix('(')?.strip_suffix(')'))
+    };
+    let every: u32 = value("every")?.parse().ok()?;
+    let restart = value("restart")?;
+    let known = ["page", "document", "section", "poem"].contains(&restart);
+    known.then(|| format!("{{ every = {every}, restart = \"{restart}\" }}"))
 }
 
 /// The editorial declaration's paragraphs as Markdown (apparat's own sentence left out).
@@ -944,17 +1130,44 @@ fn spec_toml(h: &Header, e: &Assembled, wits: &Witnesses, base: &str) -> String 
         "\n[text]\nfile = \"source.txt\"\nsha256 = \"{sha}\"\nbase = {}\n",
         s(base)
     );
+    if e.verse.is_none() {
+        out.push_str("verse = true\n");
+    }
     for (siglum, description) in &wits.list {
+        let _ = write!(out, "\n[[witness]]\nsiglum = {}\n", s(siglum));
+        if !description.is_empty() {
+            let _ = writeln!(out, "description = {}", s(description));
+        }
+        for (key, map) in [("members", &wits.members), ("hands", &wits.hands)] {
+            if let Some(vs) = map.get(siglum) {
+                let _ = writeln!(out, "{key} = {}", list(vs));
+            }
+        }
+    }
+    for l in &e.lacunae {
         let _ = write!(
             out,
-            "\n[[witness]]\nsiglum = {}\ndescription = {}\n",
-            s(siglum),
-            s(description)
+            "\n[[lacuna]]\nwitness = {}\nfrom = {}\nto = {}\nseries = {}\n",
+            s(&l.witness),
+            inline_quote(&l.from),
+            inline_quote(&l.to),
+            s(&l.series)
         );
     }
     structure_toml(&mut out, e);
+    if let Some(numbers) = &h.line_numbers {
+        let _ = write!(out, "\n[layout]\nline-numbers = {numbers}\n");
+    }
     entries_toml(&mut out, e);
     out
+}
+
+/// A quotation as a TOML value: a string, or a table with `occurrence`.
+fn inline_quote(q: &Quoted) -> String {
+    match q.occurrence {
+        Some(n) => format!("{{ at = {}, occurrence = {n} }}", s(&q.at)),
+        None => s(&q.at),
+    }
 }
 
 fn structure_toml(out: &mut String, e: &Assembled) {
@@ -967,6 +1180,14 @@ fn structure_toml(out: &mut String, e: &Assembled) {
     }
     for (q, level) in &e.headings {
         let _ = write!(out, "\n[[heading]]\n{}level = {level}\n", quote_keys(q));
+    }
+    for (from, to) in e.verse.iter().flatten() {
+        let _ = write!(
+            out,
+            "\n[[verse]]\nfrom = {}\nto = {}\n",
+            inline_quote(from),
+            inline_quote(to)
+        );
     }
     for (q, witness, n) in &e.milestones {
         let _ = write!(
@@ -998,6 +1219,9 @@ fn entries_toml(out: &mut String, e: &Assembled) {
             s(id),
             s(title)
         );
+        if e.positive.contains(id) {
+            out.push_str("positive = true\n");
+        }
     }
     for entry in &e.entries {
         let _ = write!(
@@ -1018,6 +1242,22 @@ fn entries_toml(out: &mut String, e: &Assembled) {
                 readings_toml(out, readings);
             }
             Body::Readings(rs) => readings_toml(out, rs),
+            Body::Sign {
+                kind,
+                text,
+                resp,
+                readings,
+            } => {
+                let _ = writeln!(out, "sign = \"{}\"", kind.name());
+                for (k, v) in [("text", text), ("resp", resp)] {
+                    if let Some(v) = v {
+                        let _ = writeln!(out, "{k} = {}", s(v));
+                    }
+                }
+                readings_toml(out, readings);
+            }
+            // Written as `[[lacuna]]` tables.
+            Body::Lacuna { .. } => {}
         }
     }
     for (q, text) in &e.margins {

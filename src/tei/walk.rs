@@ -14,7 +14,8 @@ use roxmltree::Node;
 
 use super::report::Report;
 use super::wits::Witnesses;
-use crate::text::BlockKind;
+use crate::spec::SignKind;
+use crate::text::{BlockKind, Verse};
 
 /// A block of text being read or read.
 #[derive(Debug, Clone)]
@@ -45,6 +46,21 @@ pub(super) enum Body {
     },
     Readings(Vec<Reading>),
     Note(String),
+    /// An editorial sign (`lem type="sign"` holding `supplied`, `surplus`, `sic` or `gap`).
+    Sign {
+        kind: SignKind,
+        text: Option<String>,
+        resp: Option<String>,
+        readings: Vec<Reading>,
+    },
+    /// Where a witness's lacuna begins (`lacunaStart` in its reading) or where it resumes
+    /// (`lacunaEnd`; `words`: how many of the words before it the lacuna's `to` quotes, its
+    /// `n`, else one).
+    Lacuna {
+        witness: String,
+        resumes: bool,
+        words: usize,
+    },
 }
 
 /// An entry at a range of a block.
@@ -52,6 +68,9 @@ pub(super) enum Body {
 pub(super) struct Entry {
     pub series: String,
     pub block: usize,
+    /// The block where the range ends (attached by anchors, a lemma may cross blocks: its
+    /// `range.end` is an offset of this block).
+    pub end_block: usize,
     pub range: Range<usize>,
     pub body: Body,
     /// Byte offset in the TEI file (for the report).
@@ -133,6 +152,8 @@ pub(super) struct Walked {
     pub milestones: Vec<Milestone>,
     /// Series seen: id → (title, kind: "critical" | "commentary" | "sources").
     pub series: Vec<(String, String, String)>,
+    /// Critical series whose apparatus is positive (`divGen rend="positive"`).
+    pub positive: Vec<String>,
 }
 
 pub(super) struct Walker<'w, 'a, 'input> {
@@ -151,6 +172,9 @@ pub(super) struct Walker<'w, 'a, 'input> {
     depth: u8,
     /// Inside a title or heading: entries cannot be kept there.
     in_heading: bool,
+    /// The next verse begins a poem, a stanza.
+    poem: bool,
+    stanza: bool,
 }
 
 enum Waiting<'a, 'input> {
@@ -316,6 +340,8 @@ impl<'w, 'a, 'input> Walker<'w, 'a, 'input> {
             apps: vec![],
             depth: 0,
             in_heading: false,
+            poem: false,
+            stanza: false,
         }
     }
 
@@ -397,6 +423,8 @@ impl<'w, 'a, 'input> Walker<'w, 'a, 'input> {
                 self.waiting.push(Waiting::PageBreak(child))
             }
             "note" => self.block_note(child),
+            "lg" => self.verse_group(child),
+            "l" => self.verse(child),
             "lb" | "cb" | "milestone" => {}
             // Inline elements between blocks (a collation of `app`s straight in the body):
             // they continue the paragraph in progress.
@@ -431,6 +459,49 @@ impl<'w, 'a, 'input> Walker<'w, 'a, 'input> {
             _ if has_block_children(&child) => self.blocks(child),
             _ => self.paragraph(child),
         }
+    }
+
+    /// A group of verses (`lg`): a stanza where it holds verses, a poem where it stands
+    /// outside another `lg` and is a poem or follows what is not verse.
+    fn verse_group(&mut self, node: Node<'a, 'input>) {
+        let nested = node.parent_element().is_some_and(|p| name(&p) == "lg");
+        let after_verse = self
+            .out
+            .blocks
+            .last()
+            .is_some_and(|b| matches!(b.kind, BlockKind::Verse(_)))
+            && self.current.is_none();
+        if !nested && (node.attribute("type") == Some("poem") || !after_verse) {
+            self.poem = true;
+        }
+        if node.children().any(|c| c.is_element() && name(&c) == "l") {
+            self.stanza = true;
+        }
+        self.blocks(node);
+    }
+
+    /// A verse (`l`): a block of its own; `rend="indent(N)"` its indentation in spaces.
+    fn verse(&mut self, node: Node<'a, 'input>) {
+        let indent = node
+            .attribute("rend")
+            .and_then(|r| r.strip_prefix("indent(")?.strip_suffix(')')?.parse().ok())
+            .unwrap_or(0);
+        let after_verse = self
+            .out
+            .blocks
+            .last()
+            .is_some_and(|b| matches!(b.kind, BlockKind::Verse(_)));
+        let poem = std::mem::take(&mut self.poem) || !after_verse;
+        let stanza = std::mem::take(&mut self.stanza) || poem;
+        let kind = BlockKind::Verse(Verse {
+            indent,
+            stanza,
+            poem,
+            ends_poem: false,
+        });
+        self.begin(kind, &node);
+        self.inline(node);
+        self.end();
     }
 
     fn paragraph(&mut self, node: Node<'a, 'input>) {
@@ -778,7 +849,10 @@ impl<'w, 'a, 'input> Walker<'w, 'a, 'input> {
             return;
         };
         let start = self.mark();
-        self.inline(parts[base.index].node);
+        match sign(&parts[base.index], self.wits) {
+            Some(sign) => self.sign_lemma(parts[base.index].node, &sign),
+            None => self.inline(parts[base.index].node),
+        }
         // An empty base reading stands where the text ends (before a pending space).
         let end = self.end_pos();
         let start = start.min(end);
@@ -794,7 +868,7 @@ impl<'w, 'a, 'input> Walker<'w, 'a, 'input> {
                     let block = self.block_index();
                     self.note_at(child, block, end);
                 }
-                "witDetail" => {
+                "witDetail" if detail_state(&child).is_none() => {
                     self.report
                         .skipped("`<witDetail>`", "is not kept", child.range().start)
                 }
@@ -811,18 +885,11 @@ impl<'w, 'a, 'input> Walker<'w, 'a, 'input> {
         }
         let lemma = self.current.as_ref().map_or("", |b| &b.text)[start..end].to_string();
         let series = self.app_series(&app);
-        if let Some(body) = body(
-            &parts,
-            &base,
-            &lemma,
-            &self.mode,
-            self.wits,
-            self.report,
-            at,
-        ) {
+        if let Some(body) = self.entry_body(&parts, &base, &lemma, at) {
             self.out.entries.push(Entry {
                 series,
                 block: self.block_index(),
+                end_block: self.block_index(),
                 range: start..end,
                 body,
                 at,
@@ -830,6 +897,55 @@ impl<'w, 'a, 'input> Walker<'w, 'a, 'input> {
                 label: None,
             });
         }
+    }
+
+    /// A lemma with an editorial sign: its words, without the words supplied or the gap
+    /// marked (a deletion's or crux's words are the base text's).
+    fn sign_lemma(&mut self, lem: Node<'a, 'input>, sign: &Sign<'a, 'input>) {
+        for child in lem.children() {
+            if child.is_text() {
+                self.push_text(child.text().unwrap_or_default());
+            } else if child == sign.node {
+                if matches!(sign.kind, SignKind::Deletion | SignKind::Crux) {
+                    self.inline(child);
+                }
+            } else if child.is_element() {
+                self.inline_element(child);
+            }
+        }
+    }
+
+    /// What an `app` records: a lacuna, an editorial sign with the other readings, or the
+    /// readings (`None` when none differs).
+    fn entry_body(&mut self, parts: &[Part], base: &Base, lemma: &str, at: usize) -> Option<Body> {
+        // A lacuna's record stands alone beside the lemma; among other readings, a
+        // `lacunaStart`/`lacunaEnd` is reported and the readings kept.
+        match lacuna(parts) {
+            Some(lacuna) if parts.len() == 2 => return Some(lacuna),
+            Some(_) => self.report.plain(
+                "a `lacunaStart` or `lacunaEnd` among other readings",
+                "is not kept as a lacuna (the readings are)",
+                at,
+            ),
+            None => {}
+        }
+        let Some(sign) = sign(&parts[base.index], self.wits) else {
+            return body(parts, base, lemma, &self.mode, self.wits, self.report, at);
+        };
+        let others = parts.len() > 1;
+        let readings = others
+            .then(|| body(parts, base, lemma, &self.mode, self.wits, self.report, at))
+            .flatten();
+        let readings = match readings {
+            Some(Body::Readings(rs)) => rs,
+            _ => vec![],
+        };
+        Some(Body::Sign {
+            kind: sign.kind,
+            text: sign.text,
+            resp: sign.resp,
+            readings,
+        })
     }
 
     /// The reading the text follows, for `app`s around blocks.
@@ -862,19 +978,44 @@ impl<'w, 'a, 'input> Walker<'w, 'a, 'input> {
         self.out
     }
 
-    fn resolve(&self, target: &str, end: Option<&str>) -> Option<(usize, Range<usize>)> {
+    /// Where a target (with its end) begins and ends: its first block, its last, and the
+    /// range from an offset of the first to an offset of the last.
+    fn resolve_across(
+        &self,
+        target: &str,
+        end: Option<&str>,
+    ) -> Option<(usize, usize, Range<usize>)> {
         let (block, range) = match self.ids.get(target)? {
             Place::Point(b, p) => (*b, *p..*p),
             Place::Span(b, r) => (*b, r.clone()),
         };
         let Some(end) = end else {
-            return Some((block, range));
+            return Some((block, block, range));
         };
         let (end_block, end_pos) = match self.ids.get(end)? {
             Place::Point(b, p) => (*b, *p),
             Place::Span(b, r) => (*b, r.end),
         };
-        (end_block == block && end_pos >= range.start).then_some((block, range.start..end_pos))
+        let ordered = end_block > block || (end_block == block && end_pos >= range.start);
+        let in_text = end_block < self.out.blocks.len();
+        (ordered && in_text).then_some((block, end_block, range.start..end_pos))
+    }
+
+    /// The words of a range from block `block` to block `end_block`, blocks joined by a
+    /// space.
+    fn text_across(&self, block: usize, end_block: usize, range: &Range<usize>) -> String {
+        if block == end_block {
+            return self.out.blocks[block].text[range.clone()].to_string();
+        }
+        let blocks = &self.out.blocks;
+        let mut out = blocks[block].text[range.start..].to_string();
+        for b in &blocks[block + 1..end_block] {
+            out.push(' ');
+            out.push_str(&b.text);
+        }
+        out.push(' ');
+        out.push_str(&blocks[end_block].text[..range.end]);
+        out
     }
 
     fn place_detached(&mut self, app: PendingApp<'a, 'input>) {
@@ -883,10 +1024,10 @@ impl<'w, 'a, 'input> Walker<'w, 'a, 'input> {
         let to = pointers(app.node.attribute("to"));
         let found = from
             .first()
-            .and_then(|f| self.resolve(f, to.first().map(String::as_str)));
-        let Some((block, range)) = found else {
+            .and_then(|f| self.resolve_across(f, to.first().map(String::as_str)));
+        let Some((block, end_block, range)) = found else {
             self.report.skipped(
-                "an `<app>` whose `from`/`to` point at no anchor of one block",
+                "an `<app>` whose `from`/`to` point at no anchors of the text",
                 "is not kept",
                 at,
             );
@@ -896,20 +1037,17 @@ impl<'w, 'a, 'input> Walker<'w, 'a, 'input> {
         let Some(base) = choose_base(&parts, &self.mode) else {
             return;
         };
-        let range = trim_range(&self.out.blocks[block].text, range);
-        let lemma = self.out.blocks[block].text[range.clone()].to_string();
-        if let Some(body) = body(
-            &parts,
-            &base,
-            &lemma,
-            &self.mode,
-            self.wits,
-            self.report,
-            at,
-        ) {
+        let range = if block == end_block {
+            trim_range(&self.out.blocks[block].text, range)
+        } else {
+            range
+        };
+        let lemma = self.text_across(block, end_block, &range);
+        if let Some(body) = self.entry_body(&parts, &base, &lemma, at) {
             self.out.entries.push(Entry {
                 series: app.series,
                 block,
+                end_block,
                 range,
                 body,
                 at,
@@ -923,8 +1061,8 @@ impl<'w, 'a, 'input> Walker<'w, 'a, 'input> {
         let to_point = note.target.as_ref().is_some_and(|(t, end)| {
             end.is_none() && matches!(self.ids.get(t), Some(Place::Point(..)))
         });
-        let (block, range) = match &note.target {
-            Some((t, end)) => match self.resolve(t, end.as_deref()) {
+        let (block, end_block, range) = match &note.target {
+            Some((t, end)) => match self.resolve_across(t, end.as_deref()) {
                 Some(found) => found,
                 None => {
                     self.report.skipped(
@@ -935,15 +1073,25 @@ impl<'w, 'a, 'input> Walker<'w, 'a, 'input> {
                     return;
                 }
             },
-            None => (note.block, note.pos..note.pos),
+            None => (note.block, note.block, note.pos..note.pos),
         };
         let Some(b) = self.out.blocks.get(block) else {
             self.report
                 .skipped("a `<note>` outside the text", "is not kept", note.at);
             return;
         };
-        let range = trim_range(&b.text, range);
-        if note.margin {
+        let range = if block == end_block {
+            trim_range(&b.text, range)
+        } else {
+            range
+        };
+        if note.margin && block != end_block {
+            self.report.skipped(
+                "a margin `<note>` on words across blocks",
+                "is not kept",
+                note.at,
+            );
+        } else if note.margin {
             self.out.margins.push(Margin {
                 block,
                 range,
@@ -960,6 +1108,7 @@ impl<'w, 'a, 'input> Walker<'w, 'a, 'input> {
             self.out.entries.push(Entry {
                 series: note.series,
                 block,
+                end_block,
                 range,
                 body: Body::Note(note.text),
                 at: note.at,
@@ -1072,6 +1221,99 @@ fn collect_parts<'a, 'input>(
             _ => {}
         }
     }
+    for detail in node
+        .children()
+        .filter(|c| c.is_element() && name(c) == "witDetail")
+    {
+        cite_states(&detail, wits, out);
+    }
+}
+
+/// The state a `witDetail` gives its witnesses in a reading: `ac` (`type =
+/// "ante-correctionem"`), `pc` (`post-correctionem`), or the hand `n` (`type="hand"`).
+pub(super) fn detail_state(detail: &Node) -> Option<String> {
+    match detail.attribute("type")? {
+        "ante-correctionem" => Some("ac".into()),
+        "post-correctionem" => Some("pc".into()),
+        "hand" => detail.attribute("n").map(str::to_string),
+        _ => None,
+    }
+}
+
+/// A `witDetail` of a correction state or hand: the reading it targets cites its witnesses
+/// so (`A` → `A^ac`).
+fn cite_states(detail: &Node, wits: &Witnesses, parts: &mut [Part]) {
+    let Some(state) = detail_state(detail) else {
+        return;
+    };
+    let targets = pointers(detail.attribute("target"));
+    let sigla: Vec<String> = pointers(detail.attribute("wit"))
+        .iter()
+        .filter_map(|w| wits.siglum(w))
+        .collect();
+    for part in parts
+        .iter_mut()
+        .filter(|p| xml_id(&p.node).is_some_and(|id| targets.iter().any(|t| t == id)))
+    {
+        for w in part.wits.iter_mut().filter(|w| sigla.contains(w)) {
+            *w = format!("{w}^{state}");
+        }
+    }
+}
+
+/// An editorial sign of a lemma (`lem type="sign"`): its kind, the element that says so
+/// (`supplied`, `surplus`, `sic`, `gap`), the words supplied, and who proposed it.
+struct Sign<'a, 'input> {
+    kind: SignKind,
+    node: Node<'a, 'input>,
+    text: Option<String>,
+    resp: Option<String>,
+}
+
+fn sign<'a, 'input>(lem: &Part<'a, 'input>, wits: &Witnesses) -> Option<Sign<'a, 'input>> {
+    if !lem.lem || lem.kind != "sign" {
+        return None;
+    }
+    lem.node
+        .children()
+        .filter(|c| c.is_element())
+        .find_map(|c| {
+            let kind = match name(&c) {
+                "supplied" => SignKind::Supplement,
+                "surplus" => SignKind::Deletion,
+                "sic" => SignKind::Crux,
+                "gap" => SignKind::Lacuna,
+                _ => return None,
+            };
+            let text = (kind == SignKind::Supplement)
+                .then(|| crate::text::normalize(&super::wits::text_of(&c)));
+            let resp = pointers(c.attribute("resp"))
+                .first()
+                .map(|r| wits.person(r));
+            Some(Sign {
+                kind,
+                node: c,
+                text,
+                resp,
+            })
+        })
+}
+
+/// A witness's lacuna recorded by an `app`: a reading holding `lacunaStart` (the lacuna
+/// begins at the lemma) or `lacunaEnd` (the witness resumes there).
+fn lacuna(parts: &[Part]) -> Option<Body> {
+    parts.iter().find_map(|p| {
+        let marker = p
+            .node
+            .descendants()
+            .find(|d| d.is_element() && matches!(name(d), "lacunaStart" | "lacunaEnd"))?;
+        let words = marker.attribute("n").and_then(|n| n.parse().ok());
+        Some(Body::Lacuna {
+            witness: p.wits.first()?.clone(),
+            resumes: name(&marker) == "lacunaEnd",
+            words: words.filter(|&n| n > 0).unwrap_or(1),
+        })
+    })
 }
 
 /// The index of the base reading and whether the `app` is an emendation (an editor's `lem`

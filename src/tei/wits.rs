@@ -2,8 +2,10 @@
 //!
 //! A witness's siglum is its `abbr` (`type="siglum"` first), else its `n`, else its `xml:id`;
 //! pointers (`wit="#A #B"`) name ids, and an id of a `listWit` stands for its witnesses. A
-//! pointer to nothing declared becomes a witness of its own, reported, so no reading loses
-//! its witnesses.
+//! `listWit` with a siglum of its own (`<head><abbr type="siglum">`) is a group: a witness
+//! whose members are the witnesses it declares (or names by `copyOf`). A `handNote` with `n`
+//! and `corresp` pointing at a witness declares a hand of it. A pointer to nothing declared
+//! becomes a witness of its own, reported, so no reading loses its witnesses.
 
 use std::collections::HashMap;
 
@@ -20,6 +22,10 @@ pub(super) struct Witnesses {
     refs: HashMap<String, Vec<String>>,
     /// id → the text of the element (people of `resp`).
     people: HashMap<String, String>,
+    /// A group's siglum → its members.
+    pub members: HashMap<String, Vec<String>>,
+    /// A witness's siglum → its hands.
+    pub hands: HashMap<String, Vec<String>>,
 }
 
 impl Witnesses {
@@ -37,11 +43,25 @@ impl Witnesses {
                 _ => {}
             }
         }
-        for node in doc
+        let lists: Vec<Node> = doc
             .descendants()
             .filter(|n| n.is_element() && name(n) == "listWit")
-        {
-            if let Some(id) = xml_id(&node) {
+            .collect();
+        // Innermost groups first (a group may be a member of another), declared in the
+        // order of the document.
+        let plain = w.list.len();
+        let mut groups: Vec<(usize, (String, String))> = vec![];
+        for node in lists.iter().rev() {
+            w.group(node);
+            if let Some(declared) = w.list.get(plain + groups.len()) {
+                groups.push((node.range().start, declared.clone()));
+            }
+        }
+        groups.sort_by_key(|(at, _)| *at);
+        w.list.truncate(plain);
+        w.list.extend(groups.into_iter().map(|(_, g)| g));
+        for node in lists {
+            if let Some(id) = xml_id(&node).filter(|id| !w.refs.contains_key(*id)) {
                 let members: Vec<String> = node
                     .descendants()
                     .filter(|d| d.is_element() && name(d) == "witness")
@@ -51,7 +71,56 @@ impl Witnesses {
                 w.refs.insert(id.to_string(), members);
             }
         }
+        for note in doc
+            .descendants()
+            .filter(|n| n.is_element() && name(n) == "handNote")
+        {
+            let hand = note.attribute("n");
+            let of = super::walk::pointers(note.attribute("corresp"));
+            let siglum = of.first().and_then(|p| w.siglum(p));
+            if let (Some(hand), Some(siglum)) = (hand, siglum) {
+                w.hands.entry(siglum).or_default().push(hand.to_string());
+            }
+        }
         w
+    }
+
+    /// A `listWit` with a siglum in its `head` (and an `xml:id`): a group.
+    fn group(&mut self, node: &Node) {
+        let head = node
+            .children()
+            .find(|c| c.is_element() && name(c) == "head");
+        let abbr = head.and_then(|h| h.children().find(|c| c.is_element() && name(c) == "abbr"));
+        let (Some(id), Some(abbr)) = (xml_id(node), abbr) else {
+            return;
+        };
+        let siglum = crate::text::normalize(&text_of(&abbr));
+        if siglum.is_empty() || self.list.iter().any(|(s, _)| *s == siglum) {
+            return;
+        }
+        let mut members = vec![];
+        for c in node.children().filter(|c| c.is_element()) {
+            let pointer = match name(&c) {
+                "witness" => c
+                    .attribute("copyOf")
+                    .map(|p| p.trim_start_matches('#'))
+                    .or_else(|| xml_id(&c)),
+                "listWit" => xml_id(&c),
+                _ => None,
+            };
+            if let Some(m) = pointer.and_then(|p| self.siglum(p)) {
+                members.push(m);
+            }
+        }
+        let description = node
+            .children()
+            .find(|c| c.is_element() && name(c) == "desc")
+            .map(|d| crate::text::normalize(&text_of(&d)))
+            .unwrap_or_default();
+        self.refs.insert(id.to_string(), vec![siglum.clone()]);
+        self.refs.insert(siglum.clone(), vec![siglum.clone()]);
+        self.members.insert(siglum.clone(), members);
+        self.list.push((siglum, description));
     }
 
     fn witness(&mut self, node: &Node) {

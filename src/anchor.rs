@@ -217,9 +217,28 @@ fn lacunae(
             );
             continue;
         }
+        let range = from.start..to.end;
+        // A witness lacks a stretch once: two lacunae of one witness that meet or overlap
+        // would record `deest` twice and `rursus adest` where it is still absent.
+        if let Some(other) = out.lacunae.iter().find(|o| {
+            o.witness == l.witness && o.range.start <= range.end && range.start <= o.range.end
+        }) {
+            errs.push(
+                spec.error(
+                    l.span.clone(),
+                    format!(
+                        "this lacuna of `{}` overlaps another of the same witness",
+                        l.witness
+                    ),
+                )
+                .with_label(&spec.file, other.span.clone(), "the other lacuna")
+                .with_note("join them into one `[[lacuna]]`, or correct their `from` and `to`"),
+            );
+            continue;
+        }
         out.lacunae.push(LacunaRange {
             witness: l.witness.clone(),
-            range: from.start..to.end,
+            range,
             span: l.span.clone(),
         });
     }

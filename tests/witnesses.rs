@@ -446,6 +446,11 @@ fn every_new_spec_error_is_located_with_its_message() {
         ),
         ("unknown-sign", "sign = \"crux\"", "sign = \"obelus\""),
         (
+            "overlapping-lacunae",
+            "to = \"absunt.\"",
+            "to = \"absunt.\"\n\n[[lacuna]]\nwitness = \"M\"\nfrom = \"omnium\"\nto = \"omnium\"",
+        ),
+        (
             "sign-beside-emend",
             "sign = \"crux\"\n",
             "sign = \"crux\"\nemend = \"longe\"\n",

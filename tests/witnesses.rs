@@ -343,29 +343,11 @@ fn a_lemma_runs_across_paragraphs_and_a_page_break() {
 /// The rendered diagnostics of a failed build of `spec` over [`SOURCE`], with the folder's
 /// path taken out.
 fn errors_of(name: &str, spec: &str) -> String {
-    let dir = edition(name, spec, SOURCE);
-    let Err(e) = apparat::build(&dir, &Default::default()) else {
-        panic!("`{name}` built");
-    };
-    e.render(false).replace(&dir.display().to_string(), "DIR")
+    common::snapshot::build_error(name, &edition(name, spec, SOURCE))
 }
 
-/// Compare with `tests/snapshots/witnesses/NAME.txt` (`APPARAT_UPDATE_SNAPSHOTS=1` writes it).
 fn snapshot(name: &str, got: &str) {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/snapshots/witnesses")
-        .join(format!("{name}.txt"));
-    if std::env::var_os("APPARAT_UPDATE_SNAPSHOTS").is_some() {
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(&path, got).unwrap();
-    }
-    let want = std::fs::read_to_string(&path).unwrap_or_else(|_| {
-        panic!(
-            "no snapshot {}: run with APPARAT_UPDATE_SNAPSHOTS=1\n{got}",
-            path.display()
-        )
-    });
-    assert_eq!(got, want, "snapshot {name}");
+    common::snapshot::check("witnesses", name, got);
 }
 
 #[test]

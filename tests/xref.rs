@@ -318,29 +318,11 @@ fn references_name_the_page_and_lines_of_their_labels_in_swedish() {
 }
 
 fn error_of(name: &str, edit: impl Fn(String) -> String) -> String {
-    let dir = write_edition(name, "en", edit);
-    let Err(e) = apparat::build(&dir, &Default::default()) else {
-        panic!("`{name}` built");
-    };
-    e.render(false).replace(&dir.display().to_string(), "DIR")
+    common::snapshot::build_error(name, &write_edition(name, "en", edit))
 }
 
-/// Compare with `tests/snapshots/xref/NAME.txt` (`APPARAT_UPDATE_SNAPSHOTS=1` writes it).
 fn snapshot(name: &str, got: &str) {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/snapshots/xref")
-        .join(format!("{name}.txt"));
-    if std::env::var_os("APPARAT_UPDATE_SNAPSHOTS").is_some() {
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(&path, got).unwrap();
-    }
-    let want = std::fs::read_to_string(&path).unwrap_or_else(|_| {
-        panic!(
-            "no snapshot {}: run with APPARAT_UPDATE_SNAPSHOTS=1\n{got}",
-            path.display()
-        )
-    });
-    assert_eq!(got, want, "snapshot {name}");
+    common::snapshot::check("xref", name, got);
 }
 
 #[test]

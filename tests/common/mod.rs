@@ -1,3 +1,4 @@
 pub mod apparatus;
 pub mod edition;
 pub mod pdf;
+pub mod snapshot;

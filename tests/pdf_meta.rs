@@ -206,3 +206,30 @@ fn paper_presets_and_custom_sizes() {
         );
     }
 }
+
+/// Line numbers and a witness's page numbers in the margin are artifacts of the tagged PDF:
+/// the text a reader copies or hears (the structure tree's text, `pdfinfo -struct-text`)
+/// holds the body but none of them. Page-furniture prints a page's line numbers one after
+/// the other (5, 10, …) and a milestone's siglum and number together, so either would show
+/// as such a run of strings.
+#[test]
+fn line_numbers_and_margin_sigla_are_artifacts() {
+    let pdf = build("artifacts", &[]);
+    let tagged = tool("pdfinfo", &["-struct-text"], &pdf);
+    let strings: Vec<&str> = tagged
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix('"')?.strip_suffix('"'))
+        .collect();
+    assert!(
+        tagged.contains("Kamrat Lenin konstaterar"),
+        "the body is tagged text:\n{tagged}"
+    );
+    for pair in strings.windows(2) {
+        let numbers: Vec<u32> = pair.iter().filter_map(|s| s.parse().ok()).collect();
+        assert!(
+            !(numbers.len() == 2 && numbers[0] % 5 == 0 && numbers[1] == numbers[0] + 5),
+            "line numbers {pair:?} in the tagged text"
+        );
+        assert!(pair != ["P", "2"], "the margin's `P 2` in the tagged text");
+    }
+}

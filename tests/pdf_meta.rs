@@ -227,7 +227,7 @@ fn line_numbers_and_margin_sigla_are_artifacts() {
     for pair in strings.windows(2) {
         let numbers: Vec<u32> = pair.iter().filter_map(|s| s.parse().ok()).collect();
         assert!(
-            !(numbers.len() == 2 && numbers[0] % 5 == 0 && numbers[1] == numbers[0] + 5),
+            !(numbers.len() == 2 && numbers[0].is_multiple_of(5) && numbers[1] == numbers[0] + 5),
             "line numbers {pair:?} in the tagged text"
         );
         assert!(pair != ["P", "2"], "the margin's `P 2` in the tagged text");

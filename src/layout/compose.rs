@@ -270,11 +270,16 @@ fn empty_lines(setter: &ApparatusSetter, cuts: &[PageCut]) -> Vec<f64> {
         .iter()
         .filter(|c| !c.lines.is_empty())
         .map(|c| {
-            let top = lines[c.lines.start].baseline - lines[c.lines.start].cap;
-            let text = lines[c.lines.end - 1].baseline - top;
+            let text = text_extent(lines, c.lines.start, c.lines.end - 1);
             ((setter.metrics.text_height - text - model.height(&c.kept)) / pitch).max(0.0)
         })
         .collect()
+}
+
+/// The height lines `start..=end` take on a page: from the first's cap height to the last's
+/// baseline.
+fn text_extent(lines: &[GalleyLine], start: usize, end: usize) -> f64 {
+    lines[end].baseline - (lines[start].baseline - lines[start].cap)
 }
 
 /// Body lines stand a fixed distance apart: the smallest step between two lines of a
@@ -514,9 +519,13 @@ impl PageBuilder<'_> {
 
     /// The space a page leaves empty, in pt.
     fn slack(&self, cut: &PageCut) -> f64 {
-        let (start, end) = (cut.lines.start, cut.lines.end - 1);
-        let top = self.lines[start].baseline - self.lines[start].cap;
-        self.text_height - (self.lines[end].baseline - top) - self.model.height(&cut.kept)
+        self.space_left(cut.lines.start, cut.lines.end - 1, &cut.kept)
+    }
+
+    /// The space lines `start..=end` leave with `kept[s]` apparatus lines of each series
+    /// (negative where they do not fit).
+    fn space_left(&self, start: usize, end: usize, kept: &[usize]) -> f64 {
+        self.text_height - text_extent(self.lines, start, end) - self.model.height(kept)
     }
 
     /// A note's last line does not continue alone on the next page (an apparatus widow):
@@ -530,12 +539,10 @@ impl PageBuilder<'_> {
         required: &[usize],
         total: &[usize],
     ) -> Vec<usize> {
-        let top = self.lines[start].baseline - self.lines[start].cap;
-        let text = self.lines[end].baseline - top;
         for s in 0..kept.len() {
             if total[s] == kept[s] + 1 && kept[s] > required[s] {
                 kept[s] -= 1;
-                if self.text_height - text - self.model.height(&kept) > self.pitch + 0.01 {
+                if self.space_left(start, end, &kept) > self.pitch + 0.01 {
                     kept[s] += 1;
                 }
             }
@@ -560,8 +567,7 @@ impl PageBuilder<'_> {
 
     /// Whether lines `start..=end` fit with `kept[s]` apparatus lines of each series.
     fn fits(&self, start: usize, end: usize, kept: &[usize]) -> bool {
-        let top = self.lines[start].baseline - self.lines[start].cap;
-        self.lines[end].baseline - top + self.model.height(kept) <= self.text_height + 0.01
+        self.space_left(start, end, kept) >= -0.01
     }
 
     /// Continued notes come first: the page starting at `start` takes as much of them as
@@ -576,10 +582,9 @@ impl PageBuilder<'_> {
         trial: &impl Fn(usize) -> Vec<SeriesLines>,
     ) -> Option<(usize, Vec<usize>)> {
         let lines = self.lines;
-        let top = lines[start].baseline - lines[start].cap;
         let least = self.min_text * self.text_height;
         let mut min_end = (start..lines.len())
-            .find(|&e| lines[e].baseline - top >= least)
+            .find(|&e| text_extent(lines, start, e) >= least)
             .unwrap_or(lines.len() - 1);
         let zero = vec![0; carry.len()];
         while min_end > start

@@ -34,26 +34,6 @@ fn stress(name: &str, options: &StressOptions) -> Read {
     read(&dir, name)
 }
 
-/// The distance between consecutive paragraph baselines (the most frequent one).
-fn line_pitch(body: &Body) -> f64 {
-    let mut counts: std::collections::HashMap<i64, usize> = Default::default();
-    for p in &body.pages {
-        let numbered: Vec<f64> = p
-            .body
-            .iter()
-            .filter(|l| l.number.is_some())
-            .map(|l| l.line.y1)
-            .collect();
-        for w in numbered.windows(2) {
-            *counts
-                .entry(((w[1] - w[0]) * 10.0).round() as i64)
-                .or_default() += 1;
-        }
-    }
-    let (pitch, _) = counts.into_iter().max_by_key(|&(_, n)| n).unwrap();
-    pitch as f64 / 10.0
-}
-
 /// The top of an apparatus line: its words' common top (a rank superscript stands higher).
 fn top(line: &Line) -> f64 {
     line.words.iter().map(|w| w.y0).fold(f64::MIN, f64::max)
@@ -61,7 +41,7 @@ fn top(line: &Line) -> f64 {
 
 /// Empty body lines above the apparatus of every body page but the last: (page, lines).
 fn empty_lines(body: &Body) -> Vec<(usize, f64)> {
-    let pitch = line_pitch(body);
+    let pitch = body.line_pitch();
     let pages = &body.pages[..body.pages.len() - 1];
     // A page of continued notes alone (a note longer than a page, followed by entries that
     // must come after it) has its text block's top for its last text.
@@ -155,13 +135,7 @@ fn why_short(body: &Body, i: usize, empty: f64) -> Option<String> {
 /// is also its last (an orphan), not before a paragraph's last line (a widow).
 fn lines_to_good_break(page: &edition::BodyPage) -> usize {
     let lines = &page.body;
-    let x0 = |k: usize| lines[k].line.words.first().map_or(0.0, |w| w.x0);
-    let left = (0..lines.len()).map(x0).fold(f64::INFINITY, f64::min);
-    // A paragraph's first line: indented, or the first after a heading.
-    let starts = |k: usize| {
-        lines[k].number.is_some()
-            && (x0(k) > left + 2.0 || (k > 0 && lines[k - 1].number.is_none()))
-    };
+    let starts = |k: usize| page.starts_paragraph(k);
     let ends = |k: usize| k + 1 < lines.len() && (starts(k + 1) || lines[k + 1].number.is_none());
     let hyphen = |k: usize| {
         lines[k]
@@ -325,7 +299,7 @@ fn a_note_of_two_pages_continues_over_them_beside_a_quarter_of_text() {
     // apparatus lines as a full page has text lines), and the lines that would make up the
     // quarter bring entries of that series (which begin after the note ends): there the
     // note goes first.
-    let pitch = line_pitch(&r.body);
+    let pitch = r.body.line_pitch();
     let most = r.body.pages.iter().map(|p| p.body.len()).max().unwrap();
     for (i, p) in r.body.pages[..r.body.pages.len() - 1].iter().enumerate() {
         let height = p.body.last().unwrap().line.y1 - p.body[0].line.y0;

@@ -892,27 +892,10 @@ fn page_breaks_avoid_widows_orphans_and_stranded_headings() {
         Some(top.fold(f64::MAX, f64::min) - text)
     };
     let fullest = pages.iter().filter_map(gap).fold(f64::INFINITY, f64::min);
-    // The most frequent distance between two lines.
-    let mut steps: std::collections::HashMap<i64, usize> = Default::default();
-    for p in pages {
-        for w in p.body.windows(2) {
-            *steps
-                .entry(((w[1].line.y1 - w[0].line.y1) * 10.0).round() as i64)
-                .or_default() += 1;
-        }
-    }
-    let pitch = steps
-        .into_iter()
-        .max_by_key(|&(_, n)| n)
-        .map_or(0.0, |(s, _)| s as f64 / 10.0);
+    let pitch = s.body.line_pitch();
     let full = |p: &BodyPage| gap(p).is_some_and(|g| g - fullest <= 1.5 * pitch);
     let mut loose = 0;
-    // A paragraph's first line is indented, or follows a heading or the title.
-    let starts = |p: &BodyPage, i: usize| -> bool {
-        let l = &p.body[i];
-        l.number.is_some()
-            && (l.line.x0 > p.left + 5.0 || (i > 0 && p.body[i - 1].number.is_none()))
-    };
+    let starts = |p: &BodyPage, i: usize| p.starts_paragraph(i);
     let mut problems = vec![];
     for w in pages.windows(2) {
         let (p, q) = (&w[0], &w[1]);

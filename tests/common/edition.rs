@@ -585,6 +585,14 @@ impl BodyPage {
     pub fn in_column(&self, w: &Word) -> bool {
         w.cx() >= self.left - 1.0 && w.cx() <= self.right + 1.0
     }
+
+    /// Whether body line `i` begins a paragraph: it is indented, or follows a heading or
+    /// the title.
+    pub fn starts_paragraph(&self, i: usize) -> bool {
+        let l = &self.body[i];
+        l.number.is_some()
+            && (l.line.x0 > self.left + 5.0 || (i > 0 && self.body[i - 1].number.is_none()))
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -993,6 +1001,26 @@ impl TextMap {
 }
 
 impl Body {
+    /// The distance between consecutive paragraph baselines (the most frequent one).
+    pub fn line_pitch(&self) -> f64 {
+        let mut counts: std::collections::HashMap<i64, usize> = Default::default();
+        for p in &self.pages {
+            let numbered: Vec<f64> = p
+                .body
+                .iter()
+                .filter(|l| l.number.is_some())
+                .map(|l| l.line.y1)
+                .collect();
+            for w in numbered.windows(2) {
+                *counts
+                    .entry(((w[1] - w[0]) * 10.0).round() as i64)
+                    .or_default() += 1;
+            }
+        }
+        let (pitch, _) = counts.into_iter().max_by_key(|&(_, n)| n).unwrap();
+        pitch as f64 / 10.0
+    }
+
     /// The text of every body line not set as a paragraph line (title and heading lines).
     pub fn unnumbered_lines(&self) -> Vec<String> {
         self.pages

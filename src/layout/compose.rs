@@ -470,21 +470,21 @@ impl PageBuilder<'_> {
         let mut first = true;
         loop {
             let good = self.good_break(start, end);
+            let strict = cut_at(good);
             // A good break that would leave a hole (a long note that must stay whole behind
             // it) gives way to the bad one where that fills the page: a hyphen, an orphan
             // or a widow at the page break is the lesser evil, as TeX weighs its penalties
             // against an underfull page. A heading at the foot never is, nor a break in a
             // verse or a stanza.
-            let loose = first
+            let loose = (first
                 && good < end
                 && !never_breaks(lines, end)
-                && self.slack(&cut_at(good)) > LOOSE_BREAK * self.pitch
-                && self.slack(&cut_at(end)) <= self.pitch + 0.01;
-            if !loose {
-                end = good;
-            }
+                && self.slack(&strict) > LOOSE_BREAK * self.pitch)
+                .then(|| cut_at(end))
+                .filter(|cut| self.slack(cut) <= self.pitch + 0.01);
             first = false;
-            let cut = cut_at(end);
+            let cut = loose.unwrap_or(strict);
+            end = cut.lines.end - 1;
             // The last page holds every note that remains: otherwise text moves on.
             if end + 1 == lines.len() && cut.kept != cut.total && end > start {
                 end -= 1;

@@ -10,7 +10,11 @@
 //! - a lemma may run across paragraphs and headings, but begins and ends in a paragraph;
 //! - a witness is not cited inside its own lacuna (it has no text there).
 
+mod align;
+
 use std::ops::Range;
+
+pub use align::{Alignment, Sides, align};
 
 use crate::diag::{Diagnostic, Diagnostics, Result};
 use crate::spec::{Citation, EntryBody, LabelTarget, Spec};

@@ -145,11 +145,13 @@ pub fn build_in(dir: &Path, opts: &Options, session: Option<&mut Session>) -> Re
         progress: opts.progress,
         salt: format!("{}\0{}", template_text, world.font_names().join("|")),
     };
+    let translation = Translation::load(&spec, &text)?;
     let input = layout::Input {
         spec: &spec,
         printed: &printed,
         template: &template_name,
         front: &front,
+        facing: translation.as_ref().map(|t| t.facing(&spec, &printed)),
     };
     let reuse = session.map(|s| &mut s.reuse);
     let laid = layout::run(&input, &mut world, &layout_opts, reuse, &export)?;
@@ -172,12 +174,66 @@ pub fn build_in(dir: &Path, opts: &Options, session: Option<&mut Session>) -> Re
             .cloned()
             .chain(spec.unpinned_note(&text.sha256))
             .chain(anchors.warnings)
+            .chain(
+                translation
+                    .iter()
+                    .flat_map(|t| t.alignment.notes.iter().cloned()),
+            )
             .chain(unshown)
             .chain(overfull::warnings(&text, &printed, &laid.overfull))
             .chain(laid.warnings)
             .collect(),
         png,
     })
+}
+
+/// A facing translation read up to its printed text, and its alignment with the original.
+struct Translation {
+    spec: Spec,
+    printed: markup::Printed,
+    alignment: anchor::Alignment,
+}
+
+impl Translation {
+    /// The spec's translation, if it has one: its text loaded (its own sha256), its
+    /// structure applied, aligned with `original`.
+    fn load(spec: &Spec, original: &text::Text) -> Result<Option<Translation>> {
+        let Some(tspec) = spec.translation_spec() else {
+            return Ok(None);
+        };
+        let ttext = text::Text::load(&tspec)?;
+        let anchors = anchor::resolve(&tspec, &ttext)?;
+        let printed = markup::Printed::new(&tspec, &ttext, &anchors);
+        let alignment = anchor::align(&anchor::Sides {
+            spec,
+            original,
+            tspec: &tspec,
+            translation: &ttext,
+        })?;
+        Ok(Some(Translation {
+            spec: tspec,
+            printed,
+            alignment,
+        }))
+    }
+
+    /// What layout needs of it: the chunks' starts as printed offsets.
+    fn facing<'a>(&'a self, spec: &Spec, original: &markup::Printed) -> layout::FacingInput<'a> {
+        let (o, t): (Vec<usize>, Vec<usize>) = self.alignment.starts.iter().copied().unzip();
+        let chunks = original
+            .printed_at(&o)
+            .into_iter()
+            .zip(self.printed.printed_at(&t))
+            .collect();
+        let t = spec.translation.as_ref();
+        layout::FacingInput {
+            spec: &self.spec,
+            printed: &self.printed,
+            chunks,
+            side: t.map_or_else(Default::default, |t| t.side),
+            numbered: t.is_none_or(|t| t.line_numbers),
+        }
+    }
 }
 
 fn read_template(path: &Path) -> Result<String> {

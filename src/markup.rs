@@ -185,6 +185,23 @@ impl Printed {
     pub(crate) fn block_at(&self, pos: usize) -> Option<usize> {
         crate::text::block_containing(&self.blocks, |b| &b.range, pos)
     }
+
+    /// For each model offset of `sorted` (increasing), the first printed byte at or after
+    /// it (inserted signs skipped): where a position of the model is printed.
+    pub fn printed_at(&self, sorted: &[usize]) -> Vec<usize> {
+        let mut out = Vec::with_capacity(sorted.len());
+        let mut wanted = sorted.iter().peekable();
+        for (i, &m) in self.to_model.iter().enumerate() {
+            if m == NO_MODEL {
+                continue;
+            }
+            while wanted.next_if(|&&w| w <= m as usize).is_some() {
+                out.push(i);
+            }
+        }
+        out.resize(sorted.len(), self.doc.len());
+        out
+    }
 }
 
 /// The edits that make the printed text from the model: (model range, replacement) —
@@ -501,6 +518,8 @@ impl SpanTable {
 pub struct Writer {
     pub out: String,
     pub spans: SpanTable,
+    /// The spans of a facing translation's text (its printed offsets, not the original's).
+    pub facing_spans: SpanTable,
     /// Source ranges of apparatus tokens and the entry each belongs to (in source order).
     pub entries: Vec<(Range<usize>, usize)>,
     /// Paragraph text may break inside long words Typst cannot hyphenate (`[layout]
@@ -518,6 +537,7 @@ impl Writer {
         Writer {
             out: String::with_capacity(1 << 16),
             spans: SpanTable::default(),
+            facing_spans: SpanTable::default(),
             entries: vec![],
             emergency_breaks: false,
         }

@@ -18,8 +18,10 @@ use toml::Spanned;
 use crate::diag::{Diagnostic, Diagnostics, Result, SourceFile};
 
 mod read;
+mod translation;
 mod verse;
 
+pub use translation::{Align, FacingLayout, Side, Translation};
 pub use verse::VersePassage;
 
 /// The parsed spec, with the file it came from (for diagnostics).
@@ -44,6 +46,10 @@ pub struct Spec {
     /// Labels that cross-references (`{{ref:name}}`) name: on entries, margin notes and
     /// `[[label]]` quotations.
     pub labels: Vec<Label>,
+    /// `[translation]`: a translation printed facing the original.
+    pub translation: Option<Translation>,
+    /// `[[align]]`: where aligned chunks of original and translation start.
+    pub alignments: Vec<Align>,
     /// Warnings and notes about the spec (never errors): the build reports them with its own.
     pub warnings: Vec<Diagnostic>,
 }
@@ -104,6 +110,9 @@ pub struct TextSpec {
     /// replaces the source's leading spaces where `verse = true`.
     #[serde(default, rename = "verse-indents")]
     pub verse_indents: Option<Spanned<Vec<u16>>>,
+    /// This is a translation's text (`[translation]`), not the base text: for messages.
+    #[serde(skip)]
+    pub translation: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -716,6 +725,8 @@ const TABLES: &[&str] = &[
     "margin",
     "lacuna",
     "label",
+    "translation",
+    "align",
 ];
 
 /// Paper names the default template knows (Typst's names).
@@ -779,6 +790,9 @@ impl Spec {
         let margins = check_margins(&t.margins.items, &mut c);
         let lacunae = check_lacunae(&t.lacunae.items, &series_ids, &sigla, &mut entries, &mut c);
         let labels = check_labels(&t, &entries, &mut c);
+        let trans = translation::check_translation(t.translation.as_ref(), t.text.as_ref(), &mut c);
+        let alignments =
+            translation::check_aligns(&t.aligns.items, t.translation.is_some(), &mut c);
 
         let (Some(edition), Some(text), true) = (t.edition, t.text, c.errors.is_empty()) else {
             c.errors
@@ -811,6 +825,8 @@ impl Spec {
             margins,
             lacunae,
             labels,
+            translation: trans,
+            alignments,
             warnings: c.warnings,
         })
     }
@@ -877,6 +893,8 @@ struct Tables {
     margins: read::Listed<RawMargin>,
     lacunae: read::Listed<RawLacuna>,
     labels: read::Listed<RawLabel>,
+    translation: Option<translation::RawTranslation>,
+    aligns: read::Listed<translation::RawAlign>,
 }
 
 impl Tables {
@@ -896,6 +914,8 @@ impl Tables {
             margins: doc.array("margin"),
             lacunae: doc.array("lacuna"),
             labels: doc.array("label"),
+            translation: doc.table("translation", false),
+            aligns: doc.array("align"),
         }
     }
 }
@@ -1033,20 +1053,25 @@ fn check_edition(e: &Edition, c: &mut Checks) {
 /// `[text]`: a well-formed pinned hash, a declared base witness.
 fn check_text(t: &TextSpec, sigla: &Sigla, c: &mut Checks) {
     if let Some(sha) = &t.sha256 {
-        let hex = sha.get_ref();
-        if hex.len() != 64 || !hex.chars().all(|ch| ch.is_ascii_hexdigit()) {
-            c.error(
-                sha.span(),
-                format!(
-                    "sha256 must be 64 hexadecimal digits, not `{hex}` ({} characters)",
-                    hex.chars().count()
-                ),
-            );
-        }
+        check_sha256(sha, c);
     }
     sigla.check(&t.base, c);
     if let Some(indents) = &t.verse_indents {
         verse::check_indents(indents, c);
+    }
+}
+
+/// A pinned hash: 64 hexadecimal digits.
+fn check_sha256(sha: &Spanned<String>, c: &mut Checks) {
+    let hex = sha.get_ref();
+    if hex.len() != 64 || !hex.chars().all(|ch| ch.is_ascii_hexdigit()) {
+        c.error(
+            sha.span(),
+            format!(
+                "sha256 must be 64 hexadecimal digits, not `{hex}` ({} characters)",
+                hex.chars().count()
+            ),
+        );
     }
 }
 

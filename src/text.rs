@@ -469,7 +469,14 @@ impl Context {
 fn check_pinned_hash(spec: &Spec, path: &std::path::Path, sha: &str) -> Result<()> {
     match &spec.text.sha256 {
         Some(pinned) if !pinned.get_ref().eq_ignore_ascii_case(sha) => Err(spec
-            .error(pinned.span(), "the base text does not match its pinned sha256")
+            .error(
+                pinned.span(),
+                if spec.text.translation {
+                    "the translation does not match its pinned sha256"
+                } else {
+                    "the base text does not match its pinned sha256"
+                },
+            )
             .with_note(format!("pinned in the spec: {}", pinned.get_ref()))
             .with_note(format!("{}: {sha}", path.display()))
             .with_note("the base text is evidence and is never edited; if a new transcription was received on purpose, pin its hash")

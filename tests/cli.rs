@@ -39,7 +39,12 @@ fn scratch(name: &str) -> PathBuf {
 fn copy_seed(name: &str) -> PathBuf {
     let d = scratch(name);
     std::fs::create_dir_all(&d).unwrap();
-    for f in ["edition.toml", "source.txt", "principles.md"] {
+    for f in [
+        "edition.toml",
+        "source.txt",
+        "translation.txt",
+        "principles.md",
+    ] {
         std::fs::copy(seed().join(f), d.join(f)).unwrap();
     }
     d

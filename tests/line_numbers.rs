@@ -44,10 +44,10 @@ fn seed_body() -> (edition::SpecData, edition::Body) {
 
 #[test]
 fn numbers_stand_on_the_baseline_of_their_line() {
-    let (spec, body) = seed_body();
+    let (spec, _) = seed_body();
     assert_eq!((spec.every, spec.restart_page), (5, true));
     let mut total = 0;
-    for p in &body.pages {
+    for p in seed_sides().iter().flat_map(|b| &b.pages) {
         let numbers = printed_numbers(p);
         let para: Vec<_> = p.body.iter().filter(|l| l.number.is_some()).collect();
         // Every `every`-th paragraph line, and nothing else.
@@ -87,10 +87,24 @@ fn numbers_stand_on_the_baseline_of_their_line() {
     );
 }
 
+/// The seed's original pages and its facing translation's pages (numbered too, each side
+/// its own count).
+fn seed_sides() -> Vec<edition::Body> {
+    let (spec, body) = seed_body();
+    let built = edition::seed();
+    assert!(
+        !built.translation_pages.is_empty(),
+        "the seed faces a translation"
+    );
+    let translation = edition::read_body(&built.translation_pages, 0, spec.restart_page);
+    vec![body, translation]
+}
+
 #[test]
 fn numbers_stand_in_the_outer_margin() {
-    let (_, body) = seed_body();
-    for p in &body.pages {
+    let sides = seed_sides();
+    let pages: Vec<&BodyPage> = sides.iter().flat_map(|b| &b.pages).collect();
+    for &p in &pages {
         let numbers = printed_numbers(p);
         for (n, w) in &numbers {
             if p.recto {
@@ -132,7 +146,7 @@ fn numbers_stand_in_the_outer_margin() {
         }
     }
     // Both parities occur in the seed.
-    assert!(body.pages.iter().any(|p| p.recto) && body.pages.iter().any(|p| !p.recto));
+    assert!(pages.iter().any(|p| p.recto) && pages.iter().any(|p| !p.recto));
 }
 
 #[test]

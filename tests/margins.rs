@@ -324,7 +324,12 @@ fn page_margins_from_the_spec_place_the_text_block() {
     // lines of the PDF) starts 25 mm from the binding on rectos and 40 mm from the outer edge
     // on versos; the first line of each body page hangs from the 30 mm top margin.
     let d = tmp("spec-margins");
-    for f in ["edition.toml", "source.txt", "principles.md"] {
+    for f in [
+        "edition.toml",
+        "source.txt",
+        "translation.txt",
+        "principles.md",
+    ] {
         std::fs::copy(common::edition::seed_dir().join(f), d.join(f)).unwrap();
     }
     let spec = std::fs::read_to_string(d.join("edition.toml")).unwrap();

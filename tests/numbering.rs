@@ -14,7 +14,7 @@ fn numbering_can_continue_through_the_document() {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("numbering-document");
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
-    for f in ["source.txt", "principles.md"] {
+    for f in ["source.txt", "translation.txt", "principles.md"] {
         std::fs::copy(seed.join(f), dir.join(f)).unwrap();
     }
     let spec = std::fs::read_to_string(seed.join("edition.toml")).unwrap();
@@ -27,7 +27,7 @@ fn numbering_can_continue_through_the_document() {
     let out = apparat::build(&dir, &Default::default()).unwrap_or_else(|e| panic!("{e}"));
     let pdf = dir.join("doc.pdf");
     std::fs::write(&pdf, &out.pdf).unwrap();
-    let pages = read_pdf(&pdf);
+    let (pages, _) = common::edition::split_facing(&dir, read_pdf(&pdf), out.front_pages);
     // Margin numbers: digit-only words set small (7.5 pt) outside the body column.
     let mut numbers = vec![];
     for p in &pages[out.front_pages..] {

@@ -433,7 +433,12 @@ fn a_series_that_does_not_split_keeps_its_notes_on_their_page() {
 fn a_template_can_mark_a_note_that_continues() {
     // The seed with a fork of the template that sets `app-continued`.
     let dir = edition::scratch("page-makeup-mark");
-    for f in ["edition.toml", "source.txt", "principles.md"] {
+    for f in [
+        "edition.toml",
+        "source.txt",
+        "translation.txt",
+        "principles.md",
+    ] {
         std::fs::copy(edition::seed_dir().join(f), dir.join(f)).unwrap();
     }
     let template = apparat::bundled::TEMPLATE

@@ -20,7 +20,12 @@ fn build_with(name: &str, args: &[&str], env: &[(&str, &str)]) -> PathBuf {
         .join(name);
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
-    for f in ["edition.toml", "source.txt", "principles.md"] {
+    for f in [
+        "edition.toml",
+        "source.txt",
+        "translation.txt",
+        "principles.md",
+    ] {
         std::fs::copy(seed().join(f), dir.join(f)).unwrap();
     }
     let out = Command::new(env!("CARGO_BIN_EXE_apparat"))

@@ -18,7 +18,12 @@ fn hex(b: &[u8]) -> String {
 }
 
 fn copy_seed(to: &Path) {
-    for f in ["edition.toml", "source.txt", "principles.md"] {
+    for f in [
+        "edition.toml",
+        "source.txt",
+        "translation.txt",
+        "principles.md",
+    ] {
         std::fs::copy(edition::seed_dir().join(f), to.join(f)).unwrap();
     }
 }
@@ -172,7 +177,12 @@ fn the_written_markup_compiles_on_its_own_to_the_same_pdf() {
     let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("standalone-markup");
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
-    for f in ["edition.toml", "source.txt", "principles.md"] {
+    for f in [
+        "edition.toml",
+        "source.txt",
+        "translation.txt",
+        "principles.md",
+    ] {
         std::fs::copy(seed.join(f), dir.join(f)).unwrap();
     }
     let out = apparat::build(&dir, &Default::default()).unwrap_or_else(|e| panic!("{e}"));

@@ -391,7 +391,12 @@ fn the_seeds_headings_are_in_the_outline() {
         let item = &text[at..at + text[at..].find(">>").unwrap()];
         let d = item.find("/Dest ").expect("a destination") + "/Dest ".len();
         let (page, _) = destination(&text, &kids, &item[d..]).expect("a page destination");
-        let printed = &built.pages[page - 1];
+        let printed = built
+            .pages
+            .iter()
+            .chain(&built.translation_pages)
+            .find(|p| p.number == page)
+            .unwrap_or_else(|| panic!("`{heading}` goes to page {page}, which has no text"));
         assert!(
             printed.lines.iter().any(|l| l.text().contains(heading)),
             "`{heading}` goes to page {page}, which does not print it"

@@ -11,7 +11,7 @@
 use std::collections::HashMap;
 use std::ops::Range;
 
-use crate::diag::{Diagnostic, Result};
+use crate::diag::{Diagnostic, Diagnostics, Result};
 use crate::markup::{self, Emit, LineBreak, PLemma, Printed, SetToken, Token};
 use crate::spec::{Arrangement, Placement, Restart, SeriesOrder, Spec};
 use crate::text::BlockKind;
@@ -37,6 +37,8 @@ pub struct Plan {
     pub warnings: Vec<Diagnostic>,
     /// Where each galley line was placed (index: galley line), for cross-references.
     pub lines: Vec<PlannedLine>,
+    /// The translation's pages, with a facing translation.
+    pub facing: Option<FacingPlan>,
 }
 
 /// A body line in its place: what cross-references cite.
@@ -147,11 +149,30 @@ pub fn numbered(lines: &[GalleyLine]) -> u32 {
     lines.iter().filter(|l| super::verse::counted(l)).count() as u32
 }
 
+/// A translation set facing the original (see [`super::facing`]).
+pub struct Facing<'a> {
+    pub spec: &'a Spec,
+    pub printed: &'a Printed,
+    pub galley: &'a Galley,
+    /// Where aligned chunks start: printed offsets in the original and the translation.
+    pub chunks: &'a [(usize, usize)],
+    pub side: crate::spec::Side,
+    /// The translation's lines are numbered.
+    pub numbered: bool,
+}
+
+/// The translation's pages, facing the original's.
+#[derive(Debug, Clone)]
+pub struct FacingPlan {
+    pub pages: Vec<Page>,
+    /// Folios left blank (after the front matter, to begin on the right side of a spread).
+    pub blank: Vec<usize>,
+}
+
 /// Composes the pages of the body, their apparatus, line numbers and margin notes, and the
-/// endnotes.
-pub fn compose(spec: &Spec, p: &Printed, galley: &Galley) -> Result<Plan> {
+/// endnotes; with a translation, the pages of both texts spread by spread.
+pub fn compose(spec: &Spec, p: &Printed, galley: &Galley, facing: Option<&Facing>) -> Result<Plan> {
     let setter = ApparatusSetter::new(spec, p, galley);
-    let cuts = break_pages(spec, p, &setter)?;
     let mut plan = Plan {
         front_pages: galley.front_pages,
         pages: vec![],
@@ -159,27 +180,76 @@ pub fn compose(spec: &Spec, p: &Printed, galley: &Galley) -> Result<Plan> {
         placed: vec![],
         emit: galley.measurements.emit(),
         note_width: galley.measurements.metrics.note_width,
-        empty_lines: empty_lines(&setter, &cuts),
+        empty_lines: vec![],
         warnings: vec![],
         lines: vec![],
+        facing: None,
+    };
+    let (cuts, folios) = match facing {
+        None => {
+            let cuts = break_pages(spec, p, &setter)?;
+            let folios = (0..cuts.len())
+                .map(|k| galley.front_pages + k + 1)
+                .collect();
+            (cuts, folios)
+        }
+        Some(f) => {
+            let (cuts, folios, facing_plan) = facing_pages(spec, p, &setter, f)?;
+            plan.facing = Some(facing_plan);
+            (cuts, folios)
+        }
+    };
+    plan.empty_lines = empty_lines(&setter, &cuts);
+    let side = side_pages(spec, p, &setter, &cuts, &folios)?;
+    plan.pages = side.pages;
+    plan.lines = side.lines;
+    plan.placed = side.placed;
+    plan.warnings = side.warnings;
+    endnotes(spec, &setter, &cuts, &folios, &mut plan);
+    Ok(plan)
+}
+
+/// The pages of one side as planned: pages, lines, entries placed, warnings.
+struct SidePages {
+    pages: Vec<Page>,
+    lines: Vec<PlannedLine>,
+    placed: Vec<PlacedEntry>,
+    warnings: Vec<Diagnostic>,
+}
+
+/// The pages of one text from its page cuts and their folios.
+fn side_pages(
+    spec: &Spec,
+    p: &Printed,
+    setter: &ApparatusSetter,
+    cuts: &[PageCut],
+    folios: &[usize],
+) -> Result<SidePages> {
+    let lines = setter.lines;
+    let mut out = SidePages {
+        pages: vec![],
+        lines: vec![],
+        placed: vec![],
+        warnings: vec![],
     };
     let mut section = None;
     let mut doc_line = 0u32;
     let mut carried: Vec<Vec<Vec<SetToken>>> = vec![vec![]; setter.foot_series.len()];
-    for (k, cut) in cuts.iter().enumerate() {
+    for (k, (cut, &number)) in cuts.iter().zip(folios).enumerate() {
         let r = cut.lines.clone();
-        let number = galley.front_pages + k + 1;
         let (apparatus, placed) = setter.page_blocks(cut, &mut carried, doc_line, number);
-        plan.lines
-            .extend(planned_lines(&setter, r.clone(), k, doc_line));
-        plan.placed.extend(placed);
+        if !r.is_empty() {
+            out.lines
+                .extend(planned_lines(setter, r.clone(), k, doc_line));
+        }
+        out.placed.extend(placed);
         let first_number = match (&setter.running, r.start.checked_sub(1)) {
             _ if setter.restart => 0,
             (Some(running), Some(before)) => running[before],
             _ => doc_line,
         };
-        doc_line += numbered(&galley.lines[r.clone()]);
-        let pieces = pieces(&galley.lines, r.clone());
+        doc_line += numbered(&lines[r.clone()]);
+        let pieces = pieces(lines, r.clone());
         let opens_section =
             |pc: &Piece| !pc.continued && p.blocks[pc.block].kind == BlockKind::Heading(1);
         let opening = k == 0 || pieces.first().is_some_and(opens_section);
@@ -191,21 +261,85 @@ pub fn compose(spec: &Spec, p: &Printed, galley: &Galley) -> Result<Plan> {
         if let Some(pc) = pieces.iter().rev().find(|pc| opens_section(pc)) {
             section = Some(p.blocks[pc.block].range.clone());
         }
-        let notes = place_notes(spec, p, galley, r.clone(), number, &mut plan.warnings)?;
-        plan.pages.push(Page {
+        let notes = place_notes(spec, p, setter.galley, r.clone(), number, &mut out.warnings)?;
+        out.pages.push(Page {
             number,
             lines: r.clone(),
             pieces,
             apparatus,
-            numbers: line_numbers(&galley.lines, r.clone(), first_number, setter.every),
+            numbers: line_numbers(lines, r.clone(), first_number, setter.every),
             notes,
             section: in_force,
             opening,
         });
     }
-    let ranges: Vec<Range<usize>> = cuts.into_iter().map(|c| c.lines).collect();
-    endnotes(spec, &setter, &ranges, galley.front_pages, &mut plan);
-    Ok(plan)
+    Ok(out)
+}
+
+/// Both texts broken into spreads (see [`super::facing::spreads`]): the original's cuts
+/// and folios, and the translation's pages.
+fn facing_pages(
+    spec: &Spec,
+    p: &Printed,
+    setter: &ApparatusSetter,
+    f: &Facing,
+) -> Result<(Vec<PageCut>, Vec<usize>, FacingPlan)> {
+    let tsetter = ApparatusSetter::new(f.spec, f.printed, f.galley);
+    let (bo, bt) = (
+        setter.builder(min_text(spec)),
+        tsetter.builder(min_text(spec)),
+    );
+    let original = super::facing::Side {
+        builder: &bo,
+        series_lines: |a: usize, b: usize, d: u32, n: usize| setter.series_lines(a, b, d, n),
+    };
+    let translation = super::facing::Side {
+        builder: &bt,
+        series_lines: |a: usize, b: usize, d: u32, n: usize| tsetter.series_lines(a, b, d, n),
+    };
+    let chunks: Vec<(usize, usize)> = f
+        .chunks
+        .iter()
+        .map(|&(o, t)| (line_of(setter.lines, o), line_of(tsetter.lines, t)))
+        .collect();
+    // The original on the left (a verso, even folio) unless the translation takes it.
+    let original_left = f.side == crate::spec::Side::Recto;
+    let first_left = (setter.front_pages + 1).next_multiple_of(2);
+    let blank: Vec<usize> = (setter.front_pages + 1..first_left).collect();
+    let folios = |k: usize| {
+        let left = first_left + 2 * k;
+        if original_left {
+            (left, left + 1)
+        } else {
+            (left + 1, left)
+        }
+    };
+    let (co, ct) = super::facing::spreads(&original, &translation, &chunks, folios).map_err(
+        |(side, line, page_no)| {
+            if side == 0 {
+                apparatus_too_tall(spec, p, setter, line, page_no)
+            } else {
+                Diagnostics(vec![Diagnostic::error(format!(
+                    "line {} of the translation does not fit on page {page_no}",
+                    line + 1
+                ))])
+            }
+        },
+    )?;
+    let fo: Vec<usize> = (0..co.len()).map(|k| folios(k).0).collect();
+    let ft: Vec<usize> = (0..ct.len()).map(|k| folios(k).1).collect();
+    let mut side = side_pages(f.spec, f.printed, &tsetter, &ct, &ft)?;
+    if !f.numbered {
+        side.pages.iter_mut().for_each(|pg| pg.numbers.clear());
+    }
+    Ok((
+        co,
+        fo,
+        FacingPlan {
+            pages: side.pages,
+            blank,
+        },
+    ))
 }
 
 /// The lines `r` of page `k` in their places; `doc_line`: numbered lines before the page.
@@ -242,20 +376,18 @@ fn foot_series(spec: &Spec) -> Vec<usize> {
 /// Breaks the galley into pages (see [`page_ranges`]), or names the entries of a line whose
 /// notes cannot be placed on any page.
 fn break_pages(spec: &Spec, p: &Printed, setter: &ApparatusSetter) -> Result<Vec<PageCut>> {
-    let m = setter.metrics;
-    let builder = PageBuilder {
-        lines: setter.lines,
-        text_height: m.text_height,
-        min_text: spec.layout.min_text.as_ref().map_or(0.25, |v| *v.get_ref()),
-        front_pages: setter.front_pages,
-        model: HeightModel::of(m),
-        pitch: body_pitch(setter.lines).unwrap_or(f64::INFINITY),
-    };
+    let builder = setter.builder(min_text(spec));
     let trial = |start: usize, end: usize, doc_line: u32, page_no: usize| {
         setter.series_lines(start, end, doc_line, page_no)
     };
     page_ranges(&builder, trial)
         .map_err(|(line, page_no)| apparatus_too_tall(spec, p, setter, line, page_no))
+}
+
+/// `[layout] min-text`: the least share of the text block a page gives to text beside
+/// continued notes.
+fn min_text(spec: &Spec) -> f64 {
+    spec.layout.min_text.as_ref().map_or(0.25, |v| *v.get_ref())
 }
 
 /// The space each body page but the last leaves empty above its apparatus, in body lines.
@@ -402,7 +534,7 @@ pub fn page_ranges(
         // Where not even one line fits after the notes continued from the page before (its
         // entries must follow them), the page holds continued notes alone.
         let cut = b
-            .page(start, &carry, trial)
+            .page(start, &carry, trial, b.lines.len())
             .or_else(|| b.notes_only(start, &carry))
             .ok_or((start, page_no))?;
         doc_line += numbered(&b.lines[cut.lines.clone()]);
@@ -419,19 +551,21 @@ pub fn page_ranges(
 
 impl PageBuilder<'_> {
     /// The page starting at galley line `start`, with `carry[s]` apparatus lines of series
-    /// `s` continued from the page before.
-    fn page(
+    /// `s` continued from the page before; it ends before line `limit` (`start < limit`),
+    /// where a facing text makes it end.
+    pub(super) fn page(
         &self,
         start: usize,
         carry: &[usize],
         trial: impl Fn(usize) -> Vec<SeriesLines>,
+        limit: usize,
     ) -> Option<PageCut> {
         let lines = self.lines;
         let mut carry = carry.to_vec();
         carry.resize(trial(start).len().max(carry.len()), 0);
         let carry = &carry[..];
         let fits = |end: usize, kept: &[usize]| self.fits(start, end, kept);
-        let (min_end, taken) = self.continued_share(start, carry, &trial)?;
+        let (min_end, taken) = self.continued_share(start, carry, &trial, limit)?;
         // Then text lines with all their notes, as long as they fit; the line whose notes
         // do not all fit ends the page if what must stay with it fits (its notes are split
         // there, as TeX splits an insertion), else the line before does.
@@ -445,7 +579,7 @@ impl PageBuilder<'_> {
             kept
         };
         let mut end = min_end;
-        while end < lines.len() {
+        while end < limit {
             let own = trial(end);
             if fits(end, &whole(&own)) {
                 end += 1;
@@ -456,12 +590,12 @@ impl PageBuilder<'_> {
             }
             break;
         }
-        let mut end = end.min(lines.len() - 1);
+        let mut end = end.min(limit - 1);
         // A bad break there: the next good one, if the notes that must stay with its
         // lines still fit (their other lines continue), else an earlier one.
-        if let Some(later) = (end + 1..lines.len())
+        if let Some(later) = (end + 1..limit)
             .take_while(|_| bad_break(lines, end))
-            .find(|&e| e + 1 == lines.len() || !bad_break(lines, e))
+            .find(|&e| e + 1 == limit || !bad_break(lines, e))
             .filter(|&e| fits(e, &required(&trial(e), carry, &taken)))
         {
             end = later;
@@ -469,7 +603,7 @@ impl PageBuilder<'_> {
         let cut_at = |end: usize| self.cut_at(start, end, carry, &taken, &trial);
         let mut first = true;
         loop {
-            let good = self.good_break(start, end);
+            let good = self.good_break(start, end, limit);
             let strict = cut_at(good);
             // A good break that would leave a hole (a long note that must stay whole behind
             // it) gives way to the bad one where that fills the page: a hyphen, an orphan
@@ -552,7 +686,7 @@ impl PageBuilder<'_> {
 
     /// A page of notes continued from the page before and no text (`lines` is empty): as
     /// many of their lines as fit; `None` if there are none.
-    fn notes_only(&self, start: usize, carry: &[usize]) -> Option<PageCut> {
+    pub(super) fn notes_only(&self, start: usize, carry: &[usize]) -> Option<PageCut> {
         let zero = vec![0; carry.len()];
         let kept = fill(&zero, carry, |k| {
             self.model.height(k) <= self.text_height + 0.01
@@ -580,12 +714,13 @@ impl PageBuilder<'_> {
         start: usize,
         carry: &[usize],
         trial: &impl Fn(usize) -> Vec<SeriesLines>,
+        limit: usize,
     ) -> Option<(usize, Vec<usize>)> {
         let lines = self.lines;
         let least = self.min_text * self.text_height;
-        let mut min_end = (start..lines.len())
+        let mut min_end = (start..limit)
             .find(|&e| text_extent(lines, start, e) >= least)
-            .unwrap_or(lines.len() - 1);
+            .unwrap_or(limit - 1);
         let zero = vec![0; carry.len()];
         while min_end > start
             && !self.fits(start, min_end, &required(&trial(min_end), carry, &zero))
@@ -603,10 +738,10 @@ impl PageBuilder<'_> {
     }
 
     /// `end`, or an earlier line after which a page may end (see [`bad_break`]); the last
-    /// line of the galley always may.
-    fn good_break(&self, start: usize, end: usize) -> usize {
+    /// line of the galley always may, and so may the line before `limit`.
+    fn good_break(&self, start: usize, end: usize, limit: usize) -> usize {
         let lines = self.lines;
-        if end + 1 >= lines.len() {
+        if end + 1 >= limit {
             return end;
         }
         let mut e = end;
@@ -723,6 +858,9 @@ pub fn line_numbers(
     before: u32,
     every: u32,
 ) -> Vec<LineNumber> {
+    if r.is_empty() {
+        return vec![];
+    }
     let top = lines[r.start].baseline - lines[r.start].cap;
     let mut n = before;
     let mut out = vec![];
@@ -779,6 +917,9 @@ fn place_notes(
     page_no: usize,
     warnings: &mut Vec<Diagnostic>,
 ) -> Result<Vec<PlacedNote>> {
+    if r.is_empty() {
+        return Ok(vec![]);
+    }
     let lines = &galley.lines;
     let m = &galley.measurements.metrics;
     let top = lines[r.start].baseline - lines[r.start].cap;
@@ -889,16 +1030,19 @@ fn line_of(lines: &[GalleyLine], pos: usize) -> usize {
 fn endnotes(
     spec: &Spec,
     setter: &ApparatusSetter,
-    pages: &[Range<usize>],
-    front_pages: usize,
+    cuts: &[PageCut],
+    folios: &[usize],
     plan: &mut Plan,
 ) {
     let end_series = (0..spec.series.len()).filter(|&s| spec.series[s].placement == Placement::End);
     for series in end_series {
         let mut tokens: Vec<SetToken> = vec![];
         let mut doc_line = 0u32;
-        for (k, r) in pages.iter().enumerate() {
-            let page_no = front_pages + k + 1;
+        for (cut, &page_no) in cuts.iter().zip(folios) {
+            let r = &cut.lines;
+            if r.is_empty() {
+                continue;
+            }
             let (page_tokens, placed) =
                 setter.series_tokens(series, r.start, r.end - 1, doc_line, page_no, true);
             doc_line += numbered(&setter.lines[r.clone()]);
@@ -926,6 +1070,7 @@ fn endnotes(
 /// Sets the apparatus of any run of galley lines: the page builder's trial and the final
 /// pages alike.
 pub struct ApparatusSetter<'a> {
+    galley: &'a Galley,
     lemmata: &'a [PLemma],
     lines: &'a [GalleyLine],
     metrics: &'a Metrics,
@@ -979,6 +1124,7 @@ impl<'a> ApparatusSetter<'a> {
             by_line[first].push(k);
         }
         ApparatusSetter {
+            galley,
             lemmata: &p.lemmata,
             lines,
             metrics: &measured.metrics,
@@ -1003,6 +1149,18 @@ impl<'a> ApparatusSetter<'a> {
             )
             .then(|| super::verse::running_numbers(lines)),
             every: (*spec.layout.line_numbers.every.get_ref()).max(1) as u32,
+        }
+    }
+
+    /// A page builder over this setter's galley.
+    fn builder(&self, min_text: f64) -> PageBuilder<'a> {
+        PageBuilder {
+            lines: self.lines,
+            text_height: self.metrics.text_height,
+            min_text,
+            front_pages: self.front_pages,
+            model: HeightModel::of(self.metrics),
+            pitch: body_pitch(self.lines).unwrap_or(f64::INFINITY),
         }
     }
 

@@ -11,10 +11,19 @@ use crate::markup::{self, Front, Printed, SetToken, Writer};
 use crate::spec::Spec;
 use crate::text::BlockKind;
 
-use super::compose::{Page, Plan};
+use super::compose::{FacingPlan, Page, Plan};
 
-/// Markup of the final document.
-pub fn final_doc(spec: &Spec, p: &Printed, front: &Front, template: &str, plan: &Plan) -> Writer {
+/// Markup of the final document. `facing`: the translation's spec and printed text, whose
+/// pages (`plan.facing`) stand between the original's; the spans of its text are recorded in
+/// `Writer::facing_spans`, apart from the original's.
+pub fn final_doc(
+    spec: &Spec,
+    p: &Printed,
+    front: &Front,
+    template: &str,
+    plan: &Plan,
+    facing: Option<(&Spec, &Printed)>,
+) -> Writer {
     let mut w = Writer::new();
     markup::preamble(&mut w, spec, false, template);
     // The cross-references, from the plan (the notes name their slots).
@@ -39,8 +48,15 @@ pub fn final_doc(spec: &Spec, p: &Printed, front: &Front, template: &str, plan: 
     // only cost time.
     w.out.push_str("#set text(hyphenate: false)\n");
     let mut prev_para = false;
-    for page in &plan.pages {
-        body_page(&mut w, spec, p, page, plan, &mut prev_para);
+    match (&plan.facing, facing) {
+        (Some(fp), Some((tspec, tp))) => {
+            facing_pages(&mut w, (spec, p), (tspec, tp), plan, fp);
+        }
+        _ => {
+            for page in &plan.pages {
+                body_page(&mut w, spec, p, page, plan, &mut prev_para, None);
+            }
+        }
     }
     for series in &plan.endnotes {
         w.out.push('#');
@@ -58,6 +74,53 @@ pub fn final_doc(spec: &Spec, p: &Printed, front: &Front, template: &str, plan: 
     w
 }
 
+/// The pages of original and translation in the order of their folios, with the blank
+/// pages before them. The translation's pages are set in its language; their text is
+/// written by a writer of its own, whose spans go to `facing_spans`.
+fn facing_pages(
+    w: &mut Writer,
+    original: (&Spec, &Printed),
+    translation: (&Spec, &Printed),
+    plan: &Plan,
+    fp: &FacingPlan,
+) {
+    for _ in &fp.blank {
+        w.out.push_str("#page(header: none)[]\n");
+    }
+    let (mut prev_o, mut prev_t) = (false, false);
+    let mut trans = fp.pages.iter().peekable();
+    let set_translation = |w: &mut Writer, page: &Page, prev: &mut bool| {
+        let mut tw = Writer::new();
+        let lang = translation.0.edition.language.get_ref();
+        body_page(
+            &mut tw,
+            translation.0,
+            translation.1,
+            page,
+            plan,
+            prev,
+            Some(lang),
+        );
+        let offset = w.out.len();
+        w.out.push_str(&tw.out);
+        w.facing_spans.literals.extend(
+            tw.spans
+                .literals
+                .iter()
+                .map(|&(typ, printed, len)| (typ + offset, printed, len)),
+        );
+    };
+    for page in &plan.pages {
+        while let Some(t) = trans.next_if(|t| t.number < page.number) {
+            set_translation(w, t, &mut prev_t);
+        }
+        body_page(w, original.0, original.1, page, plan, &mut prev_o, None);
+    }
+    for t in trans {
+        set_translation(w, t, &mut prev_t);
+    }
+}
+
 /// One body page: its running head, text, apparatus and margin furniture. `prev_para`:
 /// whether the block before was a paragraph (a paragraph after one is indented).
 fn body_page(
@@ -67,6 +130,7 @@ fn body_page(
     page: &Page,
     plan: &Plan,
     prev_para: &mut bool,
+    lang: Option<&str>,
 ) {
     let section = page.section.as_ref().map_or("none".to_string(), |r| {
         format!("[{}]", markup::lit(&p.doc[r.clone()]))
@@ -77,6 +141,10 @@ fn body_page(
         n = page.number,
         opening = page.opening,
     );
+    // A facing translation's page is set in its language (shaping, quotation marks).
+    if let Some(lang) = lang {
+        let _ = writeln!(w.out, "#set text(lang: {})", markup::lit_str(lang));
+    }
     for piece in &page.pieces {
         let b = &p.blocks[piece.block];
         let para = b.kind == BlockKind::Paragraph;

@@ -380,7 +380,8 @@ pub struct GalleyInput<'a> {
     pub spec: &'a Spec,
     pub printed: &'a Printed,
     pub template: &'a str,
-    pub front: &'a Front,
+    /// The front matter, set before the body to count its pages (`None`: none).
+    pub front: Option<&'a Front>,
     /// What the layout depends on besides the markup (template text, fonts): part of the
     /// reuse key.
     pub salt: &'a str,
@@ -405,7 +406,7 @@ impl GalleyDocs {
             .iter()
             .enumerate()
             .map(|(i, r)| {
-                let front = (i == 0).then_some(input.front);
+                let front = input.front.filter(|_| i == 0);
                 markup::galley(input.spec, p, front, input.template, r.clone())
             })
             .collect();
@@ -668,7 +669,7 @@ fn compile(
 }
 
 /// The result of a scoped thread, a panic turned into an error.
-fn joined<T>(r: std::thread::Result<Result<T>>, what: &str) -> Result<T> {
+pub(super) fn joined<T>(r: std::thread::Result<Result<T>>, what: &str) -> Result<T> {
     r.unwrap_or_else(|_| Err(Diagnostic::error(format!("{what} panicked")).into()))
 }
 

@@ -27,6 +27,7 @@
 
 mod compose;
 mod emit;
+mod facing;
 mod galley;
 mod verify;
 mod verse;
@@ -79,6 +80,19 @@ pub struct Input<'a> {
     pub printed: &'a Printed,
     pub template: &'a str,
     pub front: &'a Front,
+    /// A translation set facing the original.
+    pub facing: Option<FacingInput<'a>>,
+}
+
+/// A translation to set facing the original: its spec (see
+/// [`crate::spec::Spec::translation_spec`]), printed text, and the aligned chunks.
+pub struct FacingInput<'a> {
+    pub spec: &'a Spec,
+    pub printed: &'a Printed,
+    /// Where aligned chunks start: printed offsets in the original and the translation.
+    pub chunks: Vec<(usize, usize)>,
+    pub side: crate::spec::Side,
+    pub numbered: bool,
 }
 
 /// PDF export, run on the final document while it is verified.
@@ -100,10 +114,35 @@ pub fn run(
         spec: input.spec,
         printed: input.printed,
         template: input.template,
-        front: input.front,
+        front: Some(input.front),
         salt: &opts.salt,
     };
-    let (galley, mut warnings) = galley::set(&galley_input, world, reuse, &compiles)?;
+    let (galley, translation, mut warnings) = match &input.facing {
+        None => {
+            let (g, w) = galley::set(&galley_input, world, reuse, &compiles)?;
+            (g, None, w)
+        }
+        Some(f) => {
+            // The translation's galley compiles beside the original's, on a forked World.
+            let tinput = galley::GalleyInput {
+                spec: f.spec,
+                printed: f.printed,
+                template: input.template,
+                front: None,
+                salt: &opts.salt,
+            };
+            let mut tworld = world.fork(String::new());
+            let (original, translated) = std::thread::scope(|scope| {
+                let t = scope.spawn(|| galley::set(&tinput, &mut tworld, None, &compiles));
+                let o = galley::set(&galley_input, world, reuse, &compiles);
+                (o, galley::joined(t.join(), "the translation's galley"))
+            });
+            let (g, mut w) = original?;
+            let (tg, tw) = translated?;
+            w.extend(tw);
+            (g, Some(tg), w)
+        }
+    };
     // The galley's layout caches cannot serve the final compile (every paragraph changes):
     // free them now rather than hold both documents' caches at once.
     if !keep_caches {
@@ -112,7 +151,18 @@ pub fn run(
     }
     timer.lap("galley");
 
-    let plan = compose::compose(input.spec, input.printed, &galley)?;
+    let facing = match (&input.facing, &translation) {
+        (Some(f), Some(tg)) => Some(compose::Facing {
+            spec: f.spec,
+            printed: f.printed,
+            galley: tg,
+            chunks: &f.chunks,
+            side: f.side,
+            numbered: f.numbered,
+        }),
+        _ => None,
+    };
+    let plan = compose::compose(input.spec, input.printed, &galley, facing.as_ref())?;
     warnings.extend(plan.warnings.iter().cloned());
     timer.lap("compose");
 
@@ -122,6 +172,7 @@ pub fn run(
         input.front,
         input.template,
         &plan,
+        input.facing.as_ref().map(|f| (f.spec, f.printed)),
     );
     world.set_main(fin.out.clone());
     compiles.fetch_add(1, Ordering::Relaxed);
@@ -156,7 +207,13 @@ pub fn run(
             &plan,
             &galley.lines,
             metrics,
-        );
+        )
+        .and_then(|()| match (&plan.facing, &translation, &input.facing) {
+            (Some(fp), Some(tg), Some(f)) => {
+                verify::verify_facing(f.printed, &final_doc, fp, &tg.lines, metrics)
+            }
+            _ => Ok(()),
+        });
         (verified, exporting.join())
     });
     verified?;

@@ -17,7 +17,7 @@ use crate::markup::{Printed, Writer};
 use crate::spec::Spec;
 use crate::typeset::{self, SpanIndex};
 
-use super::compose::Plan;
+use super::compose::{FacingPlan, Page, Plan};
 use super::galley::{GalleyLine, Metrics, printed_offset};
 
 /// The final document as compiled: the laid-out pages, the span index of its markup and
@@ -35,13 +35,13 @@ struct LinePlaces {
 }
 
 impl LinePlaces {
-    fn new(plan: &Plan, lines: &[GalleyLine], m: &Metrics) -> Self {
+    fn new(pages: &[Page], lines: &[GalleyLine], m: &Metrics) -> Self {
         let mut page = vec![0usize; lines.len()];
         let mut y = vec![0f64; lines.len()];
-        for (k, p) in plan.pages.iter().enumerate() {
+        for p in pages.iter().filter(|p| !p.lines.is_empty()) {
             let top = lines[p.lines.start].baseline - lines[p.lines.start].cap;
             for i in p.lines.clone() {
-                page[i] = plan.front_pages + k;
+                page[i] = p.number - 1;
                 y[i] = m.top + lines[i].baseline - top;
             }
         }
@@ -73,11 +73,18 @@ pub fn verify(
     lines: &[GalleyLine],
     m: &Metrics,
 ) -> Result<()> {
-    let planned = LinePlaces::new(plan, lines, m);
+    let planned = LinePlaces::new(&plan.pages, lines, m);
     let found = read_back(fin, lines, &planned, m, &p.labels);
     let mut errs = vec![];
     let pages = fin.doc.pages().len();
-    let body_end = plan.front_pages + plan.pages.len();
+    let facing = plan.facing.iter().flat_map(|f| &f.pages);
+    let body_end = plan
+        .pages
+        .iter()
+        .chain(facing)
+        .map(|p| p.number)
+        .max()
+        .unwrap_or(plan.front_pages);
     if pages < body_end || (plan.endnotes.is_empty() && pages != body_end) {
         errs.push(Diagnostic::error(format!(
             "layout: planned {body_end} pages, Typst made {pages}"
@@ -166,7 +173,7 @@ fn check_xrefs(spec: &Spec, p: &Printed, plan: &Plan, found: &Found) -> Vec<Diag
     let printed_at = |page: usize, y: f64| {
         plan.lines
             .iter()
-            .find(|l| plan.front_pages + l.page == page && (l.y - y).abs() < 0.5)
+            .find(|l| plan.pages[l.page].number - 1 == page && (l.y - y).abs() < 0.5)
             .map(|l| (page + 1, l.number))
     };
     let mut errs = vec![];
@@ -196,11 +203,9 @@ fn check_apparatus_lines(plan: &Plan, found: &Found, m: &Metrics) -> Vec<Diagnos
         }
     }
     let mut errs = vec![];
-    for (k, page) in plan.pages.iter().enumerate() {
+    for page in &plan.pages {
         let planned: usize = page.apparatus.iter().map(|b| b.lines.len()).sum();
-        let mut ys = baselines
-            .remove(&(plan.front_pages + k))
-            .unwrap_or_default();
+        let mut ys = baselines.remove(&(page.number - 1)).unwrap_or_default();
         ys.sort_by(f64::total_cmp);
         // Baselines closer than half a line apart are one line (a rank superscript sits
         // a little above its line).
@@ -212,7 +217,7 @@ fn check_apparatus_lines(plan: &Plan, found: &Found, m: &Metrics) -> Vec<Diagnos
         if printed != planned {
             errs.push(Diagnostic::error(format!(
                 "layout: page {} has {printed} apparatus line(s), planned {planned}: the template sets apparatus text wider (or narrower) than it measured",
-                plan.front_pages + k + 1
+                page.number
             )));
         }
     }
@@ -223,8 +228,8 @@ fn check_apparatus_lines(plan: &Plan, found: &Found, m: &Metrics) -> Vec<Diagnos
 /// its lemma's page, then the pages its note continues on.
 fn planned_pages(plan: &Plan) -> HashMap<usize, Vec<usize>> {
     let mut pages: HashMap<usize, Vec<usize>> = HashMap::new();
-    for (k, page) in plan.pages.iter().enumerate() {
-        let at = plan.front_pages + k;
+    for page in &plan.pages {
+        let at = page.number - 1;
         let tokens = page.apparatus.iter().flat_map(|b| b.lines.iter().flatten());
         for t in tokens {
             let on = pages.entry(t.entry).or_default();
@@ -295,4 +300,47 @@ fn check_entries(spec: &Spec, plan: &Plan, found: &Found, m: &Metrics) -> Vec<Di
         }
     }
     errs
+}
+
+/// The translation's pages of a facing edition: every glyph of its text on its planned page
+/// and line (its spans are apart from the original's: `Writer::facing_spans`).
+pub fn verify_facing(
+    tp: &Printed,
+    fin: &Final,
+    fp: &FacingPlan,
+    lines: &[GalleyLine],
+    m: &Metrics,
+) -> Result<()> {
+    let planned = LinePlaces::new(&fp.pages, lines, m);
+    let mut bad = 0usize;
+    let mut first: Option<(usize, usize, usize, f64)> = None;
+    for page in fp.pages.iter().filter(|p| !p.lines.is_empty()) {
+        let at = page.number - 1;
+        typeset::for_each_glyph(fin.doc, at..at + 1, |g| {
+            if g.y < m.top - 1.0 || g.first.is_whitespace() {
+                return;
+            }
+            let Some(o) = printed_offset(g, fin.index, &fin.markup.facing_spans) else {
+                return;
+            };
+            let li = lines
+                .partition_point(|l| l.range.end <= o)
+                .min(lines.len() - 1);
+            if g.page != planned.page[li] || (g.y - planned.y[li]).abs() > 0.5 {
+                bad += 1;
+                first.get_or_insert((o, li, g.page, g.y));
+            }
+        });
+    }
+    let Some((o, li, page, y)) = first else {
+        return Ok(());
+    };
+    let ctx: String = tp.doc[lines[li].range.clone()].chars().take(40).collect();
+    Err(Diagnostics(vec![Diagnostic::error(format!(
+        "layout: {bad} glyph(s) of the translation off their planned line; first at printed byte {o} (line `{ctx}`…): planned page {} y {:.2}, found page {} y {:.2}",
+        planned.page[li] + 1,
+        planned.y[li],
+        page + 1,
+        y
+    ))]))
 }

@@ -43,7 +43,10 @@ pub fn scratch(name: &str) -> PathBuf {
 pub struct Built {
     pub pdf: Vec<u8>,
     pub pdf_path: PathBuf,
+    /// The front matter and the body pages (of the original, in a facing edition).
     pub pages: Vec<Page>,
+    /// A facing translation's pages.
+    pub translation_pages: Vec<Page>,
     pub front_pages: usize,
 }
 
@@ -53,13 +56,46 @@ pub fn build(dir: &Path, out_dir: &Path) -> Built {
         .unwrap_or_else(|e| panic!("building {} failed:\n{e}", dir.display()));
     let pdf_path = out_dir.join("out.pdf");
     std::fs::write(&pdf_path, &out.pdf).unwrap();
-    let pages = pdf::read_pdf(&pdf_path);
+    let (pages, translation_pages) = split_facing(dir, pdf::read_pdf(&pdf_path), out.front_pages);
     Built {
         pdf: out.pdf,
         pdf_path,
         pages,
+        translation_pages,
         front_pages: out.front_pages,
     }
+}
+
+/// A facing edition's pages apart: the front matter and the original's pages, and the
+/// translation's pages; blank pages dropped. The translation's side is the spec's
+/// `[translation] side` (the recto, odd folios, by default). Without a translation: all
+/// pages, and none.
+pub fn split_facing(dir: &Path, pages: Vec<Page>, front_pages: usize) -> (Vec<Page>, Vec<Page>) {
+    let spec: toml::Table = std::fs::read_to_string(dir.join("edition.toml"))
+        .ok()
+        .and_then(|t| t.parse().ok())
+        .unwrap_or_default();
+    let Some(t) = spec.get("translation").and_then(|t| t.as_table()) else {
+        return (pages, vec![]);
+    };
+    let translation_parity = match t.get("side").and_then(|s| s.as_str()) {
+        Some("verso") => 0,
+        _ => 1,
+    };
+    let mut original = vec![];
+    let mut translation = vec![];
+    for (i, p) in pages.into_iter().enumerate() {
+        if i < front_pages {
+            original.push(p);
+        } else if p.words.is_empty() {
+            continue;
+        } else if p.number % 2 == translation_parity {
+            translation.push(p);
+        } else {
+            original.push(p);
+        }
+    }
+    (original, translation)
 }
 
 /// The seed edition, built once per test binary.

@@ -166,29 +166,32 @@ fn pair(s: &Sides, ou: &[Unit], tu: &[Unit]) -> Result<Vec<(usize, usize)>> {
     );
     let o_at = |u: &Unit| s.original.source_range(&u.first_block);
     let t_at = |u: &Unit| s.translation.source_range(&u.first_block);
+    // A unit is named by its kind and its number among the units of that kind.
+    let nth = |units: &[Unit], i: usize| {
+        let name = units[i].name();
+        let n = units[..=i].iter().filter(|u| u.name() == name).count();
+        format!("{name} {n}")
+    };
     let d = match (ou.get(i), tu.get(i)) {
         (Some(a), Some(b)) => Diagnostic::error(format!(
-            "the translation does not pair with the original: its {} {} faces a {} of the original",
-            b.name(),
-            i + 1,
-            a.name()
+            "the translation does not pair with the original: its {} faces the original's {}",
+            nth(tu, i),
+            nth(ou, i)
         ))
         .at(&s.translation.file, t_at(b))
         .with_label(
             &s.original.file,
             o_at(a),
-            format!("the original's {} {}", a.name(), i + 1),
+            format!("the original's {}", nth(ou, i)),
         ),
         (Some(a), None) => Diagnostic::error(format!(
-            "the translation ends before the original's {} {}: it has no counterpart",
-            a.name(),
-            i + 1
+            "the translation ends before the original's {}: it has no counterpart",
+            nth(ou, i)
         ))
         .at(&s.original.file, o_at(a)),
         (None, Some(b)) => Diagnostic::error(format!(
-            "the original ends before the translation's {} {}: it has no counterpart",
-            b.name(),
-            i + 1
+            "the original ends before the translation's {}: it has no counterpart",
+            nth(tu, i)
         ))
         .at(&s.translation.file, t_at(b)),
         (None, None) => Diagnostic::error("the translation does not pair with the original"),

@@ -1,0 +1,300 @@
+//! A translation facing the original, read back from the PDF: every aligned chunk begins on
+//! the two pages of one spread (the original on the left, even folios; the translation on
+//! the right), both sides read as their files, a chunk much longer on one side leaves the
+//! other side's pages short, `[[align]]` pairs align texts whose paragraphs do not pair, and
+//! a mismatch without them is a located error.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use common::edition::{self, Body};
+use common::pdf::Page;
+
+/// The first page (folio) whose body holds `word`.
+fn page_of(body: &Body, word: &str) -> usize {
+    body.pages
+        .iter()
+        .find(|p| {
+            p.body.iter().any(|l| {
+                l.line
+                    .words
+                    .iter()
+                    .any(|w| w.text.trim_matches(',') == word)
+            })
+        })
+        .unwrap_or_else(|| panic!("`{word}` is not printed"))
+        .number
+}
+
+/// The pages' body lines, each paragraph start found where the PDF shows it (an indented
+/// line, or a numbered line after an unnumbered one: a heading or the title), as (folio,
+/// the line's first word).
+fn paragraph_starts(body: &Body) -> Vec<(usize, String)> {
+    let mut out = vec![];
+    for p in &body.pages {
+        for i in 0..p.body.len() {
+            if p.starts_paragraph(i) {
+                out.push((p.number, p.body[i].line.words[0].text.clone()));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn the_seeds_paragraphs_start_on_one_spread_with_their_translation() {
+    let built = edition::seed();
+    let spec = edition::read_spec(&edition::seed_dir());
+    let original = edition::read_body(&built.pages, built.front_pages, spec.restart_page);
+    let translation = edition::read_body(&built.translation_pages, 0, spec.restart_page);
+    // The original on versos (even folios), the translation on rectos.
+    assert!(original.pages.iter().all(|p| p.number % 2 == 0));
+    assert!(translation.pages.iter().all(|p| p.number % 2 == 1));
+    let (o, t) = (paragraph_starts(&original), paragraph_starts(&translation));
+    // Nine paragraphs of the report, two of the resolution, on each side.
+    assert_eq!(o.len(), 11, "the original's paragraph starts: {o:?}");
+    assert_eq!(t.len(), 11, "the translation's paragraph starts: {t:?}");
+    for (a, b) in o.iter().zip(&t) {
+        assert_eq!(
+            a.0 + 1,
+            b.0,
+            "the paragraph `{}` (p. {}) and its translation `{}` (p. {}) are not on one spread",
+            a.1,
+            a.0,
+            b.1,
+            b.0
+        );
+    }
+    // Headings face their headings.
+    assert_eq!(
+        page_of(&original, "Resolution") + 1,
+        page_of(&translation, "Resolution")
+    );
+}
+
+#[test]
+fn the_seeds_translation_reads_as_its_file() {
+    let built = edition::seed();
+    let translation = edition::read_body(&built.translation_pages, 0, true);
+    let got: Vec<String> = edition::text_words(&translation)
+        .into_iter()
+        .map(|w| w.text)
+        .collect();
+    let file = std::fs::read_to_string(edition::seed_dir().join("translation.txt")).unwrap();
+    let want: Vec<&str> = file.split_whitespace().collect();
+    assert_eq!(
+        got,
+        want,
+        "the translation's pages differ from translation.txt\n{}",
+        edition::first_difference(&got, &want)
+    );
+}
+
+// ---- A small edition: the original's four paragraphs against three -------------------------
+
+/// Deterministic filler words.
+fn words(seed: &mut u64, n: usize) -> String {
+    const VOCAB: &[&str] = &[
+        "lorem",
+        "ipsum",
+        "dolor",
+        "sit",
+        "amet",
+        "consectetur",
+        "adipiscing",
+        "elit",
+        "sed",
+        "do",
+        "eiusmod",
+        "tempor",
+        "incididunt",
+        "ut",
+        "labore",
+        "et",
+        "dolore",
+        "magna",
+        "aliqua",
+        "enim",
+        "ad",
+        "minim",
+        "veniam",
+        "quis",
+        "nostrud",
+    ];
+    (0..n)
+        .map(|_| {
+            *seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            VOCAB[(*seed >> 33) as usize % VOCAB.len()]
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Hard-wraps a paragraph as a transcription would.
+fn wrapped(text: &str) -> String {
+    let mut out = String::new();
+    let mut len = 0;
+    for w in text.split(' ') {
+        if len > 0 && len + w.len() > 80 {
+            out.push('\n');
+            len = 0;
+        } else if len > 0 {
+            out.push(' ');
+            len += 1;
+        }
+        out.push_str(w);
+        len += w.len();
+    }
+    out
+}
+
+/// The original: a title and paragraphs `Alpha`, `Beta`, `Gamma`, `Delta`. The
+/// translation: a title and paragraphs `Eins`, `Zwei` (about three pages long), and
+/// `Drei`, which renders `Gamma` and `Delta` together. `align`: the `[[align]]` tables.
+fn write_edition(name: &str, align: &str) -> PathBuf {
+    let dir = edition::scratch(name);
+    let mut seed = 11u64;
+    let mut original = String::from("Liber primus\n\n");
+    for marker in ["Alpha", "Beta", "Gamma", "Delta"] {
+        let p = format!("{marker} {}.", words(&mut seed, 90));
+        original.push_str(&wrapped(&p));
+        original.push_str("\n\n");
+    }
+    let mut translation = String::from("Das erste Buch\n\n");
+    for (marker, n) in [("Eins", 80), ("Zwei", 1400), ("Drei", 170)] {
+        let p = format!("{marker} {}.", words(&mut seed, n));
+        translation.push_str(&wrapped(&p));
+        translation.push_str("\n\n");
+    }
+    std::fs::write(dir.join("source.txt"), &original).unwrap();
+    std::fs::write(dir.join("translation.txt"), &translation).unwrap();
+    let spec = format!(
+        r#"[edition]
+title = "Liber primus"
+editors = ["A. Editor"]
+language = "la"
+version = "1.0.0"
+date = 2026-11-29
+
+[text]
+file = "source.txt"
+base = "A"
+
+[[witness]]
+siglum = "A"
+description = "The base text."
+
+[[witness]]
+siglum = "B"
+description = "Another witness."
+
+[structure]
+title = "Liber primus"
+
+[translation]
+file = "translation.txt"
+language = "de"
+title = "Das erste Buch"
+
+[[series]]
+id = "critical"
+title = "Apparatus"
+kind = "critical"
+
+[[entry]]
+series = "critical"
+at = "Delta"
+readings = [{{ wit = ["B"], text = "Epsilon" }}]
+{align}"#
+    );
+    std::fs::write(dir.join("edition.toml"), spec).unwrap();
+    dir
+}
+
+fn bodies(dir: &Path, name: &str) -> (Body, Body, Vec<Page>) {
+    let built = edition::build(dir, &edition::scratch(&format!("{name}-out")));
+    let original = edition::read_body(&built.pages, built.front_pages, true);
+    let translation = edition::read_body(&built.translation_pages, 0, true);
+    (original, translation, built.translation_pages.clone())
+}
+
+#[test]
+fn aligned_passages_start_together_however_long_one_side_is() {
+    let align = r#"
+[[align]]
+original = "Gamma"
+translation = "Drei"
+"#;
+    let dir = write_edition("facing-align", align);
+    let (original, translation, _) = bodies(&dir, "facing-align");
+    for (o, t) in [("Alpha", "Eins"), ("Beta", "Zwei"), ("Gamma", "Drei")] {
+        let (po, pt) = (page_of(&original, o), page_of(&translation, t));
+        assert_eq!(
+            po + 1,
+            pt,
+            "`{o}` (p. {po}) and `{t}` (p. {pt}) are not on one spread"
+        );
+    }
+    // `Zwei` runs over several spreads: the original's pages beside it hold nothing of the
+    // text (`Beta` ended on the first of them).
+    let (beta, gamma) = (page_of(&original, "Beta"), page_of(&original, "Gamma"));
+    assert!(
+        gamma >= beta + 4,
+        "Zwei is long: Beta p. {beta}, Gamma p. {gamma}"
+    );
+    for p in original
+        .pages
+        .iter()
+        .filter(|p| p.number > beta && p.number < gamma)
+    {
+        assert!(
+            p.body.is_empty(),
+            "page {} beside Zwei holds text",
+            p.number
+        );
+    }
+    // `Delta` follows `Gamma` in the same chunk: no page of the translation waits for it.
+    let delta = page_of(&original, "Delta");
+    assert!(delta - gamma <= 2, "Gamma p. {gamma}, Delta p. {delta}");
+    // The apparatus stays under the original.
+    let lemma_page = original
+        .pages
+        .iter()
+        .find(|p| p.apparatus.iter().any(|l| l.text().contains("Epsilon")))
+        .map(|p| p.number);
+    assert_eq!(
+        lemma_page,
+        Some(delta),
+        "the entry stands under its lemma's page"
+    );
+    assert!(
+        translation.pages.iter().all(|p| p.apparatus.is_empty()),
+        "no apparatus under the translation"
+    );
+}
+
+#[test]
+fn a_translation_that_does_not_pair_names_the_first_unpaired_paragraph() {
+    let dir = write_edition("facing-mismatch", "");
+    let got = common::snapshot::build_error("facing-mismatch", &dir);
+    common::snapshot::check("facing", "unpaired-paragraph", &got);
+}
+
+#[test]
+fn crossing_align_pairs_are_an_error() {
+    let align = r#"
+[[align]]
+original = "Gamma"
+translation = "Zwei"
+
+[[align]]
+original = "Beta"
+translation = "Drei"
+"#;
+    let dir = write_edition("facing-crossing", align);
+    let got = common::snapshot::build_error("facing-crossing", &dir);
+    common::snapshot::check("facing", "crossing-pairs", &got);
+}

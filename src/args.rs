@@ -243,8 +243,12 @@ pub struct StressArgs {
     pub long_note_words: Option<usize>,
     /// A long poem instead of prose: cantos of stanzas, one verse a line, some verses long
     /// enough to turn over.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "translation")]
     pub verse: bool,
+    /// A facing translation (`translation.txt`): a second pseudo-text, paragraph for
+    /// paragraph, each of another length than its original.
+    #[arg(long)]
+    pub translation: bool,
 }
 
 /// `apparat bench`.
@@ -257,8 +261,12 @@ pub struct BenchArgs {
     #[arg(long, default_value_t = 200)]
     pub pages: usize,
     /// Time a verse stress edition (see `apparat stress --verse`).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "translation")]
     pub verse: bool,
+    /// Time a stress edition with a facing translation (see `apparat stress --translation`);
+    /// its plain compile sets both texts.
+    #[arg(long)]
+    pub translation: bool,
 }
 
 /// `apparat bench-one`.

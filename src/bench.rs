@@ -46,13 +46,24 @@ pub fn plain(dir: &Path) -> Result<(Vec<u8>, usize)> {
     let text = Text::load(&spec)?;
     let anchors = crate::anchor::resolve(&spec, &text)?;
     let printed = markup::Printed::new(&spec, &text, &anchors);
+    // A facing translation is set after the original, in the same flow.
+    let translation = match spec.translation_spec() {
+        Some(tspec) => {
+            let ttext = Text::load(&tspec)?;
+            let tanchors = crate::anchor::resolve(&tspec, &ttext)?;
+            let tp = markup::Printed::new(&tspec, &ttext, &tanchors);
+            Some((tspec.edition.language.get_ref().clone(), tp))
+        }
+        None => None,
+    };
+    let facing = translation.as_ref().map(|(lang, tp)| (lang.as_str(), tp));
     let (template_dir, template_name) = crate::template_location(&spec, dir)?;
     let world = crate::world::EditionWorld::new(
         crate::world::Roots {
             project: dir.to_path_buf(),
             templates: template_dir,
         },
-        markup::plain_doc(&spec, &printed, &template_name),
+        markup::plain_doc(&spec, &printed, &template_name, facing),
         &dir.join("fonts"),
         false,
         spec.date(),
@@ -241,9 +252,10 @@ fn measure(
 
 /// `apparat bench`: seed build (median of 5), stress build of `pages` pages (median of 3),
 /// plain Typst compile of the stress text (median of 3), and the ratios stress/plain.
-/// `verse`: the stress edition is a long poem (`apparat stress --verse`).
-pub fn run(seed_dir: &Path, pages: usize, verse: bool) -> ExitCode {
-    match run_inner(seed_dir, pages, verse) {
+/// `kind`: prose, a long poem (`apparat stress --verse`) or prose with a facing translation
+/// (`apparat stress --translation`; its plain compile sets both texts).
+pub fn run(seed_dir: &Path, pages: usize, kind: StressKind) -> ExitCode {
+    match run_inner(seed_dir, pages, kind) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e}");
@@ -252,7 +264,15 @@ pub fn run(seed_dir: &Path, pages: usize, verse: bool) -> ExitCode {
     }
 }
 
-fn run_inner(seed_dir: &Path, pages: usize, verse: bool) -> std::result::Result<(), String> {
+/// Which stress edition a bench times.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StressKind {
+    Prose,
+    Verse,
+    Translation,
+}
+
+fn run_inner(seed_dir: &Path, pages: usize, kind: StressKind) -> std::result::Result<(), String> {
     let stress_dir: PathBuf = std::env::temp_dir().join(format!(
         "apparat-bench-stress-{}-{}",
         std::process::id(),
@@ -261,9 +281,10 @@ fn run_inner(seed_dir: &Path, pages: usize, verse: bool) -> std::result::Result<
     let t = Instant::now();
     let options = crate::stress::StressOptions {
         pages,
+        translation: kind == StressKind::Translation,
         ..Default::default()
     };
-    let summary = if verse {
+    let summary = if kind == StressKind::Verse {
         crate::stress::generate_verse(&stress_dir, &options)
     } else {
         crate::stress::generate_with(&stress_dir, &options)

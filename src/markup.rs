@@ -922,10 +922,20 @@ pub(crate) fn measure_doc(spec: &Spec, template: &str, m: &Measure) -> String {
 /// Markup of the text alone in Typst's own page flow: the template's setup and the body
 /// blocks, no apparatus, line numbers or forced breaks — what `apparat bench` measures a
 /// build against.
-pub(crate) fn plain_doc(spec: &Spec, p: &Printed, template: &str) -> String {
+pub(crate) fn plain_doc(
+    spec: &Spec,
+    p: &Printed,
+    template: &str,
+    facing: Option<(&str, &Printed)>,
+) -> String {
     let mut w = Writer::new();
     preamble(&mut w, spec, false, template);
     flow_blocks(&mut w, p, 0..p.blocks.len());
+    // A facing translation after it, in its language (what a build of both sets).
+    if let Some((lang, tp)) = facing {
+        let _ = writeln!(w.out, "#set text(lang: {})", lit_str(lang));
+        flow_blocks(&mut w, tp, 0..tp.blocks.len());
+    }
     w.out
 }
 

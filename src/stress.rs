@@ -20,6 +20,8 @@
 //! that they turn over; the entries fall on verses and turnovers alike. In the model each
 //! verse is a block, as `text` makes it.
 
+mod translation;
+
 use std::fmt::Write as _;
 use std::path::Path;
 
@@ -34,6 +36,9 @@ pub struct StressOptions {
     pub seed: u64,
     /// A commentary-heavy edition with long notes; `None`: the ordinary stress edition.
     pub long_notes: Option<LongNotes>,
+    /// A facing translation (`translation.txt`), paragraph for paragraph, each of another
+    /// length than its original.
+    pub translation: bool,
 }
 
 impl Default for StressOptions {
@@ -42,6 +47,7 @@ impl Default for StressOptions {
             pages: 200,
             seed: 1,
             long_notes: None,
+            translation: false,
         }
     }
 }
@@ -1279,6 +1285,8 @@ struct GeneratedEdition {
     source: String,
     /// `edition.toml`.
     spec: String,
+    /// `translation.txt`, where asked for.
+    translation: Option<String>,
     summary: Summary,
 }
 
@@ -1314,6 +1322,11 @@ fn generate_edition(options: &StressOptions, verse: bool) -> GeneratedEdition {
     if let Some(l) = &lacuna {
         write_lacuna(&mut spec, &text.doc, &index, l);
     }
+    let translation = (options.translation && !verse).then(|| {
+        let t = translation::write(options.seed, &text);
+        spec.push_str(&t.spec);
+        t.source
+    });
     // The lacuna is recorded by two entries of the critical series.
     let records = if lacuna.is_some() { 2 } else { 0 };
     let critical = records
@@ -1331,6 +1344,7 @@ fn generate_edition(options: &StressOptions, verse: bool) -> GeneratedEdition {
         },
         source: text.source,
         spec,
+        translation,
     }
 }
 
@@ -1362,6 +1376,9 @@ fn write_edition(dir: &Path, edition: &GeneratedEdition) -> std::io::Result<Summ
     std::fs::create_dir_all(dir)?;
     std::fs::write(dir.join("source.txt"), &edition.source)?;
     std::fs::write(dir.join("edition.toml"), &edition.spec)?;
+    if let Some(t) = &edition.translation {
+        std::fs::write(dir.join("translation.txt"), t)?;
+    }
     Ok(edition.summary)
 }
 
@@ -1384,6 +1401,7 @@ mod tests {
             pages,
             seed,
             long_notes: None,
+            translation: false,
         }
     }
 
@@ -1563,6 +1581,7 @@ mod tests {
                 pages: 40,
                 seed: 5,
                 long_notes: Some(long_notes),
+                translation: false,
             },
         );
         let notes: Vec<usize> = r
@@ -1654,6 +1673,7 @@ mod tests {
             pages: 12,
             seed: 2,
             long_notes: Some(LongNotes::default()),
+            translation: false,
         };
         let summary = generate_with(&dir, &options).unwrap();
         let out = match crate::build(&dir, &Default::default()) {

@@ -270,6 +270,7 @@ fn the_commentary_heavy_stress_edition_fills_its_pages() {
         pages: 120,
         seed: 5,
         long_notes: Some(LongNotes { max_words: 800 }),
+        ..Default::default()
     };
     let r = stress("page-makeup-commentary", &options);
     assert_full("commentary-heavy", &r.body);
@@ -284,6 +285,7 @@ fn a_note_of_two_pages_continues_over_them_beside_a_quarter_of_text() {
         pages: 24,
         seed: 3,
         long_notes: Some(LongNotes { max_words: 900 }),
+        ..Default::default()
     };
     let r = stress("page-makeup-long", &options);
     assert_full("long notes", &r.body);

@@ -6,7 +6,13 @@ use crate::args::{BenchArgs, BenchOneArgs};
 
 /// `apparat bench`.
 pub fn bench(args: &BenchArgs) -> ExitCode {
-    apparat::bench::run(&args.seed_dir, args.pages, args.verse)
+    use apparat::bench::StressKind;
+    let kind = match (args.verse, args.translation) {
+        (true, _) => StressKind::Verse,
+        (false, true) => StressKind::Translation,
+        (false, false) => StressKind::Prose,
+    };
+    apparat::bench::run(&args.seed_dir, args.pages, kind)
 }
 
 /// `apparat bench-one CASE DIR`: one measured run, in a fresh process.

@@ -17,6 +17,7 @@ pub fn stress(report: &ReportArgs, args: &StressArgs) -> ExitCode {
         pages: args.pages,
         seed: args.seed,
         long_notes,
+        translation: args.translation,
     };
     let generate = if args.verse {
         apparat::stress::generate_verse

@@ -202,8 +202,9 @@ fn check(source: &str, note: &str) -> Result<(), TestCaseError> {
     }
 
     // The margin note: on the first body page, the words in smaller type than the body
-    // below the running head (the topmost line), without the line numbers (digit-only
-    // words; the note's digit-only words are dropped on both sides).
+    // below the running head (the topmost line), without the line numbers: ASCII digits are
+    // dropped on both sides (pdftotext may split a note's word before a digit, so a digit
+    // of the note can stand alone like a line number).
     let first = &body_pages[0];
     let hh = edition::head_height(first);
     let head_bottom = first.lines[0].y1;
@@ -216,8 +217,10 @@ fn check(source: &str, note: &str) -> Result<(), TestCaseError> {
         .words
         .iter()
         .filter(|w| !edition::is_body_type(w, hh) && w.y0 > head_bottom)
-        .filter(|w| !w.text.chars().all(|c| c.is_ascii_digit()))
-        .cloned()
+        .filter_map(|w| {
+            let text: String = w.text.chars().filter(|c| !c.is_ascii_digit()).collect();
+            (!text.is_empty()).then(|| Word { text, ..w.clone() })
+        })
         .collect();
     let note_lines: Vec<Vec<String>> = common::pdf::group_lines(&margin)
         .iter()
@@ -225,7 +228,8 @@ fn check(source: &str, note: &str) -> Result<(), TestCaseError> {
         .collect();
     let want: String = note
         .split_whitespace()
-        .filter(|w| !w.chars().all(|c| c.is_ascii_digit()))
+        .map(|w| w.chars().filter(|c| !c.is_ascii_digit()).collect::<String>())
+        .filter(|w| !w.is_empty())
         .collect::<Vec<_>>()
         .join(" ");
     if let Err(e) = same_chars(&note_lines, &want) {

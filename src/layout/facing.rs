@@ -31,6 +31,10 @@ impl Position {
     }
 }
 
+/// A line that fits on no page: (side — 0 the original, 1 the translation —, galley line,
+/// folio).
+pub type Unplaced = (usize, usize, usize);
+
 /// One side of the spreads: its page builder and the trial setting of its apparatus (see
 /// [`super::compose::page_ranges`]).
 pub struct Side<'a, F> {
@@ -72,7 +76,7 @@ pub fn spreads<F, G>(
     translation: &Side<G>,
     chunks: &[(usize, usize)],
     folios: impl Fn(usize) -> (usize, usize),
-) -> Result<(Vec<PageCut>, Vec<PageCut>), (usize, usize, usize)>
+) -> Result<(Vec<PageCut>, Vec<PageCut>), Unplaced>
 where
     F: Fn(usize, usize, u32, usize) -> Vec<SeriesLines>,
     G: Fn(usize, usize, u32, usize) -> Vec<SeriesLines>,

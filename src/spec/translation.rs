@@ -27,8 +27,6 @@ pub(super) struct RawTranslation {
     headings: Vec<Spanned<RawHeading>>,
     #[serde(default)]
     side: Side,
-    #[serde(default)]
-    layout: FacingLayout,
     #[serde(default = "yes")]
     line_numbers: bool,
     #[serde(default)]
@@ -52,17 +50,6 @@ pub enum Side {
     Verso,
 }
 
-/// How original and translation face each other.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum FacingLayout {
-    /// On the two pages of a spread.
-    #[default]
-    Facing,
-    /// In two columns of one page (for short lines: verse, drama).
-    Columns,
-}
-
 /// A translation, checked.
 #[derive(Debug, Clone)]
 pub struct Translation {
@@ -72,7 +59,6 @@ pub struct Translation {
     pub structure: Structure,
     pub headings: Vec<Heading>,
     pub side: Side,
-    pub layout: FacingLayout,
     /// Whether the translation's lines are numbered (its own count).
     pub line_numbers: bool,
 }
@@ -129,7 +115,6 @@ pub(super) fn check_translation(
         },
         headings,
         side: t.side,
-        layout: t.layout,
         line_numbers: t.line_numbers,
     })
 }

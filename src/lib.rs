@@ -232,6 +232,7 @@ impl Translation {
             chunks,
             side: t.map_or_else(Default::default, |t| t.side),
             numbered: t.is_none_or(|t| t.line_numbers),
+            columns: t.is_some_and(|t| t.layout == spec::TranslationLayout::Columns),
         }
     }
 }

@@ -429,6 +429,9 @@ pub const TEMPLATE_CONTRACT: &[(&str, &[&str])] = &[
         &["numbers", "notes", "recto", "note-width"],
     ),
     ("milestone-note", &["siglum", "n"]),
+    ("column-galley", &["body"]),
+    ("facing-columns", &["left", "right"]),
+    ("column-numbers", &["numbers", "right"]),
     ("group-members", &["members"]),
     // The body.
     ("title-block", &["lines"]),
@@ -960,6 +963,7 @@ pub(crate) fn galley(
     front: Option<&Front>,
     template: &str,
     blocks: Range<usize>,
+    column: bool,
 ) -> Writer {
     let mut w = Writer::new();
     w.emergency_breaks = spec.layout.emergency_breaks;
@@ -968,6 +972,10 @@ pub(crate) fn galley(
         front_matter(&mut w, spec, front, None);
     }
     w.out.push_str("#set page(height: auto)\n");
+    // A text set beside its translation: at the column's width.
+    if column {
+        w.out.push_str("#show: column-galley\n");
+    }
     flow_blocks(&mut w, p, blocks);
     w
 }

@@ -21,7 +21,7 @@ mod read;
 mod translation;
 mod verse;
 
-pub use translation::{Align, Side, Translation};
+pub use translation::{Align, Side, Translation, TranslationLayout};
 pub use verse::VersePassage;
 
 /// The parsed spec, with the file it came from (for diagnostics).

@@ -228,7 +228,11 @@ fn check(source: &str, note: &str) -> Result<(), TestCaseError> {
         .collect();
     let want: String = note
         .split_whitespace()
-        .map(|w| w.chars().filter(|c| !c.is_ascii_digit()).collect::<String>())
+        .map(|w| {
+            w.chars()
+                .filter(|c| !c.is_ascii_digit())
+                .collect::<String>()
+        })
         .filter(|w| !w.is_empty())
         .collect::<Vec<_>>()
         .join(" ");

@@ -153,8 +153,13 @@ fn wrapped(text: &str) -> String {
 
 /// The original: a title and paragraphs `Alpha`, `Beta`, `Gamma`, `Delta`. The
 /// translation: a title and paragraphs `Eins`, `Zwei` (about three pages long), and
-/// `Drei`, which renders `Gamma` and `Delta` together. `align`: the `[[align]]` tables.
+/// `Drei`, which renders `Gamma` and `Delta` together. `align`: the `[[align]]` tables;
+/// `layout`: keys added to `[translation]`.
 fn write_edition(name: &str, align: &str) -> PathBuf {
+    write_edition_with(name, align, "")
+}
+
+fn write_edition_with(name: &str, align: &str, layout: &str) -> PathBuf {
     let dir = edition::scratch(name);
     let mut seed = 11u64;
     let mut original = String::from("Liber primus\n\n");
@@ -198,6 +203,7 @@ title = "Liber primus"
 file = "translation.txt"
 language = "de"
 title = "Das erste Buch"
+{layout}
 
 [[series]]
 id = "critical"
@@ -297,4 +303,64 @@ translation = "Drei"
     let dir = write_edition("facing-crossing", align);
     let got = common::snapshot::build_error("facing-crossing", &dir);
     common::snapshot::check("facing", "crossing-pairs", &got);
+}
+
+/// The word `word` on the pages: (folio, its left edge).
+fn word_at(pages: &[Page], word: &str) -> (usize, f64) {
+    pages
+        .iter()
+        .find_map(|p| {
+            p.words
+                .iter()
+                .find(|w| w.text.trim_matches(',') == word)
+                .map(|w| (p.number, w.x0))
+        })
+        .unwrap_or_else(|| panic!("`{word}` is not printed"))
+}
+
+#[test]
+fn in_columns_both_texts_share_each_page_the_original_on_the_left() {
+    let align = r#"
+[[align]]
+original = "Gamma"
+translation = "Drei"
+"#;
+    let dir = write_edition_with("facing-columns", align, r#"layout = "columns""#);
+    let built = edition::build(&dir, &edition::scratch("facing-columns-out"));
+    let pages = &built.pages[built.front_pages..];
+    let width = pages[0].width;
+    for (o, t) in [("Alpha", "Eins"), ("Beta", "Zwei"), ("Gamma", "Drei")] {
+        let (po, xo) = word_at(pages, o);
+        let (pt, xt) = word_at(pages, t);
+        assert_eq!(
+            po, pt,
+            "`{o}` (p. {po}) and `{t}` (p. {pt}) are not on one page"
+        );
+        assert!(
+            xo < width / 2.0 && xt > width / 2.0 - 20.0 && xt > xo + 100.0,
+            "`{o}` at x {xo:.1} should stand in the left column, `{t}` at x {xt:.1} in the right"
+        );
+    }
+    // The long `Zwei` takes pages on which the original's column is empty below `Beta`.
+    let (beta, _) = word_at(pages, "Beta");
+    let (gamma, _) = word_at(pages, "Gamma");
+    assert!(gamma >= beta + 2, "Beta p. {beta}, Gamma p. {gamma}");
+    // The apparatus stands at the foot of Delta's page, below both columns.
+    let (delta, _) = word_at(pages, "Delta");
+    let page = pages.iter().find(|p| p.number == delta).unwrap();
+    let epsilon = page
+        .words
+        .iter()
+        .find(|w| w.text.contains("Epsilon"))
+        .expect("the entry on its lemma's page");
+    let lowest_text = page
+        .words
+        .iter()
+        .filter(|w| w.height() > 9.0 && w.y1 < epsilon.y0)
+        .map(|w| w.y1)
+        .fold(0.0, f64::max);
+    assert!(
+        epsilon.y0 > lowest_text,
+        "the apparatus stands below both columns"
+    );
 }

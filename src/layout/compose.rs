@@ -159,12 +159,18 @@ pub struct Facing<'a> {
     pub side: crate::spec::Side,
     /// The translation's lines are numbered.
     pub numbered: bool,
+    /// Side by side in two columns of each page, not on facing pages.
+    pub columns: bool,
 }
 
-/// The translation's pages, facing the original's.
+/// The translation's pages, facing the original's (or, in columns, its column of each of
+/// the original's pages: the same folios).
 #[derive(Debug, Clone)]
 pub struct FacingPlan {
     pub pages: Vec<Page>,
+    /// Side by side in two columns of each page; `Some(true)`: the original's column is the
+    /// left one.
+    pub columns: Option<bool>,
     /// Folios left blank (after the front matter, to begin on the right side of a spread).
     pub blank: Vec<usize>,
 }
@@ -302,30 +308,32 @@ fn facing_pages(
         .iter()
         .map(|&(o, t)| (line_of(setter.lines, o), line_of(tsetter.lines, t)))
         .collect();
-    // The original on the left (a verso, even folio) unless the translation takes it.
+    // The original on the left (a verso, even folio) unless the translation takes it; in
+    // columns, both on one page from the first after the front matter.
     let original_left = f.side == crate::spec::Side::Recto;
-    let first_left = (setter.front_pages + 1).next_multiple_of(2);
-    let blank: Vec<usize> = (setter.front_pages + 1..first_left).collect();
-    let folios = |k: usize| {
-        let left = first_left + 2 * k;
-        if original_left {
-            (left, left + 1)
-        } else {
-            (left + 1, left)
-        }
+    let first = setter.front_pages + 1;
+    let first_left = if f.columns {
+        first
+    } else {
+        first.next_multiple_of(2)
     };
-    let (co, ct) = super::facing::spreads(&original, &translation, &chunks, folios).map_err(
-        |(side, line, page_no)| {
-            if side == 0 {
-                apparatus_too_tall(spec, p, setter, line, page_no)
-            } else {
-                Diagnostics(vec![Diagnostic::error(format!(
-                    "line {} of the translation does not fit on page {page_no}",
-                    line + 1
-                ))])
-            }
-        },
-    )?;
+    let blank: Vec<usize> = (first..first_left).collect();
+    let folios = |k: usize| match (f.columns, original_left) {
+        (true, _) => (first + k, first + k),
+        (false, true) => (first_left + 2 * k, first_left + 2 * k + 1),
+        (false, false) => (first_left + 2 * k + 1, first_left + 2 * k),
+    };
+    let spread = super::facing::spreads(&original, &translation, &chunks, folios, f.columns);
+    let (co, ct) = spread.map_err(|(side, line, page_no)| {
+        if side == 0 {
+            apparatus_too_tall(spec, p, setter, line, page_no)
+        } else {
+            Diagnostics(vec![Diagnostic::error(format!(
+                "line {} of the translation does not fit on page {page_no}",
+                line + 1
+            ))])
+        }
+    })?;
     let fo: Vec<usize> = (0..co.len()).map(|k| folios(k).0).collect();
     let ft: Vec<usize> = (0..ct.len()).map(|k| folios(k).1).collect();
     let mut side = side_pages(f.spec, f.printed, &tsetter, &ct, &ft)?;
@@ -337,6 +345,7 @@ fn facing_pages(
         fo,
         FacingPlan {
             pages: side.pages,
+            columns: f.columns.then_some(original_left),
             blank,
         },
     ))

@@ -11,7 +11,7 @@ use crate::markup::{self, Front, Printed, SetToken, Writer};
 use crate::spec::Spec;
 use crate::text::BlockKind;
 
-use super::compose::{FacingPlan, Page, Plan};
+use super::compose::{FacingPlan, LineNumber, Page, PlacedNote, Plan};
 
 /// Markup of the final document. `facing`: the translation's spec and printed text, whose
 /// pages (`plan.facing`) stand between the original's; the spans of its text are recorded in
@@ -75,8 +75,8 @@ pub fn final_doc(
 }
 
 /// The pages of original and translation in the order of their folios, with the blank
-/// pages before them. The translation's pages are set in its language; their text is
-/// written by a writer of its own, whose spans go to `facing_spans`.
+/// pages before them (or, in columns, each page holding both). The translation's text is set
+/// in its language and written by a writer of its own, whose spans go to `facing_spans`.
 fn facing_pages(
     w: &mut Writer,
     original: (&Spec, &Printed),
@@ -88,19 +88,11 @@ fn facing_pages(
         w.out.push_str("#page(header: none)[]\n");
     }
     let (mut prev_o, mut prev_t) = (false, false);
-    let mut trans = fp.pages.iter().peekable();
-    let set_translation = |w: &mut Writer, page: &Page, prev: &mut bool| {
+    let lang = translation.0.edition.language.get_ref();
+    // The translation's part of a page, written apart so that its spans are its own.
+    let translated = |w: &mut Writer, f: &dyn Fn(&mut Writer)| {
         let mut tw = Writer::new();
-        let lang = translation.0.edition.language.get_ref();
-        body_page(
-            &mut tw,
-            translation.0,
-            translation.1,
-            page,
-            plan,
-            prev,
-            Some(lang),
-        );
+        f(&mut tw);
         let offset = w.out.len();
         w.out.push_str(&tw.out);
         w.facing_spans.literals.extend(
@@ -109,6 +101,55 @@ fn facing_pages(
                 .iter()
                 .map(|&(typ, printed, len)| (typ + offset, printed, len)),
         );
+    };
+    if let Some(original_left) = fp.columns {
+        for (page, tpage) in plan.pages.iter().zip(&fp.pages) {
+            page_head(w, original.1, page);
+            w.out.push_str("#facing-columns(");
+            for left in [true, false] {
+                w.out.push('[');
+                if left == original_left {
+                    pieces(w, original.1, page, &mut prev_o);
+                } else {
+                    translated(w, &|tw: &mut Writer| {
+                        let _ = writeln!(tw.out, "#set text(lang: {})", markup::lit_str(lang));
+                        pieces(tw, translation.1, tpage, &mut prev_t.clone());
+                    });
+                    prev_t = ends_in_paragraph(translation.1, tpage, prev_t);
+                }
+                w.out.push_str("], ");
+            }
+            w.out.push_str(")\n");
+            apparatus(w, original.0, page, plan);
+            furniture(w, &[], &page.notes, page.number % 2 == 1, plan);
+            for (numbers, right) in [
+                (&page.numbers, !original_left),
+                (&tpage.numbers, original_left),
+            ] {
+                w.out.push_str("#column-numbers((");
+                for n in numbers {
+                    let _ = write!(w.out, "({}, {:.3}), ", n.number, n.y);
+                }
+                let _ = writeln!(w.out, "), {right})");
+            }
+            w.out.push_str("]\n");
+        }
+        return;
+    }
+    let mut trans = fp.pages.iter().peekable();
+    let set_translation = |w: &mut Writer, page: &Page, prev: &mut bool| {
+        translated(w, &|tw: &mut Writer| {
+            body_page(
+                tw,
+                translation.0,
+                translation.1,
+                page,
+                plan,
+                &mut prev.clone(),
+                Some(lang),
+            );
+        });
+        *prev = ends_in_paragraph(translation.1, page, *prev);
     };
     for page in &plan.pages {
         while let Some(t) = trans.next_if(|t| t.number < page.number) {
@@ -121,8 +162,16 @@ fn facing_pages(
     }
 }
 
+/// Whether the last block of `page` is a paragraph (else `prev`, for a page without text).
+fn ends_in_paragraph(p: &Printed, page: &Page, prev: bool) -> bool {
+    page.pieces
+        .last()
+        .map_or(prev, |pc| p.blocks[pc.block].kind == BlockKind::Paragraph)
+}
+
 /// One body page: its running head, text, apparatus and margin furniture. `prev_para`:
-/// whether the block before was a paragraph (a paragraph after one is indented).
+/// whether the block before was a paragraph (a paragraph after one is indented). `lang`: a
+/// facing translation's page is set in its language (shaping, quotation marks).
 fn body_page(
     w: &mut Writer,
     spec: &Spec,
@@ -132,6 +181,18 @@ fn body_page(
     prev_para: &mut bool,
     lang: Option<&str>,
 ) {
+    page_head(w, p, page);
+    if let Some(lang) = lang {
+        let _ = writeln!(w.out, "#set text(lang: {})", markup::lit_str(lang));
+    }
+    pieces(w, p, page, prev_para);
+    apparatus(w, spec, page, plan);
+    furniture(w, &page.numbers, &page.notes, page.number % 2 == 1, plan);
+    w.out.push_str("]\n");
+}
+
+/// Opens a body page: `#page(header: running-head(…))[`.
+fn page_head(w: &mut Writer, p: &Printed, page: &Page) {
     let section = page.section.as_ref().map_or("none".to_string(), |r| {
         format!("[{}]", markup::lit(&p.doc[r.clone()]))
     });
@@ -141,10 +202,10 @@ fn body_page(
         n = page.number,
         opening = page.opening,
     );
-    // A facing translation's page is set in its language (shaping, quotation marks).
-    if let Some(lang) = lang {
-        let _ = writeln!(w.out, "#set text(lang: {})", markup::lit_str(lang));
-    }
+}
+
+/// The text of a page, block by block.
+fn pieces(w: &mut Writer, p: &Printed, page: &Page, prev_para: &mut bool) {
     for piece in &page.pieces {
         let b = &p.blocks[piece.block];
         let para = b.kind == BlockKind::Paragraph;
@@ -155,22 +216,25 @@ fn body_page(
         markup::block(w, p, b, range, Some(lines), indent, piece.continues);
         *prev_para = para;
     }
-    apparatus(w, spec, page, plan);
+}
+
+/// Line numbers and margin notes: `page-furniture(numbers, notes, recto, note-width)`.
+fn furniture(
+    w: &mut Writer,
+    numbers: &[LineNumber],
+    notes: &[PlacedNote],
+    recto: bool,
+    plan: &Plan,
+) {
     w.out.push_str("#page-furniture((");
-    for n in &page.numbers {
+    for n in numbers {
         let _ = write!(w.out, "({}, {:.3}), ", n.number, n.y);
     }
     w.out.push_str("), (");
-    for note in &page.notes {
+    for note in notes {
         let _ = write!(w.out, "({:.3}, {}), ", note.y, note.body);
     }
-    let _ = writeln!(
-        w.out,
-        "), {}, {:.3})",
-        page.number % 2 == 1,
-        plan.note_width
-    );
-    w.out.push_str("]\n");
+    let _ = writeln!(w.out, "), {recto}, {:.3})", plan.note_width);
 }
 
 /// The apparatus blocks at the foot of a page. A line that needs more than its tokens is

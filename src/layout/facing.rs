@@ -45,8 +45,19 @@ pub struct Side<'a, F> {
 impl<F: Fn(usize, usize, u32, usize) -> Vec<SeriesLines>> Side<'_, F> {
     /// The page of this side on folio `page_no`, ending before galley line `limit`: text
     /// and notes as the page builder takes them, continued notes alone, or nothing.
-    fn page(&self, at: &Position, limit: usize, page_no: usize) -> Result<PageCut, (usize, usize)> {
-        let b = self.builder;
+    fn page(
+        &self,
+        at: &Position,
+        limit: usize,
+        page_no: usize,
+        below: f64,
+    ) -> Result<PageCut, (usize, usize)> {
+        // A column beside an apparatus ends above it.
+        let shortened = PageBuilder {
+            text_height: self.builder.text_height - below,
+            ..*self.builder
+        };
+        let b = &shortened;
         let empty = || PageCut {
             lines: at.start..at.start,
             carried: at.carry.clone(),
@@ -69,13 +80,16 @@ impl<F: Fn(usize, usize, u32, usize) -> Vec<SeriesLines>> Side<'_, F> {
 
 /// The pages of both sides, spread by spread: `chunks` are the galley lines where aligned
 /// chunks start (original, translation; increasing), `folios(k)` the folios of spread `k`'s
-/// original and translation pages. `Err((side, line, page))`: not even line `line` of side
-/// `side` (0 the original, 1 the translation) fits on page `page` with its notes.
+/// original and translation pages. `columns`: both sides share each page, and the
+/// translation's column ends above the original's apparatus. `Err((side, line, page))`: not
+/// even line `line` of side `side` (0 the original, 1 the translation) fits on page `page`
+/// with its notes.
 pub fn spreads<F, G>(
     original: &Side<F>,
     translation: &Side<G>,
     chunks: &[(usize, usize)],
     folios: impl Fn(usize) -> (usize, usize),
+    columns: bool,
 ) -> Result<(Vec<PageCut>, Vec<PageCut>), Unplaced>
 where
     F: Fn(usize, usize, u32, usize) -> Vec<SeriesLines>,
@@ -89,10 +103,15 @@ where
         let mut limit = (bo.lines.len(), bt.lines.len());
         let (co, ct) = loop {
             let co = original
-                .page(&at.0, limit.0, fo)
+                .page(&at.0, limit.0, fo, 0.0)
                 .map_err(|(l, p)| (0, l, p))?;
+            let below = if columns {
+                bo.model.height(&co.kept)
+            } else {
+                0.0
+            };
             let ct = translation
-                .page(&at.1, limit.1, ft)
+                .page(&at.1, limit.1, ft, below)
                 .map_err(|(l, p)| (1, l, p))?;
             // The first chunk still to begin that does not begin on both pages: if it
             // begins on one, both pages end before it.

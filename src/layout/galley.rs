@@ -385,6 +385,8 @@ pub struct GalleyInput<'a> {
     /// What the layout depends on besides the markup (template text, fonts): part of the
     /// reuse key.
     pub salt: &'a str,
+    /// The text is set in a column beside its translation (or the translation beside it).
+    pub column: bool,
 }
 
 /// The documents of a galley pass: the galley's parts and what to measure.
@@ -407,7 +409,14 @@ impl GalleyDocs {
             .enumerate()
             .map(|(i, r)| {
                 let front = input.front.filter(|_| i == 0);
-                markup::galley(input.spec, p, front, input.template, r.clone())
+                markup::galley(
+                    input.spec,
+                    p,
+                    front,
+                    input.template,
+                    r.clone(),
+                    input.column,
+                )
             })
             .collect();
         GalleyDocs {

@@ -93,6 +93,8 @@ pub struct FacingInput<'a> {
     pub chunks: Vec<(usize, usize)>,
     pub side: crate::spec::Side,
     pub numbered: bool,
+    /// Side by side in two columns of each page, not on facing pages.
+    pub columns: bool,
 }
 
 /// PDF export, run on the final document while it is verified.
@@ -116,6 +118,7 @@ pub fn run(
         template: input.template,
         front: Some(input.front),
         salt: &opts.salt,
+        column: input.facing.as_ref().is_some_and(|f| f.columns),
     };
     let (galley, translation, mut warnings) = match &input.facing {
         None => {
@@ -130,6 +133,7 @@ pub fn run(
                 template: input.template,
                 front: None,
                 salt: &opts.salt,
+                column: f.columns,
             };
             let mut tworld = world.fork(String::new());
             let (original, translated) = std::thread::scope(|scope| {
@@ -159,6 +163,7 @@ pub fn run(
             chunks: &f.chunks,
             side: f.side,
             numbered: f.numbered,
+            columns: f.columns,
         }),
         _ => None,
     };

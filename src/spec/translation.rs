@@ -27,6 +27,8 @@ pub(super) struct RawTranslation {
     headings: Vec<Spanned<RawHeading>>,
     #[serde(default)]
     side: Side,
+    #[serde(default)]
+    layout: TranslationLayout,
     #[serde(default = "yes")]
     line_numbers: bool,
     #[serde(default)]
@@ -50,6 +52,18 @@ pub enum Side {
     Verso,
 }
 
+/// How original and translation face each other.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TranslationLayout {
+    /// On the two pages of a spread.
+    #[default]
+    Facing,
+    /// Side by side in two columns of one page (for short lines: verse, drama); `side`
+    /// says which column the translation takes (`recto`: the right one).
+    Columns,
+}
+
 /// A translation, checked.
 #[derive(Debug, Clone)]
 pub struct Translation {
@@ -59,6 +73,7 @@ pub struct Translation {
     pub structure: Structure,
     pub headings: Vec<Heading>,
     pub side: Side,
+    pub layout: TranslationLayout,
     /// Whether the translation's lines are numbered (its own count).
     pub line_numbers: bool,
 }
@@ -115,6 +130,7 @@ pub(super) fn check_translation(
         },
         headings,
         side: t.side,
+        layout: t.layout,
         line_numbers: t.line_numbers,
     })
 }

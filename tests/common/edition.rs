@@ -78,6 +78,10 @@ pub fn split_facing(dir: &Path, pages: Vec<Page>, front_pages: usize) -> (Vec<Pa
     let Some(t) = spec.get("translation").and_then(|t| t.as_table()) else {
         return (pages, vec![]);
     };
+    if t.get("layout").and_then(|l| l.as_str()) == Some("columns") {
+        // Both texts on every page.
+        return (pages, vec![]);
+    }
     let translation_parity = match t.get("side").and_then(|s| s.as_str()) {
         Some("verso") => 0,
         _ => 1,

@@ -171,6 +171,8 @@ pub struct FacingPlan {
     /// Side by side in two columns of each page; `Some(true)`: the original's column is the
     /// left one.
     pub columns: Option<bool>,
+    /// Where the aligned chunks start: galley lines of the original and the translation.
+    pub chunks: Vec<(usize, usize)>,
     /// Folios left blank (after the front matter, to begin on the right side of a spread).
     pub blank: Vec<usize>,
 }
@@ -346,6 +348,7 @@ fn facing_pages(
         FacingPlan {
             pages: side.pages,
             columns: f.columns.then_some(original_left),
+            chunks,
             blank,
         },
     ))

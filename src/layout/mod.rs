@@ -215,7 +215,7 @@ pub fn run(
         )
         .and_then(|()| match (&plan.facing, &translation, &input.facing) {
             (Some(fp), Some(tg), Some(f)) => {
-                verify::verify_facing(f.printed, &final_doc, fp, &tg.lines, metrics)
+                verify::verify_facing(f.printed, &final_doc, &plan, fp, &tg.lines, metrics)
             }
             _ => Ok(()),
         });

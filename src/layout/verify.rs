@@ -307,10 +307,12 @@ fn check_entries(spec: &Spec, plan: &Plan, found: &Found, m: &Metrics) -> Vec<Di
 pub fn verify_facing(
     tp: &Printed,
     fin: &Final,
+    plan: &Plan,
     fp: &FacingPlan,
     lines: &[GalleyLine],
     m: &Metrics,
 ) -> Result<()> {
+    check_spreads(plan, fp)?;
     let planned = LinePlaces::new(&fp.pages, lines, m);
     let mut bad = 0usize;
     let mut first: Option<(usize, usize, usize, f64)> = None;
@@ -343,4 +345,31 @@ pub fn verify_facing(
         page + 1,
         y
     ))]))
+}
+
+/// Every chunk starts on the two pages of one spread (in columns: on one page) on both
+/// sides. With every glyph checked against its planned line, this holds in print.
+fn check_spreads(plan: &Plan, fp: &FacingPlan) -> Result<()> {
+    let folio = |pages: &[Page], line: usize| {
+        pages
+            .iter()
+            .find(|p| p.lines.contains(&line))
+            .map(|p| p.number)
+    };
+    for (k, &(o, t)) in fp.chunks.iter().enumerate() {
+        let (Some(a), Some(b)) = (folio(&plan.pages, o), folio(&fp.pages, t)) else {
+            continue;
+        };
+        let together = match fp.columns {
+            Some(_) => a == b,
+            None => a.abs_diff(b) == 1 && a.min(b) % 2 == 0,
+        };
+        if !together {
+            return Err(Diagnostics(vec![Diagnostic::error(format!(
+                "layout: aligned chunk {} starts on page {a} in the original and on page {b} in the translation, not on one spread",
+                k + 1
+            ))]));
+        }
+    }
+    Ok(())
 }

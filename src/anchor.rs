@@ -118,6 +118,12 @@ pub fn resolve(spec: &Spec, text: &Text) -> Result<Anchors> {
     };
     let mut quoted: Vec<Option<Range<usize>>> = vec![None; spec.entries.len()];
     for (i, e) in spec.entries.iter().enumerate() {
+        // The notes of a facing translation quote the translation (its spec says so:
+        // `text.translation`); the original's entries quote the original.
+        let of_translation = spec.series[e.series].of == crate::spec::SeriesText::Translation;
+        if of_translation != spec.text.translation {
+            continue;
+        }
         match text.find_cached(spec, &e.quote, &mut cache) {
             Ok(r) if in_paragraph(&r) => {
                 quoted[i] = Some(r.clone());

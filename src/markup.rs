@@ -523,6 +523,8 @@ pub struct Writer {
     pub spans: SpanTable,
     /// The spans of a facing translation's text (its printed offsets, not the original's).
     pub facing_spans: SpanTable,
+    /// The apparatus tokens of a facing translation's notes, as `entries`.
+    pub facing_entries: Vec<(Range<usize>, usize)>,
     /// Source ranges of apparatus tokens and the entry each belongs to (in source order).
     pub entries: Vec<(Range<usize>, usize)>,
     /// Paragraph text may break inside long words Typst cannot hyphenate (`[layout]
@@ -541,6 +543,7 @@ impl Writer {
             out: String::with_capacity(1 << 16),
             spans: SpanTable::default(),
             facing_spans: SpanTable::default(),
+            facing_entries: vec![],
             entries: vec![],
             emergency_breaks: false,
         }

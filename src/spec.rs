@@ -498,6 +498,20 @@ pub struct Series {
     /// the witnesses extant there and not cited for another reading).
     #[serde(default)]
     pub positive: bool,
+    /// The text the series annotates: the original (default) or a facing translation
+    /// (`of = "translation"`: the translator's notes, at the foot of the translation's
+    /// pages, their entries quoting the translation).
+    #[serde(default)]
+    pub of: SeriesText,
+}
+
+/// See [`Series::of`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SeriesText {
+    #[default]
+    Original,
+    Translation,
 }
 
 fn yes() -> bool {
@@ -793,6 +807,13 @@ impl Spec {
         let trans = translation::check_translation(t.translation.as_ref(), t.text.as_ref(), &mut c);
         let alignments =
             translation::check_aligns(&t.aligns.items, t.translation.is_some(), &mut c);
+        translation::check_translation_series(
+            trans.as_ref(),
+            &t.series.items,
+            &entries,
+            &labels,
+            &mut c,
+        );
 
         let (Some(edition), Some(text), true) = (t.edition, t.text, c.errors.is_empty()) else {
             c.errors

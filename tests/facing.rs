@@ -364,3 +364,68 @@ translation = "Drei"
         "the apparatus stands below both columns"
     );
 }
+
+/// The seed's translator's notes (`of = "translation"`) stand at the foot of the English
+/// pages, each on its lemma's page with the line number the translation's own count gives
+/// the lemma there; none stands under the original.
+#[test]
+fn the_translators_notes_stand_under_the_translation_at_its_line_numbers() {
+    let built = edition::seed();
+    let spec = edition::read_spec(&edition::seed_dir());
+    assert_eq!(
+        spec.translation_entries.len(),
+        2,
+        "the seed has two translator's notes"
+    );
+    let original = edition::read_body(&built.pages, built.front_pages, spec.restart_page);
+    let translation = edition::read_body(&built.translation_pages, 0, spec.restart_page);
+    for e in &spec.translation_entries {
+        let first = e.quote.at.split_whitespace().next().unwrap();
+        let (page, number) = translation
+            .pages
+            .iter()
+            .find_map(|p| {
+                p.body.iter().find_map(|l| {
+                    l.line
+                        .words
+                        .iter()
+                        .any(|w| w.text.trim_end_matches([',', '.']) == first)
+                        .then(|| (p, l.number.expect("a numbered line")))
+                })
+            })
+            .unwrap_or_else(|| panic!("`{first}` is not printed in the translation"));
+        let apparatus: Vec<String> = page.apparatus.iter().map(|l| l.text()).collect();
+        let want = format!("{number}");
+        assert!(
+            apparatus.iter().any(|l| {
+                let words: Vec<&str> = l.split_whitespace().collect();
+                words.windows(2).any(|w| {
+                    w[0].split(['–', '-']).next() == Some(want.as_str())
+                        && w[1].trim_end_matches(']') == first
+                })
+            }),
+            "page {}: no note `{number} {first}…]` in {apparatus:?}",
+            page.number
+        );
+        for p in &original.pages {
+            assert!(
+                !p.apparatus.iter().any(|l| l.text().contains(&e.quote.at)),
+                "page {}: a translator's note under the original",
+                p.number
+            );
+        }
+    }
+}
+
+#[test]
+fn a_series_of_the_translation_needs_facing_pages() {
+    let dir = write_edition_with("facing-series-columns", "", r#"layout = "columns""#);
+    let spec = std::fs::read_to_string(dir.join("edition.toml")).unwrap();
+    let spec = spec.replace(
+        "[[entry]]",
+        "[[series]]\nid = \"notes\"\ntitle = \"Notes\"\nkind = \"commentary\"\nof = \"translation\"\n\n[[entry]]",
+    );
+    std::fs::write(dir.join("edition.toml"), spec).unwrap();
+    let got = common::snapshot::build_error("facing-series-columns", &dir);
+    common::snapshot::check("facing", "series-in-columns", &got);
+}

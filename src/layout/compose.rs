@@ -173,6 +173,8 @@ pub struct FacingPlan {
     pub columns: Option<bool>,
     /// Where the aligned chunks start: galley lines of the original and the translation.
     pub chunks: Vec<(usize, usize)>,
+    /// Where the entries of the translation's series were placed (its spec's entries).
+    pub placed: Vec<PlacedEntry>,
     /// Folios left blank (after the front matter, to begin on the right side of a spread).
     pub blank: Vec<usize>,
 }
@@ -349,6 +351,7 @@ fn facing_pages(
             pages: side.pages,
             columns: f.columns.then_some(original_left),
             chunks,
+            placed: side.placed,
             blank,
         },
     ))

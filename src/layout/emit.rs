@@ -101,6 +101,11 @@ fn facing_pages(
                 .iter()
                 .map(|&(typ, printed, len)| (typ + offset, printed, len)),
         );
+        w.facing_entries.extend(
+            tw.entries
+                .iter()
+                .map(|(r, entry)| (r.start + offset..r.end + offset, *entry)),
+        );
     };
     if let Some(original_left) = fp.columns {
         for (page, tpage) in plan.pages.iter().zip(&fp.pages) {

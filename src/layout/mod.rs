@@ -215,7 +215,8 @@ pub fn run(
         )
         .and_then(|()| match (&plan.facing, &translation, &input.facing) {
             (Some(fp), Some(tg), Some(f)) => {
-                verify::verify_facing(f.printed, &final_doc, &plan, fp, &tg.lines, metrics)
+                let t = (f.spec, f.printed);
+                verify::verify_facing(t, &final_doc, &plan, fp, &tg.lines, metrics)
             }
             _ => Ok(()),
         });

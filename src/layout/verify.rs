@@ -17,7 +17,7 @@ use crate::markup::{Printed, Writer};
 use crate::spec::Spec;
 use crate::typeset::{self, SpanIndex};
 
-use super::compose::{FacingPlan, Page, Plan};
+use super::compose::{FacingPlan, Page, PlacedEntry, Plan};
 use super::galley::{GalleyLine, Metrics, printed_offset};
 
 /// The final document as compiled: the laid-out pages, the span index of its markup and
@@ -101,8 +101,8 @@ pub fn verify(
             y
         )));
     }
-    errs.extend(check_apparatus_lines(plan, &found, m));
-    errs.extend(check_entries(spec, plan, &found, m));
+    errs.extend(check_apparatus_lines(&plan.pages, &plan.placed, &found, m));
+    errs.extend(check_entries(spec, &plan.pages, &plan.placed, &found, m));
     errs.extend(check_xrefs(spec, p, plan, &found));
     if errs.is_empty() {
         Ok(())
@@ -193,9 +193,14 @@ fn check_xrefs(spec: &Spec, p: &Printed, plan: &Plan, found: &Found) -> Vec<Diag
 }
 
 /// As many apparatus lines on each page as planned.
-fn check_apparatus_lines(plan: &Plan, found: &Found, m: &Metrics) -> Vec<Diagnostic> {
+fn check_apparatus_lines(
+    pages: &[Page],
+    placed: &[PlacedEntry],
+    found: &Found,
+    m: &Metrics,
+) -> Vec<Diagnostic> {
     let mut baselines: HashMap<usize, Vec<f64>> = HashMap::new();
-    for pe in plan.placed.iter().filter(|pe| !pe.end) {
+    for pe in placed.iter().filter(|pe| !pe.end) {
         if let Some(glyphs) = found.entries.get(&pe.entry) {
             for &(page, y) in glyphs {
                 baselines.entry(page).or_default().push(y);
@@ -203,7 +208,7 @@ fn check_apparatus_lines(plan: &Plan, found: &Found, m: &Metrics) -> Vec<Diagnos
         }
     }
     let mut errs = vec![];
-    for page in &plan.pages {
+    for page in pages {
         let planned: usize = page.apparatus.iter().map(|b| b.lines.len()).sum();
         let mut ys = baselines.remove(&(page.number - 1)).unwrap_or_default();
         ys.sort_by(f64::total_cmp);
@@ -226,9 +231,9 @@ fn check_apparatus_lines(plan: &Plan, found: &Found, m: &Metrics) -> Vec<Diagnos
 
 /// The pages (indices in the document) each foot entry's apparatus lines are planned on:
 /// its lemma's page, then the pages its note continues on.
-fn planned_pages(plan: &Plan) -> HashMap<usize, Vec<usize>> {
+fn planned_pages(planned: &[Page]) -> HashMap<usize, Vec<usize>> {
     let mut pages: HashMap<usize, Vec<usize>> = HashMap::new();
-    for page in &plan.pages {
+    for page in planned {
         let at = page.number - 1;
         let tokens = page.apparatus.iter().flat_map(|b| b.lines.iter().flatten());
         for t in tokens {
@@ -244,11 +249,17 @@ fn planned_pages(plan: &Plan) -> HashMap<usize, Vec<usize>> {
 /// Every entry printed; every foot entry on its lemma's page and the pages its note is
 /// planned to continue on (each of them, and no other), below the text, inside the text
 /// block.
-fn check_entries(spec: &Spec, plan: &Plan, found: &Found, m: &Metrics) -> Vec<Diagnostic> {
+fn check_entries(
+    spec: &Spec,
+    pages: &[Page],
+    placed: &[PlacedEntry],
+    found: &Found,
+    m: &Metrics,
+) -> Vec<Diagnostic> {
     let bottom = m.top + m.text_height + 0.5;
-    let planned = planned_pages(plan);
+    let planned = planned_pages(pages);
     let mut errs = vec![];
-    for pe in &plan.placed {
+    for pe in placed {
         let e = &spec.entries[pe.entry];
         let name = format!("entry `{}` (edition.toml)", e.quote.at.get_ref());
         let Some(glyphs) = found.entries.get(&pe.entry) else {
@@ -302,10 +313,12 @@ fn check_entries(spec: &Spec, plan: &Plan, found: &Found, m: &Metrics) -> Vec<Di
     errs
 }
 
-/// The translation's pages of a facing edition: every glyph of its text on its planned page
-/// and line (its spans are apart from the original's: `Writer::facing_spans`).
+/// The translation's pages of a facing edition: every aligned chunk on one spread, every
+/// glyph of its text on its planned page and line (its spans are apart from the original's:
+/// `Writer::facing_spans`), and the notes of its own series on their planned pages, as
+/// many apparatus lines as planned.
 pub fn verify_facing(
-    tp: &Printed,
+    t: (&Spec, &Printed),
     fin: &Final,
     plan: &Plan,
     fp: &FacingPlan,
@@ -313,38 +326,63 @@ pub fn verify_facing(
     m: &Metrics,
 ) -> Result<()> {
     check_spreads(plan, fp)?;
+    let (tspec, tp) = t;
     let planned = LinePlaces::new(&fp.pages, lines, m);
-    let mut bad = 0usize;
-    let mut first: Option<(usize, usize, usize, f64)> = None;
-    for page in fp.pages.iter().filter(|p| !p.lines.is_empty()) {
+    let mut found = Found::default();
+    let entries = &fin.markup.facing_entries;
+    for page in &fp.pages {
         let at = page.number - 1;
         typeset::for_each_glyph(fin.doc, at..at + 1, |g| {
-            if g.y < m.top - 1.0 || g.first.is_whitespace() {
+            if g.y >= m.top - 1.0
+                && let Some(o) = printed_offset(g, fin.index, &fin.markup.facing_spans)
+            {
+                if g.first.is_whitespace() {
+                    return;
+                }
+                let li = lines
+                    .partition_point(|l| l.range.end <= o)
+                    .min(lines.len() - 1);
+                let lowest = found.last_body_y.entry(g.page).or_insert(0.0);
+                *lowest = lowest.max(g.y);
+                if g.page != planned.page[li] || (g.y - planned.y[li]).abs() > 0.5 {
+                    found.bad_glyphs += 1;
+                    found.first_bad.get_or_insert((o, li, g.page, g.y));
+                }
                 return;
             }
-            let Some(o) = printed_offset(g, fin.index, &fin.markup.facing_spans) else {
+            let Some(r) = fin.index.range(g.span) else {
                 return;
             };
-            let li = lines
-                .partition_point(|l| l.range.end <= o)
-                .min(lines.len() - 1);
-            if g.page != planned.page[li] || (g.y - planned.y[li]).abs() > 0.5 {
-                bad += 1;
-                first.get_or_insert((o, li, g.page, g.y));
+            let i = entries.partition_point(|(er, _)| er.end <= r.start);
+            if let Some((er, entry)) = entries.get(i)
+                && er.start <= r.start
+            {
+                let seen = found.entries.entry(*entry).or_default();
+                if seen.last() != Some(&(g.page, g.y)) {
+                    seen.push((g.page, g.y));
+                }
             }
         });
     }
-    let Some((o, li, page, y)) = first else {
-        return Ok(());
-    };
-    let ctx: String = tp.doc[lines[li].range.clone()].chars().take(40).collect();
-    Err(Diagnostics(vec![Diagnostic::error(format!(
-        "layout: {bad} glyph(s) of the translation off their planned line; first at printed byte {o} (line `{ctx}`…): planned page {} y {:.2}, found page {} y {:.2}",
-        planned.page[li] + 1,
-        planned.y[li],
-        page + 1,
-        y
-    ))]))
+    let mut errs = vec![];
+    if let Some((o, li, page, y)) = found.first_bad {
+        let ctx: String = tp.doc[lines[li].range.clone()].chars().take(40).collect();
+        errs.push(Diagnostic::error(format!(
+            "layout: {} glyph(s) of the translation off their planned line; first at printed byte {o} (line `{ctx}`…): planned page {} y {:.2}, found page {} y {:.2}",
+            found.bad_glyphs,
+            planned.page[li] + 1,
+            planned.y[li],
+            page + 1,
+            y
+        )));
+    }
+    errs.extend(check_apparatus_lines(&fp.pages, &fp.placed, &found, m));
+    errs.extend(check_entries(tspec, &fp.pages, &fp.placed, &found, m));
+    if errs.is_empty() {
+        Ok(())
+    } else {
+        Err(Diagnostics(errs))
+    }
 }
 
 /// Every chunk starts on the two pages of one spread (in columns: on one page) on both

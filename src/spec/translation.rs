@@ -12,7 +12,10 @@ use std::ops::Range;
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::{Checks, Heading, Quote, RawHeading, Spec, Structure, TextSpec, check_quote};
+use super::{
+    Checks, Entry, Heading, Label, LabelTarget, Placement, Quote, RawHeading, Series, SeriesText,
+    Spec, Structure, TextSpec, check_quote,
+};
 
 /// `[translation]` as written.
 #[derive(Debug, Clone, Deserialize)]
@@ -168,10 +171,71 @@ pub(super) fn check_aligns(
     out
 }
 
+/// Series of the translation (`of = "translation"`): there must be a translation set on
+/// facing pages (in columns the foot belongs to the original's apparatus); they stand at the
+/// foot; their entries carry no label and no cross-reference (those cite the original).
+pub(super) fn check_translation_series(
+    translation: Option<&Translation>,
+    series: &[Spanned<Series>],
+    entries: &[Entry],
+    labels: &[Label],
+    c: &mut Checks,
+) {
+    let of_translation = |s: &Series| s.of == SeriesText::Translation;
+    for s in series
+        .iter()
+        .map(Spanned::get_ref)
+        .filter(|s| of_translation(s))
+    {
+        let problem = match translation {
+            None => {
+                Some("a series of the translation (`of = \"translation\"`) needs a `[translation]`")
+            }
+            Some(t) if t.layout == TranslationLayout::Columns => Some(
+                "a series of the translation needs facing pages: in columns the foot of the page is the original's",
+            ),
+            _ if s.placement == Placement::End => Some(
+                "a series of the translation stands at the foot of its pages (`placement = \"foot\"`)",
+            ),
+            _ => None,
+        };
+        if let Some(msg) = problem {
+            c.error(s.id.span(), msg);
+        }
+    }
+    let translated = |e: &Entry| {
+        series
+            .get(e.series)
+            .is_some_and(|s| of_translation(s.get_ref()))
+    };
+    for label in labels {
+        if let LabelTarget::Entry(i) = label.target
+            && entries.get(i).is_some_and(translated)
+        {
+            c.error(
+                label.name.span(),
+                "a label on a note of the translation: labels name places in the original",
+            );
+        }
+    }
+    for e in entries.iter().filter(|e| translated(e)) {
+        let table = c.file.text.get(e.span.clone()).unwrap_or_default();
+        if let Some(at) = table.find(crate::xref::OPEN) {
+            let start = e.span.start + at;
+            c.error(
+                start..start + crate::xref::OPEN.len(),
+                "a cross-reference in a note of the translation: not supported yet (they cite the original's pages and lines from its own notes)",
+            );
+        }
+    }
+}
+
 impl Spec {
     /// The spec of the translation as a text of its own: its file, language, title and
-    /// headings; no witnesses' milestones, entries, margin notes or labels (the apparatus
-    /// belongs to the original). `None` without a translation.
+    /// headings; no witnesses' milestones, margin notes, lacunae or labels. Its entries are
+    /// the spec's: the anchor stage resolves those of the translation's series (see
+    /// [`Series::of`]) in it, and the original's in the original. `None` without a
+    /// translation.
     pub fn translation_spec(&self) -> Option<Spec> {
         let t = self.translation.as_ref()?;
         let mut s = self.clone();
@@ -181,7 +245,6 @@ impl Spec {
         s.headings = t.headings.clone();
         s.milestones = vec![];
         s.verses = vec![];
-        s.entries = vec![];
         s.margins = vec![];
         s.lacunae = vec![];
         s.labels = vec![];

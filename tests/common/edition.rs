@@ -166,7 +166,10 @@ pub struct SpecData {
     pub witnesses: Vec<(String, Vec<String>)>,
     /// (witness, from, to) of each `[[lacuna]]`.
     pub lacunae: Vec<(String, Quote, Quote)>,
+    /// The entries on the original (series not `of = "translation"`).
     pub entries: Vec<Entry>,
+    /// The entries of a facing translation's own series (`of = "translation"`).
+    pub translation_entries: Vec<Entry>,
     /// (anchor, text)
     pub margins: Vec<(Quote, String)>,
     pub base: String,
@@ -176,6 +179,11 @@ pub struct SpecData {
     pub every: u32,
     pub restart_page: bool,
     pub milestone_sign: String,
+}
+
+/// A series of a facing translation (`of = "translation"`).
+fn of_translation(series: &toml::Table) -> bool {
+    s(series, "of").as_deref() == Some("translation")
 }
 
 fn s(t: &toml::Table, k: &str) -> Option<String> {
@@ -271,6 +279,17 @@ pub fn read_spec(dir: &Path) -> SpecData {
         }
         spec.lacunae.push((witness, from, to));
     }
+    // The notes of a facing translation quote the translation: apart.
+    let translation_series: Vec<String> = tables(&t, "series")
+        .into_iter()
+        .filter(|x| of_translation(x))
+        .filter_map(|x| s(x, "id"))
+        .collect();
+    let (translation, original) = std::mem::take(&mut spec.entries)
+        .into_iter()
+        .partition(|e| translation_series.contains(&e.series));
+    spec.entries = original;
+    spec.translation_entries = translation;
     spec
 }
 
@@ -303,6 +322,7 @@ fn read_spec_tables(dir: &Path) -> SpecData {
             .collect(),
         series: tables(&t, "series")
             .into_iter()
+            .filter(|x| !of_translation(x))
             .map(|x| (s(x, "id").unwrap(), s(x, "kind").unwrap()))
             .collect(),
         positive: tables(&t, "series")
@@ -326,6 +346,7 @@ fn read_spec_tables(dir: &Path) -> SpecData {
             })
             .collect(),
         lacunae: vec![],
+        translation_entries: vec![],
         entries: tables(&t, "entry")
             .into_iter()
             .map(|e| Entry {

@@ -133,7 +133,11 @@ pub fn build_in(dir: &Path, opts: &Options, session: Option<&mut Session>) -> Re
         attachments: standards.attachments(&spec),
     };
     let mut world = edition_world(&spec, dir, template_dir, opts)?;
-    let unshown = missing_glyphs(&spec, &text, &world);
+    let translation = Translation::load(&spec, &text)?;
+    let texts: Vec<&text::Text> = std::iter::once(&text)
+        .chain(translation.as_ref().map(|t| &t.text))
+        .collect();
+    let unshown = missing_glyphs(&spec, &texts, &world);
     if opts.progress || std::env::var_os("APPARAT_TIMING").is_some() {
         let secs = start.elapsed().as_secs_f64();
         eprintln!("  {:<18} {secs:>8.3} s", "spec, text, anchors");
@@ -145,7 +149,6 @@ pub fn build_in(dir: &Path, opts: &Options, session: Option<&mut Session>) -> Re
         progress: opts.progress,
         salt: format!("{}\0{}", template_text, world.font_names().join("|")),
     };
-    let translation = Translation::load(&spec, &text)?;
     let input = layout::Input {
         spec: &spec,
         printed: &printed,
@@ -181,6 +184,11 @@ pub fn build_in(dir: &Path, opts: &Options, session: Option<&mut Session>) -> Re
             )
             .chain(unshown)
             .chain(overfull::warnings(&text, &printed, &laid.overfull))
+            .chain(
+                translation.iter().flat_map(|t| {
+                    overfull::warnings(&t.text, &t.printed, &laid.translation_overfull)
+                }),
+            )
             .chain(laid.warnings)
             .collect(),
         png,
@@ -190,6 +198,7 @@ pub fn build_in(dir: &Path, opts: &Options, session: Option<&mut Session>) -> Re
 /// A facing translation read up to its printed text, and its alignment with the original.
 struct Translation {
     spec: Spec,
+    text: text::Text,
     printed: markup::Printed,
     alignment: anchor::Alignment,
 }
@@ -212,6 +221,7 @@ impl Translation {
         })?;
         Ok(Some(Translation {
             spec: tspec,
+            text: ttext,
             printed,
             alignment,
         }))
@@ -317,10 +327,17 @@ fn edition_world(
 
 /// Warnings for the characters of the base text and the spec the body font has no glyph
 /// for (they would print as empty boxes).
-fn missing_glyphs(spec: &Spec, text: &text::Text, world: &world::EditionWorld) -> Vec<Diagnostic> {
+fn missing_glyphs(
+    spec: &Spec,
+    texts: &[&text::Text],
+    world: &world::EditionWorld,
+) -> Vec<Diagnostic> {
     use typst::World as _;
     let mut coverage = coverage::Coverage::new(spec, world.book());
-    let mut out = coverage::base_text(text, &mut coverage);
+    let mut out: Vec<Diagnostic> = texts
+        .iter()
+        .flat_map(|t| coverage::base_text(t, &mut coverage))
+        .collect();
     out.extend(coverage::spec_strings(spec, &mut coverage));
     out
 }

@@ -429,3 +429,38 @@ fn a_series_of_the_translation_needs_facing_pages() {
     let got = common::snapshot::build_error("facing-series-columns", &dir);
     common::snapshot::check("facing", "series-in-columns", &got);
 }
+
+/// A word of the translation too long for the line is a warning located in
+/// `translation.txt`, as one of the original is in `source.txt`; a character the font lacks
+/// likewise.
+#[test]
+fn the_translations_overfull_lines_and_missing_glyphs_are_located_in_its_file() {
+    let dir = write_edition("facing-overfull", "");
+    let path = dir.join("translation.txt");
+    let text = std::fs::read_to_string(&path).unwrap();
+    // A number of 80 digits: nowhere to break, too wide for the line.
+    let long = "1234567890".repeat(8);
+    let text = text.replacen("Eins ", &format!("Eins {long} \u{e000} "), 1);
+    std::fs::write(&path, text).unwrap();
+    // One more paragraph, so that the texts pair.
+    let source = std::fs::read_to_string(dir.join("source.txt")).unwrap();
+    let spec = std::fs::read_to_string(dir.join("edition.toml")).unwrap();
+    let spec = spec.replace(
+        "[[series]]",
+        "[[align]]\noriginal = \"Gamma\"\ntranslation = \"Drei\"\n\n[[series]]",
+    );
+    std::fs::write(dir.join("edition.toml"), spec).unwrap();
+    assert!(source.contains("Gamma"));
+    let out = apparat::build(&dir, &Default::default()).unwrap_or_else(|e| panic!("{e}"));
+    let in_translation = |what: &str| {
+        out.warnings.iter().any(|d| {
+            d.message.contains(what)
+                && d.location
+                    .as_ref()
+                    .is_some_and(|l| l.file.path.ends_with("translation.txt"))
+        })
+    };
+    let all: Vec<&str> = out.warnings.iter().map(|d| d.message.as_str()).collect();
+    assert!(in_translation("overfull line"), "{all:?}");
+    assert!(in_translation("font"), "{all:?}");
+}

@@ -72,6 +72,8 @@ pub struct Laid {
     pub warnings: Vec<Diagnostic>,
     /// Body lines wider than the text block (located in the base text by the caller).
     pub overfull: Vec<Overfull>,
+    /// A facing translation's lines wider than the text block.
+    pub translation_overfull: Vec<Overfull>,
 }
 
 /// What layout works on: the edition and its printed text, the template, the front matter.
@@ -240,6 +242,7 @@ pub fn run(
         empty_lines: plan.empty_lines,
         warnings,
         overfull: galley.overfull,
+        translation_overfull: translation.map(|t| t.overfull).unwrap_or_default(),
     })
 }
 

@@ -432,6 +432,7 @@ pub const TEMPLATE_CONTRACT: &[(&str, &[&str])] = &[
     ("column-galley", &["body"]),
     ("facing-columns", &["left", "right"]),
     ("column-numbers", &["numbers", "right"]),
+    ("spaced-capitals", &["body"]),
     ("group-members", &["members"]),
     // The body.
     ("title-block", &["lines"]),
@@ -576,6 +577,36 @@ impl Writer {
                 done = i;
             }
             word = i + c.len_utf8();
+        }
+        self.text(p, done..r.end);
+    }
+
+    /// [`Writer::text`], with each run of two or more capitals passed to the template's
+    /// `spaced-capitals` (letterspaced in titles and headings); each run is a literal of
+    /// its own, so its glyphs keep their printed bytes.
+    fn text_spacing_capitals(&mut self, p: &Printed, r: Range<usize>) {
+        let s = &p.doc[r.clone()];
+        let mut done = r.start;
+        let mut run: Option<(usize, usize)> = None; // start, capitals
+        let chars = s
+            .char_indices()
+            .map(|(i, c)| (r.start + i, c))
+            .chain([(r.end, ' ')]);
+        for (i, c) in chars {
+            if c.is_uppercase() {
+                let (start, n) = run.unwrap_or((i, 0));
+                run = Some((start, n + 1));
+                continue;
+            }
+            if let Some((start, n)) = run.take()
+                && n >= 2
+            {
+                self.text(p, done..start);
+                self.out.push_str("#spaced-capitals[");
+                self.text(p, start..i);
+                self.out.push(']');
+                done = i;
+            }
         }
         self.text(p, done..r.end);
     }
@@ -817,14 +848,14 @@ pub(crate) fn block(
             w.out.push_str("#title-block((");
             for k in 0..starts.len() - 1 {
                 w.out.push('[');
-                w.text(p, starts[k]..starts[k + 1] - 1);
+                w.text_spacing_capitals(p, starts[k]..starts[k + 1] - 1);
                 w.out.push_str("], ");
             }
             w.out.push_str("))\n");
         }
         BlockKind::Heading(level) => {
             let _ = write!(w.out, "#heading-block({level}, [");
-            w.text(p, b.range.clone());
+            w.text_spacing_capitals(p, b.range.clone());
             w.out.push_str("])\n");
         }
         BlockKind::Paragraph => {

@@ -229,3 +229,60 @@ fn commentary_lemmata_look_unlike_critical_ones() {
         "`lazy]`: {commentary:.2} pt in the commentary, {critical:.2} pt in the critical apparatus"
     );
 }
+
+/// Capitals in the title are letterspaced: a word in capitals is wider in the title than
+/// the title's size alone makes it (measured against a word in lower case in the title and
+/// in the text), and in the text it is not letterspaced.
+#[test]
+fn capitals_in_the_title_are_letterspaced() {
+    let dir = edition::scratch("typography-capitals");
+    std::fs::write(
+        dir.join("source.txt"),
+        "GALLIA est omnis\n\nGallia est omnis divisa in partes tres, quarum unam incolunt Belgae, \
+         aliam Aquitani, tertiam qui ipsorum lingua Celtae, nostra Galli appellantur. GALLIA \
+         quoque.\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("edition.toml"),
+        r#"[edition]
+title = "GALLIA est omnis"
+editors = ["A. Editor"]
+language = "la"
+version = "1.0.0"
+date = 2026-11-29
+
+[text]
+file = "source.txt"
+base = "A"
+
+[[witness]]
+siglum = "A"
+description = "The base text."
+
+[structure]
+title = "GALLIA est omnis"
+"#,
+    )
+    .unwrap();
+    let built = edition::build(&dir, &dir);
+    let page = &built.pages[built.front_pages];
+    let width = |text: &str, title: bool| {
+        let words: Vec<&common::pdf::Word> = page.words.iter().filter(|w| w.text == text).collect();
+        // The title is the topmost line of the page's text, set larger.
+        let w = if title {
+            words.iter().min_by(|a, b| a.y0.total_cmp(&b.y0))
+        } else {
+            words.iter().max_by(|a, b| a.y0.total_cmp(&b.y0))
+        };
+        let w = w.unwrap_or_else(|| panic!("`{text}` is not printed"));
+        w.x1 - w.x0
+    };
+    let size = width("omnis", true) / width("omnis", false);
+    let capitals = width("GALLIA", true) / width("GALLIA", false);
+    assert!(size > 1.2, "the title is larger than the text ({size:.3})");
+    assert!(
+        capitals > size * 1.04,
+        "capitals in the title are letterspaced: {capitals:.3} against {size:.3} for lower case"
+    );
+}

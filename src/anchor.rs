@@ -40,6 +40,8 @@ pub struct Anchors {
     pub lacunae: Vec<LacunaRange>,
     /// Where each label of `spec.labels` is anchored (the same order).
     pub labels: Vec<Range<usize>>,
+    /// Where each entry of `spec.index_entries` is anchored (the same order).
+    pub index: Vec<Range<usize>>,
     /// Warnings: lemmata so long that the apparatus can hardly be read against the text.
     pub warnings: Vec<Diagnostic>,
 }
@@ -83,6 +85,35 @@ fn labels(
             },
         };
         ranges.push(range.unwrap_or(0..0));
+    }
+    ranges
+}
+
+/// The range each index entry quotes, in a paragraph or a verse (an index cites lines).
+fn index_entries(
+    spec: &Spec,
+    text: &Text,
+    cache: &mut crate::text::FindCache,
+    in_paragraph: &dyn Fn(&Range<usize>) -> bool,
+    errs: &mut Vec<Diagnostic>,
+) -> Vec<Range<usize>> {
+    let mut ranges = vec![];
+    for e in &spec.index_entries {
+        let range = match text.find_cached(spec, &e.quote, cache) {
+            Ok(r) if in_paragraph(&r) => r,
+            Ok(_) => {
+                errs.push(spec.error(
+                    e.quote.at.span(),
+                    "an index entry must anchor in a paragraph or a verse (an index cites lines), not in the title or a heading",
+                ));
+                0..0
+            }
+            Err(d) => {
+                errs.extend(d.0);
+                0..0
+            }
+        };
+        ranges.push(range);
     }
     ranges
 }
@@ -157,6 +188,7 @@ pub fn resolve(spec: &Spec, text: &Text) -> Result<Anchors> {
         }
     }
     out.labels = labels(spec, text, &out, &mut cache, &in_paragraph, &mut errs);
+    out.index = index_entries(spec, text, &mut cache, &in_paragraph, &mut errs);
     sort_in_text_order(&mut out);
     lacunae(spec, &quoted, &mut out, &mut errs);
     errs.extend(overlaps(spec, &out.lemmata));

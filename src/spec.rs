@@ -17,9 +17,11 @@ use toml::Spanned;
 
 use crate::diag::{Diagnostic, Diagnostics, Result, SourceFile};
 
+mod index;
 mod read;
 mod verse;
 
+pub use index::{Index, IndexEntry};
 pub use verse::VersePassage;
 
 /// The parsed spec, with the file it came from (for diagnostics).
@@ -44,6 +46,10 @@ pub struct Spec {
     /// Labels that cross-references (`{{ref:name}}`) name: on entries, margin notes and
     /// `[[label]]` quotations.
     pub labels: Vec<Label>,
+    /// `[[index]]`: the indexes printed after the text.
+    pub indexes: Vec<Index>,
+    /// `[[index-entry]]`: what they list, in spec order.
+    pub index_entries: Vec<IndexEntry>,
     /// Warnings and notes about the spec (never errors): the build reports them with its own.
     pub warnings: Vec<Diagnostic>,
 }
@@ -601,6 +607,12 @@ quoted!(RawMargin {
     label: Option<Spanned<String>>,
 });
 quoted!(RawLabel { id: Spanned<String> });
+quoted!(RawIndexEntry {
+    index: Option<Spanned<String>>,
+    headword: Option<Spanned<String>>,
+    sub: Option<Spanned<String>>,
+    sort: Option<Spanned<String>>,
+});
 quoted!(RawTitle {});
 
 /// A `[[lacuna]]` as written: `from` and `to` are quotations (a string or a table).
@@ -716,6 +728,8 @@ const TABLES: &[&str] = &[
     "margin",
     "lacuna",
     "label",
+    "index",
+    "index-entry",
 ];
 
 /// Paper names the default template knows (Typst's names).
@@ -779,6 +793,7 @@ impl Spec {
         let margins = check_margins(&t.margins.items, &mut c);
         let lacunae = check_lacunae(&t.lacunae.items, &series_ids, &sigla, &mut entries, &mut c);
         let labels = check_labels(&t, &entries, &mut c);
+        let (indexes, index_entries) = index::check_indexes(&t.indexes, &t.index_entries, &mut c);
 
         let (Some(edition), Some(text), true) = (t.edition, t.text, c.errors.is_empty()) else {
             c.errors
@@ -811,6 +826,8 @@ impl Spec {
             margins,
             lacunae,
             labels,
+            indexes,
+            index_entries,
             warnings: c.warnings,
         })
     }
@@ -877,6 +894,8 @@ struct Tables {
     margins: read::Listed<RawMargin>,
     lacunae: read::Listed<RawLacuna>,
     labels: read::Listed<RawLabel>,
+    indexes: read::Listed<index::RawIndex>,
+    index_entries: read::Listed<RawIndexEntry>,
 }
 
 impl Tables {
@@ -896,6 +915,8 @@ impl Tables {
             margins: doc.array("margin"),
             lacunae: doc.array("lacuna"),
             labels: doc.array("label"),
+            indexes: doc.array("index"),
+            index_entries: doc.array("index-entry"),
         }
     }
 }

@@ -55,6 +55,8 @@ pub fn final_doc(spec: &Spec, p: &Printed, front: &Front, template: &str, plan: 
         }
         w.out.push_str("))\n");
     }
+    // The indexes, after the text and the endnotes.
+    w.out.push_str(&super::index::markup(spec, p, plan));
     w
 }
 

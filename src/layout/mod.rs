@@ -28,6 +28,7 @@
 mod compose;
 mod emit;
 mod galley;
+mod index;
 mod verify;
 mod verse;
 mod xref;
@@ -63,6 +64,8 @@ pub struct Laid {
     pub pdf: Vec<u8>,
     pub markup: String,
     pub front_pages: usize,
+    /// Body pages (after them: the endnotes and the indexes).
+    pub body_pages: usize,
     pub entries: Vec<PlacedEntry>,
     /// Typst compiles run (the galley's parts and the measurements run in parallel).
     pub compiles: usize,
@@ -172,6 +175,7 @@ pub fn run(
         pdf,
         markup: fin.out,
         front_pages: plan.front_pages,
+        body_pages: plan.pages.len(),
         entries: plan.placed,
         compiles: compiles.into_inner(),
         empty_lines: plan.empty_lines,

@@ -60,8 +60,45 @@ struct Found {
     last_body_y: HashMap<usize, f64>,
     /// Each apparatus entry's distinct (page, baseline) pairs.
     entries: HashMap<usize, Vec<(usize, f64)>>,
-    /// Each label's first and last glyph as printed: (printed offset, page, baseline).
+    /// The first and last glyph of each watched range (see [`Watched`]) as printed:
+    /// (printed offset, page, baseline).
     labels: HashMap<usize, [(usize, usize, f64); 2]>,
+}
+
+/// The printed ranges whose first and last glyphs the read-back records: the labels (ids
+/// `0..`, as `Printed::labels`), then the index entries (ids on from the labels' count).
+/// Sorted by start, so a glyph finds the ranges holding it by binary search rather than
+/// by a scan of all (an index may have thousands of entries).
+struct Watched {
+    /// (range, id), sorted by start.
+    ranges: Vec<(std::ops::Range<usize>, usize)>,
+    /// The furthest end among `ranges[..=k]`.
+    reach: Vec<usize>,
+}
+
+impl Watched {
+    fn new(ranges: impl Iterator<Item = std::ops::Range<usize>>) -> Watched {
+        let mut ranges: Vec<_> = ranges.enumerate().map(|(id, r)| (r, id)).collect();
+        ranges.sort_by_key(|(r, _)| r.start);
+        let reach = ranges
+            .iter()
+            .scan(0, |far, (r, _)| {
+                *far = r.end.max(*far);
+                Some(*far)
+            })
+            .collect();
+        Watched { ranges, reach }
+    }
+
+    /// The ids of the ranges holding printed byte `o`.
+    fn holding(&self, o: usize) -> impl Iterator<Item = usize> + '_ {
+        let i = self.ranges.partition_point(|(r, _)| r.start <= o);
+        (0..i)
+            .rev()
+            .take_while(move |&j| self.reach[j] > o)
+            .filter(move |&j| self.ranges[j].0.end > o)
+            .map(move |j| self.ranges[j].1)
+    }
 }
 
 /// Checks the final document against the plan.
@@ -74,11 +111,13 @@ pub fn verify(
     m: &Metrics,
 ) -> Result<()> {
     let planned = LinePlaces::new(plan, lines, m);
-    let found = read_back(fin, lines, &planned, m, &p.labels);
+    let watched = Watched::new(p.labels.iter().chain(&p.index).cloned());
+    let found = read_back(fin, lines, &planned, m, &watched);
     let mut errs = vec![];
     let pages = fin.doc.pages().len();
     let body_end = plan.front_pages + plan.pages.len();
-    if pages < body_end || (plan.endnotes.is_empty() && pages != body_end) {
+    let back_matter = !plan.endnotes.is_empty() || !p.index.is_empty();
+    if pages < body_end || (!back_matter && pages != body_end) {
         errs.push(Diagnostic::error(format!(
             "layout: planned {body_end} pages, Typst made {pages}"
         )));
@@ -97,6 +136,7 @@ pub fn verify(
     errs.extend(check_apparatus_lines(plan, &found, m));
     errs.extend(check_entries(spec, plan, &found, m));
     errs.extend(check_xrefs(spec, p, plan, &found));
+    errs.extend(check_index(spec, p, plan, &found));
     if errs.is_empty() {
         Ok(())
     } else {
@@ -111,7 +151,7 @@ fn read_back(
     lines: &[GalleyLine],
     planned: &LinePlaces,
     m: &Metrics,
-    labels: &[std::ops::Range<usize>],
+    watched: &Watched,
 ) -> Found {
     let mut found = Found::default();
     typeset::for_each_glyph(fin.doc, 0..fin.doc.pages().len(), |g| {
@@ -126,7 +166,7 @@ fn read_back(
             let li = lines
                 .partition_point(|l| l.range.end <= o)
                 .min(lines.len() - 1);
-            for (k, _) in labels.iter().enumerate().filter(|(_, r)| r.contains(&o)) {
+            for k in watched.holding(o) {
                 let ends = found.labels.entry(k).or_insert([(o, g.page, g.y); 2]);
                 if o < ends[0].0 {
                     ends[0] = (o, g.page, g.y);
@@ -163,12 +203,7 @@ fn read_back(
 /// Each cross-reference names the page and the line numbers where its label's first and
 /// last glyphs were printed (the line numbers of the plan's lines at those baselines).
 fn check_xrefs(spec: &Spec, p: &Printed, plan: &Plan, found: &Found) -> Vec<Diagnostic> {
-    let printed_at = |page: usize, y: f64| {
-        plan.lines
-            .iter()
-            .find(|l| plan.front_pages + l.page == page && (l.y - y).abs() < 0.5)
-            .map(|l| (page + 1, l.number))
-    };
+    let printed_at = |page: usize, y: f64| printed_at(plan, page, y);
     let mut errs = vec![];
     for (x, r) in p.xrefs.iter().zip(super::xref::resolve(p, plan)) {
         let name = spec.labels[x.label].name.get_ref();
@@ -180,6 +215,45 @@ fn check_xrefs(spec: &Spec, p: &Printed, plan: &Plan, found: &Found) -> Vec<Diag
                 "layout: a cross-reference to `{name}` cites page {} lines {}–{}, but the label's words are printed at {first:?} to {last:?} (page, line)",
                 r.page, r.line, r.line_end
             )));
+        }
+    }
+    errs
+}
+
+/// The folio and line number of the planned line at baseline `y` of page `page` (index in
+/// the document).
+fn printed_at(plan: &Plan, page: usize, y: f64) -> Option<(usize, u32)> {
+    let at = |l: &super::compose::PlannedLine| (plan.front_pages + l.page, l.y);
+    let i = plan.lines.partition_point(|l| at(l) < (page, y - 0.5));
+    plan.lines
+        .get(i)
+        .filter(|l| at(l).0 == page && (l.y - y).abs() < 0.5)
+        .map(|l| (page + 1, l.number))
+}
+
+/// Each index entry's words are printed on the pages and lines its reference cites: the
+/// plan's lines at the baselines of its first and last glyphs.
+fn check_index(spec: &Spec, p: &Printed, plan: &Plan, found: &Found) -> Vec<Diagnostic> {
+    let cited = |i: usize| {
+        let l = &plan.lines[i];
+        (plan.pages[l.page].number, l.number)
+    };
+    let mut errs = vec![];
+    let located = super::index::locate(p, plan);
+    for (k, (e, r)) in spec.index_entries.iter().zip(located).enumerate() {
+        let ends = found.labels.get(&(p.labels.len() + k));
+        let first = ends.and_then(|e| printed_at(plan, e[0].1, e[0].2));
+        let last = ends.and_then(|e| printed_at(plan, e[1].1, e[1].2));
+        if first != Some(cited(r.first)) || last != Some(cited(r.last)) {
+            errs.push(spec.error(
+                e.quote.at.span(),
+                format!(
+                    "layout: the index cites `{}` at {:?} to {:?} (page, line), but its words are printed at {first:?} to {last:?}",
+                    e.headword,
+                    cited(r.first),
+                    cited(r.last)
+                ),
+            ));
         }
     }
     errs

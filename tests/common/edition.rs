@@ -5,7 +5,8 @@
 //!
 //! Everything here is derived from the PDF (via `pdftotext -bbox-layout`, see [`super::pdf`])
 //! and from `edition.toml` / `source.txt`; nothing is taken from the program's own plan or
-//! report except `Output::front_pages` (which page the body starts on).
+//! report except `Output::front_pages` and `Output::body_pages` (which pages hold the body:
+//! the back matter after it, the indexes, opens with an index's title, checked in [`build`]).
 #![allow(dead_code)]
 
 use std::ops::Range;
@@ -43,8 +44,11 @@ pub fn scratch(name: &str) -> PathBuf {
 pub struct Built {
     pub pdf: Vec<u8>,
     pub pdf_path: PathBuf,
+    /// The front matter and the body (the pages [`read_body`] reads).
     pub pages: Vec<Page>,
     pub front_pages: usize,
+    /// The pages after the body: endnotes and indexes.
+    pub back: Vec<Page>,
 }
 
 /// Build the edition in `dir` with the library and write `out.pdf` into `out_dir`.
@@ -53,13 +57,42 @@ pub fn build(dir: &Path, out_dir: &Path) -> Built {
         .unwrap_or_else(|e| panic!("building {} failed:\n{e}", dir.display()));
     let pdf_path = out_dir.join("out.pdf");
     std::fs::write(&pdf_path, &out.pdf).unwrap();
-    let pages = pdf::read_pdf(&pdf_path);
+    let (pages, back) = split_back_matter(dir, pdf::read_pdf(&pdf_path), &out);
     Built {
         pdf: out.pdf,
         pdf_path,
         pages,
         front_pages: out.front_pages,
+        back,
     }
+}
+
+/// The pages of an edition's PDF parted into front matter and body, and the back matter
+/// after the body (`out.body_pages` says where): where the spec declares an index, the back
+/// matter is no body page, and where it holds an index's title, its first page shows it.
+pub fn split_back_matter(
+    dir: &Path,
+    mut pages: Vec<Page>,
+    out: &apparat::Output,
+) -> (Vec<Page>, Vec<Page>) {
+    let back = pages.split_off(out.front_pages + out.body_pages);
+    let spec: toml::Value =
+        toml::from_str(&std::fs::read_to_string(dir.join("edition.toml")).unwrap()).unwrap();
+    let titles: Vec<String> = spec
+        .get("index")
+        .and_then(|i| i.as_array())
+        .into_iter()
+        .flatten()
+        .filter_map(|i| Some(normalize(i.get("title")?.as_str()?)))
+        .collect();
+    if let Some(first) = back.first() {
+        let text = normalize(&first.text());
+        assert!(
+            titles.is_empty() || titles.iter().any(|t| text.contains(t.as_str())),
+            "the first page after the body shows no index title ({titles:?}): {text}"
+        );
+    }
+    (pages, back)
 }
 
 /// The seed edition, built once per test binary.

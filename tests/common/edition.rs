@@ -169,6 +169,19 @@ pub struct SpecData {
     pub every: u32,
     pub restart_page: bool,
     pub milestone_sign: String,
+    /// `[[index]]`: (id, title).
+    pub indexes: Vec<(String, String)>,
+    pub index_entries: Vec<IndexEntry>,
+}
+
+/// An `[[index-entry]]`: its index (the only one where it names none), its quotation, and
+/// the headword (the quoted words where none is given) and sub-entry it is listed under.
+#[derive(Debug, Clone)]
+pub struct IndexEntry {
+    pub index: String,
+    pub quote: Quote,
+    pub headword: String,
+    pub sub: Option<String>,
 }
 
 fn s(t: &toml::Table, k: &str) -> Option<String> {
@@ -347,6 +360,20 @@ fn read_spec_tables(dir: &Path) -> SpecData {
         every: ln.get("every").and_then(|v| v.as_integer()).unwrap_or(5) as u32,
         restart_page: s(ln, "restart").is_none_or(|r| r == "page"),
         milestone_sign: s(layout, "milestone-sign").unwrap_or_else(|| "|".into()),
+        indexes: tables(&t, "index")
+            .into_iter()
+            .map(|i| (s(i, "id").unwrap(), s(i, "title").unwrap()))
+            .collect(),
+        index_entries: tables(&t, "index-entry")
+            .into_iter()
+            .map(|e| IndexEntry {
+                index: s(e, "index")
+                    .unwrap_or_else(|| s(tables(&t, "index")[0], "id").unwrap()),
+                quote: quote(e),
+                headword: normalize(&s(e, "headword").unwrap_or_else(|| s(e, "at").unwrap())),
+                sub: s(e, "sub").map(|x| normalize(&x)),
+            })
+            .collect(),
     }
 }
 

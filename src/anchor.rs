@@ -40,8 +40,9 @@ pub struct Anchors {
     pub lacunae: Vec<LacunaRange>,
     /// Where each label of `spec.labels` is anchored (the same order).
     pub labels: Vec<Range<usize>>,
-    /// Where each entry of `spec.index_entries` is anchored (the same order).
-    pub index: Vec<Range<usize>>,
+    /// Where the entries of `spec.index_entries` are anchored, in spec order (an entry
+    /// with `all = true` has an anchor for every occurrence).
+    pub index: Vec<IndexAnchor>,
     /// Warnings: lemmata so long that the apparatus can hardly be read against the text.
     pub warnings: Vec<Diagnostic>,
 }
@@ -89,33 +90,46 @@ fn labels(
     ranges
 }
 
-/// The range each index entry quotes, in a paragraph or a verse (an index cites lines).
+/// Words an index cites.
+#[derive(Debug, Clone)]
+pub struct IndexAnchor {
+    /// Index into `spec.index_entries`.
+    pub entry: usize,
+    pub range: Range<usize>,
+}
+
+/// The range each index entry quotes, in a paragraph or a verse (an index cites lines); of
+/// an entry with `all = true`, every occurrence there (those in the title and headings are
+/// not cited).
 fn index_entries(
     spec: &Spec,
     text: &Text,
     cache: &mut crate::text::FindCache,
     in_paragraph: &dyn Fn(&Range<usize>) -> bool,
     errs: &mut Vec<Diagnostic>,
-) -> Vec<Range<usize>> {
-    let mut ranges = vec![];
-    for e in &spec.index_entries {
-        let range = match text.find_cached(spec, &e.quote, cache) {
-            Ok(r) if in_paragraph(&r) => r,
-            Ok(_) => {
-                errs.push(spec.error(
-                    e.quote.at.span(),
-                    "an index entry must anchor in a paragraph or a verse (an index cites lines), not in the title or a heading",
-                ));
-                0..0
-            }
-            Err(d) => {
-                errs.extend(d.0);
-                0..0
-            }
+) -> Vec<IndexAnchor> {
+    let mut anchors = vec![];
+    for (entry, e) in spec.index_entries.iter().enumerate() {
+        let found = if e.all {
+            text.find_every_cached(spec, &e.quote, cache)
+        } else {
+            text.find_cached(spec, &e.quote, cache).map(|r| vec![r])
         };
-        ranges.push(range);
+        match found {
+            Ok(ranges) if ranges.iter().any(in_paragraph) => anchors.extend(
+                ranges
+                    .into_iter()
+                    .filter(in_paragraph)
+                    .map(|range| IndexAnchor { entry, range }),
+            ),
+            Ok(_) => errs.push(spec.error(
+                e.quote.at.span(),
+                "an index entry must anchor in a paragraph or a verse (an index cites lines), not in the title or a heading",
+            )),
+            Err(d) => errs.extend(d.0),
+        }
     }
-    ranges
+    anchors
 }
 
 /// The stretch of the text a witness lacks: from the first words it lacks to the last.

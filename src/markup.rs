@@ -39,8 +39,9 @@ pub struct Printed {
     pub lacunae: Vec<(String, Range<usize>)>,
     /// Where each label of `spec.labels` is printed (the same order).
     pub labels: Vec<Range<usize>>,
-    /// Where each entry of `spec.index_entries` is printed (the same order).
-    pub index: Vec<Range<usize>>,
+    /// Where the words each index entry cites are printed: (index into
+    /// `spec.index_entries`, range), in spec order.
+    pub index: Vec<(usize, Range<usize>)>,
     /// Every cross-reference of the notes, in the order of their slots in the document's
     /// `xrefs` array (see [`xref_markup`]).
     pub xrefs: Vec<XRef>,
@@ -166,7 +167,7 @@ impl Printed {
         let index = anchors
             .index
             .iter()
-            .map(|r| map.start(r.start)..map.end(r.end))
+            .map(|a| (a.entry, map.start(a.range.start)..map.end(a.range.end)))
             .collect();
         let mut xrefs = vec![];
         let mut entry_xrefs = vec![];

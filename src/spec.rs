@@ -612,6 +612,7 @@ quoted!(RawIndexEntry {
     headword: Option<Spanned<String>>,
     sub: Option<Spanned<String>>,
     sort: Option<Spanned<String>>,
+    all: Option<Spanned<bool>>,
 });
 quoted!(RawTitle {});
 

@@ -141,15 +141,26 @@ fn expected(dir: &Path, built: &Built) -> BTreeMap<(String, Option<String>), Vec
     }
     let mut spans: BTreeMap<(String, Option<String>), Vec<(usize, usize)>> = BTreeMap::new();
     for e in &spec.index_entries {
-        let r = printed.find(&e.quote);
+        // `all`: every occurrence within a block (the test editions quote no heading).
+        let ranges = if e.all {
+            edition::find_all(&printed.source, &e.quote.at)
+                .into_iter()
+                .filter(|r| !printed.breaks.iter().any(|b| r.contains(b)))
+                .map(|r| printed.map(r))
+                .collect()
+        } else {
+            vec![printed.find(&e.quote)]
+        };
         let at = |pos: usize| {
             let p = map.locate(&printed, pos);
             first_line[p.page] + p.line
         };
-        spans
-            .entry((e.headword.clone(), e.sub.clone()))
-            .or_default()
-            .push((at(r.start), at(r.end - 1)));
+        for r in ranges {
+            spans
+                .entry((e.headword.clone(), e.sub.clone()))
+                .or_default()
+                .push((at(r.start), at(r.end - 1)));
+        }
     }
     spans
         .into_iter()
@@ -222,7 +233,11 @@ fn check_links(built: &Built, body: &Body, listed: &[Listed]) {
         let page = &built.back[link.page - first_back];
         let (x0, y0, x1, y1) = link.rect;
         let words = pdf::words_in_rect(page, x0 - 1.0, y0 - 1.0, x1 + 1.0, y1 + 1.0);
-        assert_eq!(words.len(), 1, "one reference in the link's rectangle: {words:?}");
+        assert_eq!(
+            words.len(),
+            1,
+            "one reference in the link's rectangle: {words:?}"
+        );
         let (to_page, line, ..) = parse_ref(&words[0].text).expect("a reference");
         assert_eq!(link.to_page, to_page, "the link of {}", words[0].text);
         let target = body
@@ -263,7 +278,10 @@ fn the_seeds_index_cites_where_its_names_are_printed() {
     );
     // Petrograd has sub-entries and no references of its own; two of its troop movements
     // stand on consecutive lines: one reference.
-    let petrograd: Vec<&Listed> = listed.iter().filter(|l| l.headword == "Petrograd").collect();
+    let petrograd: Vec<&Listed> = listed
+        .iter()
+        .filter(|l| l.headword == "Petrograd")
+        .collect();
     assert_eq!(petrograd[0].refs, []);
     let moves = petrograd
         .iter()
@@ -305,12 +323,19 @@ fn the_stress_editions_index_cites_where_its_words_are_printed() {
         "Östlund, Greta",
     ];
     let printed = headwords(&listed);
-    let in_order: Vec<&str> = order.iter().copied().filter(|h| printed.contains(h)).collect();
+    let in_order: Vec<&str> = order
+        .iter()
+        .copied()
+        .filter(|h| printed.contains(h))
+        .collect();
     assert_eq!(printed, in_order);
     assert!(printed.len() >= 12, "{printed:?}");
     // Words a line or so apart: ranges.
     let refs: Vec<Ref> = listed.iter().flat_map(|l| l.refs.clone()).collect();
-    assert!(refs.iter().any(|r| r.0 == r.2 && r.3 > r.1), "a range on a page");
+    assert!(
+        refs.iter().any(|r| r.0 == r.2 && r.3 > r.1),
+        "a range on a page"
+    );
     let spec = edition::read_spec(&dir);
     let body = edition::read_body(&built.pages, built.front_pages, spec.restart_page);
     check_links(&built, &body, &listed);
@@ -319,7 +344,14 @@ fn the_stress_editions_index_cites_where_its_words_are_printed() {
 // ---- Small editions: collation, sort keys, sub-entries, errors ----------------------------
 
 /// Names the small editions index, each once in the text.
-const NAMES: &[&str] = &["Örebro", "Åbo", "Zürich", "Ängelholm", "Andersson", "Goethe"];
+const NAMES: &[&str] = &[
+    "Örebro",
+    "Åbo",
+    "Zürich",
+    "Ängelholm",
+    "Andersson",
+    "Goethe",
+];
 
 const FILLER: &str = "the words of a small edition stand here and there in the text for a while";
 
@@ -432,8 +464,11 @@ fn an_undeclared_index_is_a_located_error() {
 #[test]
 fn an_empty_headword_or_sub_entry_is_a_located_error() {
     let got = error_of("index-empty", |s| {
-        s.replacen("sub = \"brev\"", "sub = \" \"", 1)
-            .replacen("at = \"Åbo\"", "at = \"Åbo\"\nheadword = \"\"", 1)
+        s.replacen("sub = \"brev\"", "sub = \" \"", 1).replacen(
+            "at = \"Åbo\"",
+            "at = \"Åbo\"\nheadword = \"\"",
+            1,
+        )
     });
     assert!(got.contains("an empty headword"), "{got}");
     assert!(got.contains("an empty sub-entry"), "{got}");
@@ -454,7 +489,10 @@ fn an_index_entry_in_a_heading_is_a_located_error() {
     let got = error_of("index-heading", |s| {
         s + "\n[[index-entry]]\nat = \"First part\"\n"
     });
-    assert!(got.contains("an index entry must anchor in a paragraph"), "{got}");
+    assert!(
+        got.contains("an index entry must anchor in a paragraph"),
+        "{got}"
+    );
     snapshot("in-a-heading", &got);
 }
 
@@ -463,33 +501,39 @@ fn two_sort_keys_of_one_headword_are_a_located_error() {
     let got = error_of("index-sort", |s| {
         s + "\n[[index-entry]]\nat = \"Zürich\"\nheadword = \"von Goethe, Johann Wolfgang\"\nsort = \"Von Goethe\"\n"
     });
-    assert!(got.contains("sorts as `Von Goethe` here but as `Goethe`"), "{got}");
+    assert!(
+        got.contains("sorts as `Von Goethe` here but as `Goethe`"),
+        "{got}"
+    );
     snapshot("two-sort-keys", &got);
 }
 
-/// A name on every line of two long paragraphs: its references merge into runs of lines,
-/// one of them across a page break.
+/// A name on every line of two long paragraphs, indexed by one entry with `all = true`: its
+/// references merge into runs of lines, one of them across a page break.
 #[test]
 fn references_on_consecutive_lines_merge_across_a_page_break() {
     let dir = edition::scratch("index-runs");
     let words: Vec<&str> = FILLER.split(' ').collect();
     let paragraph = |n: usize| -> String {
         (0..n)
-            .map(|k| if k % 7 == 3 { "Marker" } else { words[k % words.len()] })
+            .map(|k| {
+                if k % 7 == 3 {
+                    "Marker"
+                } else {
+                    words[k % words.len()]
+                }
+            })
             .collect::<Vec<_>>()
             .join(" ")
     };
     let source = format!("{}.\n\n{}.\n", paragraph(420), paragraph(420));
-    let count = source.matches("Marker").count();
     std::fs::write(dir.join("source.txt"), source).unwrap();
     let mut spec = small_spec("en")
         .split("\n[[index-entry]]")
         .next()
         .unwrap()
         .replace("[[heading]]\nat = \"First part\"\n", "");
-    for n in 1..=count {
-        spec.push_str(&format!("\n[[index-entry]]\nat = \"Marker\"\noccurrence = {n}\n"));
-    }
+    spec.push_str("\n[[index-entry]]\nat = \"Marker\"\nall = true\n");
     std::fs::write(dir.join("edition.toml"), spec).unwrap();
     let built = edition::build(&dir, &dir);
     let listed = check_index(&dir, &built, "Index nominum");
@@ -500,4 +544,17 @@ fn references_on_consecutive_lines_merge_across_a_page_break() {
         refs.iter().any(|r| r.2 == r.0 + 1),
         "a run across a page break: {refs:?}"
     );
+}
+
+#[test]
+fn all_with_an_occurrence_is_a_located_error() {
+    let got = error_of("index-all", |s| {
+        s.replacen(
+            "at = \"Åbo\"",
+            "at = \"Åbo\"\nall = true\noccurrence = 1",
+            1,
+        )
+    });
+    assert!(got.contains("`all = true` cites every occurrence"), "{got}");
+    snapshot("all-and-occurrence", &got);
 }

@@ -14,11 +14,11 @@ use crate::spec::Spec;
 
 use super::compose::Plan;
 
-/// The lines each index entry's words are printed on (index: `spec.index_entries`).
+/// The lines the words of each of `p.index` are printed on (the same order).
 pub(super) fn locate(p: &Printed, plan: &Plan) -> Vec<Reference> {
     p.index
         .iter()
-        .map(|r| Reference {
+        .map(|(_, r)| Reference {
             first: super::xref::line_index(&plan.lines, r.start),
             last: super::xref::line_index(&plan.lines, r.end.saturating_sub(1).max(r.start)),
         })
@@ -53,10 +53,11 @@ pub(super) fn markup(spec: &Spec, p: &Printed, plan: &Plan) -> String {
     let at = locate(p, plan);
     let lines = lines(p, plan);
     for (k, declared) in spec.indexes.iter().enumerate() {
-        let entries = spec
-            .index_entries
+        let entries = p
+            .index
             .iter()
             .zip(at.iter().copied())
+            .map(|((entry, _), r)| (&spec.index_entries[*entry], r))
             .filter(|(e, _)| e.index == k);
         let headwords = index::arrange(&order, entries, &lines);
         if headwords.is_empty() {

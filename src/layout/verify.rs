@@ -111,7 +111,8 @@ pub fn verify(
     m: &Metrics,
 ) -> Result<()> {
     let planned = LinePlaces::new(plan, lines, m);
-    let watched = Watched::new(p.labels.iter().chain(&p.index).cloned());
+    let index = p.index.iter().map(|(_, r)| r);
+    let watched = Watched::new(p.labels.iter().chain(index).cloned());
     let found = read_back(fin, lines, &planned, m, &watched);
     let mut errs = vec![];
     let pages = fin.doc.pages().len();
@@ -240,7 +241,8 @@ fn check_index(spec: &Spec, p: &Printed, plan: &Plan, found: &Found) -> Vec<Diag
     };
     let mut errs = vec![];
     let located = super::index::locate(p, plan);
-    for (k, (e, r)) in spec.index_entries.iter().zip(located).enumerate() {
+    for (k, ((entry, _), r)) in p.index.iter().zip(located).enumerate() {
+        let e = &spec.index_entries[*entry];
         let ends = found.labels.get(&(p.labels.len() + k));
         let first = ends.and_then(|e| printed_at(plan, e[0].1, e[0].2));
         let last = ends.and_then(|e| printed_at(plan, e[1].1, e[1].2));

@@ -40,6 +40,8 @@ pub struct IndexEntry {
     /// How the headword sorts, where that differs from how it reads ("Goethe" for
     /// "von Goethe, Johann Wolfgang").
     pub sort: Option<String>,
+    /// Every occurrence of the quoted words is cited (`all = true`), not one.
+    pub all: bool,
     /// Span of the whole `[[index-entry]]` table (for diagnostics).
     pub span: std::ops::Range<usize>,
 }
@@ -75,6 +77,13 @@ pub(super) fn check_indexes(
         let raw = e.get_ref();
         let quote = raw.quote();
         check_quote(&quote, c);
+        let all = raw.all.as_ref().is_some_and(|a| *a.get_ref());
+        if let (true, Some(o)) = (all, &raw.occurrence) {
+            c.error(
+                o.span(),
+                "`all = true` cites every occurrence: leave out `occurrence`",
+            );
+        }
         let index = which_index(raw, e.span(), &declared, indexes.complete, c);
         let headword = match &raw.headword {
             Some(h) => words(h, "headword", c),
@@ -94,6 +103,7 @@ pub(super) fn check_indexes(
                 headword,
                 sub,
                 sort,
+                all,
                 span: e.span(),
             });
         }

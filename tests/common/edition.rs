@@ -182,6 +182,8 @@ pub struct IndexEntry {
     pub quote: Quote,
     pub headword: String,
     pub sub: Option<String>,
+    /// `all = true`: every occurrence of the quotation is cited.
+    pub all: bool,
 }
 
 fn s(t: &toml::Table, k: &str) -> Option<String> {
@@ -367,11 +369,11 @@ fn read_spec_tables(dir: &Path) -> SpecData {
         index_entries: tables(&t, "index-entry")
             .into_iter()
             .map(|e| IndexEntry {
-                index: s(e, "index")
-                    .unwrap_or_else(|| s(tables(&t, "index")[0], "id").unwrap()),
+                index: s(e, "index").unwrap_or_else(|| s(tables(&t, "index")[0], "id").unwrap()),
                 quote: quote(e),
                 headword: normalize(&s(e, "headword").unwrap_or_else(|| s(e, "at").unwrap())),
                 sub: s(e, "sub").map(|x| normalize(&x)),
+                all: e.get("all").and_then(|v| v.as_bool()) == Some(true),
             })
             .collect(),
     }

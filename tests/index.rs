@@ -282,7 +282,7 @@ fn the_seeds_index_cites_where_its_names_are_printed() {
         .iter()
         .filter(|l| l.headword == "Petrograd")
         .collect();
-    assert_eq!(petrograd[0].refs, []);
+    assert!(petrograd[0].refs.is_empty(), "{petrograd:?}");
     let moves = petrograd
         .iter()
         .find(|l| l.sub.as_deref() == Some("truppförflyttningar"))
@@ -557,4 +557,26 @@ fn all_with_an_occurrence_is_a_located_error() {
     });
     assert!(got.contains("`all = true` cites every occurrence"), "{got}");
     snapshot("all-and-occurrence", &got);
+}
+
+#[test]
+fn an_index_without_entries_is_a_warning_and_not_printed() {
+    let dir = small_edition("index-empty-index", "en", |s| {
+        s.replace(
+            "\n[[index-entry]]\n",
+            "\n[[index-entry]]\nindex = \"nominum\"\n",
+        ) + "\n[[index]]\nid = \"locorum\"\ntitle = \"Index locorum\"\n"
+    });
+    let out = apparat::build(&dir, &Default::default()).unwrap_or_else(|e| panic!("{e}"));
+    let warnings: Vec<&str> = out.warnings.iter().map(|w| w.message.as_str()).collect();
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.contains("index `locorum` has no entries: it is not printed")),
+        "{warnings:?}"
+    );
+    let built = edition::build(&dir, &dir);
+    let back: String = built.back.iter().map(|p| p.text()).collect();
+    assert!(back.contains("Index nominum"), "{back}");
+    assert!(!back.contains("Index locorum"), "{back}");
 }

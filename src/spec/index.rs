@@ -53,6 +53,25 @@ pub(super) fn check_indexes(
     entries: &read::Listed<RawIndexEntry>,
     c: &mut Checks,
 ) -> (Vec<Index>, Vec<IndexEntry>) {
+    let declared = declared_indexes(indexes, c);
+    let out = check_entries(entries, &declared, indexes.complete, c);
+    check_sort_keys(&out, entries, c);
+    for (k, index) in declared.iter().enumerate() {
+        if entries.complete && !out.iter().any(|e| e.index == k) {
+            let warning = crate::diag::Diagnostic::warning(format!(
+                "index `{}` has no entries: it is not printed",
+                index.id.get_ref()
+            ))
+            .at(&c.file, index.id.span())
+            .with_note("list what it indexes in [[index-entry]] tables naming it");
+            c.warnings.push(warning);
+        }
+    }
+    (declared, out)
+}
+
+/// `[[index]]`: ids that are names, each once; a title.
+fn declared_indexes(indexes: &read::Listed<RawIndex>, c: &mut Checks) -> Vec<Index> {
     let mut declared: Vec<Index> = vec![];
     for raw in indexes.items.iter().map(Spanned::get_ref) {
         let id = raw.id.get_ref();
@@ -72,6 +91,16 @@ pub(super) fn check_indexes(
             title: raw.title.get_ref().trim().to_string(),
         });
     }
+    declared
+}
+
+/// `[[index-entry]]`: a quotation, an index, words for the headword, sub-entry and sort key.
+fn check_entries(
+    entries: &read::Listed<RawIndexEntry>,
+    declared: &[Index],
+    complete: bool,
+    c: &mut Checks,
+) -> Vec<IndexEntry> {
     let mut out = vec![];
     for e in &entries.items {
         let raw = e.get_ref();
@@ -84,7 +113,7 @@ pub(super) fn check_indexes(
                 "`all = true` cites every occurrence: leave out `occurrence`",
             );
         }
-        let index = which_index(raw, e.span(), &declared, indexes.complete, c);
+        let index = which_index(raw, e.span(), declared, complete, c);
         let headword = match &raw.headword {
             Some(h) => words(h, "headword", c),
             None => Some(crate::text::normalize(raw.at.get_ref())),
@@ -108,19 +137,7 @@ pub(super) fn check_indexes(
             });
         }
     }
-    check_sort_keys(&out, entries, c);
-    for (k, index) in declared.iter().enumerate() {
-        if entries.complete && !out.iter().any(|e| e.index == k) {
-            let warning = crate::diag::Diagnostic::warning(format!(
-                "index `{}` has no entries: it is not printed",
-                index.id.get_ref()
-            ))
-            .at(&c.file, index.id.span())
-            .with_note("list what it indexes in [[index-entry]] tables naming it");
-            c.warnings.push(warning);
-        }
-    }
-    (declared, out)
+    out
 }
 
 /// The index an entry belongs to: the one it names, or the only one declared.

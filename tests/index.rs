@@ -580,3 +580,19 @@ fn an_index_without_entries_is_a_warning_and_not_printed() {
     assert!(back.contains("Index nominum"), "{back}");
     assert!(!back.contains("Index locorum"), "{back}");
 }
+
+/// Headwords and sub-entries are the editor's words: markup in them prints as typed.
+#[test]
+fn headwords_print_as_typed() {
+    let dir = small_edition("index-escaping", "en", |s| {
+        s.replacen(
+            "sub = \"brev\"",
+            "headword = '#strong[x] $y$ \\ <z> // w'\nsub = '*a* _b_ @c'",
+            1,
+        )
+    });
+    let built = edition::build(&dir, &dir);
+    let back = edition::normalize(&built.back.iter().map(|p| p.text()).collect::<String>());
+    assert!(back.contains("#strong[x] $y$ \\ <z> // w"), "{back}");
+    assert!(back.contains("*a* _b_ @c"), "{back}");
+}

@@ -12,6 +12,7 @@
 //! the layout stage (`layout::index`) tells it where each entry's words were printed.
 
 use std::cmp::Ordering;
+use std::collections::HashMap;
 
 use icu_collator::options::CollatorOptions;
 use icu_collator::{Collator, CollatorBorrowed};
@@ -78,6 +79,15 @@ pub(crate) struct SubEntry {
     pub references: Vec<Reference>,
 }
 
+/// One headword's entries, as gathered.
+struct Gathered<'a> {
+    text: &'a str,
+    /// What it sorts by: its `sort` key, else itself.
+    sort: &'a str,
+    own: Vec<Reference>,
+    subs: Vec<(&'a str, Vec<Reference>)>,
+}
+
 /// The headwords of one index, sorted: `entries` are the index's entries, each with the
 /// lines its words were printed on.
 pub(crate) fn arrange<'a>(
@@ -85,40 +95,44 @@ pub(crate) fn arrange<'a>(
     entries: impl IntoIterator<Item = (&'a IndexEntry, Reference)>,
     lines: &[Line],
 ) -> Vec<Headword> {
-    // headword → (sort key, its own lines, sub-entry → lines)
-    type Gathered<'a> = (&'a str, Vec<Reference>, Vec<(&'a str, Vec<Reference>)>);
-    let mut gathered: Vec<(&str, Gathered)> = vec![];
+    let mut gathered: Vec<Gathered> = vec![];
+    let mut position: HashMap<&str, usize> = HashMap::new();
     for (e, at) in entries {
-        let k = match gathered.iter().position(|(h, _)| *h == e.headword) {
-            Some(k) => k,
-            None => {
-                gathered.push((&e.headword, (&e.headword, vec![], vec![])));
-                gathered.len() - 1
-            }
-        };
-        let (sort, own, subs) = &mut gathered[k].1;
+        let k = *position.entry(&e.headword).or_insert_with(|| {
+            gathered.push(Gathered {
+                text: &e.headword,
+                sort: &e.headword,
+                own: vec![],
+                subs: vec![],
+            });
+            gathered.len() - 1
+        });
+        let headword = &mut gathered[k];
         if let Some(key) = &e.sort {
-            *sort = key;
+            headword.sort = key;
         }
         match &e.sub {
-            None => own.push(at),
-            Some(sub) => match subs.iter_mut().find(|(s, _)| s == sub) {
+            None => headword.own.push(at),
+            Some(sub) => match headword.subs.iter_mut().find(|(s, _)| s == sub) {
                 Some((_, refs)) => refs.push(at),
-                None => subs.push((sub, vec![at])),
+                None => headword.subs.push((sub, vec![at])),
             },
         }
     }
-    gathered.sort_by(|(a, (sa, ..)), (b, (sb, ..))| {
-        order.compare(sa, sb).then_with(|| order.compare(a, b))
+    gathered.sort_by(|a, b| {
+        order
+            .compare(a.sort, b.sort)
+            .then_with(|| order.compare(a.text, b.text))
     });
     gathered
         .into_iter()
-        .map(|(text, (_, own, mut subs))| {
-            subs.sort_by(|(a, _), (b, _)| order.compare(a, b));
+        .map(|mut h| {
+            h.subs.sort_by(|(a, _), (b, _)| order.compare(a, b));
             Headword {
-                text: text.to_string(),
-                references: merge(own, lines),
-                subs: subs
+                text: h.text.to_string(),
+                references: merge(h.own, lines),
+                subs: h
+                    .subs
                     .into_iter()
                     .map(|(text, refs)| SubEntry {
                         text: text.to_string(),
@@ -186,6 +200,62 @@ mod tests {
         assert_eq!(sorted("en", &["b", "B", "a", "C"]), ["a", "b", "B", "C"]);
         // A tag that does not parse sorts by the root collation, not by code points.
         assert_eq!(sorted("!!", &["b", "A"]), ["A", "b"]);
+    }
+
+    fn entry(headword: &str, sub: Option<&str>, sort: Option<&str>) -> IndexEntry {
+        IndexEntry {
+            index: 0,
+            quote: crate::spec::Quote {
+                at: toml::Spanned::new(0..0, headword.to_string()),
+                occurrence: None,
+                before: None,
+                after: None,
+            },
+            headword: headword.to_string(),
+            sub: sub.map(str::to_string),
+            sort: sort.map(str::to_string),
+            all: false,
+            span: 0..0,
+        }
+    }
+
+    #[test]
+    fn entries_gather_under_their_headwords_in_order() {
+        let entries = [
+            entry("Örebro", None, None),
+            entry("von Goethe", Some("verk"), Some("Goethe")),
+            entry("Åbo", None, None),
+            entry("von Goethe", Some("brev"), None),
+            entry("von Goethe", None, None),
+            entry("Örebro", None, None),
+        ];
+        let lines: Vec<Line> = (1..=9).map(|n| line(1, n)).collect();
+        let at = |k: usize| Reference { first: k, last: k };
+        let arranged = arrange(
+            &Order::of("sv"),
+            entries.iter().zip([7, 1, 3, 4, 5, 6].map(at)),
+            &lines,
+        );
+        let words: Vec<(&str, Vec<&str>)> = arranged
+            .iter()
+            .map(|h| {
+                (
+                    h.text.as_str(),
+                    h.subs.iter().map(|s| s.text.as_str()).collect(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            words,
+            [
+                ("von Goethe", vec!["brev", "verk"]),
+                ("Åbo", vec![]),
+                ("Örebro", vec![]),
+            ]
+        );
+        // Örebro on lines 6 and 7: one reference.
+        assert_eq!(arranged[2].references, [Reference { first: 6, last: 7 }]);
+        assert_eq!(arranged[0].references, [at(5)]);
     }
 
     fn line(page: usize, number: u32) -> Line {

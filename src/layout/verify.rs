@@ -372,3 +372,25 @@ fn check_entries(spec: &Spec, plan: &Plan, found: &Found, m: &Metrics) -> Vec<Di
     }
     errs
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_glyph_finds_the_ranges_holding_it() {
+        // A long range holding others, two short ones, one beyond them all.
+        let watched = Watched::new([0..100, 10..12, 11..15, 200..210].into_iter());
+        let holding = |o: usize| {
+            let mut ids: Vec<usize> = watched.holding(o).collect();
+            ids.sort_unstable();
+            ids
+        };
+        assert_eq!(holding(5), [0]);
+        assert_eq!(holding(11), [0, 1, 2]);
+        assert_eq!(holding(12), [0, 2]);
+        assert_eq!(holding(150), Vec::<usize>::new());
+        assert_eq!(holding(209), [3]);
+        assert_eq!(holding(210), Vec::<usize>::new());
+    }
+}

@@ -15,6 +15,9 @@ use common::pdf::{self, Page, Word};
 /// A reference as printed: page, line, and the page and line it runs to.
 type Ref = (usize, u32, usize, u32);
 
+/// A headword and its sub-entry (`None`: the headword's own references).
+type Key = (String, Option<String>);
+
 /// A headword or sub-entry as printed, with its references.
 #[derive(Debug, Clone, PartialEq)]
 struct Listed {
@@ -127,7 +130,7 @@ fn read_index(back: &[Page], title: &str) -> Vec<Listed> {
 /// What the index must print: each headword and sub-entry of the spec with the lines where
 /// its entries' words are printed, in the body read from the PDF, merged where one line
 /// follows the other (a heading between is a gap). Keyed by (headword, sub-entry).
-fn expected(dir: &Path, built: &Built) -> BTreeMap<(String, Option<String>), Vec<Ref>> {
+fn expected(dir: &Path, built: &Built) -> BTreeMap<Key, Vec<Ref>> {
     let spec = edition::read_spec(dir);
     let body = edition::read_body(&built.pages, built.front_pages, spec.restart_page);
     let printed = edition::Printed::new(dir, &spec);
@@ -139,7 +142,7 @@ fn expected(dir: &Path, built: &Built) -> BTreeMap<(String, Option<String>), Vec
         first_line.push(cited.len());
         cited.extend(p.body.iter().map(|l| (p.number, l.number.unwrap_or(0))));
     }
-    let mut spans: BTreeMap<(String, Option<String>), Vec<(usize, usize)>> = BTreeMap::new();
+    let mut spans: BTreeMap<Key, Vec<(usize, usize)>> = BTreeMap::new();
     for e in &spec.index_entries {
         // `all`: every occurrence within a block (the test editions quote no heading).
         let ranges = if e.all {
@@ -187,7 +190,7 @@ fn expected(dir: &Path, built: &Built) -> BTreeMap<(String, Option<String>), Vec
 fn check_index(dir: &Path, built: &Built, title: &str) -> Vec<Listed> {
     let listed = read_index(&built.back, title);
     let want = expected(dir, built);
-    let mut got: BTreeMap<(String, Option<String>), Vec<Ref>> = BTreeMap::new();
+    let mut got: BTreeMap<Key, Vec<Ref>> = BTreeMap::new();
     for l in &listed {
         let key = (l.headword.clone(), l.sub.clone());
         assert!(

@@ -244,8 +244,8 @@ fn check_index(spec: &Spec, p: &Printed, plan: &Plan, found: &Found) -> Vec<Diag
     for (k, ((entry, _), r)) in p.index.iter().zip(located).enumerate() {
         let e = &spec.index_entries[*entry];
         let ends = found.labels.get(&(p.labels.len() + k));
-        let first = ends.and_then(|e| printed_at(plan, e[0].1, e[0].2));
-        let last = ends.and_then(|e| printed_at(plan, e[1].1, e[1].2));
+        let first = ends.and_then(|ends| printed_at(plan, ends[0].1, ends[0].2));
+        let last = ends.and_then(|ends| printed_at(plan, ends[1].1, ends[1].2));
         if first != Some(cited(r.first)) || last != Some(cited(r.last)) {
             errs.push(spec.error(
                 e.quote.at.span(),

@@ -71,12 +71,13 @@ fn columns(words: &[Word]) -> Vec<Vec<Word>> {
 /// column, each an entry (at the column's edge), a sub-entry (indented) or the turnover of
 /// one (indented further).
 fn read_index(back: &[Page], title: &str) -> Vec<Listed> {
-    let first = back.first().expect("pages after the body");
-    let heading = first
-        .lines
+    let is_title = |l: &&pdf::Line| edition::normalize(&l.text()) == title;
+    let start = back
         .iter()
-        .find(|l| edition::normalize(&l.text()) == title)
-        .unwrap_or_else(|| panic!("no `{title}` on the first page after the body"));
+        .position(|p| p.lines.iter().any(|l| is_title(&l)))
+        .unwrap_or_else(|| panic!("no `{title}` on the pages after the body"));
+    let back = &back[start..];
+    let heading = back[0].lines.iter().find(is_title).unwrap();
     let mut lines: Vec<(f64, String)> = vec![];
     for (k, page) in back.iter().enumerate() {
         // Below the title; on the pages after, below the running head.
@@ -598,4 +599,42 @@ fn headwords_print_as_typed() {
     let back = edition::normalize(&built.back.iter().map(|p| p.text()).collect::<String>());
     assert!(back.contains("#strong[x] $y$ \\ <z> // w"), "{back}");
     assert!(back.contains("*a* _b_ @c"), "{back}");
+}
+
+/// The index comes after the endnotes.
+#[test]
+fn the_index_follows_the_endnotes() {
+    let dir = small_edition("index-endnotes", "en", |s| {
+        s.replacen(
+            "[[index]]",
+            "[[series]]\nid = \"notes\"\ntitle = \"Endnotes\"\nkind = \"commentary\"\nplacement = \"end\"\n\n[[entry]]\nseries = \"notes\"\nat = \"Zürich\"\nnote = \"A city.\"\n\n[[index]]",
+            1,
+        )
+    });
+    let built = edition::build(&dir, &dir);
+    let back: String = built.back.iter().map(|p| p.text()).collect();
+    let notes = back.find("Endnotes").expect("the endnotes");
+    let index = back.find("Index nominum").expect("the index");
+    assert!(notes < index, "{back}");
+    check_index(&dir, &built, "Index nominum");
+}
+
+/// The seed without its index: the front matter and the body are the same, word for word
+/// and place for place (nothing before the index depends on it).
+#[test]
+fn the_index_changes_no_page_before_it() {
+    let dir = edition::scratch("index-none");
+    for f in ["source.txt", "principles.md"] {
+        std::fs::copy(edition::seed_dir().join(f), dir.join(f)).unwrap();
+    }
+    let spec = std::fs::read_to_string(edition::seed_dir().join("edition.toml")).unwrap();
+    let without = &spec[..spec.find("\n[[index]]").expect("the seed's index")];
+    std::fs::write(dir.join("edition.toml"), without).unwrap();
+    let plain = edition::build(&dir, &dir);
+    let seed = edition::seed();
+    assert!(plain.back.is_empty() && !seed.back.is_empty());
+    assert_eq!(plain.pages.len(), seed.pages.len());
+    for (a, b) in plain.pages.iter().zip(&seed.pages) {
+        assert_eq!(a.words, b.words, "page {}", a.number);
+    }
 }

@@ -6,7 +6,7 @@
 //! Everything here is derived from the PDF (via `pdftotext -bbox-layout`, see [`super::pdf`])
 //! and from `edition.toml` / `source.txt`; nothing is taken from the program's own plan or
 //! report except `Output::front_pages` and `Output::body_pages` (which pages hold the body:
-//! the back matter after it, the indexes, opens with an index's title, checked in [`build`]).
+//! the back matter after it shows the titles of the indexes, checked in [`build`]).
 #![allow(dead_code)]
 
 use std::ops::Range;
@@ -68,8 +68,8 @@ pub fn build(dir: &Path, out_dir: &Path) -> Built {
 }
 
 /// The pages of an edition's PDF parted into front matter and body, and the back matter
-/// after the body (`out.body_pages` says where): where the spec declares an index, the back
-/// matter is no body page, and where it holds an index's title, its first page shows it.
+/// after the body (`out.body_pages` says where): the endnotes and the indexes, whose
+/// titles (those of the spec's indexes) it shows.
 pub fn split_back_matter(
     dir: &Path,
     mut pages: Vec<Page>,
@@ -85,11 +85,11 @@ pub fn split_back_matter(
         .flatten()
         .filter_map(|i| Some(normalize(i.get("title")?.as_str()?)))
         .collect();
-    if let Some(first) = back.first() {
-        let text = normalize(&first.text());
+    if !back.is_empty() {
+        let text = normalize(&back.iter().map(Page::text).collect::<Vec<_>>().join(" "));
         assert!(
             titles.is_empty() || titles.iter().any(|t| text.contains(t.as_str())),
-            "the first page after the body shows no index title ({titles:?}): {text}"
+            "the pages after the body show no index title ({titles:?}): {text}"
         );
     }
     (pages, back)

@@ -44,6 +44,9 @@ pub struct Anchors {
     pub lacunae: Vec<LacunaRange>,
     /// Where each label of `spec.labels` is anchored (the same order).
     pub labels: Vec<Range<usize>>,
+    /// Where the entries of `spec.index_entries` are anchored, in spec order (an entry
+    /// with `all = true` has an anchor for every occurrence).
+    pub index: Vec<IndexAnchor>,
     /// Warnings: lemmata so long that the apparatus can hardly be read against the text.
     pub warnings: Vec<Diagnostic>,
 }
@@ -89,6 +92,48 @@ fn labels(
         ranges.push(range.unwrap_or(0..0));
     }
     ranges
+}
+
+/// Words an index cites.
+#[derive(Debug, Clone)]
+pub struct IndexAnchor {
+    /// Index into `spec.index_entries`.
+    pub entry: usize,
+    pub range: Range<usize>,
+}
+
+/// The range each index entry quotes, in a paragraph or a verse (an index cites lines); of
+/// an entry with `all = true`, every occurrence there (those in the title and headings are
+/// not cited).
+fn index_entries(
+    spec: &Spec,
+    text: &Text,
+    cache: &mut crate::text::FindCache,
+    in_paragraph: &dyn Fn(&Range<usize>) -> bool,
+    errs: &mut Vec<Diagnostic>,
+) -> Vec<IndexAnchor> {
+    let mut anchors = vec![];
+    for (entry, e) in spec.index_entries.iter().enumerate() {
+        let found = if e.all {
+            text.find_every_cached(spec, &e.quote, cache)
+        } else {
+            text.find_cached(spec, &e.quote, cache).map(|r| vec![r])
+        };
+        match found {
+            Ok(ranges) if ranges.iter().any(in_paragraph) => anchors.extend(
+                ranges
+                    .into_iter()
+                    .filter(in_paragraph)
+                    .map(|range| IndexAnchor { entry, range }),
+            ),
+            Ok(_) => errs.push(spec.error(
+                e.quote.at.span(),
+                "an index entry must anchor in a paragraph or a verse (an index cites lines), not in the title or a heading",
+            )),
+            Err(d) => errs.extend(d.0),
+        }
+    }
+    anchors
 }
 
 /// The stretch of the text a witness lacks: from the first words it lacks to the last.
@@ -167,6 +212,7 @@ pub fn resolve(spec: &Spec, text: &Text) -> Result<Anchors> {
         }
     }
     out.labels = labels(spec, text, &out, &mut cache, &in_paragraph, &mut errs);
+    out.index = index_entries(spec, text, &mut cache, &in_paragraph, &mut errs);
     sort_in_text_order(&mut out);
     lacunae(spec, &quoted, &mut out, &mut errs);
     errs.extend(overlaps(spec, &out.lemmata));

@@ -17,6 +17,7 @@ pub mod cite;
 mod coverage;
 pub mod diag;
 pub mod export;
+mod index;
 pub mod init;
 mod layout;
 pub mod markup;
@@ -68,6 +69,8 @@ pub struct Output {
     pub template: (String, String),
     pub pages: usize,
     pub front_pages: usize,
+    /// Body pages (after the front matter; after them, the endnotes and the indexes).
+    pub body_pages: usize,
     pub entries: Vec<EntryReport>,
     pub compiles: usize,
     /// Empty body lines above the apparatus of each body page but the last, as planned.
@@ -168,6 +171,7 @@ pub fn build_in(dir: &Path, opts: &Options, session: Option<&mut Session>) -> Re
         template: (template_name, template_text),
         pages: laid.doc.pages().len(),
         front_pages: laid.front_pages,
+        body_pages: laid.body_pages,
         entries: entry_reports(&spec, &laid.entries),
         compiles: laid.compiles,
         empty_lines: laid.empty_lines,

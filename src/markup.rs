@@ -39,6 +39,9 @@ pub struct Printed {
     pub lacunae: Vec<(String, Range<usize>)>,
     /// Where each label of `spec.labels` is printed (the same order).
     pub labels: Vec<Range<usize>>,
+    /// Where the words each index entry cites are printed: (index into
+    /// `spec.index_entries`, range), in spec order.
+    pub index: Vec<(usize, Range<usize>)>,
     /// Every cross-reference of the notes, in the order of their slots in the document's
     /// `xrefs` array (see [`xref_markup`]).
     pub xrefs: Vec<XRef>,
@@ -161,6 +164,11 @@ impl Printed {
             .iter()
             .map(|r| map.start(r.start)..map.end(r.end))
             .collect();
+        let index = anchors
+            .index
+            .iter()
+            .map(|a| (a.entry, map.start(a.range.start)..map.end(a.range.end)))
+            .collect();
         let mut xrefs = vec![];
         let mut entry_xrefs = vec![];
         for (k, e) in spec.entries.iter().enumerate() {
@@ -177,6 +185,7 @@ impl Printed {
             notes: notes(spec, text, anchors, &map, &mut xrefs),
             lacunae,
             labels,
+            index,
             xrefs,
             entry_xrefs,
         }
@@ -464,6 +473,10 @@ pub const TEMPLATE_CONTRACT: &[(&str, &[&str])] = &[
     // A cross-reference: the page and lines of its label, and whether that is the page the
     // reference is printed on.
     ("xref", &["page", "line", "line-end", "same-page"]),
+    // An index after the text: its title and its headwords, sorted; and one reference, the
+    // first and last line it cites (`page-end` differs where it runs over a page break).
+    ("index", &["title", "entries"]),
+    ("index-ref", &["page", "line", "page-end", "line-end"]),
     // Measurements read back by the layout stage.
     ("geometry-metadata", &["config"]),
     ("measure-all", &["config", "toks", "notes"]),

@@ -17,10 +17,12 @@ use toml::Spanned;
 
 use crate::diag::{Diagnostic, Diagnostics, Result, SourceFile};
 
+mod index;
 mod read;
 mod translation;
 mod verse;
 
+pub use index::{Index, IndexEntry};
 pub use translation::{Align, Side, Translation, TranslationLayout};
 pub use verse::VersePassage;
 
@@ -50,6 +52,10 @@ pub struct Spec {
     pub translation: Option<Translation>,
     /// `[[align]]`: where aligned chunks of original and translation start.
     pub alignments: Vec<Align>,
+    /// `[[index]]`: the indexes printed after the text.
+    pub indexes: Vec<Index>,
+    /// `[[index-entry]]`: what they list, in spec order.
+    pub index_entries: Vec<IndexEntry>,
     /// Warnings and notes about the spec (never errors): the build reports them with its own.
     pub warnings: Vec<Diagnostic>,
 }
@@ -624,6 +630,13 @@ quoted!(RawMargin {
     label: Option<Spanned<String>>,
 });
 quoted!(RawLabel { id: Spanned<String> });
+quoted!(RawIndexEntry {
+    index: Option<Spanned<String>>,
+    headword: Option<Spanned<String>>,
+    sub: Option<Spanned<String>>,
+    sort: Option<Spanned<String>>,
+    all: Option<Spanned<bool>>,
+});
 quoted!(RawTitle {});
 
 /// A `[[lacuna]]` as written: `from` and `to` are quotations (a string or a table).
@@ -741,6 +754,8 @@ const TABLES: &[&str] = &[
     "label",
     "translation",
     "align",
+    "index",
+    "index-entry",
 ];
 
 /// Paper names the default template knows (Typst's names).
@@ -814,6 +829,7 @@ impl Spec {
             &labels,
             &mut c,
         );
+        let (indexes, index_entries) = index::check_indexes(&t.indexes, &t.index_entries, &mut c);
 
         let (Some(edition), Some(text), true) = (t.edition, t.text, c.errors.is_empty()) else {
             c.errors
@@ -848,6 +864,8 @@ impl Spec {
             labels,
             translation: trans,
             alignments,
+            indexes,
+            index_entries,
             warnings: c.warnings,
         })
     }
@@ -916,6 +934,8 @@ struct Tables {
     labels: read::Listed<RawLabel>,
     translation: Option<translation::RawTranslation>,
     aligns: read::Listed<translation::RawAlign>,
+    indexes: read::Listed<index::RawIndex>,
+    index_entries: read::Listed<RawIndexEntry>,
 }
 
 impl Tables {
@@ -937,6 +957,8 @@ impl Tables {
             labels: doc.array("label"),
             translation: doc.table("translation", false),
             aligns: doc.array("align"),
+            indexes: doc.array("index"),
+            index_entries: doc.array("index-entry"),
         }
     }
 }

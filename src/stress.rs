@@ -12,6 +12,12 @@
 //! 200-page one: write the text, plan the entries, find the matches of all quotations in one
 //! walk over the text ([`OccurrenceIndex`]), write the spec.
 //!
+//! The prose edition has an index of names: words of every other paragraph listed under
+//! headwords (Swedish names, so that å, ä and ö sort after z), some under sub-entries, some
+//! twice a line or so apart, so that references merge into ranges, on one page or across a
+//! page break. Its own generator, seeded from the same seed, leaves the text and the
+//! apparatus as they were without it.
+//!
 //! With [`StressOptions::long_notes`] the edition is commentary-heavy and some notes run to
 //! hundreds of words, to load the page make-up with notes near the height of a page.
 //!
@@ -1277,6 +1283,90 @@ fn write_lacuna(spec: &mut String, doc: &str, index: &OccurrenceIndex, lacuna: &
     let _ = writeln!(spec, "to = {}", quote_value(index, doc, lacuna.to));
 }
 
+// ---- An index of names ------------------------------------------------------------------------
+
+/// The index's headwords: Swedish index forms, several beginning with å, ä or ö.
+const HEADWORDS: &[&str] = &[
+    "Andersson, Lars",
+    "Berg, Karin",
+    "Dahl, Erik",
+    "Ekdahl, Sigrid",
+    "Lund",
+    "Malmö",
+    "Nyström, Olof",
+    "Sundberg, Maja",
+    "Ystad",
+    "Zetterström, Ivar",
+    "Åberg, Anna",
+    "Åmål",
+    "Ängelholm",
+    "Öberg, Nils",
+    "Örebro",
+    "Östlund, Greta",
+];
+/// Sub-entries some references stand under.
+const SUBS: &[&str] = &["brev", "resor", "verk", "släkt"];
+
+/// An index entry chosen: a word of a paragraph, its headword and sub-entry.
+struct PlannedIndexEntry {
+    word: Word,
+    headword: &'static str,
+    sub: Option<&'static str>,
+}
+
+/// Index entries in every other paragraph: a word under a headword (a third of them under a
+/// sub-entry), and a third of them a second word 8–14 words on (most often the next line)
+/// under the same one, so that their references merge.
+fn plan_index(text: &GeneratedText, seed: u64) -> Vec<PlannedIndexEntry> {
+    let mut rng = Rng::new(seed ^ 0x1d3e_c0de);
+    let mut out = vec![];
+    for paragraph in text.paragraphs.iter().step_by(2) {
+        let words = &paragraph.words;
+        if words.is_empty() {
+            continue;
+        }
+        let k = rng.range(0, words.len() - 1);
+        let headword = rng.pick(HEADWORDS);
+        let sub = rng.chance(33).then(|| rng.pick(SUBS));
+        out.push(PlannedIndexEntry {
+            word: words[k],
+            headword,
+            sub,
+        });
+        let next = k + rng.range(8, 14);
+        if rng.chance(33) && next < words.len() {
+            out.push(PlannedIndexEntry {
+                word: words[next],
+                headword,
+                sub,
+            });
+        }
+    }
+    out
+}
+
+/// `[[index]]` and its `[[index-entry]]` tables.
+fn write_index(
+    spec: &mut String,
+    doc: &str,
+    index: &OccurrenceIndex,
+    entries: &[PlannedIndexEntry],
+) {
+    spec.push_str("\n[[index]]\n");
+    let _ = writeln!(spec, "id = {}", toml_string("nominum"));
+    let _ = writeln!(spec, "title = {}", toml_string("Personregister"));
+    for entry in entries {
+        spec.push_str("\n[[index-entry]]\n");
+        let Word { start, end } = entry.word;
+        let _ = writeln!(spec, "at = {}", toml_string(&doc[start..end]));
+        write_occurrence(spec, index, doc, start, end);
+        let _ = writeln!(spec, "headword = {}", toml_string(entry.headword));
+        if let Some(sub) = entry.sub {
+            let _ = writeln!(spec, "sub = {}", toml_string(sub));
+        }
+    }
+}
+
 // ---- The edition -----------------------------------------------------------------------------
 
 /// A generated edition in memory.
@@ -1300,6 +1390,11 @@ fn generate_edition(options: &StressOptions, verse: bool) -> GeneratedEdition {
     };
     let entries = plan_entries(&mut rng, &text, options);
     let lacuna = plan_lacuna(&text);
+    let index_entries = if verse {
+        vec![]
+    } else {
+        plan_index(&text, options.seed)
+    };
     let lacuna_quotes = lacuna
         .iter()
         .flat_map(|l| [l.from, l.to])
@@ -1313,7 +1408,12 @@ fn generate_edition(options: &StressOptions, verse: bool) -> GeneratedEdition {
                 .iter()
                 .map(|entry| &text.doc[entry.start..entry.end]),
         )
-        .chain(lacuna_quotes);
+        .chain(lacuna_quotes)
+        .chain(
+            index_entries
+                .iter()
+                .map(|entry| &text.doc[entry.word.start..entry.word.end]),
+        );
     let index = OccurrenceIndex::new(&text.doc, quotes);
     let mut spec = String::new();
     write_edition_tables(&mut spec, options, &text.source, verse);
@@ -1321,6 +1421,9 @@ fn generate_edition(options: &StressOptions, verse: bool) -> GeneratedEdition {
     write_entries(&mut spec, &text.doc, &index, &entries, lacuna.as_ref());
     if let Some(l) = &lacuna {
         write_lacuna(&mut spec, &text.doc, &index, l);
+    }
+    if !index_entries.is_empty() {
+        write_index(&mut spec, &text.doc, &index, &index_entries);
     }
     let translation = (options.translation && !verse).then(|| {
         let t = translation::write(options.seed, &text);

@@ -255,8 +255,32 @@ impl Text {
         found
     }
 
-    /// [`Text::find_cached`] on a text already in NFC.
-    fn find_composed(&self, spec: &Spec, q: &Quote, cache: &mut FindCache) -> Result<Match> {
+    /// Every match of `q` that its `before` and `after` allow (its `occurrence` is not
+    /// read), in text order: what an index entry with `all = true` cites. None is an error,
+    /// located and explained as for one quotation.
+    pub(crate) fn find_every_cached(
+        &self,
+        spec: &Spec,
+        q: &Quote,
+        cache: &mut FindCache,
+    ) -> Result<Vec<Match>> {
+        let composed = match cache.composed.take() {
+            Some(known) => known,
+            None => Composed::of(self).map(Box::new),
+        };
+        let found = match &composed {
+            Some(c) => c
+                .text
+                .every_composed(spec, q, cache)
+                .map(|found| found.iter().map(|m| c.model_range(m)).collect()),
+            None => self.every_composed(spec, q, cache),
+        };
+        cache.composed = Some(composed);
+        found
+    }
+
+    /// [`Text::find_every_cached`] on a text already in NFC.
+    fn every_composed(&self, spec: &Spec, q: &Quote, cache: &mut FindCache) -> Result<Vec<Match>> {
         let quote: String = normalize(q.at.get_ref()).nfc().collect();
         let all = self.matches_cached(&quote, cache);
         let context = Context::of(q);
@@ -268,6 +292,13 @@ impl Text {
         if found.is_empty() {
             return Err(self.not_found(spec, q, &quote, &all, cache).into());
         }
+        Ok(found)
+    }
+
+    /// [`Text::find_cached`] on a text already in NFC.
+    fn find_composed(&self, spec: &Spec, q: &Quote, cache: &mut FindCache) -> Result<Match> {
+        let found = self.every_composed(spec, q, cache)?;
+        let quote: String = normalize(q.at.get_ref()).nfc().collect();
         if let Some(o) = &q.occurrence {
             let n = *o.get_ref() as usize;
             return match found.get(n.wrapping_sub(1)) {

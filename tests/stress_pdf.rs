@@ -78,7 +78,7 @@ fn build_and_read() -> Shared {
     let t = Instant::now();
     let pdf_path = scratch.join("stress.pdf");
     std::fs::write(&pdf_path, &out.pdf).unwrap();
-    let pages = common::pdf::read_pdf(&pdf_path);
+    let (pages, _index) = edition::split_back_matter(&dir, common::pdf::read_pdf(&pdf_path), &out);
 
     // The body opens with the title's first source line, set in body type.
     let src = std::fs::read_to_string(dir.join(&spec.text_file)).unwrap();

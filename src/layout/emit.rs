@@ -71,6 +71,8 @@ pub fn final_doc(
         }
         w.out.push_str("))\n");
     }
+    // The indexes, after the text and the endnotes.
+    w.out.push_str(&super::index::markup(spec, p, plan));
     w
 }
 

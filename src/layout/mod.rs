@@ -29,6 +29,7 @@ mod compose;
 mod emit;
 mod facing;
 mod galley;
+mod index;
 mod verify;
 mod verse;
 mod xref;
@@ -64,6 +65,8 @@ pub struct Laid {
     pub pdf: Vec<u8>,
     pub markup: String,
     pub front_pages: usize,
+    /// Body pages (after them: the endnotes and the indexes).
+    pub body_pages: usize,
     pub entries: Vec<PlacedEntry>,
     /// Typst compiles run (the galley's parts and the measurements run in parallel).
     pub compiles: usize,
@@ -237,6 +240,14 @@ pub fn run(
         pdf,
         markup: fin.out,
         front_pages: plan.front_pages,
+        // With a facing translation: its pages and a blank page too.
+        body_pages: plan
+            .pages
+            .iter()
+            .chain(plan.facing.iter().flat_map(|f| &f.pages))
+            .map(|p| p.number)
+            .max()
+            .map_or(0, |last| last - plan.front_pages),
         entries: plan.placed,
         compiles: compiles.into_inner(),
         empty_lines: plan.empty_lines,

@@ -60,8 +60,45 @@ struct Found {
     last_body_y: HashMap<usize, f64>,
     /// Each apparatus entry's distinct (page, baseline) pairs.
     entries: HashMap<usize, Vec<(usize, f64)>>,
-    /// Each label's first and last glyph as printed: (printed offset, page, baseline).
+    /// The first and last glyph of each watched range (see [`Watched`]) as printed:
+    /// (printed offset, page, baseline).
     labels: HashMap<usize, [(usize, usize, f64); 2]>,
+}
+
+/// The printed ranges whose first and last glyphs the read-back records: the labels (ids
+/// `0..`, as `Printed::labels`), then the index entries (ids on from the labels' count).
+/// Sorted by start, so a glyph finds the ranges holding it by binary search rather than
+/// by a scan of all (an index may have thousands of entries).
+struct Watched {
+    /// (range, id), sorted by start.
+    ranges: Vec<(std::ops::Range<usize>, usize)>,
+    /// The furthest end among `ranges[..=k]`.
+    reach: Vec<usize>,
+}
+
+impl Watched {
+    fn new(ranges: impl Iterator<Item = std::ops::Range<usize>>) -> Watched {
+        let mut ranges: Vec<_> = ranges.enumerate().map(|(id, r)| (r, id)).collect();
+        ranges.sort_by_key(|(r, _)| r.start);
+        let reach = ranges
+            .iter()
+            .scan(0, |far, (r, _)| {
+                *far = r.end.max(*far);
+                Some(*far)
+            })
+            .collect();
+        Watched { ranges, reach }
+    }
+
+    /// The ids of the ranges holding printed byte `o`.
+    fn holding(&self, o: usize) -> impl Iterator<Item = usize> + '_ {
+        let i = self.ranges.partition_point(|(r, _)| r.start <= o);
+        (0..i)
+            .rev()
+            .take_while(move |&j| self.reach[j] > o)
+            .filter(move |&j| self.ranges[j].0.end > o)
+            .map(move |j| self.ranges[j].1)
+    }
 }
 
 /// Checks the final document against the plan.
@@ -74,7 +111,9 @@ pub fn verify(
     m: &Metrics,
 ) -> Result<()> {
     let planned = LinePlaces::new(&plan.pages, lines, m);
-    let found = read_back(fin, lines, &planned, m, &p.labels);
+    let index = p.index.iter().map(|(_, r)| r);
+    let watched = Watched::new(p.labels.iter().chain(index).cloned());
+    let found = read_back(fin, lines, &planned, m, &watched);
     let mut errs = vec![];
     let pages = fin.doc.pages().len();
     let facing = plan.facing.iter().flat_map(|f| &f.pages);
@@ -85,7 +124,8 @@ pub fn verify(
         .map(|p| p.number)
         .max()
         .unwrap_or(plan.front_pages);
-    if pages < body_end || (plan.endnotes.is_empty() && pages != body_end) {
+    let back_matter = !plan.endnotes.is_empty() || !p.index.is_empty();
+    if pages < body_end || (!back_matter && pages != body_end) {
         errs.push(Diagnostic::error(format!(
             "layout: planned {body_end} pages, Typst made {pages}"
         )));
@@ -104,6 +144,7 @@ pub fn verify(
     errs.extend(check_apparatus_lines(&plan.pages, &plan.placed, &found, m));
     errs.extend(check_entries(spec, &plan.pages, &plan.placed, &found, m));
     errs.extend(check_xrefs(spec, p, plan, &found));
+    errs.extend(check_index(spec, p, plan, &found));
     if errs.is_empty() {
         Ok(())
     } else {
@@ -118,7 +159,7 @@ fn read_back(
     lines: &[GalleyLine],
     planned: &LinePlaces,
     m: &Metrics,
-    labels: &[std::ops::Range<usize>],
+    watched: &Watched,
 ) -> Found {
     let mut found = Found::default();
     typeset::for_each_glyph(fin.doc, 0..fin.doc.pages().len(), |g| {
@@ -133,7 +174,7 @@ fn read_back(
             let li = lines
                 .partition_point(|l| l.range.end <= o)
                 .min(lines.len() - 1);
-            for (k, _) in labels.iter().enumerate().filter(|(_, r)| r.contains(&o)) {
+            for k in watched.holding(o) {
                 let ends = found.labels.entry(k).or_insert([(o, g.page, g.y); 2]);
                 if o < ends[0].0 {
                     ends[0] = (o, g.page, g.y);
@@ -170,12 +211,7 @@ fn read_back(
 /// Each cross-reference names the page and the line numbers where its label's first and
 /// last glyphs were printed (the line numbers of the plan's lines at those baselines).
 fn check_xrefs(spec: &Spec, p: &Printed, plan: &Plan, found: &Found) -> Vec<Diagnostic> {
-    let printed_at = |page: usize, y: f64| {
-        plan.lines
-            .iter()
-            .find(|l| plan.pages[l.page].number - 1 == page && (l.y - y).abs() < 0.5)
-            .map(|l| (page + 1, l.number))
-    };
+    let printed_at = |page: usize, y: f64| printed_at(plan, page, y);
     let mut errs = vec![];
     for (x, r) in p.xrefs.iter().zip(super::xref::resolve(p, plan)) {
         let name = spec.labels[x.label].name.get_ref();
@@ -187,6 +223,46 @@ fn check_xrefs(spec: &Spec, p: &Printed, plan: &Plan, found: &Found) -> Vec<Diag
                 "layout: a cross-reference to `{name}` cites page {} lines {}–{}, but the label's words are printed at {first:?} to {last:?} (page, line)",
                 r.page, r.line, r.line_end
             )));
+        }
+    }
+    errs
+}
+
+/// The folio and line number of the planned line at baseline `y` of page `page` (index in
+/// the document).
+fn printed_at(plan: &Plan, page: usize, y: f64) -> Option<(usize, u32)> {
+    let at = |l: &super::compose::PlannedLine| (plan.pages[l.page].number - 1, l.y);
+    let i = plan.lines.partition_point(|l| at(l) < (page, y - 0.5));
+    plan.lines
+        .get(i)
+        .filter(|l| at(l).0 == page && (l.y - y).abs() < 0.5)
+        .map(|l| (page + 1, l.number))
+}
+
+/// Each index entry's words are printed on the pages and lines its reference cites: the
+/// plan's lines at the baselines of its first and last glyphs.
+fn check_index(spec: &Spec, p: &Printed, plan: &Plan, found: &Found) -> Vec<Diagnostic> {
+    let cited = |i: usize| {
+        let l = &plan.lines[i];
+        (plan.pages[l.page].number, l.number)
+    };
+    let mut errs = vec![];
+    let located = super::index::locate(p, plan);
+    for (k, ((entry, _), r)) in p.index.iter().zip(located).enumerate() {
+        let e = &spec.index_entries[*entry];
+        let ends = found.labels.get(&(p.labels.len() + k));
+        let first = ends.and_then(|ends| printed_at(plan, ends[0].1, ends[0].2));
+        let last = ends.and_then(|ends| printed_at(plan, ends[1].1, ends[1].2));
+        if first != Some(cited(r.first)) || last != Some(cited(r.last)) {
+            errs.push(spec.error(
+                e.quote.at.span(),
+                format!(
+                    "layout: the index cites `{}` at {:?} to {:?} (page, line), but its words are printed at {first:?} to {last:?}",
+                    e.headword,
+                    cited(r.first),
+                    cited(r.last)
+                ),
+            ));
         }
     }
     errs

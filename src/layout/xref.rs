@@ -51,8 +51,20 @@ pub fn resolve(p: &Printed, plan: &Plan) -> Vec<Resolved> {
 
 /// The planned line holding printed byte `pos`.
 fn line_at(lines: &[PlannedLine], pos: usize) -> &PlannedLine {
-    let i = lines.partition_point(|l| l.range.end <= pos);
-    &lines[i.min(lines.len() - 1)]
+    &lines[line_index(lines, pos)]
+}
+
+/// The index of the planned line holding printed byte `pos` (`lines` is not empty).
+pub(super) fn line_index(lines: &[PlannedLine], pos: usize) -> usize {
+    lines
+        .partition_point(|l| l.range.end <= pos)
+        .min(lines.len() - 1)
+}
+
+/// Where a link to the line with baseline `y` goes (pt from the page's top): a little above
+/// the line, so that the viewer shows it whole.
+pub(super) fn link_y(y: f64) -> f64 {
+    (y - 12.0).max(0.0)
 }
 
 /// The page (index into `plan.pages`) whose apparatus prints slot `slot`; `None` among the
@@ -76,7 +88,7 @@ pub fn definition(resolved: &[Resolved]) -> String {
             out,
             "link((page: {}, x: 0pt, y: {:.1}pt), xref({}, {}, {}, {})), ",
             r.page,
-            (r.y - 12.0).max(0.0),
+            link_y(r.y),
             r.page,
             r.line,
             r.line_end,

@@ -232,7 +232,7 @@ pub(super) fn check_translation_series(
 
 impl Spec {
     /// The spec of the translation as a text of its own: its file, language, title and
-    /// headings; no witnesses' milestones, margin notes, lacunae or labels. Its entries are
+    /// headings; no witnesses' milestones, margin notes, lacunae, labels or indexes. Its entries are
     /// the spec's: the anchor stage resolves those of the translation's series (see
     /// [`Series::of`]) in it, and the original's in the original. `None` without a
     /// translation.
@@ -248,6 +248,8 @@ impl Spec {
         s.margins = vec![];
         s.lacunae = vec![];
         s.labels = vec![];
+        s.indexes = vec![];
+        s.index_entries = vec![];
         s.warnings = vec![];
         s.translation = None;
         s.alignments = vec![];

@@ -5,7 +5,8 @@
 //!
 //! Everything here is derived from the PDF (via `pdftotext -bbox-layout`, see [`super::pdf`])
 //! and from `edition.toml` / `source.txt`; nothing is taken from the program's own plan or
-//! report except `Output::front_pages` (which page the body starts on).
+//! report except `Output::front_pages` and `Output::body_pages` (which pages hold the body:
+//! the back matter after it shows the titles of the indexes, checked in [`build`]).
 #![allow(dead_code)]
 
 use std::ops::Range;
@@ -48,6 +49,8 @@ pub struct Built {
     /// A facing translation's pages.
     pub translation_pages: Vec<Page>,
     pub front_pages: usize,
+    /// The pages after the body: endnotes and indexes.
+    pub back: Vec<Page>,
 }
 
 /// Build the edition in `dir` with the library and write `out.pdf` into `out_dir`.
@@ -56,13 +59,15 @@ pub fn build(dir: &Path, out_dir: &Path) -> Built {
         .unwrap_or_else(|e| panic!("building {} failed:\n{e}", dir.display()));
     let pdf_path = out_dir.join("out.pdf");
     std::fs::write(&pdf_path, &out.pdf).unwrap();
-    let (pages, translation_pages) = split_facing(dir, pdf::read_pdf(&pdf_path), out.front_pages);
+    let (pages, back) = split_back_matter(dir, pdf::read_pdf(&pdf_path), &out);
+    let (pages, translation_pages) = split_facing(dir, pages, out.front_pages);
     Built {
         pdf: out.pdf,
         pdf_path,
         pages,
         translation_pages,
         front_pages: out.front_pages,
+        back,
     }
 }
 
@@ -100,6 +105,34 @@ pub fn split_facing(dir: &Path, pages: Vec<Page>, front_pages: usize) -> (Vec<Pa
         }
     }
     (original, translation)
+}
+
+/// The pages of an edition's PDF parted into front matter and body, and the back matter
+/// after the body (`out.body_pages` says where): the endnotes and the indexes, whose
+/// titles (those of the spec's indexes) it shows.
+pub fn split_back_matter(
+    dir: &Path,
+    mut pages: Vec<Page>,
+    out: &apparat::Output,
+) -> (Vec<Page>, Vec<Page>) {
+    let back = pages.split_off(out.front_pages + out.body_pages);
+    let spec: toml::Value =
+        toml::from_str(&std::fs::read_to_string(dir.join("edition.toml")).unwrap()).unwrap();
+    let titles: Vec<String> = spec
+        .get("index")
+        .and_then(|i| i.as_array())
+        .into_iter()
+        .flatten()
+        .filter_map(|i| Some(normalize(i.get("title")?.as_str()?)))
+        .collect();
+    if !back.is_empty() {
+        let text = normalize(&back.iter().map(Page::text).collect::<Vec<_>>().join(" "));
+        assert!(
+            titles.is_empty() || titles.iter().any(|t| text.contains(t.as_str())),
+            "the pages after the body show no index title ({titles:?}): {text}"
+        );
+    }
+    (pages, back)
 }
 
 /// The seed edition, built once per test binary.
@@ -179,6 +212,21 @@ pub struct SpecData {
     pub every: u32,
     pub restart_page: bool,
     pub milestone_sign: String,
+    /// `[[index]]`: (id, title).
+    pub indexes: Vec<(String, String)>,
+    pub index_entries: Vec<IndexEntry>,
+}
+
+/// An `[[index-entry]]`: its index (the only one where it names none), its quotation, and
+/// the headword (the quoted words where none is given) and sub-entry it is listed under.
+#[derive(Debug, Clone)]
+pub struct IndexEntry {
+    pub index: String,
+    pub quote: Quote,
+    pub headword: String,
+    pub sub: Option<String>,
+    /// `all = true`: every occurrence of the quotation is cited.
+    pub all: bool,
 }
 
 /// A series of a facing translation (`of = "translation"`).
@@ -375,6 +423,20 @@ fn read_spec_tables(dir: &Path) -> SpecData {
         every: ln.get("every").and_then(|v| v.as_integer()).unwrap_or(5) as u32,
         restart_page: s(ln, "restart").is_none_or(|r| r == "page"),
         milestone_sign: s(layout, "milestone-sign").unwrap_or_else(|| "|".into()),
+        indexes: tables(&t, "index")
+            .into_iter()
+            .map(|i| (s(i, "id").unwrap(), s(i, "title").unwrap()))
+            .collect(),
+        index_entries: tables(&t, "index-entry")
+            .into_iter()
+            .map(|e| IndexEntry {
+                index: s(e, "index").unwrap_or_else(|| s(tables(&t, "index")[0], "id").unwrap()),
+                quote: quote(e),
+                headword: normalize(&s(e, "headword").unwrap_or_else(|| s(e, "at").unwrap())),
+                sub: s(e, "sub").map(|x| normalize(&x)),
+                all: e.get("all").and_then(|v| v.as_bool()) == Some(true),
+            })
+            .collect(),
     }
 }
 

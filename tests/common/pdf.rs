@@ -460,3 +460,85 @@ pub fn strip_hyphen(w: &str) -> Option<&str> {
         _ => None,
     }
 }
+
+// ---- Link annotations ----------------------------------------------------------------------
+
+/// A link annotation to a place in the document, read from the PDF's own objects (Typst
+/// writes them uncompressed: `N 0 obj <</Type/Annot/Subtype/Link/Rect[…]/Dest M 0 R …>>`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Link {
+    /// The page it stands on (1-based).
+    pub page: usize,
+    /// Its rectangle, points from the page's top-left: (x0, y0, x1, y1).
+    pub rect: (f64, f64, f64, f64),
+    /// The page it goes to (1-based) and the height it shows there (points from the top).
+    pub to_page: usize,
+    pub to_y: f64,
+}
+
+/// The body of PDF object `n` (`n 0 obj … endobj`).
+fn object<'a>(pdf: &'a str, n: &str) -> Option<&'a str> {
+    let head = format!("\n{n} 0 obj\n");
+    let i = pdf.find(&head)? + head.len();
+    Some(&pdf[i..i + pdf[i..].find("endobj")?])
+}
+
+/// The numbers of the objects an array of references `[a 0 R b 0 R …]` names, from the `[`.
+fn references(array: &str) -> Vec<&str> {
+    let body = &array[1..array.find(']').unwrap_or(array.len())];
+    body.split(" 0 R")
+        .map(str::trim)
+        .filter(|k| !k.is_empty())
+        .collect()
+}
+
+/// The numbers after `key` in `dict` (`/MediaBox[0 0 w h]`, `/Rect[…]`).
+fn numbers(dict: &str, key: &str) -> Vec<f64> {
+    let Some(i) = dict.find(key) else {
+        return vec![];
+    };
+    let rest = &dict[i + key.len()..];
+    rest[..rest.find(']').unwrap_or(rest.len())]
+        .split_whitespace()
+        .filter_map(|n| n.parse().ok())
+        .collect()
+}
+
+/// Every link annotation of the PDF that goes to a place in it (`/Dest`), page by page.
+pub fn links(pdf: &[u8]) -> Vec<Link> {
+    let text = String::from_utf8_lossy(pdf);
+    let tree = text.find("/Type/Pages").expect("a page tree");
+    let kids_at = tree + text[tree..].find("/Kids").unwrap() + "/Kids".len();
+    let kids = references(&text[kids_at..]);
+    let mut out = vec![];
+    for (k, kid) in kids.iter().enumerate() {
+        let page = object(&text, kid).expect("a page object");
+        let height = numbers(page, "/MediaBox[")[3];
+        let Some(at) = page.find("/Annots") else {
+            continue;
+        };
+        for annot in references(&page[at + "/Annots".len()..]) {
+            let a = object(&text, annot).unwrap_or("");
+            let Some(d) = a.find("/Dest ") else { continue };
+            if !a.contains("/Subtype/Link") {
+                continue;
+            }
+            let dest_obj = a[d + "/Dest ".len()..].split(' ').next().unwrap();
+            // `[P 0 R/XYZ x y z]`
+            let dest = object(&text, dest_obj).expect("a destination").trim();
+            let Some((to, rest)) = dest.trim_start_matches('[').split_once(" 0 R/XYZ ") else {
+                continue;
+            };
+            let to_height = numbers(object(&text, to).unwrap(), "/MediaBox[")[3];
+            let y: f64 = rest.split_whitespace().nth(1).unwrap().parse().unwrap();
+            let r = numbers(a, "/Rect[");
+            out.push(Link {
+                page: k + 1,
+                rect: (r[0], height - r[3], r[2], height - r[1]),
+                to_page: kids.iter().position(|kid| *kid == to).unwrap() + 1,
+                to_y: to_height - y,
+            });
+        }
+    }
+    out
+}

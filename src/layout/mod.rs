@@ -28,6 +28,8 @@
 mod compose;
 mod emit;
 mod galley;
+mod hyphen;
+mod underfull;
 mod verify;
 mod verse;
 mod xref;

@@ -3,8 +3,9 @@
 //!
 //! The page builder works like TeX's: a line joins the page together with the apparatus
 //! entries it carries, or both move on to the next page — nothing can oscillate. Apparatus
-//! lines are broken here over measured token widths (the fewest lines, then the evenest
-//! breaks; separators and references stay with their lemma), so their number is known, not
+//! lines are broken here over measured token widths (the fewest lines, then the best breaks
+//! with that number, words hyphenated where the spaces would otherwise stretch too far;
+//! separators and references stay with their lemma), so their number is known, not
 //! guessed. Widows, orphans, headings at the foot and hyphenated page ends are avoided here;
 //! line numbers are assigned and margin notes stacked here.
 
@@ -1325,8 +1326,10 @@ pub(crate) const STRETCH_LIMIT: f64 = 1.2;
 /// A hyphen's penalty (TeX's `\hyphenpenalty`, twice its default): a word is hyphenated
 /// only where the spaces would otherwise come near the bound.
 const HYPHEN_PENALTY: f64 = 100.0;
-/// TeX's `\doublehyphendemerits`: two hyphenated lines in a row.
-const DOUBLE_HYPHEN_DEMERITS: f64 = 10_000.0;
+/// Two hyphenated lines in a row (TeX's `\doublehyphendemerits`, a hundred times its
+/// default): taken only where every other break leaves a line loose or nearly so; three in
+/// a row never.
+const DOUBLE_HYPHEN_DEMERITS: f64 = 1.0e6;
 /// A line whose spaces stretch past [`STRETCH_LIMIT`].
 const LOOSE_DEMERITS: f64 = 1.0e8;
 
@@ -1352,7 +1355,7 @@ pub(crate) enum Breaks {
 /// with that count, like TeX's paragraph builder: the word spaces of the justified lines
 /// (all but the last) as even as can be and within [`STRETCH_LIMIT`], words of readings
 /// and notes hyphenated where that helps (a penalty per hyphen, more for two hyphenated
-/// lines in a row; see [`crate::layout::hyphen`]).
+/// lines in a row, never three; see [`crate::layout::hyphen`]).
 pub(crate) fn break_apparatus(
     tokens: Vec<MeasuredToken>,
     measure: &ApparatusMeasure,
@@ -1617,12 +1620,14 @@ impl<'a> Breaker<'a> {
     }
 
     /// The breaks into exactly `lines` lines with the least demerits (the last line free),
-    /// if there are any; `keep`: after that many lines, at least that unit must be set.
+    /// never three hyphenated lines in a row, if there are any; `keep`: after that many
+    /// lines, at least that unit must be set.
     fn best(&self, lines: usize, keep: Option<(usize, usize)>) -> Option<Vec<Break>> {
         let n = self.breaks.len();
-        // cost[k][p]: least demerits of setting everything before break p in k lines.
-        let mut cost = vec![vec![f64::INFINITY; n]; lines + 1];
-        let mut from = vec![vec![0usize; n]; lines + 1];
+        // State `2 * p + pair`: everything before break p set; `pair`, the lines ending at p
+        // and before it both end in a hyphen. cost[k][state]: least demerits in k lines.
+        let mut cost = vec![vec![f64::INFINITY; 2 * n]; lines + 1];
+        let mut from = vec![vec![0usize; 2 * n]; lines + 1];
         cost[0][0] = 0.0;
         for k in 1..=lines {
             let avail = (self.avail)(k - 1);
@@ -1633,35 +1638,41 @@ impl<'a> Breaker<'a> {
             for p in least..n {
                 let to = self.breaks[p];
                 for q in (0..p).rev() {
-                    let Some((width, pieces)) = self.line(self.breaks[q], to) else {
+                    let from_break = self.breaks[q];
+                    let Some((width, pieces)) = self.line(from_break, to) else {
                         continue;
                     };
                     if width > avail && pieces > 1 {
                         break;
                     }
-                    if !cost[k - 1][q].is_finite() {
-                        continue;
-                    }
                     let line = if p + 1 == n {
                         0.0
                     } else {
-                        self.demerits(avail - width, pieces, self.breaks[q], to)
+                        self.demerits(avail - width, pieces, from_break, to)
                     };
-                    if cost[k - 1][q] + line < cost[k][p] {
-                        cost[k][p] = cost[k - 1][q] + line;
-                        from[k][p] = q;
+                    let hyphens = to.split.is_some() && from_break.split.is_some();
+                    for pair_before in [0, 1] {
+                        let before = cost[k - 1][2 * q + pair_before];
+                        if !before.is_finite() || (hyphens && pair_before == 1) {
+                            continue;
+                        }
+                        let state = 2 * p + usize::from(hyphens);
+                        if before + line < cost[k][state] {
+                            cost[k][state] = before + line;
+                            from[k][state] = 2 * q + pair_before;
+                        }
                     }
                 }
             }
         }
-        if !cost[lines][n - 1].is_finite() {
+        let mut state = 2 * (n - 1);
+        if !cost[lines][state].is_finite() {
             return None;
         }
         let mut ends = vec![Break::at(0); lines];
-        let mut p = n - 1;
         for k in (1..=lines).rev() {
-            ends[k - 1] = self.breaks[p];
-            p = from[k][p];
+            ends[k - 1] = self.breaks[state / 2];
+            state = from[k][state];
         }
         Some(ends)
     }

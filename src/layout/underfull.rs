@@ -43,7 +43,7 @@ pub(crate) fn warnings(spec: &Spec, plan: &Plan, m: &Measurements) -> Vec<Diagno
 fn warning(spec: &Spec, m: &Measurements, line: &Loose) -> Diagnostic {
     let space = m.metrics.space;
     Diagnostic::warning(format!(
-        "loose apparatus line on page {}: its word spaces stretch to {:.1} pt, {:.1} times a space (at most {:.1})",
+        "loose apparatus line on page {}: its word spaces stretch to {:.1} pt, {:.2} times a space (at most {:.1})",
         line.page,
         line.space,
         line.space / space,

@@ -1917,6 +1917,48 @@ mod tests {
         assert_eq!(lines[0], "aa bb long-", "{lines:?}");
     }
 
+    #[test]
+    fn the_best_breaks_keep_first_fits_count_and_never_stack_three_hyphens() {
+        // Runs of words of pseudo-random widths, each splittable in two places.
+        let mut seed = 7u64;
+        let mut next = |n: u64| {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 33) % n
+        };
+        let mut stacked = 0;
+        for _ in 0..200 {
+            let tokens: Vec<MeasuredToken> = (0..40)
+                .map(|i| {
+                    let width = 8.0 + next(50) as f64;
+                    let heads = [("ab", width * 0.3 + 2.0), ("abcd", width * 0.6 + 2.0)];
+                    hyphenated(&format!("abcdefgh{i}"), 0, width, &heads)
+                })
+                .collect();
+            let first_fit = break_apparatus(tokens.clone(), &MEASURE, false, Breaks::FirstFit);
+            let best = break_apparatus(tokens.clone(), &MEASURE, false, Breaks::Best);
+            assert_eq!(best.len(), first_fit.len());
+            let ends: Vec<bool> = texts(&best).iter().map(|l| l.ends_with('-')).collect();
+            assert!(
+                !ends.windows(3).any(|w| w.iter().all(|&h| h)),
+                "{:?}",
+                texts(&best)
+            );
+            stacked += ends.windows(2).filter(|w| w[0] && w[1]).count();
+            // Every token printed once, the halves of a word in order.
+            let words: Vec<String> = texts(&best)
+                .join(" ")
+                .replace("- ", "")
+                .split(' ')
+                .map(String::from)
+                .collect();
+            let want: Vec<String> = (0..40).map(|i| format!("abcdefgh{i}")).collect();
+            assert_eq!(words, want);
+        }
+        eprintln!("{stacked} pairs of hyphenated lines in 200 blocks");
+    }
+
     /// A page builder over `lines`: 12 pt an apparatus line, no other apparatus height.
     fn builder(lines: &[GalleyLine], text_height: f64, front_pages: usize) -> PageBuilder<'_> {
         PageBuilder {

@@ -121,7 +121,8 @@ fn stretched_space(line: &[SetToken], avail: f64, m: &Measurements) -> Option<f6
     Some((avail - words) / gaps as f64)
 }
 
-/// A line's words about as printed (sigla run together; labels and ranks left out).
+/// A line's words about as printed (sigla run together, labels by their names, ranks left
+/// out).
 fn text(line: &[SetToken]) -> String {
     let word = |t: &SetToken| -> String {
         t.token
@@ -134,7 +135,7 @@ fn text(line: &[SetToken]) -> String {
                     Atom::Call("app-sep", _) => "|",
                     Atom::Call("app-close", _) => "]",
                     Atom::Call("app-ellipsis", _) => "…",
-                    Atom::Call("app-text", s) => s.trim_matches('"'),
+                    Atom::Call("app-text" | "app-label", s) => s.trim_matches('"'),
                     Atom::Call(..) => "",
                 }
                 .to_string()

@@ -1624,42 +1624,62 @@ impl<'a> Breaker<'a> {
     /// lines, at least that unit must be set.
     fn best(&self, lines: usize, keep: Option<(usize, usize)>) -> Option<Vec<Break>> {
         let n = self.breaks.len();
+        let avail = [(self.avail)(0), (self.avail)(1)];
+        let widest = avail[0].max(avail[1]);
         // State `2 * p + pair`: everything before break p set; `pair`, the lines ending at p
         // and before it both end in a hyphen. cost[k][state]: least demerits in k lines.
         let mut cost = vec![vec![f64::INFINITY; 2 * n]; lines + 1];
         let mut from = vec![vec![0usize; 2 * n]; lines + 1];
         cost[0][0] = 0.0;
-        for k in 1..=lines {
-            let avail = (self.avail)(k - 1);
-            let least = match keep {
-                Some((after, unit)) if after == k => self.before_unit[unit],
-                _ => 1,
-            };
-            for p in least..n {
-                let to = self.breaks[p];
-                for q in (0..p).rev() {
-                    let from_break = self.breaks[q];
-                    let Some((width, pieces)) = self.line(from_break, to) else {
+        // The line counts that reach each break (a band; `0..0` none yet), so that each
+        // line is weighed once, not once per count.
+        let mut counts: Vec<Range<usize>> = vec![0..0; n];
+        counts[0] = 0..1;
+        for p in 1..n {
+            let to = self.breaks[p];
+            // Fewer lines than the width after p needs leave no room for it.
+            let rest = self.units.prefix[self.units.len()]
+                - self.units.prefix[(to.unit + 1).min(self.units.len())];
+            let most = lines.saturating_sub((rest / widest) as usize);
+            for q in (0..p).rev() {
+                let from_break = self.breaks[q];
+                let Some((width, pieces)) = self.line(from_break, to) else {
+                    continue;
+                };
+                if width > widest && pieces > 1 {
+                    break;
+                }
+                let hyphens = to.split.is_some() && from_break.split.is_some();
+                let state = 2 * p + usize::from(hyphens);
+                let mut demerits = [None, None];
+                for k in counts[q].start + 1..(counts[q].end + 1).min(most + 1) {
+                    let room = avail[usize::from(k > 1)];
+                    let kept =
+                        keep.is_none_or(|(after, unit)| after != k || p >= self.before_unit[unit]);
+                    if (width > room && pieces > 1) || !kept {
                         continue;
-                    };
-                    if width > avail && pieces > 1 {
-                        break;
                     }
-                    let line = if p + 1 == n {
-                        0.0
-                    } else {
-                        self.demerits(avail - width, pieces, from_break, to)
-                    };
-                    let hyphens = to.split.is_some() && from_break.split.is_some();
+                    let line = *demerits[usize::from(k > 1)].get_or_insert_with(|| {
+                        if p + 1 == n {
+                            0.0
+                        } else {
+                            self.demerits(room - width, pieces, from_break, to)
+                        }
+                    });
                     for pair_before in [0, 1] {
                         let before = cost[k - 1][2 * q + pair_before];
                         if !before.is_finite() || (hyphens && pair_before == 1) {
                             continue;
                         }
-                        let state = 2 * p + usize::from(hyphens);
                         if before + line < cost[k][state] {
                             cost[k][state] = before + line;
                             from[k][state] = 2 * q + pair_before;
+                            let band = &mut counts[p];
+                            *band = if band.end == 0 {
+                                k..k + 1
+                            } else {
+                                band.start.min(k)..band.end.max(k + 1)
+                            };
                         }
                     }
                 }

@@ -990,13 +990,20 @@ impl<'a> ApparatusSetter<'a> {
             .collect();
         let hyphenator = Hyphenator::new(spec);
         let no_splits: Splits = Arc::from(Vec::new());
+        // Words recur: each distinct token is split and looked up once.
+        let mut known: HashMap<&Token, Splits> = HashMap::new();
         let entry_splits = entry_tokens
             .iter()
             .map(|ts| {
                 ts.iter()
-                    .map(|t| match hyphenator.measured(t, measured) {
-                        splits if splits.is_empty() => no_splits.clone(),
-                        splits => splits.into(),
+                    .map(|t| {
+                        let splits = known.entry(t).or_insert_with(|| {
+                            match hyphenator.measured(t, measured) {
+                                splits if splits.is_empty() => no_splits.clone(),
+                                splits => splits.into(),
+                            }
+                        });
+                        splits.clone()
                     })
                     .collect()
             })

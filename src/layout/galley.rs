@@ -743,11 +743,14 @@ fn number_measure(s: &str) -> String {
 fn measure_requests(spec: &Spec, p: &Printed) -> Vec<String> {
     let mut requests = Requests::default();
     let hyphenator = super::hyphen::Hyphenator::new(spec);
+    let mut split = std::collections::HashSet::new();
     for lemma in &p.lemmata {
         for token in markup::entry_tokens(spec, p, lemma, None) {
             requests.add(markup::token_measure(&token));
-            for piece in hyphenator.requests(&token) {
-                requests.add(piece);
+            if split.insert(token.clone()) {
+                for piece in hyphenator.requests(&token) {
+                    requests.add(piece);
+                }
             }
             if token.contains(&markup::close_atom()) {
                 for atom in token.iter() {

@@ -969,8 +969,9 @@ fn gaps(line: &common::pdf::Line) -> Vec<f64> {
 /// may be: the word spaces of every justified apparatus line are at most 2.2 natural spaces
 /// (the line breaker's bound) except on lines the build warned of, page by page; every
 /// line-end hyphen splits a word of a reading or note (of at least six letters) at one of its
-/// hyphenation points in the edition's language (Swedish, by hypher); and the hyphens are a
-/// minority of the line ends, rarely two in a row and never three.
+/// hyphenation points in the edition's language (Swedish, by hypher), never at a page's
+/// last apparatus line; and the hyphens are a minority of the line ends, rarely two in a row
+/// and never three.
 #[test]
 fn apparatus_spaces_stay_within_the_bound_and_hyphens_fall_at_hyphenation_points() {
     let sh = shared();
@@ -987,6 +988,13 @@ fn apparatus_spaces_stay_within_the_bound_and_hyphens_fall_at_hyphenation_points
     for p in &sh.body.pages {
         let lines = &p.printed_apparatus;
         for block in edition::apparatus_blocks(lines) {
+            let last = lines[block.end - 1].words.last().unwrap();
+            assert!(
+                common::pdf::strip_hyphen(&last.text).is_none(),
+                "page {}: a word divided between two pages: `{}`",
+                p.number,
+                last.text
+            );
             for k in block.clone() {
                 let g = gaps(&lines[k]);
                 let Some(widest) = g.iter().copied().reduce(f64::max) else {

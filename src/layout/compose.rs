@@ -19,7 +19,7 @@ use crate::spec::{Arrangement, Placement, Restart, SeriesOrder, Spec};
 use crate::text::BlockKind;
 
 use super::galley::{Galley, GalleyLine, Metrics};
-use super::hyphen::{Hyphenator, MeasuredSplit};
+use super::hyphen::{self, Hyphenator, MeasuredSplit};
 
 /// Everything the final document shows, decided.
 #[derive(Debug, Clone)]
@@ -1256,6 +1256,18 @@ impl<'a> ApparatusSetter<'a> {
                 let (tokens, _) = self.series_tokens(series, s, e, doc_line, page_no, false);
                 own = self.break_series(series, tokens, Breaks::BestKeepingHeads);
             }
+            // Nor is a word divided between this page and the next.
+            let on_page = kept.saturating_sub(carried_in.len());
+            if !self.per_line[series]
+                && on_page > 0
+                && on_page < own.len()
+                && own[on_page - 1]
+                    .last()
+                    .is_some_and(|t| hyphen::ends_in_hyphen(&t.token))
+            {
+                let (tokens, _) = self.series_tokens(series, s, e, doc_line, page_no, false);
+                own = self.break_series(series, tokens, Breaks::PageEndAfter(on_page));
+            }
             let ends = carried_in.len();
             let mut lines: ApparatusLines = carried_in;
             lines.extend(own);
@@ -1350,6 +1362,9 @@ pub(crate) enum Breaks {
     /// As `Best`, with the last entry's lemma on no later line than first fit sets it: for
     /// a page that keeps only the lines up to it.
     BestKeepingHeads,
+    /// As `BestKeepingHeads`, and the given line (the last a page keeps) ends with a whole
+    /// word: no word is divided between two pages.
+    PageEndAfter(usize),
 }
 
 /// Breaks a series block into lines over measured token widths (apparat forces these
@@ -1376,11 +1391,15 @@ pub(crate) fn break_apparatus(
     let mut ends: Vec<Break> = first_fit.iter().map(|&unit| Break::at(unit)).collect();
     if breaks != Breaks::FirstFit && first_fit.len() > 1 {
         let keep = match breaks {
-            Breaks::BestKeepingHeads => units.heads(&tokens, &first_fit),
+            Breaks::BestKeepingHeads | Breaks::PageEndAfter(_) => units.heads(&tokens, &first_fit),
+            _ => None,
+        };
+        let page_end = match breaks {
+            Breaks::PageEndAfter(line) => Some(line),
             _ => None,
         };
         let breaker = Breaker::new(&units, &tokens, &avail);
-        if let Some(best) = breaker.best(first_fit.len(), keep) {
+        if let Some(best) = breaker.best(first_fit.len(), keep, page_end) {
             ends = best;
         }
     }
@@ -1628,8 +1647,13 @@ impl<'a> Breaker<'a> {
 
     /// The breaks into exactly `lines` lines with the least demerits (the last line free),
     /// never three hyphenated lines in a row, if there are any; `keep`: after that many
-    /// lines, at least that unit must be set.
-    fn best(&self, lines: usize, keep: Option<(usize, usize)>) -> Option<Vec<Break>> {
+    /// lines, at least that unit must be set; `page_end`: that line ends with a whole word.
+    fn best(
+        &self,
+        lines: usize,
+        keep: Option<(usize, usize)>,
+        page_end: Option<usize>,
+    ) -> Option<Vec<Break>> {
         let n = self.breaks.len();
         let avail = [(self.avail)(0), (self.avail)(1)];
         let widest = avail[0].max(avail[1]);
@@ -1663,7 +1687,8 @@ impl<'a> Breaker<'a> {
                     let room = avail[usize::from(k > 1)];
                     let kept =
                         keep.is_none_or(|(after, unit)| after != k || p >= self.before_unit[unit]);
-                    if (width > room && pieces > 1) || !kept {
+                    let divided = page_end == Some(k) && to.split.is_some();
+                    if (width > room && pieces > 1) || !kept || divided {
                         continue;
                     }
                     let line = *demerits[usize::from(k > 1)].get_or_insert_with(|| {

@@ -131,6 +131,11 @@ impl Hyphenator {
     }
 }
 
+/// Whether a token ends a line with a hyphen (the head of a split).
+pub(crate) fn ends_in_hyphen(token: &[Atom]) -> bool {
+    matches!(token, [Atom::Text(_, s)] if s.ends_with(HYPHEN))
+}
+
 /// A word as punctuation before, letters, punctuation after (`(Wort),` → `(`, `Wort`, `),`);
 /// none where the middle holds anything but letters.
 fn letters(word: &str) -> Option<(&str, &str, &str)> {

@@ -41,6 +41,8 @@ struct Shared {
     /// Pages before the body, found in the PDF (the page that opens with the title).
     front_pages: usize,
     body: Body,
+    /// The build's warnings (messages).
+    warnings: Vec<String>,
     build_time: Duration,
     read_time: Duration,
 }
@@ -114,6 +116,7 @@ fn build_and_read() -> Shared {
         pages,
         front_pages,
         body,
+        warnings: out.warnings.iter().map(|d| d.message.clone()).collect(),
         build_time,
         read_time: t.elapsed(),
     }
@@ -953,4 +956,157 @@ fn page_breaks_avoid_widows_orphans_and_stranded_headings() {
         problems.len(),
         problems.join("\n")
     );
+}
+
+// ---- Justification and hyphenation of the apparatus -----------------------------------------
+
+/// The gaps between the words of a line (pt).
+fn gaps(line: &common::pdf::Line) -> Vec<f64> {
+    line.words.windows(2).map(|w| w[1].x0 - w[0].x1).collect()
+}
+
+/// Apparatus lines are justified within the stretch limit and hyphenated only where a word
+/// may be: the word spaces of every justified apparatus line are at most 2.2 natural spaces
+/// (the line breaker's bound) except on lines the build warned of, page by page; every
+/// line-end hyphen splits a word of a reading or note (of at least six letters) at one of its
+/// hyphenation points in the edition's language (Swedish, by hypher), never at a page's
+/// last apparatus line; and the hyphens are a minority of the line ends, rarely two in a row
+/// and never three.
+#[test]
+fn apparatus_spaces_stay_within_the_bound_and_hyphens_fall_at_hyphenation_points() {
+    let sh = shared();
+    let mut warned: HashMap<usize, usize> = HashMap::new();
+    for w in &sh.warnings {
+        if let Some(rest) = w.strip_prefix("loose apparatus line on page ") {
+            let page: usize = rest.split(':').next().unwrap().parse().unwrap();
+            *warned.entry(page).or_default() += 1;
+        }
+    }
+    // The natural space: the most frequent gap on the ragged last lines of the blocks.
+    let mut ragged = vec![];
+    let mut justified: Vec<(usize, f64)> = vec![];
+    for p in &sh.body.pages {
+        let lines = &p.printed_apparatus;
+        for block in edition::apparatus_blocks(lines) {
+            let last = lines[block.end - 1].words.last().unwrap();
+            assert!(
+                common::pdf::strip_hyphen(&last.text).is_none(),
+                "page {}: a word divided between two pages: `{}`",
+                p.number,
+                last.text
+            );
+            for k in block.clone() {
+                let g = gaps(&lines[k]);
+                let Some(widest) = g.iter().copied().reduce(f64::max) else {
+                    continue;
+                };
+                if lines[k].x1 < p.right - 1.0 {
+                    ragged.extend(g.iter().filter(|&&x| x > 0.5).copied());
+                } else {
+                    justified.push((p.number, widest));
+                }
+            }
+        }
+    }
+    let space = edition::mode(ragged.iter().map(|x| (x * 10.0).round() / 10.0)).unwrap();
+    let bound = 2.2 * space + 0.25;
+    let mut loose: BTreeMap<usize, usize> = BTreeMap::new();
+    for &(page, widest) in &justified {
+        if widest > bound {
+            *loose.entry(page).or_default() += 1;
+        }
+    }
+    let unwarned: Vec<_> = loose
+        .iter()
+        .filter(|(page, n)| warned.get(page).copied().unwrap_or(0) < **n)
+        .collect();
+    assert!(
+        unwarned.is_empty(),
+        "pages with apparatus spaces above {bound:.2} pt and fewer warnings (page, lines): {unwarned:?}"
+    );
+
+    // Hyphenated line ends, read on the lines as joined across pages.
+    let words: std::collections::HashSet<String> = sh
+        .spec
+        .entries
+        .iter()
+        .flat_map(|e| match &e.body {
+            edition::EntryBody::Note(n) => words(n),
+            edition::EntryBody::Readings(rs) => rs
+                .iter()
+                .flat_map(|r| words(r.text.as_deref().unwrap_or("")))
+                .collect(),
+            _ => vec![],
+        })
+        .collect();
+    let (mut lines, mut hyphenated, mut in_a_row, mut three) = (0, 0, 0, 0);
+    for p in &sh.body.pages {
+        let app = &p.apparatus;
+        let ends: Vec<bool> = app
+            .iter()
+            .map(|l| {
+                l.words
+                    .last()
+                    .is_some_and(|w| common::pdf::strip_hyphen(&w.text).is_some())
+            })
+            .collect();
+        lines += app.len();
+        for k in 0..app.len().saturating_sub(1) {
+            if !ends[k] {
+                continue;
+            }
+            hyphenated += 1;
+            in_a_row += usize::from(k > 0 && ends[k - 1]);
+            three += usize::from(k > 1 && ends[k - 1] && ends[k - 2]);
+            let head = &app[k].words.last().unwrap().text;
+            let stem = common::pdf::strip_hyphen(head).unwrap();
+            let tail = &app[k + 1].words[0].text;
+            let word = format!("{stem}{tail}");
+            assert!(
+                words.contains(&word),
+                "page {}: `{head}` / `{tail}` is no word of a reading or note",
+                p.number
+            );
+            let letters: String = word.chars().filter(|c| c.is_alphabetic()).collect();
+            let at = stem.chars().filter(|c| c.is_alphabetic()).count();
+            let mut points = vec![];
+            let mut n = 0;
+            for syllable in hypher::hyphenate(&letters, hypher::Lang::Swedish) {
+                n += syllable.chars().count();
+                points.push(n);
+            }
+            assert!(
+                letters.chars().count() >= 6 && points[..points.len() - 1].contains(&at),
+                "page {}: `{head}` / `{tail}` breaks `{letters}` after {at} letters, not at a hyphenation point ({points:?})",
+                p.number
+            );
+        }
+    }
+    let share = hyphenated as f64 / lines as f64;
+    let mut widest: Vec<f64> = justified.iter().map(|&(_, w)| w).collect();
+    widest.sort_by(f64::total_cmp);
+    eprintln!(
+        "apparatus: {lines} lines, {hyphenated} hyphenated ({:.1} %), {in_a_row} after a hyphenated line; \
+         natural space {space:.2} pt; widest space per justified line: median {:.2} pt, max {:.2} pt; \
+         {} lines above {bound:.2} pt, {} warned",
+        100.0 * share,
+        widest[widest.len() / 2],
+        widest.last().unwrap(),
+        loose.values().sum::<usize>(),
+        warned.values().sum::<usize>(),
+    );
+    assert!(
+        hyphenated > 50,
+        "only {hyphenated} hyphenated apparatus lines"
+    );
+    assert!(
+        share < 0.3,
+        "{:.1} % of apparatus lines hyphenated",
+        100.0 * share
+    );
+    assert!(
+        in_a_row * 5 < hyphenated,
+        "{in_a_row} of {hyphenated} hyphenated lines follow a hyphenated line"
+    );
+    assert_eq!(three, 0, "three hyphenated apparatus lines in a row");
 }

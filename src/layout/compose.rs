@@ -3,13 +3,15 @@
 //!
 //! The page builder works like TeX's: a line joins the page together with the apparatus
 //! entries it carries, or both move on to the next page — nothing can oscillate. Apparatus
-//! lines are broken here over measured token widths (the fewest lines, then the evenest
-//! breaks; separators and references stay with their lemma), so their number is known, not
+//! lines are broken here over measured token widths (the fewest lines, then the best breaks
+//! with that number, words hyphenated where the spaces would otherwise stretch too far;
+//! separators and references stay with their lemma), so their number is known, not
 //! guessed. Widows, orphans, headings at the foot and hyphenated page ends are avoided here;
 //! line numbers are assigned and margin notes stacked here.
 
 use std::collections::HashMap;
 use std::ops::Range;
+use std::sync::Arc;
 
 use crate::diag::{Diagnostic, Diagnostics, Result};
 use crate::markup::{self, Emit, LineBreak, PLemma, Printed, SetToken, Token};
@@ -17,6 +19,7 @@ use crate::spec::{Arrangement, Placement, Restart, SeriesOrder, Spec};
 use crate::text::BlockKind;
 
 use super::galley::{Galley, GalleyLine, Metrics};
+use super::hyphen::{self, Hyphenator, MeasuredSplit};
 
 /// Everything the final document shows, decided.
 #[derive(Debug, Clone)]
@@ -129,7 +132,12 @@ pub struct MeasuredToken {
     pub token: Token,
     pub entry: usize,
     pub width: f64,
+    /// Where the token (a word of a reading or note) may be hyphenated.
+    pub splits: Splits,
 }
+
+/// A token's hyphenation points with their pieces' widths (shared: most have none).
+pub(crate) type Splits = Arc<[MeasuredSplit]>;
 
 /// Where an entry was planned.
 #[derive(Debug, Clone)]
@@ -216,6 +224,8 @@ pub fn compose(spec: &Spec, p: &Printed, galley: &Galley, facing: Option<&Facing
     plan.placed = side.placed;
     plan.warnings = side.warnings;
     endnotes(spec, &setter, &cuts, &folios, &mut plan);
+    let loose = super::underfull::warnings(spec, &plan, &galley.measurements);
+    plan.warnings.extend(loose);
     Ok(plan)
 }
 
@@ -1095,6 +1105,10 @@ pub struct ApparatusSetter<'a> {
     /// The tokens of each entry after its line reference, and their widths.
     entry_tokens: Vec<Vec<Token>>,
     entry_widths: Vec<Vec<f64>>,
+    /// Where each of those tokens may be hyphenated.
+    entry_splits: Vec<Vec<Splits>>,
+    /// The splits of a token that has none.
+    no_splits: Splits,
     /// Width of each character of a line reference.
     number_widths: HashMap<char, f64>,
     /// Width of the separators `|` (entry) and `‖` (line).
@@ -1134,6 +1148,26 @@ impl<'a> ApparatusSetter<'a> {
             .iter()
             .map(|ts| ts.iter().map(|t| measured.token_width(t)).collect())
             .collect();
+        let hyphenator = Hyphenator::new(spec);
+        let no_splits: Splits = Arc::from(Vec::new());
+        // Words recur: each distinct token is split and looked up once.
+        let mut known: HashMap<&Token, Splits> = HashMap::new();
+        let entry_splits = entry_tokens
+            .iter()
+            .map(|ts| {
+                ts.iter()
+                    .map(|t| {
+                        let splits = known.entry(t).or_insert_with(|| {
+                            match hyphenator.measured(t, measured) {
+                                splits if splits.is_empty() => no_splits.clone(),
+                                splits => splits.into(),
+                            }
+                        });
+                        splits.clone()
+                    })
+                    .collect()
+            })
+            .collect();
         let mut by_line: Vec<Vec<usize>> = vec![vec![]; lines.len()];
         for (k, &(first, _)) in lemma_lines.iter().enumerate() {
             by_line[first].push(k);
@@ -1147,6 +1181,8 @@ impl<'a> ApparatusSetter<'a> {
             lemma_lines,
             entry_tokens,
             entry_widths,
+            entry_splits,
+            no_splits,
             number_widths: measured.number_widths(),
             sep_width: [false, true].map(|line| measured.token_width(&markup::sep_token(line))),
             by_line,
@@ -1260,6 +1296,7 @@ impl<'a> ApparatusSetter<'a> {
                     token: markup::sep_token(!same_line),
                     entry,
                     width,
+                    splits: self.no_splits.clone(),
                 });
             }
             if per_line || !same_line || previous.as_ref().is_some_and(|(_, r)| *r != reference) {
@@ -1271,13 +1308,20 @@ impl<'a> ApparatusSetter<'a> {
                     token: markup::number_atoms(&reference),
                     entry,
                     width,
+                    splits: self.no_splits.clone(),
                 });
             }
-            for (token, width) in self.entry_tokens[k].iter().zip(&self.entry_widths[k]) {
+            let splits = &self.entry_splits[k];
+            for ((token, width), splits) in self.entry_tokens[k]
+                .iter()
+                .zip(&self.entry_widths[k])
+                .zip(splits)
+            {
                 tokens.push(MeasuredToken {
                     token: token.clone(),
                     entry,
                     width: *width,
+                    splits: splits.clone(),
                 });
             }
             placed.push(PlacedEntry {
@@ -1293,22 +1337,21 @@ impl<'a> ApparatusSetter<'a> {
     }
 
     /// The own apparatus lines of each foot series on a page holding lines s..=e, with the
-    /// placement of its entries. `even`: choose the evenest line breaks (see
-    /// [`break_apparatus`]).
+    /// placement of its entries, broken as `breaks` says.
     fn own_lines(
         &self,
         s: usize,
         e: usize,
         doc_line: u32,
         page_no: usize,
-        even: bool,
+        breaks: Breaks,
     ) -> (Vec<ApparatusLines>, Vec<PlacedEntry>) {
         let mut blocks = vec![];
         let mut placed = vec![];
         for &series in &self.foot_series {
             let (tokens, p) = self.series_tokens(series, s, e, doc_line, page_no, false);
             placed.extend(p);
-            blocks.push(self.break_series(series, tokens, even));
+            blocks.push(self.break_series(series, tokens, breaks));
         }
         (blocks, placed)
     }
@@ -1318,7 +1361,7 @@ impl<'a> ApparatusSetter<'a> {
         &self,
         series: usize,
         tokens: Vec<MeasuredToken>,
-        even: bool,
+        breaks: Breaks,
     ) -> ApparatusLines {
         let breaker = ApparatusMeasure {
             width: self.metrics.text_width,
@@ -1329,21 +1372,28 @@ impl<'a> ApparatusSetter<'a> {
             return vec![];
         }
         if self.per_line[series] {
-            // Entry by entry; continuation lines are indented.
+            // Entry by entry; continuation lines are indented. Only the last entry's lemma
+            // may need keeping where first fit put it.
             let mut lines = vec![];
-            for entry in tokens.chunk_by(|a, b| a.entry == b.entry) {
-                lines.extend(break_apparatus(entry.to_vec(), &breaker, true, even));
+            let entries: Vec<&[MeasuredToken]> =
+                tokens.chunk_by(|a, b| a.entry == b.entry).collect();
+            for (k, entry) in entries.iter().enumerate() {
+                let breaks = match breaks {
+                    Breaks::BestKeepingHeads if k + 1 < entries.len() => Breaks::Best,
+                    b => b,
+                };
+                lines.extend(break_apparatus(entry.to_vec(), &breaker, true, breaks));
             }
             lines
         } else {
-            break_apparatus(tokens, &breaker, false, even)
+            break_apparatus(tokens, &breaker, false, breaks)
         }
     }
 
     /// The page builder's trial: what each foot series' own apparatus takes on a page
     /// holding lines s..=e.
     fn series_lines(&self, s: usize, e: usize, doc_line: u32, page_no: usize) -> Vec<SeriesLines> {
-        let (blocks, _) = self.own_lines(s, e, doc_line, page_no, false);
+        let (blocks, _) = self.own_lines(s, e, doc_line, page_no, Breaks::FirstFit);
         blocks
             .iter()
             .zip(&self.foot_series)
@@ -1366,17 +1416,30 @@ impl<'a> ApparatusSetter<'a> {
         page_no: usize,
     ) -> (Vec<SeriesBlock>, Vec<PlacedEntry>) {
         let (s, e) = (cut.lines.start, cut.lines.end - 1);
-        let (even, placed) = self.own_lines(s, e, doc_line, page_no, true);
+        let (best, placed) = self.own_lines(s, e, doc_line, page_no, Breaks::Best);
         let mut blocks = vec![];
-        for (i, mut own) in even.into_iter().enumerate() {
+        for (i, mut own) in best.into_iter().enumerate() {
             let series = self.foot_series[i];
             let carried_in = std::mem::take(&mut carried[i]);
             let kept = cut.kept[i];
-            // Even breaks keep the count of lines, not where the last lemma falls: a cut
-            // above it takes the first-fit breaks the page builder counted.
+            // The best breaks keep the count of lines, not where the last lemma falls: a cut
+            // above it keeps the lemma on the line first fit gave it, as the page builder
+            // counted.
             if kept < carried_in.len() + heads(&own) {
                 let (tokens, _) = self.series_tokens(series, s, e, doc_line, page_no, false);
-                own = self.break_series(series, tokens, false);
+                own = self.break_series(series, tokens, Breaks::BestKeepingHeads);
+            }
+            // Nor is a word divided between this page and the next.
+            let on_page = kept.saturating_sub(carried_in.len());
+            if !self.per_line[series]
+                && on_page > 0
+                && on_page < own.len()
+                && own[on_page - 1]
+                    .last()
+                    .is_some_and(|t| hyphen::ends_in_hyphen(&t.token))
+            {
+                let (tokens, _) = self.series_tokens(series, s, e, doc_line, page_no, false);
+                own = self.break_series(series, tokens, Breaks::PageEndAfter(on_page));
             }
             let ends = carried_in.len();
             let mut lines: ApparatusLines = carried_in;
@@ -1447,51 +1510,73 @@ pub struct ApparatusMeasure {
     pub hang: f64,
 }
 
+/// How far the word spaces of a justified apparatus line may stretch, as a fraction of a
+/// space: up to 2.2 spaces (0.55 em in the bundled template; TeX's default tolerance allows
+/// about as much). Breaks that stretch them further are avoided at almost any cost, and
+/// where none avoids them the line is reported (`layout::underfull`).
+pub(crate) const STRETCH_LIMIT: f64 = 1.2;
+/// A hyphen's penalty (TeX's `\hyphenpenalty`, twice its default): a word is hyphenated
+/// only where the spaces would otherwise come near the bound.
+const HYPHEN_PENALTY: f64 = 100.0;
+/// Two hyphenated lines in a row (TeX's `\doublehyphendemerits`, a hundred times its
+/// default): taken only where every other break leaves a line loose or nearly so; three in
+/// a row never.
+const DOUBLE_HYPHEN_DEMERITS: f64 = 1.0e6;
+/// A line whose spaces stretch past [`STRETCH_LIMIT`].
+const LOOSE_DEMERITS: f64 = 1.0e8;
+
+/// How apparatus lines are broken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Breaks {
+    /// First fit over whole words: the fewest lines, the count the page builder plans with.
+    FirstFit,
+    /// The best breaks into as many lines as first fit makes (see [`break_apparatus`]).
+    Best,
+    /// As `Best`, with the last entry's lemma on no later line than first fit sets it: for
+    /// a page that keeps only the lines up to it.
+    BestKeepingHeads,
+    /// As `BestKeepingHeads`, and the given line (the last a page keeps) ends with a whole
+    /// word: no word is divided between two pages.
+    PageEndAfter(usize),
+}
+
 /// Breaks a series block into lines over measured token widths (apparat forces these
 /// breaks in the markup); with `hanging`, lines after the first are `hang` narrower.
 ///
 /// A line never ends with a separator or a line reference: they stay with the lemma that
 /// follows (`‖ 9 lemma]`, never `‖ 9` at a line's end). The number of lines is the fewest
-/// first-fit makes under that rule (first fit is optimal for the count). With `even`, the
-/// breaks are then chosen among all with that count to spread the slack of the justified
-/// lines most evenly (least sum of squared slack, the last line free), so the page plan —
-/// which depends only on the count — is unchanged.
-pub fn break_apparatus(
+/// first fit over whole words makes under that rule (first fit is optimal for the count),
+/// and the page plan depends only on that count. The best breaks are then chosen among all
+/// with that count, like TeX's paragraph builder: the word spaces of the justified lines
+/// (all but the last) as even as can be and within [`STRETCH_LIMIT`], words of readings
+/// and notes hyphenated where that helps (a penalty per hyphen, more for two hyphenated
+/// lines in a row, never three; see [`crate::layout::hyphen`]).
+pub(crate) fn break_apparatus(
     tokens: Vec<MeasuredToken>,
     measure: &ApparatusMeasure,
     hanging: bool,
-    even: bool,
+    breaks: Breaks,
 ) -> Vec<Vec<SetToken>> {
     let hang = if hanging { measure.hang } else { 0.0 };
     let avail = |line: usize| measure.width - 0.5 - if line > 0 { hang } else { 0.0 };
     let units = Units::new(&tokens, measure.space, 0.6 * measure.width);
-    let mut ends = units.first_fit(&avail);
-    if even
-        && ends.len() > 1
-        && let Some(even_ends) = units.evenest(ends.len(), &avail)
-    {
-        ends = even_ends;
+    let first_fit = units.first_fit(&avail);
+    let mut ends: Vec<Break> = first_fit.iter().map(|&unit| Break::at(unit)).collect();
+    if breaks != Breaks::FirstFit && first_fit.len() > 1 {
+        let keep = match breaks {
+            Breaks::BestKeepingHeads | Breaks::PageEndAfter(_) => units.heads(&tokens, &first_fit),
+            _ => None,
+        };
+        let page_end = match breaks {
+            Breaks::PageEndAfter(line) => Some(line),
+            _ => None,
+        };
+        let breaker = Breaker::new(&units, &tokens, &avail);
+        if let Some(best) = breaker.best(first_fit.len(), keep, page_end) {
+            ends = best;
+        }
     }
-    // Lines from unit boundaries.
-    let mut out: Vec<Vec<SetToken>> = Vec::with_capacity(ends.len());
-    let mut tokens = tokens.into_iter();
-    let mut prev = 0;
-    for &end in &ends {
-        let till = units.starts.get(end).copied().unwrap_or(usize::MAX);
-        let first = units.starts[prev];
-        out.push(
-            tokens
-                .by_ref()
-                .take(till.saturating_sub(first))
-                .map(|t| SetToken {
-                    token: t.token,
-                    entry: t.entry,
-                })
-                .collect(),
-        );
-        prev = end;
-    }
-    out
+    units.lines(&tokens, &ends)
 }
 
 /// Runs of tokens no line may end inside, with their widths (prefix sums).
@@ -1501,6 +1586,7 @@ struct Units {
     /// `prefix[k]`: the width of units 0..k without spaces between them.
     prefix: Vec<f64>,
     space: f64,
+    tokens: usize,
 }
 
 impl Units {
@@ -1532,11 +1618,18 @@ impl Units {
             starts,
             prefix,
             space,
+            tokens: tokens.len(),
         }
     }
 
     fn len(&self) -> usize {
         self.starts.len()
+    }
+
+    /// The tokens of unit `u`.
+    fn token_range(&self, u: usize) -> Range<usize> {
+        let end = self.starts.get(u + 1).copied().unwrap_or(self.tokens);
+        self.starts.get(u).copied().unwrap_or(self.tokens)..end
     }
 
     /// Width of units i..j set on one line.
@@ -1561,40 +1654,250 @@ impl Units {
         ends
     }
 
-    /// The breaks into exactly `lines` lines with the least sum of squared slack (the last
-    /// line free), if there are any.
-    fn evenest(&self, lines: usize, avail: &dyn Fn(usize) -> f64) -> Option<Vec<usize>> {
-        let n = self.len();
-        // best[k][j]: least cost of setting units 0..j in k lines.
-        let mut best = vec![vec![f64::INFINITY; n + 1]; lines + 1];
-        let mut from = vec![vec![0usize; n + 1]; lines + 1];
-        best[0][0] = 0.0;
-        for k in 1..=lines {
-            for j in 1..=n {
-                for i in (0..j).rev() {
-                    let w = self.width(i, j);
-                    if i + 1 < j && w > avail(k - 1) {
-                        break;
+    /// Where first fit sets the last entry's lemma (its `]`, else its first token): the
+    /// number of lines up to it and the unit after it — what the page builder counted
+    /// (`heads`).
+    fn heads(&self, tokens: &[MeasuredToken], first_fit: &[usize]) -> Option<(usize, usize)> {
+        let last = tokens.last()?.entry;
+        let closes = |t: &MeasuredToken| {
+            t.entry == last
+                && t.token
+                    .iter()
+                    .any(|a| matches!(a, markup::Atom::Call("app-close", _)))
+        };
+        let token = tokens
+            .iter()
+            .rposition(closes)
+            .or_else(|| tokens.iter().position(|t| t.entry == last))?;
+        let unit = self
+            .starts
+            .partition_point(|&s| s <= token)
+            .checked_sub(1)?;
+        let lines = first_fit.partition_point(|&end| end <= unit) + 1;
+        Some((lines, unit + 1))
+    }
+
+    /// The lines between the breaks `ends` (the last one the end of the block).
+    fn lines(&self, tokens: &[MeasuredToken], ends: &[Break]) -> Vec<Vec<SetToken>> {
+        let set = |t: &MeasuredToken, token: &Token| SetToken {
+            token: token.clone(),
+            entry: t.entry,
+        };
+        let mut out = Vec::with_capacity(ends.len());
+        let mut from = Break::at(0);
+        for &to in ends {
+            let mut line = vec![];
+            let mut first = from.unit;
+            if let Some(s) = from.split {
+                let t = &tokens[self.starts[from.unit]];
+                line.push(set(t, &t.splits[s].split.tail));
+                first += 1;
+            }
+            let whole = self.token_range(first).start..self.token_range(to.unit).start;
+            line.extend(tokens[whole].iter().map(|t| set(t, &t.token)));
+            if let Some(s) = to.split {
+                let t = &tokens[self.starts[to.unit]];
+                line.push(set(t, &t.splits[s].split.head));
+            }
+            out.push(line);
+            from = to;
+        }
+        out
+    }
+}
+
+/// A place a line may end: before unit `unit`, or inside it (a word of its own) at its
+/// hyphenation point `split`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Break {
+    unit: usize,
+    split: Option<usize>,
+}
+
+impl Break {
+    fn at(unit: usize) -> Break {
+        Break { unit, split: None }
+    }
+}
+
+/// The best breaks of a block into a given number of lines, hyphenation points included.
+struct Breaker<'a> {
+    units: &'a Units,
+    avail: &'a dyn Fn(usize) -> f64,
+    /// Every place a line may end, in order: before each unit, then at each of its
+    /// hyphenation points; last, the block's end.
+    breaks: Vec<Break>,
+    /// Index in `breaks` of the place before each unit (and of the end).
+    before_unit: Vec<usize>,
+    /// Widths of the head (with its hyphen) and the tail of each unit's splits.
+    splits: Vec<Vec<(f64, f64)>>,
+}
+
+impl<'a> Breaker<'a> {
+    fn new(units: &'a Units, tokens: &[MeasuredToken], avail: &'a dyn Fn(usize) -> f64) -> Self {
+        let mut breaks = vec![];
+        let mut before_unit = vec![];
+        let mut splits = vec![];
+        for u in 0..units.len() {
+            before_unit.push(breaks.len());
+            breaks.push(Break::at(u));
+            let range = units.token_range(u);
+            let widths: Vec<(f64, f64)> = match &tokens[range] {
+                [one] => one
+                    .splits
+                    .iter()
+                    .map(|s| (s.head_width, s.tail_width))
+                    .collect(),
+                _ => vec![],
+            };
+            breaks.extend((0..widths.len()).map(|s| Break {
+                unit: u,
+                split: Some(s),
+            }));
+            splits.push(widths);
+        }
+        before_unit.push(breaks.len());
+        breaks.push(Break::at(units.len()));
+        Breaker {
+            units,
+            avail,
+            breaks,
+            before_unit,
+            splits,
+        }
+    }
+
+    /// The natural width of a line from `from` to `to` and the number of its pieces
+    /// (tokens and word halves: the spaces between them stretch); none for a line inside
+    /// one word.
+    fn line(&self, from: Break, to: Break) -> Option<(f64, usize)> {
+        let first = from.unit + usize::from(from.split.is_some());
+        let last = to.unit;
+        if last < first {
+            return None;
+        }
+        let units = self.units;
+        let mut width = units.prefix[last] - units.prefix[first];
+        let mut spaces = (last - first).saturating_sub(1);
+        let mut pieces = units.token_range(last).start - units.token_range(first).start;
+        if let Some(s) = from.split {
+            width += self.splits[from.unit][s].1;
+            pieces += 1;
+        }
+        if let Some(s) = to.split {
+            width += self.splits[to.unit][s].0;
+            pieces += 1;
+        }
+        // Unit widths hold the spaces inside them; add those between the line's units and
+        // word halves.
+        let halves = usize::from(from.split.is_some()) + usize::from(to.split.is_some());
+        if last > first {
+            spaces += halves;
+        } else {
+            spaces = halves.saturating_sub(1);
+        }
+        (pieces > 0).then_some((width + units.space * spaces as f64, pieces))
+    }
+
+    /// TeX's demerits of a justified line: its badness (how far its spaces stretch, cubed),
+    /// a loose line's cost, the hyphen's penalty, two hyphens in a row.
+    fn demerits(&self, slack: f64, pieces: usize, from: Break, to: Break) -> f64 {
+        let stretch = slack.max(0.0) / pieces.saturating_sub(1).max(1) as f64;
+        let ratio = stretch / (STRETCH_LIMIT * self.units.space);
+        let badness = 100.0 * ratio.powi(3);
+        let mut demerits = (10.0 + badness).powi(2);
+        if ratio > 1.0 {
+            demerits += LOOSE_DEMERITS;
+        }
+        if to.split.is_some() {
+            demerits += HYPHEN_PENALTY * HYPHEN_PENALTY;
+            if from.split.is_some() {
+                demerits += DOUBLE_HYPHEN_DEMERITS;
+            }
+        }
+        demerits
+    }
+
+    /// The breaks into exactly `lines` lines with the least demerits (the last line free),
+    /// never three hyphenated lines in a row, if there are any; `keep`: after that many
+    /// lines, at least that unit must be set; `page_end`: that line ends with a whole word.
+    fn best(
+        &self,
+        lines: usize,
+        keep: Option<(usize, usize)>,
+        page_end: Option<usize>,
+    ) -> Option<Vec<Break>> {
+        let n = self.breaks.len();
+        let avail = [(self.avail)(0), (self.avail)(1)];
+        let widest = avail[0].max(avail[1]);
+        // State `2 * p + pair`: everything before break p set; `pair`, the lines ending at p
+        // and before it both end in a hyphen. cost[k][state]: least demerits in k lines.
+        let mut cost = vec![vec![f64::INFINITY; 2 * n]; lines + 1];
+        let mut from = vec![vec![0usize; 2 * n]; lines + 1];
+        cost[0][0] = 0.0;
+        // The line counts that reach each break (a band; `0..0` none yet), so that each
+        // line is weighed once, not once per count.
+        let mut counts: Vec<Range<usize>> = vec![0..0; n];
+        counts[0] = 0..1;
+        for p in 1..n {
+            let to = self.breaks[p];
+            // Fewer lines than the width after p needs leave no room for it.
+            let rest = self.units.prefix[self.units.len()]
+                - self.units.prefix[(to.unit + 1).min(self.units.len())];
+            let most = lines.saturating_sub((rest / widest) as usize);
+            for q in (0..p).rev() {
+                let from_break = self.breaks[q];
+                let Some((width, pieces)) = self.line(from_break, to) else {
+                    continue;
+                };
+                if width > widest && pieces > 1 {
+                    break;
+                }
+                let hyphens = to.split.is_some() && from_break.split.is_some();
+                let state = 2 * p + usize::from(hyphens);
+                let mut demerits = [None, None];
+                for k in counts[q].start + 1..(counts[q].end + 1).min(most + 1) {
+                    let room = avail[usize::from(k > 1)];
+                    let kept =
+                        keep.is_none_or(|(after, unit)| after != k || p >= self.before_unit[unit]);
+                    let divided = page_end == Some(k) && to.split.is_some();
+                    if (width > room && pieces > 1) || !kept || divided {
+                        continue;
                     }
-                    if best[k - 1][i].is_finite() {
-                        let slack = avail(k - 1) - w;
-                        let cost = best[k - 1][i] + if j == n { 0.0 } else { slack * slack };
-                        if cost < best[k][j] {
-                            best[k][j] = cost;
-                            from[k][j] = i;
+                    let line = *demerits[usize::from(k > 1)].get_or_insert_with(|| {
+                        if p + 1 == n {
+                            0.0
+                        } else {
+                            self.demerits(room - width, pieces, from_break, to)
+                        }
+                    });
+                    for pair_before in [0, 1] {
+                        let before = cost[k - 1][2 * q + pair_before];
+                        if !before.is_finite() || (hyphens && pair_before == 1) {
+                            continue;
+                        }
+                        if before + line < cost[k][state] {
+                            cost[k][state] = before + line;
+                            from[k][state] = 2 * q + pair_before;
+                            let band = &mut counts[p];
+                            *band = if band.end == 0 {
+                                k..k + 1
+                            } else {
+                                band.start.min(k)..band.end.max(k + 1)
+                            };
                         }
                     }
                 }
             }
         }
-        if !best[lines][n].is_finite() {
+        let mut state = 2 * (n - 1);
+        if !cost[lines][state].is_finite() {
             return None;
         }
-        let mut ends = vec![0; lines];
-        let mut j = n;
+        let mut ends = vec![Break::at(0); lines];
         for k in (1..=lines).rev() {
-            ends[k - 1] = j;
-            j = from[k][j];
+            ends[k - 1] = self.breaks[state / 2];
+            state = from[k][state];
         }
         Some(ends)
     }
@@ -1641,6 +1944,7 @@ mod tests {
             token: vec![Atom::Text("app-text", w.into())].into(),
             entry,
             width,
+            splits: Vec::new().into(),
         }
     }
 
@@ -1649,6 +1953,7 @@ mod tests {
             token: markup::number_atoms(n),
             entry,
             width,
+            splits: Vec::new().into(),
         }
     }
 
@@ -1657,6 +1962,7 @@ mod tests {
             token: markup::sep_token(true),
             entry,
             width: 5.0,
+            splits: Vec::new().into(),
         }
     }
 
@@ -1684,7 +1990,7 @@ mod tests {
             word("d]", 1, 30.0),
             word("e", 1, 20.0),
         ];
-        let lines = break_apparatus(tokens.clone(), &MEASURE, false, false);
+        let lines = break_apparatus(tokens.clone(), &MEASURE, false, Breaks::FirstFit);
         // 6+4+20+4+20+4+20+4+5+4+6 = 97 fits, but then `d]` does not: the separator and
         // the number move on with it.
         assert_eq!(counts(&lines), vec![4, 4]);
@@ -1704,6 +2010,7 @@ mod tests {
                 token: atoms.into(),
                 entry,
                 width,
+                splits: Vec::new().into(),
             }
         };
         // x y z | 1 La Merci]: `| 1 La` would fit on the first line, but not `Merci]`; the
@@ -1718,7 +2025,7 @@ mod tests {
             lemma("Merci", 1, 20.0, true),
             word("B", 1, 6.0),
         ];
-        let lines = break_apparatus(short, &MEASURE, false, false);
+        let lines = break_apparatus(short, &MEASURE, false, Breaks::FirstFit);
         assert_eq!(counts(&lines), vec![3, 5]);
         // A lemma (with its reference) wider than 60 % of the line breaks where it must.
         let long = vec![
@@ -1727,7 +2034,7 @@ mod tests {
             lemma("Beta", 1, 40.0, false),
             lemma("Gamma]", 1, 40.0, true),
         ];
-        let lines = break_apparatus(long, &MEASURE, false, false);
+        let lines = break_apparatus(long, &MEASURE, false, Breaks::FirstFit);
         assert_eq!(counts(&lines), vec![3, 1]);
     }
 
@@ -1740,8 +2047,8 @@ mod tests {
             .enumerate()
             .map(|(i, w)| word(&i.to_string(), 0, *w))
             .collect();
-        let first_fit = break_apparatus(tokens.clone(), &MEASURE, false, false);
-        let even = break_apparatus(tokens.clone(), &MEASURE, false, true);
+        let first_fit = break_apparatus(tokens.clone(), &MEASURE, false, Breaks::FirstFit);
+        let even = break_apparatus(tokens.clone(), &MEASURE, false, Breaks::Best);
         assert_eq!(counts(&first_fit), vec![2, 1, 2]);
         assert_eq!(counts(&even), vec![1, 2, 2]);
     }
@@ -1750,10 +2057,131 @@ mod tests {
     fn hanging_lines_are_narrower() {
         let tokens: Vec<MeasuredToken> = (0..4).map(|i| word(&i.to_string(), 0, 45.0)).collect();
         // Two words fit on the full measure (94 ≤ 100), but not on a hanging line (90).
-        let flush = break_apparatus(tokens.clone(), &MEASURE, false, false);
-        let hung = break_apparatus(tokens.clone(), &MEASURE, true, false);
+        let flush = break_apparatus(tokens.clone(), &MEASURE, false, Breaks::FirstFit);
+        let hung = break_apparatus(tokens.clone(), &MEASURE, true, Breaks::FirstFit);
         assert_eq!(counts(&flush), vec![2, 2]);
         assert_eq!(counts(&hung), vec![2, 1, 1]);
+    }
+
+    /// A word that may be hyphenated after each of `heads` (with the hyphen's width); the
+    /// tails make up the rest of `width`.
+    fn hyphenated(w: &str, entry: usize, width: f64, heads: &[(&str, f64)]) -> MeasuredToken {
+        let text = |s: String| -> Token { vec![Atom::Text("app-note", s)].into() };
+        let splits: Vec<MeasuredSplit> = heads
+            .iter()
+            .map(|&(head, head_width)| MeasuredSplit {
+                split: crate::layout::hyphen::Split {
+                    head: text(format!("{head}-")),
+                    tail: text(w[head.len()..].to_string()),
+                },
+                head_width,
+                tail_width: width - head_width + 2.0,
+            })
+            .collect();
+        MeasuredToken {
+            splits: splits.into(),
+            ..word(w, entry, width)
+        }
+    }
+
+    /// The text of each line, tokens joined by spaces.
+    fn texts(lines: &[Vec<SetToken>]) -> Vec<String> {
+        lines
+            .iter()
+            .map(|l| {
+                l.iter()
+                    .map(|t| match &t.token[..] {
+                        [Atom::Text(_, s)] => s.clone(),
+                        _ => "·".into(),
+                    })
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_word_is_hyphenated_where_the_line_before_would_be_loose_and_only_there() {
+        // On a measure of 100 (space 4): `aa bb` (2 × 30) then `longword` (60) does not fit;
+        // whole words leave 36 pt over one space. Hyphenated as `long-` (22) the line is full.
+        let tokens = vec![
+            word("aa", 0, 30.0),
+            word("bb", 0, 30.0),
+            hyphenated("longword", 0, 60.0, &[("long", 22.0)]),
+            word("cc", 0, 30.0),
+        ];
+        let best = break_apparatus(tokens.clone(), &MEASURE, false, Breaks::Best);
+        assert_eq!(texts(&best), ["aa bb long-", "word cc"]);
+        // The plan's count is first fit's over whole words, which never hyphenates.
+        let first_fit = break_apparatus(tokens.clone(), &MEASURE, false, Breaks::FirstFit);
+        assert_eq!(texts(&first_fit), ["aa bb", "longword cc"]);
+        // Where the line is full enough without it, no hyphen.
+        let mut tight = tokens.clone();
+        tight[0].width = 55.0;
+        let best = break_apparatus(tight, &MEASURE, false, Breaks::Best);
+        assert_eq!(texts(&best), ["aa bb", "longword cc"]);
+    }
+
+    #[test]
+    fn two_hyphenated_lines_in_a_row_are_avoided_where_a_break_without_is_as_good() {
+        // Each of lines 1 and 2 could end in a hyphen; the second line can instead take the
+        // whole word and stay within the stretch limit.
+        let tokens = vec![
+            word("aa", 0, 30.0),
+            word("bb", 0, 30.0),
+            hyphenated("longword", 0, 60.0, &[("long", 22.0)]),
+            word("dd", 0, 30.0),
+            hyphenated("otherword", 0, 42.0, &[("other", 25.0)]),
+            word("ee", 0, 50.0),
+            word("ff", 0, 40.0),
+        ];
+        let best = break_apparatus(tokens, &MEASURE, false, Breaks::Best);
+        let lines = texts(&best);
+        let hyphens: Vec<bool> = lines.iter().map(|l| l.ends_with('-')).collect();
+        assert!(!hyphens.windows(2).any(|w| w[0] && w[1]), "{lines:?}");
+        assert_eq!(lines[0], "aa bb long-", "{lines:?}");
+    }
+
+    #[test]
+    fn the_best_breaks_keep_first_fits_count_and_never_stack_three_hyphens() {
+        // Runs of words of pseudo-random widths, each splittable in two places.
+        let mut seed = 7u64;
+        let mut next = |n: u64| {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 33) % n
+        };
+        let mut stacked = 0;
+        for _ in 0..200 {
+            let tokens: Vec<MeasuredToken> = (0..40)
+                .map(|i| {
+                    let width = 8.0 + next(50) as f64;
+                    let heads = [("ab", width * 0.3 + 2.0), ("abcd", width * 0.6 + 2.0)];
+                    hyphenated(&format!("abcdefgh{i}"), 0, width, &heads)
+                })
+                .collect();
+            let first_fit = break_apparatus(tokens.clone(), &MEASURE, false, Breaks::FirstFit);
+            let best = break_apparatus(tokens.clone(), &MEASURE, false, Breaks::Best);
+            assert_eq!(best.len(), first_fit.len());
+            let ends: Vec<bool> = texts(&best).iter().map(|l| l.ends_with('-')).collect();
+            assert!(
+                !ends.windows(3).any(|w| w.iter().all(|&h| h)),
+                "{:?}",
+                texts(&best)
+            );
+            stacked += ends.windows(2).filter(|w| w[0] && w[1]).count();
+            // Every token printed once, the halves of a word in order.
+            let words: Vec<String> = texts(&best)
+                .join(" ")
+                .replace("- ", "")
+                .split(' ')
+                .map(String::from)
+                .collect();
+            let want: Vec<String> = (0..40).map(|i| format!("abcdefgh{i}")).collect();
+            assert_eq!(words, want);
+        }
+        eprintln!("{stacked} pairs of hyphenated lines in 200 blocks");
     }
 
     /// A page builder over `lines`: 12 pt an apparatus line, no other apparatus height.

@@ -746,14 +746,22 @@ fn number_measure(s: &str) -> String {
 }
 
 /// Every piece of apparatus markup compose may need the width of, each once: entry tokens
-/// (measured whole, as set, with kerning inside), the atoms of lemma tokens (a rank
-/// superscript may turn one into a composite of atoms), line-reference characters alone and
-/// in pairs, the merge probes, ranks and separators.
+/// (measured whole, as set, with kerning inside) and the pieces of their words where they
+/// may be hyphenated, the atoms of lemma tokens (a rank superscript may turn one into a
+/// composite of atoms), line-reference characters alone and in pairs, the merge probes,
+/// ranks and separators.
 fn measure_requests(spec: &Spec, p: &Printed) -> Vec<String> {
     let mut requests = Requests::default();
+    let hyphenator = super::hyphen::Hyphenator::new(spec);
+    let mut split = std::collections::HashSet::new();
     for lemma in &p.lemmata {
         for token in markup::entry_tokens(spec, p, lemma, None) {
             requests.add(markup::token_measure(&token));
+            if split.insert(token.clone()) {
+                for piece in hyphenator.requests(&token) {
+                    requests.add(piece);
+                }
+            }
             if token.contains(&markup::close_atom()) {
                 for atom in token.iter() {
                     requests.add(atom.expr());

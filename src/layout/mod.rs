@@ -11,7 +11,8 @@
 //! 2. **Compose.** A page builder in Rust, like TeX's: a line joins the page together with
 //!    the apparatus entries it carries, or both move on — nothing can oscillate. Apparatus
 //!    lines are broken here too over measured token widths (the fewest lines, then the
-//!    evenest breaks; separators and references stay with their lemma) and forced in the
+//!    best breaks, hyphenating words of readings and notes where that keeps the word spaces
+//!    within a bound; separators and references stay with their lemma) and forced in the
 //!    markup, so their number is known, not guessed. Widows, orphans, headings at the foot
 //!    and hyphenated page ends are avoided here. Line numbers are assigned here.
 //! 3. **Verify.** The final compile forces every line break and page break of the plan;
@@ -29,7 +30,9 @@ mod compose;
 mod emit;
 mod facing;
 mod galley;
+mod hyphen;
 mod index;
+mod underfull;
 mod verify;
 mod verse;
 mod xref;

@@ -85,15 +85,7 @@ pub fn block_start(t: &[Tok], i: usize) -> bool {
 }
 
 pub fn parse_page(page: usize, lines: &[Line]) -> Vec<AppEntry> {
-    let t: Vec<Tok> = lines
-        .iter()
-        .flat_map(|l| {
-            l.words
-                .iter()
-                .enumerate()
-                .map(|(k, w)| (w.text.clone(), k == 0))
-        })
-        .collect();
+    let t = line_tokens(lines);
     let mut out = vec![];
     let mut i = 0;
     let mut block = 0;
@@ -148,6 +140,30 @@ pub fn parse_page(page: usize, lines: &[Line]) -> Vec<AppEntry> {
         });
     }
     out
+}
+
+/// The words of apparatus lines, each with whether it begins its line; a word hyphenated at
+/// a line's end is joined with the first word of the next line (without the hyphen).
+pub fn line_tokens(lines: &[Line]) -> Vec<Tok> {
+    let mut t: Vec<Tok> = vec![];
+    let mut carry: Option<String> = None;
+    for (i, l) in lines.iter().enumerate() {
+        let n = l.words.len();
+        for (k, w) in l.words.iter().enumerate() {
+            let start = k == 0 && carry.is_none();
+            let text = carry.take().unwrap_or_default() + &w.text;
+            if k + 1 == n
+                && i + 1 < lines.len()
+                && let Some(stem) = super::pdf::strip_hyphen(&text)
+                    .filter(|s| s.chars().last().is_some_and(char::is_alphabetic))
+            {
+                carry = Some(stem.to_string());
+                continue;
+            }
+            t.push((text, start));
+        }
+    }
+    t
 }
 
 // ---- What an entry must print -------------------------------------------------------------

@@ -163,7 +163,8 @@ impl Text {
                 .error(
                     spec.text.file.span(),
                     format!(
-                        "the base text is {:.1} MiB; apparat accepts at most {} MiB",
+                        "{} is {:.1} MiB; apparat accepts at most {} MiB",
+                        which(spec),
                         size as f64 / (1 << 20) as f64,
                         MAX_SOURCE_BYTES >> 20
                     ),
@@ -180,13 +181,13 @@ impl Text {
     pub fn from_bytes(spec: &Spec, path: &std::path::Path, bytes: &[u8]) -> Result<Text> {
         let sha = hex(&Sha256::digest(bytes));
         check_pinned_hash(spec, path, &sha)?;
-        let text = decode(path, bytes)?;
+        let text = decode(which(spec), path, bytes)?;
         let file = SourceFile::new(path, text);
         let body = text.strip_prefix('\u{feff}').unwrap_or(text);
         let bom = text.len() - body.len();
-        refuse_control_characters(&file, body, bom)?;
+        refuse_control_characters(which(spec), &file, body, bom)?;
         if body.trim().is_empty() {
-            return Err(Diagnostic::error("the base text is empty")
+            return Err(Diagnostic::error(format!("{} is empty", which(spec)))
                 .at(&file, 0..text.len())
                 .into());
         }
@@ -502,11 +503,7 @@ fn check_pinned_hash(spec: &Spec, path: &std::path::Path, sha: &str) -> Result<(
         Some(pinned) if !pinned.get_ref().eq_ignore_ascii_case(sha) => Err(spec
             .error(
                 pinned.span(),
-                if spec.text.translation {
-                    "the translation does not match its pinned sha256"
-                } else {
-                    "the base text does not match its pinned sha256"
-                },
+                format!("{} does not match its pinned sha256", which(spec)),
             )
             .with_note(format!("pinned in the spec: {}", pinned.get_ref()))
             .with_note(format!("{}: {sha}", path.display()))
@@ -516,14 +513,23 @@ fn check_pinned_hash(spec: &Spec, path: &std::path::Path, sha: &str) -> Result<(
     }
 }
 
+/// What a message calls the text being read: the base text, or a facing translation.
+fn which(spec: &Spec) -> &'static str {
+    if spec.text.translation {
+        "the translation"
+    } else {
+        "the base text"
+    }
+}
+
 /// The text as UTF-8, or an error at the first invalid byte.
-fn decode<'a>(path: &std::path::Path, bytes: &'a [u8]) -> Result<&'a str> {
+fn decode<'a>(which: &str, path: &std::path::Path, bytes: &'a [u8]) -> Result<&'a str> {
     std::str::from_utf8(bytes).map_err(|e| {
         let at = e.valid_up_to();
         // The lossy text is the same as the source up to `at`, so the offset points right.
         let file = SourceFile::new(path, String::from_utf8_lossy(bytes).into_owned());
         Diagnostic::error(format!(
-            "the base text is not valid UTF-8 (invalid byte 0x{:02x} at byte offset {at})",
+            "{which} is not valid UTF-8 (invalid byte 0x{:02x} at byte offset {at})",
             bytes[at]
         ))
         .at(&file, at..at + 1)
@@ -532,7 +538,7 @@ fn decode<'a>(path: &std::path::Path, bytes: &'a [u8]) -> Result<&'a str> {
 }
 
 /// Control characters other than tab, form feed and line ends are refused at their position.
-fn refuse_control_characters(file: &SourceFile, body: &str, bom: usize) -> Result<()> {
+fn refuse_control_characters(which: &str, file: &SourceFile, body: &str, bom: usize) -> Result<()> {
     let Some((i, c)) = body
         .char_indices()
         .find(|&(_, c)| c.is_control() && !matches!(c, '\n' | '\r' | '\t' | '\u{c}'))
@@ -540,7 +546,7 @@ fn refuse_control_characters(file: &SourceFile, body: &str, bom: usize) -> Resul
         return Ok(());
     };
     Err(Diagnostic::error(format!(
-        "the base text contains the control character U+{:04X} at byte offset {}",
+        "{which} contains the control character U+{:04X} at byte offset {}",
         c as u32,
         i + bom
     ))

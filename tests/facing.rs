@@ -464,3 +464,44 @@ fn the_translations_overfull_lines_and_missing_glyphs_are_located_in_its_file() 
     assert!(in_translation("overfull line"), "{all:?}");
     assert!(in_translation("font"), "{all:?}");
 }
+
+/// A translation is read as strictly as the base text, and the messages say which text:
+/// a missing file, a control character, an empty file, a hash that no longer matches.
+#[test]
+fn a_bad_translation_file_is_a_located_error_naming_the_translation() {
+    let dir = write_edition("facing-bad-file", "");
+    let path = dir.join("translation.txt");
+    let good = std::fs::read_to_string(&path).unwrap();
+    let error = |dir: &Path| match apparat::build(dir, &Default::default()) {
+        Ok(_) => panic!("built"),
+        Err(e) => e.render(false),
+    };
+    std::fs::remove_file(&path).unwrap();
+    let got = error(&dir);
+    assert!(got.contains("cannot read `translation.txt`"), "{got}");
+    std::fs::write(&path, good.replacen("Eins", "Eins\u{7}", 1)).unwrap();
+    let got = error(&dir);
+    assert!(
+        got.contains("the translation contains the control character U+0007")
+            && got.contains("translation.txt"),
+        "{got}"
+    );
+    std::fs::write(&path, "  \n\n").unwrap();
+    let got = error(&dir);
+    assert!(got.contains("the translation is empty"), "{got}");
+    std::fs::write(&path, &good).unwrap();
+    let spec = std::fs::read_to_string(dir.join("edition.toml")).unwrap();
+    let pinned = spec.replace(
+        "file = \"translation.txt\"",
+        &format!(
+            "file = \"translation.txt\"\nsha256 = \"{}\"",
+            "0".repeat(64)
+        ),
+    );
+    std::fs::write(dir.join("edition.toml"), pinned).unwrap();
+    let got = error(&dir);
+    assert!(
+        got.contains("the translation does not match its pinned sha256"),
+        "{got}"
+    );
+}

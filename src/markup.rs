@@ -441,6 +441,7 @@ pub const TEMPLATE_CONTRACT: &[(&str, &[&str])] = &[
     ("column-galley", &["body"]),
     ("facing-columns", &["left", "right"]),
     ("column-numbers", &["numbers", "right"]),
+    ("hang-sign", &["body"]),
     ("spaced-capitals", &["body"]),
     ("group-members", &["members"]),
     // The body.
@@ -915,12 +916,30 @@ fn verse_block(
         "#verse-line({}, {stanza}, {turnover}, {last}, [",
         verse.indent
     );
+    // A witness's page break at the verse's start: its sign hangs into the margin, so the
+    // verse keeps its indentation.
+    let hang = if turnover {
+        0
+    } else {
+        milestone_at(p, part.start)
+    };
+    if hang > 0 {
+        w.out.push_str("#hang-sign[");
+        w.text(p, part.start..part.start + hang);
+        w.out.push(']');
+    }
+    let part = part.start + hang..part.end;
     match lines {
         None if w.emergency_breaks => w.text_with_breaks(p, part),
         None => w.text(p, part),
         Some(lines) => {
             for (i, l) in lines.iter().enumerate() {
-                w.text(p, l.range.clone());
+                let start = if i == 0 {
+                    l.range.start + hang
+                } else {
+                    l.range.start
+                };
+                w.text(p, start..l.range.end);
                 if l.hyphen {
                     w.out.push_str("#\"-\"");
                 }
@@ -931,6 +950,17 @@ fn verse_block(
         }
     }
     w.out.push_str("])\n");
+}
+
+/// The length of a milestone sign printed at `pos` (inserted bytes ending in the no-break
+/// space that binds the sign to its word; see `edits`), or 0.
+fn milestone_at(p: &Printed, pos: usize) -> usize {
+    let inserted = p.to_model[pos..]
+        .iter()
+        .take_while(|&&m| m == NO_MODEL)
+        .count();
+    let run = p.doc.get(pos..pos + inserted).unwrap_or_default();
+    if run.ends_with('\u{a0}') { inserted } else { 0 }
 }
 
 /// A line of the final text: its printed range (without the space at the break).

@@ -690,3 +690,42 @@ fn verse_errors_are_located_in_the_spec() {
         "{err}"
     );
 }
+
+/// A witness's page break at a verse's start (the ballad's `He came upon the mill`): its
+/// sign hangs into the margin, so the verse begins where the other unindented verses do.
+#[test]
+fn a_page_break_sign_at_a_verse_start_hangs_into_the_margin() {
+    let dir = scratch("verse-hanging-sign");
+    let _ = std::fs::remove_dir(&dir);
+    apparat::init::init_verse(&dir).unwrap();
+    let b = built(&dir);
+    let (words, he) = b.pages[b.front_pages..]
+        .iter()
+        .find_map(|p| {
+            let words: Vec<&Word> = p.words.iter().collect();
+            (0..words.len().saturating_sub(1))
+                .find(|&i| words[i].text == "He" && words[i + 1].text == "came")
+                .map(|i| (words, i))
+        })
+        .expect("`He came` is printed");
+    let sign = words[he - 1];
+    assert_eq!(sign.text, "|", "the sign stands before the verse");
+    // The verses of its page that begin unindented start at one edge.
+    let left = words
+        .iter()
+        .filter(|w| (w.y1 - words[he].y1).abs() > 1.0 && w.text == "He")
+        .map(|w| w.x0)
+        .fold(f64::INFINITY, f64::min);
+    assert!(
+        (words[he].x0 - left).abs() < 0.5,
+        "`He came` begins at x {:.2}, the other verses at {left:.2}",
+        words[he].x0
+    );
+    assert!(
+        sign.x1 < words[he].x0 - 1.0,
+        "the sign ({:.2}–{:.2}) hangs before the verse ({:.2})",
+        sign.x0,
+        sign.x1,
+        words[he].x0
+    );
+}

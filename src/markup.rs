@@ -545,6 +545,9 @@ pub struct Writer {
     /// Paragraph text may break inside long words Typst cannot hyphenate (`[layout]
     /// emergency-breaks`; the galley only: the final markup forces the galley's breaks).
     pub emergency_breaks: bool,
+    /// Printed ranges (sorted) of words Typst must not hyphenate: the galley's second
+    /// setting of paragraphs with too many hyphenated lines in a row.
+    pub no_hyphen: Vec<Range<usize>>,
 }
 
 /// Words of at least this many characters, not all letters, get a break opportunity
@@ -559,6 +562,7 @@ impl Writer {
             spans: SpanTable::default(),
             facing_spans: SpanTable::default(),
             facing_entries: vec![],
+            no_hyphen: vec![],
             entries: vec![],
             emergency_breaks: false,
         }
@@ -626,8 +630,33 @@ impl Writer {
     }
 
     /// Emit printed text `p.doc[r]` as string literals (split so that each literal's value
-    /// stays far below Typst's 64 KiB span-offset limit).
+    /// stays far below Typst's 64 KiB span-offset limit); the words of `no_hyphen` in it
+    /// are set unhyphenated.
     fn text(&mut self, p: &Printed, r: Range<usize>) {
+        if self
+            .no_hyphen
+            .iter()
+            .any(|w| w.start < r.end && r.start < w.end)
+        {
+            let words = std::mem::take(&mut self.no_hyphen);
+            let mut at = r.start;
+            for w in words.iter().filter(|w| w.start < r.end && r.start < w.end) {
+                let (start, end) = (w.start.max(at), w.end.min(r.end));
+                self.literals(p, at..start);
+                self.out.push_str("#text(hyphenate: false)[");
+                self.literals(p, start..end);
+                self.out.push(']');
+                at = end;
+            }
+            self.literals(p, at..r.end);
+            self.no_hyphen = words;
+            return;
+        }
+        self.literals(p, r);
+    }
+
+    /// [`Writer::text`] without unhyphenated words.
+    fn literals(&mut self, p: &Printed, r: Range<usize>) {
         let mut start = r.start;
         while start < r.end {
             let mut end = (start + 2048).min(r.end);
@@ -1054,6 +1083,41 @@ pub(crate) fn galley(
         w.out.push_str("#show: column-galley\n");
     }
     flow_blocks(&mut w, p, blocks);
+    w
+}
+
+/// Markup of some paragraphs of the galley set again, alone (each as in the whole
+/// galley), with the words `no_hyphen` unhyphenated (see `layout::stacks`).
+pub(crate) fn galley_again(
+    spec: &Spec,
+    p: &Printed,
+    template: &str,
+    blocks: &[usize],
+    no_hyphen: Vec<Range<usize>>,
+    column: bool,
+) -> Writer {
+    let mut w = Writer::new();
+    w.emergency_breaks = spec.layout.emergency_breaks;
+    w.no_hyphen = no_hyphen;
+    preamble(&mut w, spec, true, template);
+    w.out.push_str("#set page(height: auto)\n");
+    if column {
+        w.out.push_str("#show: column-galley\n");
+    }
+    for &b in blocks {
+        let prev_para = b > 0 && p.blocks[b - 1].kind == BlockKind::Paragraph;
+        let block = &p.blocks[b];
+        let para = block.kind == BlockKind::Paragraph;
+        self::block(
+            &mut w,
+            p,
+            block,
+            block.range.clone(),
+            None,
+            para && prev_para,
+            false,
+        );
+    }
     w
 }
 

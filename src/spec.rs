@@ -354,6 +354,9 @@ pub struct Layout {
     /// The fewest verses of a stanza a page break leaves at the foot or the head of a page
     /// (default 2; 1 lets a single verse stand alone).
     pub stanza_keep: Option<Spanned<i64>>,
+    /// The most consecutive body lines that may end in a hyphen (default 2, as OCT sets;
+    /// 0: no limit).
+    pub hyphen_limit: Option<Spanned<i64>>,
 }
 
 /// See [`Layout::series_order`].
@@ -438,6 +441,15 @@ fn a5() -> Spanned<String> {
     Spanned::new(0..0, "a5".into())
 }
 
+impl Layout {
+    /// `hyphen-limit`, 2 where not given; 0 means no limit.
+    pub fn hyphen_limit(&self) -> usize {
+        self.hyphen_limit
+            .as_ref()
+            .map_or(2, |l| (*l.get_ref()).clamp(0, 10) as usize)
+    }
+}
+
 impl Default for Layout {
     fn default() -> Self {
         Self {
@@ -456,6 +468,7 @@ impl Default for Layout {
             min_text: None,
             series_order: SeriesOrder::default(),
             stanza_keep: None,
+            hyphen_limit: None,
         }
     }
 }
@@ -1298,6 +1311,17 @@ fn check_layout(l: &Layout, c: &mut Checks) {
             format!(
                 "min-text {} is out of range (0–1, a share of the text block)",
                 mt.get_ref()
+            ),
+        );
+    }
+    if let Some(limit) = &l.hyphen_limit
+        && !(0..=10).contains(limit.get_ref())
+    {
+        c.error(
+            limit.span(),
+            format!(
+                "hyphen-limit must be 0 (no limit) to 10 consecutive hyphenated lines, not {}",
+                limit.get_ref()
             ),
         );
     }

@@ -1110,3 +1110,43 @@ fn apparatus_spaces_stay_within_the_bound_and_hyphens_fall_at_hyphenation_points
     );
     assert_eq!(three, 0, "three hyphenated apparatus lines in a row");
 }
+
+/// No more than two body lines in a row end in a hyphen (`hyphen-limit`, default 2): read
+/// from the stress edition's pages, whose text Typst would otherwise hyphenate in runs of
+/// three and four. Hyphenation itself stays (about a fifth of the lines).
+#[test]
+fn no_more_than_two_hyphenated_lines_in_a_row() {
+    let s = shared();
+    let mut runs = [0usize; 8];
+    let (mut lines, mut hyphenated) = (0, 0);
+    for p in &s.body.pages {
+        let mut run = 0;
+        for l in &p.body {
+            lines += 1;
+            let ends = l
+                .line
+                .words
+                .last()
+                .is_some_and(|w| common::pdf::strip_hyphen(&w.text).is_some());
+            if ends {
+                hyphenated += 1;
+                run += 1;
+            } else {
+                runs[run.min(7)] += 1;
+                run = 0;
+            }
+        }
+        runs[run.min(7)] += 1;
+    }
+    eprintln!(
+        "{hyphenated} of {lines} body lines hyphenated; runs of 1–4: {:?}",
+        &runs[1..5]
+    );
+    assert!(hyphenated * 10 > lines, "the text is still hyphenated");
+    assert!(runs[2] > 0, "runs of two are allowed");
+    assert_eq!(
+        runs[3..].iter().sum::<usize>(),
+        0,
+        "runs of three or more: {runs:?}"
+    );
+}

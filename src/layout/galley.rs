@@ -160,9 +160,21 @@ pub struct Overfull {
 /// How far a galley line reaches, pt from its part's text block left edge (the leftmost
 /// start of a paragraph line).
 #[derive(Debug, Clone, Copy, PartialEq)]
-struct Reach {
+pub(super) struct Reach {
     left: f64,
     right: f64,
+}
+
+impl Reach {
+    /// How far the line runs out of a text block `text_width` wide, on either side.
+    fn excess(&self, text_width: f64) -> f64 {
+        (-self.left).max(0.0) + (self.right - text_width).max(0.0)
+    }
+
+    /// It runs out of the text block (more than rounding).
+    pub(super) fn overruns(&self, text_width: f64) -> bool {
+        self.excess(text_width) > HFUZZ
+    }
 }
 
 /// Overfull lines narrower than this (pt) are rounding, not overflow (TeX's `\hfuzz`).
@@ -239,7 +251,7 @@ fn overfull_lines(
         .iter()
         .zip(reaches)
         .filter_map(|(l, r)| {
-            let excess = (-r.left).max(0.0) + (r.right - text_width).max(0.0);
+            let excess = r.excess(text_width);
             (excess > HFUZZ).then(|| Overfull {
                 range: l.range.clone(),
                 kind: p.blocks[l.block].kind,
@@ -532,7 +544,11 @@ pub fn set(
         .zip(&docs.ranges)
         .map(|(part, r)| part.placed(p, r.start))
         .collect();
-    let (mut lines, reaches) = join_parts(&docs.ranges, placed)?;
+    let mut set = join_parts(&docs.ranges, placed)?;
+    // No more hyphenated lines in a row than the spec allows: paragraphs set again.
+    let text_width = measurements.metrics.text_width;
+    super::stacks::limit(input, world, &mut set, text_width, compiles)?;
+    let (mut lines, reaches) = set;
     super::verse::mark(input.spec, p, &mut lines);
     if lines.is_empty() {
         return Err(input
@@ -544,7 +560,6 @@ pub fn set(
             .into());
     }
     warnings.extend(overwide_tokens(input.spec, p, &measurements));
-    let text_width = measurements.metrics.text_width;
     let galley = Galley {
         overfull: overfull_lines(&lines, &reaches, p, text_width),
         lines,
@@ -683,7 +698,7 @@ pub(super) fn joined<T>(r: std::thread::Result<Result<T>>, what: &str) -> Result
 }
 
 /// Galley lines and, for each, how far it reaches.
-type Lines = (Vec<GalleyLine>, Vec<Reach>);
+pub(super) type Lines = (Vec<GalleyLine>, Vec<Reach>);
 
 /// Joins galley parts on the block each shares with the one before: every later part is
 /// shifted so that its copy of that block lies on the first copy. Each line's reach goes
@@ -958,7 +973,7 @@ struct AddedHyphen {
 
 /// The galley's lines, read back from the glyphs of its last page, with how far each
 /// reaches.
-fn read_lines(
+pub(super) fn read_lines(
     p: &Printed,
     doc: &PagedDocument,
     index: &SpanIndex,

@@ -51,10 +51,15 @@ fn warning(spec: &Spec, m: &Measurements, line: &Loose) -> Diagnostic {
     ))
     .at(&spec.file, spec.entries[line.entry].quote.at.span())
     .with_note(format!("the line: `{}`", super::shorten(&line.text, 80)))
-    .with_note(format!(
-        "no break keeps the spaces within the bound: the next line begins `{}`, which does not fit and cannot be hyphenated there",
-        super::shorten(&line.next, 40)
-    ))
+    .with_note(if line.next.is_empty() {
+        // The page's last apparatus line: its note goes on at the foot of the next page.
+        "no break keeps the spaces within the bound at the page's end: the note continues on the next page".to_string()
+    } else {
+        format!(
+            "no break keeps the spaces within the bound: the next line begins `{}`, which does not fit and cannot be hyphenated there",
+            super::shorten(&line.next, 40)
+        )
+    })
     .with_note("shorten or reword the reading or note, or give the apparatus a wider measure")
 }
 

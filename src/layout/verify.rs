@@ -9,13 +9,14 @@
 //! the entries or the page: this is the guard against changes of Typst's behaviour.
 
 use std::collections::HashMap;
+use std::ops::Range;
 
 use typst_layout::PagedDocument;
 
 use crate::diag::{Diagnostic, Diagnostics, Result};
 use crate::markup::{Printed, Writer};
 use crate::spec::Spec;
-use crate::typeset::{self, SpanIndex};
+use crate::typeset::{self, GlyphPos, SpanIndex};
 
 use super::compose::{FacingPlan, Page, PlacedEntry, Plan};
 use super::galley::{GalleyLine, Metrics, printed_offset};
@@ -130,17 +131,7 @@ pub fn verify(
             "layout: planned {body_end} pages, Typst made {pages}"
         )));
     }
-    if let Some((o, li, page, y)) = found.first_bad {
-        let ctx: String = p.doc[lines[li].range.clone()].chars().take(40).collect();
-        errs.push(Diagnostic::error(format!(
-            "layout: {} glyph(s) off their planned line; first at printed byte {o} (line `{ctx}`…): planned page {} y {:.2}, found page {} y {:.2}",
-            found.bad_glyphs,
-            planned.page[li] + 1,
-            planned.y[li],
-            page + 1,
-            y
-        )));
-    }
+    errs.extend(found.off_line("", p, lines, &planned));
     errs.extend(check_apparatus_lines(&plan.pages, &plan.placed, &found, m));
     errs.extend(check_entries(spec, &plan.pages, &plan.placed, &found, m));
     errs.extend(check_xrefs(spec, p, plan, &found));
@@ -171,9 +162,6 @@ fn read_back(
             if g.first.is_whitespace() {
                 return;
             }
-            let li = lines
-                .partition_point(|l| l.range.end <= o)
-                .min(lines.len() - 1);
             for k in watched.holding(o) {
                 let ends = found.labels.entry(k).or_insert([(o, g.page, g.y); 2]);
                 if o < ends[0].0 {
@@ -183,29 +171,64 @@ fn read_back(
                     ends[1] = (o, g.page, g.y);
                 }
             }
-            let lowest = found.last_body_y.entry(g.page).or_insert(0.0);
-            *lowest = lowest.max(g.y);
-            if g.page != planned.page[li] || (g.y - planned.y[li]).abs() > 0.5 {
-                found.bad_glyphs += 1;
-                found.first_bad.get_or_insert((o, li, g.page, g.y));
-            }
+            found.body_glyph(g, o, lines, planned);
             return;
         }
+        found.entry_glyph(g, fin, &fin.markup.entries);
+    });
+    found
+}
+
+impl Found {
+    /// A glyph of body text at printed offset `o`: against its planned line.
+    fn body_glyph(&mut self, g: &GlyphPos, o: usize, lines: &[GalleyLine], planned: &LinePlaces) {
+        let li = lines
+            .partition_point(|l| l.range.end <= o)
+            .min(lines.len() - 1);
+        let lowest = self.last_body_y.entry(g.page).or_insert(0.0);
+        *lowest = lowest.max(g.y);
+        if g.page != planned.page[li] || (g.y - planned.y[li]).abs() > 0.5 {
+            self.bad_glyphs += 1;
+            self.first_bad.get_or_insert((o, li, g.page, g.y));
+        }
+    }
+
+    /// A glyph of an apparatus token (source ranges `entries`, as the writer recorded them):
+    /// where its entry was printed.
+    fn entry_glyph(&mut self, g: &GlyphPos, fin: &Final, entries: &[(Range<usize>, usize)]) {
         let Some(r) = fin.index.range(g.span) else {
             return;
         };
-        let entries = &fin.markup.entries;
         let i = entries.partition_point(|(er, _)| er.end <= r.start);
         if let Some((er, entry)) = entries.get(i)
             && er.start <= r.start
         {
-            let at = found.entries.entry(*entry).or_default();
+            let at = self.entries.entry(*entry).or_default();
             if at.last() != Some(&(g.page, g.y)) {
                 at.push((g.page, g.y));
             }
         }
-    });
-    found
+    }
+
+    /// The error for glyphs off their planned lines, if any (`what`: whose text).
+    fn off_line(
+        &self,
+        what: &str,
+        p: &Printed,
+        lines: &[GalleyLine],
+        planned: &LinePlaces,
+    ) -> Option<Diagnostic> {
+        let (o, li, page, y) = self.first_bad?;
+        let ctx: String = p.doc[lines[li].range.clone()].chars().take(40).collect();
+        Some(Diagnostic::error(format!(
+            "layout: {} glyph(s){what} off their planned line; first at printed byte {o} (line `{ctx}`…): planned page {} y {:.2}, found page {} y {:.2}",
+            self.bad_glyphs,
+            planned.page[li] + 1,
+            planned.y[li],
+            page + 1,
+            y
+        )))
+    }
 }
 
 /// Each cross-reference names the page and the line numbers where its label's first and
@@ -412,46 +435,16 @@ pub fn verify_facing(
             if g.y >= m.top - 1.0
                 && let Some(o) = printed_offset(g, fin.index, &fin.markup.facing_spans)
             {
-                if g.first.is_whitespace() {
-                    return;
-                }
-                let li = lines
-                    .partition_point(|l| l.range.end <= o)
-                    .min(lines.len() - 1);
-                let lowest = found.last_body_y.entry(g.page).or_insert(0.0);
-                *lowest = lowest.max(g.y);
-                if g.page != planned.page[li] || (g.y - planned.y[li]).abs() > 0.5 {
-                    found.bad_glyphs += 1;
-                    found.first_bad.get_or_insert((o, li, g.page, g.y));
+                if !g.first.is_whitespace() {
+                    found.body_glyph(g, o, lines, &planned);
                 }
                 return;
             }
-            let Some(r) = fin.index.range(g.span) else {
-                return;
-            };
-            let i = entries.partition_point(|(er, _)| er.end <= r.start);
-            if let Some((er, entry)) = entries.get(i)
-                && er.start <= r.start
-            {
-                let seen = found.entries.entry(*entry).or_default();
-                if seen.last() != Some(&(g.page, g.y)) {
-                    seen.push((g.page, g.y));
-                }
-            }
+            found.entry_glyph(g, fin, entries);
         });
     }
-    let mut errs = vec![];
-    if let Some((o, li, page, y)) = found.first_bad {
-        let ctx: String = tp.doc[lines[li].range.clone()].chars().take(40).collect();
-        errs.push(Diagnostic::error(format!(
-            "layout: {} glyph(s) of the translation off their planned line; first at printed byte {o} (line `{ctx}`…): planned page {} y {:.2}, found page {} y {:.2}",
-            found.bad_glyphs,
-            planned.page[li] + 1,
-            planned.y[li],
-            page + 1,
-            y
-        )));
-    }
+    let mut errs: Vec<Diagnostic> = vec![];
+    errs.extend(found.off_line(" of the translation", tp, lines, &planned));
     errs.extend(check_apparatus_lines(&fp.pages, &fp.placed, &found, m));
     errs.extend(check_entries(tspec, &fp.pages, &fp.placed, &found, m));
     if errs.is_empty() {

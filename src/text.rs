@@ -241,16 +241,28 @@ impl Text {
         q: &Quote,
         cache: &mut FindCache,
     ) -> Result<Match> {
+        self.in_composed(
+            cache,
+            |t, cache| t.find_composed(spec, q, cache),
+            |c, m| c.model_range(&m),
+        )
+    }
+
+    /// `search` run on the text in NFC (composed once, kept in `cache`), its result mapped
+    /// back to the model's bytes by `back`; on the model itself where it is composed.
+    fn in_composed<T>(
+        &self,
+        cache: &mut FindCache,
+        search: impl FnOnce(&Text, &mut FindCache) -> Result<T>,
+        back: impl FnOnce(&Composed, T) -> T,
+    ) -> Result<T> {
         let composed = match cache.composed.take() {
             Some(known) => known,
             None => Composed::of(self).map(Box::new),
         };
         let found = match &composed {
-            Some(c) => c
-                .text
-                .find_composed(spec, q, cache)
-                .map(|m| c.model_range(&m)),
-            None => self.find_composed(spec, q, cache),
+            Some(c) => search(&c.text, cache).map(|m| back(c, m)),
+            None => search(self, cache),
         };
         cache.composed = Some(composed);
         found
@@ -265,19 +277,11 @@ impl Text {
         q: &Quote,
         cache: &mut FindCache,
     ) -> Result<Vec<Match>> {
-        let composed = match cache.composed.take() {
-            Some(known) => known,
-            None => Composed::of(self).map(Box::new),
-        };
-        let found = match &composed {
-            Some(c) => c
-                .text
-                .every_composed(spec, q, cache)
-                .map(|found| found.iter().map(|m| c.model_range(m)).collect()),
-            None => self.every_composed(spec, q, cache),
-        };
-        cache.composed = Some(composed);
-        found
+        self.in_composed(
+            cache,
+            |t, cache| t.every_composed(spec, q, cache),
+            |c, found| found.iter().map(|m| c.model_range(m)).collect(),
+        )
     }
 
     /// [`Text::find_every_cached`] on a text already in NFC.

@@ -19,7 +19,6 @@ use std::time::Instant;
 use crate::diag::{Diagnostic, Result};
 use crate::markup;
 use crate::spec::Spec;
-use crate::text::Text;
 
 /// Prefix of the result line a `bench-one` child prints.
 pub const TAG: &str = "apparat-bench-one:";
@@ -43,15 +42,11 @@ struct Run {
 /// The plain case: compile [`markup::plain_doc`] and export the PDF. Returns (PDF, pages).
 pub fn plain(dir: &Path) -> Result<(Vec<u8>, usize)> {
     let spec = Spec::load(dir)?;
-    let text = Text::load(&spec)?;
-    let anchors = crate::anchor::resolve(&spec, &text)?;
-    let printed = markup::Printed::new(&spec, &text, &anchors);
+    let (_, printed) = crate::printed_text(&spec)?;
     // A facing translation is set after the original, in the same flow.
     let translation = match spec.translation_spec() {
         Some(tspec) => {
-            let ttext = Text::load(&tspec)?;
-            let tanchors = crate::anchor::resolve(&tspec, &ttext)?;
-            let tp = markup::Printed::new(&tspec, &ttext, &tanchors);
+            let (_, tp) = crate::printed_text(&tspec)?;
             Some((tspec.edition.language.get_ref().clone(), tp))
         }
         None => None,

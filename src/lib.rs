@@ -112,6 +112,15 @@ pub(crate) fn resolve(dir: &Path) -> Result<Resolved> {
     })
 }
 
+/// A text of the edition read up to its printed form (stages 2–4, no layout): the base
+/// text, or a facing translation through its spec ([`Spec::translation_spec`]).
+pub(crate) fn printed_text(spec: &Spec) -> Result<(text::Text, markup::Printed)> {
+    let text = text::Text::load(spec)?;
+    let anchors = anchor::resolve(spec, &text)?;
+    let printed = markup::Printed::new(spec, &text, &anchors);
+    Ok((text, printed))
+}
+
 /// Build the edition in `dir` (everything but writing files).
 pub fn build(dir: &Path, opts: &Options) -> Result<Output> {
     build_in(dir, opts, None)
@@ -214,9 +223,7 @@ impl Translation {
         let Some(tspec) = spec.translation_spec() else {
             return Ok(None);
         };
-        let ttext = text::Text::load(&tspec)?;
-        let anchors = anchor::resolve(&tspec, &ttext)?;
-        let printed = markup::Printed::new(&tspec, &ttext, &anchors);
+        let (ttext, printed) = printed_text(&tspec)?;
         let alignment = anchor::align(&anchor::Sides {
             spec,
             original,

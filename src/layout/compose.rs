@@ -367,6 +367,19 @@ fn facing_pages(
     ))
 }
 
+impl Plan {
+    /// The folio of the last body page (a facing translation's pages included); the last
+    /// front page's without body pages.
+    pub fn last_folio(&self) -> usize {
+        self.pages
+            .iter()
+            .chain(self.facing.iter().flat_map(|f| &f.pages))
+            .map(|p| p.number)
+            .max()
+            .unwrap_or(self.front_pages)
+    }
+}
+
 /// The lines `r` of page `k` in their places; `doc_line`: numbered lines before the page.
 fn planned_lines(
     setter: &ApparatusSetter,

@@ -78,7 +78,7 @@ pub fn final_doc(
 
 /// The pages of original and translation in the order of their folios, with the blank
 /// pages before them (or, in columns, each page holding both). The translation's text is set
-/// in its language and written by a writer of its own, whose spans go to `facing_spans`.
+/// in its language and written apart (see [`write_apart`]).
 fn facing_pages(
     w: &mut Writer,
     original: (&Spec, &Printed),
@@ -89,91 +89,100 @@ fn facing_pages(
     for _ in &fp.blank {
         w.out.push_str("#page(header: none)[]\n");
     }
-    let (mut prev_o, mut prev_t) = (false, false);
-    let lang = translation.0.edition.language.get_ref();
-    // The translation's part of a page, written apart so that its spans are its own.
-    let translated = |w: &mut Writer, f: &dyn Fn(&mut Writer)| {
-        let mut tw = Writer::new();
-        f(&mut tw);
-        let offset = w.out.len();
-        w.out.push_str(&tw.out);
-        w.facing_spans.literals.extend(
-            tw.spans
-                .literals
-                .iter()
-                .map(|&(typ, printed, len)| (typ + offset, printed, len)),
-        );
-        w.facing_entries.extend(
-            tw.entries
-                .iter()
-                .map(|(r, entry)| (r.start + offset..r.end + offset, *entry)),
-        );
-    };
     if let Some(original_left) = fp.columns {
-        for (page, tpage) in plan.pages.iter().zip(&fp.pages) {
-            page_head(w, original.1, page);
-            w.out.push_str("#facing-columns(");
-            for left in [true, false] {
-                w.out.push('[');
-                if left == original_left {
-                    pieces(w, original.1, page, &mut prev_o);
-                } else {
-                    translated(w, &|tw: &mut Writer| {
-                        let _ = writeln!(tw.out, "#set text(lang: {})", markup::lit_str(lang));
-                        pieces(tw, translation.1, tpage, &mut prev_t.clone());
-                    });
-                    prev_t = ends_in_paragraph(translation.1, tpage, prev_t);
-                }
-                w.out.push_str("], ");
-            }
-            w.out.push_str(")\n");
-            apparatus(w, original.0, page, plan);
-            furniture(w, &[], &page.notes, page.number % 2 == 1, plan);
-            for (numbers, right) in [
-                (&page.numbers, !original_left),
-                (&tpage.numbers, original_left),
-            ] {
-                w.out.push_str("#column-numbers((");
-                for n in numbers {
-                    let _ = write!(w.out, "({}, {:.3}), ", n.number, n.y);
-                }
-                let _ = writeln!(w.out, "), {right})");
-            }
-            w.out.push_str("]\n");
-        }
+        column_pages(w, original, translation, plan, fp, original_left);
         return;
     }
-    let mut trans = fp.pages.iter().peekable();
-    let set_translation = |w: &mut Writer, page: &Page, prev: &mut bool| {
-        translated(w, &|tw: &mut Writer| {
-            body_page(
-                tw,
-                translation.0,
-                translation.1,
-                page,
-                plan,
-                &mut prev.clone(),
-                Some(lang),
-            );
+    let (mut prev_o, mut prev_t) = (false, false);
+    let lang = translation.0.edition.language.get_ref();
+    let mut set_translation = |w: &mut Writer, page: &Page| {
+        write_apart(w, |tw| {
+            let (tspec, tp) = translation;
+            body_page(tw, tspec, tp, page, plan, &mut prev_t, Some(lang));
         });
-        *prev = ends_in_paragraph(translation.1, page, *prev);
     };
+    let mut trans = fp.pages.iter().peekable();
     for page in &plan.pages {
         while let Some(t) = trans.next_if(|t| t.number < page.number) {
-            set_translation(w, t, &mut prev_t);
+            set_translation(w, t);
         }
         body_page(w, original.0, original.1, page, plan, &mut prev_o, None);
     }
     for t in trans {
-        set_translation(w, t, &mut prev_t);
+        set_translation(w, t);
     }
 }
 
-/// Whether the last block of `page` is a paragraph (else `prev`, for a page without text).
-fn ends_in_paragraph(p: &Printed, page: &Page, prev: bool) -> bool {
-    page.pieces
-        .last()
-        .map_or(prev, |pc| p.blocks[pc.block].kind == BlockKind::Paragraph)
+/// Original and translation side by side on each page (`layout = "columns"`); the
+/// original's column is the left one where `original_left`.
+fn column_pages(
+    w: &mut Writer,
+    original: (&Spec, &Printed),
+    translation: (&Spec, &Printed),
+    plan: &Plan,
+    fp: &FacingPlan,
+    original_left: bool,
+) {
+    let (mut prev_o, mut prev_t) = (false, false);
+    let lang = markup::lit_str(translation.0.edition.language.get_ref());
+    for (page, tpage) in plan.pages.iter().zip(&fp.pages) {
+        page_head(w, original.1, page);
+        w.out.push_str("#facing-columns(");
+        for left in [true, false] {
+            w.out.push('[');
+            if left == original_left {
+                pieces(w, original.1, page, &mut prev_o);
+            } else {
+                write_apart(w, |tw| {
+                    let _ = writeln!(tw.out, "#set text(lang: {lang})");
+                    pieces(tw, translation.1, tpage, &mut prev_t);
+                });
+            }
+            w.out.push_str("], ");
+        }
+        w.out.push_str(")\n");
+        apparatus(w, original.0, page, plan);
+        furniture(w, &[], &page.notes, page.number % 2 == 1, plan);
+        for (numbers, right) in [
+            (&page.numbers, !original_left),
+            (&tpage.numbers, original_left),
+        ] {
+            w.out.push_str("#column-numbers(");
+            line_numbers(w, numbers);
+            let _ = writeln!(w.out, ", {right})");
+        }
+        w.out.push_str("]\n");
+    }
+}
+
+/// A facing translation's part of the document, written by `f` into a writer of its own and
+/// appended: its spans and apparatus tokens go to `facing_spans` and `facing_entries`, apart
+/// from the original's (they index another printed text).
+fn write_apart(w: &mut Writer, f: impl FnOnce(&mut Writer)) {
+    let mut tw = Writer::new();
+    f(&mut tw);
+    let offset = w.out.len();
+    w.out.push_str(&tw.out);
+    w.facing_spans.literals.extend(
+        tw.spans
+            .literals
+            .iter()
+            .map(|&(typ, printed, len)| (typ + offset, printed, len)),
+    );
+    w.facing_entries.extend(
+        tw.entries
+            .iter()
+            .map(|(r, entry)| (r.start + offset..r.end + offset, *entry)),
+    );
+}
+
+/// Line numbers as the template takes them: `((number, y), …)`.
+fn line_numbers(w: &mut Writer, numbers: &[LineNumber]) {
+    w.out.push('(');
+    for n in numbers {
+        let _ = write!(w.out, "({}, {:.3}), ", n.number, n.y);
+    }
+    w.out.push(')');
 }
 
 /// One body page: its running head, text, apparatus and margin furniture. `prev_para`:
@@ -233,11 +242,9 @@ fn furniture(
     recto: bool,
     plan: &Plan,
 ) {
-    w.out.push_str("#page-furniture((");
-    for n in numbers {
-        let _ = write!(w.out, "({}, {:.3}), ", n.number, n.y);
-    }
-    w.out.push_str("), (");
+    w.out.push_str("#page-furniture(");
+    line_numbers(w, numbers);
+    w.out.push_str(", (");
     for note in notes {
         let _ = write!(w.out, "({:.3}, {}), ", note.y, note.body);
     }

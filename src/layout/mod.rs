@@ -121,41 +121,7 @@ pub fn run(
     let keep_caches = reuse.is_some();
     let timer = Timer::new(opts.progress);
     let compiles = AtomicUsize::new(0);
-    let galley_input = galley::GalleyInput {
-        spec: input.spec,
-        printed: input.printed,
-        template: input.template,
-        front: Some(input.front),
-        salt: &opts.salt,
-        column: input.facing.as_ref().is_some_and(|f| f.columns),
-    };
-    let (galley, translation, mut warnings) = match &input.facing {
-        None => {
-            let (g, w) = galley::set(&galley_input, world, reuse, &compiles)?;
-            (g, None, w)
-        }
-        Some(f) => {
-            // The translation's galley compiles beside the original's, on a forked World.
-            let tinput = galley::GalleyInput {
-                spec: f.spec,
-                printed: f.printed,
-                template: input.template,
-                front: None,
-                salt: &opts.salt,
-                column: f.columns,
-            };
-            let mut tworld = world.fork(String::new());
-            let (original, translated) = std::thread::scope(|scope| {
-                let t = scope.spawn(|| galley::set(&tinput, &mut tworld, None, &compiles));
-                let o = galley::set(&galley_input, world, reuse, &compiles);
-                (o, galley::joined(t.join(), "the translation's galley"))
-            });
-            let (g, mut w) = original?;
-            let (tg, tw) = translated?;
-            w.extend(tw);
-            (g, Some(tg), w)
-        }
-    };
+    let (galley, translation, mut warnings) = galleys(input, world, opts, reuse, &compiles)?;
     // The galley's layout caches cannot serve the final compile (every paragraph changes):
     // free them now rather than hold both documents' caches at once.
     if !keep_caches {
@@ -205,34 +171,17 @@ pub fn run(
     if let Ok(dir) = std::env::var("APPARAT_DEBUG_DIR") {
         debug_dump(std::path::Path::new(&dir), &fin.out, &doc);
     }
-    // Verify and export in parallel: both only read the document.
     let final_doc = verify::Final {
         doc: &doc,
         index: &index,
         markup: &fin,
     };
-    let (verified, exported) = std::thread::scope(|scope| {
-        let exporting = scope.spawn(|| export(&doc));
-        let metrics = &galley.measurements.metrics;
-        let verified = verify::verify(
-            input.spec,
-            input.printed,
-            &final_doc,
-            &plan,
-            &galley.lines,
-            metrics,
-        )
-        .and_then(|()| match (&plan.facing, &translation, &input.facing) {
-            (Some(fp), Some(tg), Some(f)) => {
-                let t = (f.spec, f.printed);
-                verify::verify_facing(t, &final_doc, &plan, fp, &tg.lines, metrics)
-            }
-            _ => Ok(()),
-        });
-        (verified, exporting.join())
-    });
-    verified?;
-    let pdf = exported.map_err(|_| Diagnostic::error("PDF export panicked"))??;
+    let laid_out = LaidOut {
+        plan: &plan,
+        galley: &galley,
+        translation: translation.as_ref(),
+    };
+    let pdf = verify_and_export(input, &final_doc, &laid_out, export)?;
     if keep_caches {
         // Watch mode keeps Typst's caches between builds; what the last ten builds did not
         // use goes (as in Typst's own watch), so that a long session does not grow.
@@ -245,13 +194,7 @@ pub fn run(
         markup: fin.out,
         front_pages: plan.front_pages,
         // With a facing translation: its pages and a blank page too.
-        body_pages: plan
-            .pages
-            .iter()
-            .chain(plan.facing.iter().flat_map(|f| &f.pages))
-            .map(|p| p.number)
-            .max()
-            .map_or(0, |last| last - plan.front_pages),
+        body_pages: plan.last_folio() - plan.front_pages,
         entries: plan.placed,
         compiles: compiles.into_inner(),
         empty_lines: plan.empty_lines,
@@ -259,6 +202,81 @@ pub fn run(
         overfull: galley.overfull,
         translation_overfull: translation.map(|t| t.overfull).unwrap_or_default(),
     })
+}
+
+/// The galley of the original and, with a facing translation, the translation's, compiled
+/// beside it on a forked World; Typst's warnings of both.
+fn galleys(
+    input: &Input,
+    world: &mut EditionWorld,
+    opts: &Options,
+    reuse: Option<&mut Reuse>,
+    compiles: &AtomicUsize,
+) -> Result<(galley::Galley, Option<galley::Galley>, Vec<Diagnostic>)> {
+    let galley_input = galley::GalleyInput {
+        spec: input.spec,
+        printed: input.printed,
+        template: input.template,
+        front: Some(input.front),
+        salt: &opts.salt,
+        column: input.facing.as_ref().is_some_and(|f| f.columns),
+    };
+    let Some(f) = &input.facing else {
+        let (g, w) = galley::set(&galley_input, world, reuse, compiles)?;
+        return Ok((g, None, w));
+    };
+    let tinput = galley::GalleyInput {
+        spec: f.spec,
+        printed: f.printed,
+        template: input.template,
+        front: None,
+        salt: &opts.salt,
+        column: f.columns,
+    };
+    let mut tworld = world.fork(String::new());
+    let (original, translated) = std::thread::scope(|scope| {
+        let t = scope.spawn(|| galley::set(&tinput, &mut tworld, None, compiles));
+        let o = galley::set(&galley_input, world, reuse, compiles);
+        (o, galley::joined(t.join(), "the translation's galley"))
+    });
+    let (g, mut w) = original?;
+    let (tg, tw) = translated?;
+    w.extend(tw);
+    Ok((g, Some(tg), w))
+}
+
+/// What the final document was planned from: the plan and the galleys it was composed of.
+struct LaidOut<'a> {
+    plan: &'a compose::Plan,
+    galley: &'a galley::Galley,
+    translation: Option<&'a galley::Galley>,
+}
+
+/// Verifies the final document against the plan (a facing translation's pages too) while
+/// the PDF is exported on another thread: both only read the document.
+fn verify_and_export(
+    input: &Input,
+    fin: &verify::Final,
+    laid: &LaidOut,
+    export: Export,
+) -> Result<Vec<u8>> {
+    let plan = laid.plan;
+    let (verified, exported) = std::thread::scope(|scope| {
+        let exporting = scope.spawn(|| export(fin.doc));
+        let metrics = &laid.galley.measurements.metrics;
+        let lines = &laid.galley.lines;
+        let verified = verify::verify(input.spec, input.printed, fin, plan, lines, metrics)
+            .and_then(|()| match (&plan.facing, laid.translation, &input.facing) {
+                (Some(fp), Some(tg), Some(f)) => {
+                    let t = (f.spec, f.printed);
+                    verify::verify_facing(t, fin, plan, fp, &tg.lines, metrics)
+                }
+                _ => Ok(()),
+            });
+        (verified, exporting.join())
+    });
+    verified?;
+    exported.map_err(|_| Diagnostic::error("PDF export panicked"))?
 }
 
 /// `APPARAT_DEBUG_DIR`: the final markup and an unverified PDF of it, for looking into a

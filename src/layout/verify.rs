@@ -117,14 +117,7 @@ pub fn verify(
     let found = read_back(fin, lines, &planned, m, &watched);
     let mut errs = vec![];
     let pages = fin.doc.pages().len();
-    let facing = plan.facing.iter().flat_map(|f| &f.pages);
-    let body_end = plan
-        .pages
-        .iter()
-        .chain(facing)
-        .map(|p| p.number)
-        .max()
-        .unwrap_or(plan.front_pages);
+    let body_end = plan.last_folio();
     let back_matter = !plan.endnotes.is_empty() || !p.index.is_empty();
     if pages < body_end || (!back_matter && pages != body_end) {
         errs.push(Diagnostic::error(format!(

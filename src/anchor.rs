@@ -47,6 +47,9 @@ pub struct Anchors {
     /// Where the entries of `spec.index_entries` are anchored, in spec order (an entry
     /// with `all = true` has an anchor for every occurrence).
     pub index: Vec<IndexAnchor>,
+    /// Where each `[[section]]` of `spec.sections` begins (the same order, which is the
+    /// text's).
+    pub sections: Vec<usize>,
     /// Warnings: lemmata so long that the apparatus can hardly be read against the text.
     pub warnings: Vec<Diagnostic>,
 }
@@ -136,6 +139,52 @@ fn index_entries(
     anchors
 }
 
+/// Where each section begins: its quotation's first byte, in a paragraph or a verse (a
+/// section is cited by its lines), each after the one before it in the spec.
+fn sections(
+    spec: &Spec,
+    text: &Text,
+    cache: &mut crate::text::FindCache,
+    in_paragraph: &dyn Fn(&Range<usize>) -> bool,
+    errs: &mut Vec<Diagnostic>,
+) -> Vec<usize> {
+    let mut starts: Vec<usize> = vec![];
+    for (k, section) in spec.sections.iter().enumerate() {
+        let start = match text.find_cached(spec, &section.quote, cache) {
+            Ok(r) if in_paragraph(&r) => r.start,
+            Ok(_) => {
+                errs.push(spec.error(
+                    section.quote.at.span(),
+                    "a section must begin in a paragraph or a verse (it is cited by its lines), not in the title or a heading",
+                ));
+                0
+            }
+            Err(d) => {
+                errs.extend(d.0);
+                0
+            }
+        };
+        if let Some(&before) = starts.last()
+            && start != 0
+            && start <= before
+        {
+            errs.push(
+                spec.error(
+                    section.quote.at.span(),
+                    format!(
+                        "section `{}` begins before section `{}`, listed above it",
+                        section.n,
+                        spec.sections[k - 1].n
+                    ),
+                )
+                .with_note("list the [[section]] tables in the order of the text"),
+            );
+        }
+        starts.push(start);
+    }
+    starts
+}
+
 /// The stretch of the text a witness lacks: from the first words it lacks to the last.
 #[derive(Debug, Clone)]
 pub struct LacunaRange {
@@ -213,6 +262,7 @@ pub fn resolve(spec: &Spec, text: &Text) -> Result<Anchors> {
     }
     out.labels = labels(spec, text, &out, &mut cache, &in_paragraph, &mut errs);
     out.index = index_entries(spec, text, &mut cache, &in_paragraph, &mut errs);
+    out.sections = sections(spec, text, &mut cache, &in_paragraph, &mut errs);
     sort_in_text_order(&mut out);
     lacunae(spec, &quoted, &mut out, &mut errs);
     errs.extend(overlaps(spec, &out.lemmata));

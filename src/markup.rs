@@ -47,6 +47,21 @@ pub struct Printed {
     pub xrefs: Vec<XRef>,
     /// The first slot of each entry's references (index: `spec.entries`).
     pub entry_xrefs: Vec<usize>,
+    /// The sections of the text's reference system, in text order: the `[[section]]`s, or
+    /// where there are none and the edition is cited by section, its headings.
+    pub sections: Vec<PSection>,
+}
+
+/// A section of the reference system as printed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PSection {
+    /// The printed offset it begins at (a heading's section: the heading's first byte).
+    pub pos: usize,
+    /// Its number as cited (`3`, `1.2`).
+    pub n: String,
+    /// Its number is printed in the margin beside its first line (a `[[section]]`'s, unless
+    /// `[reference] numbers = "none"`; a heading shows its own).
+    pub marked: bool,
 }
 
 /// One cross-reference as written in a note.
@@ -74,6 +89,72 @@ pub enum XRefFrom {
 /// prints the real reference, never wider, in the same forced apparatus line.
 const XREF_RESERVE: &str = "xref(888, 888, 888, false)";
 
+/// The reserved form of a cross-reference by section and line: the widest section number
+/// (figures as `8`, letters as `M`) at line 888, twice.
+fn section_reserve(spec: &Spec) -> String {
+    let widest = match spec.sections.iter().max_by_key(|s| s.n.chars().count()) {
+        Some(s) => {
+            s.n.chars()
+                .map(|c| match c {
+                    '0'..='9' => '8',
+                    c if c.is_alphanumeric() => 'M',
+                    c => c,
+                })
+                .collect()
+        }
+        None => {
+            let levels = spec.headings.iter().map(|h| h.level).max().unwrap_or(1);
+            let figures = "8".repeat(spec.headings.len().max(1).to_string().len());
+            vec![figures; usize::from(levels)].join(".")
+        }
+    };
+    let n = lit_str(&widest);
+    format!("section-ref({n}, 888, {n}, 888)")
+}
+
+/// The sections of the reference system: the `[[section]]`s where the spec has any, else,
+/// where the edition is cited by section, the headings numbered by level (`1`, `1.1`, `2`).
+fn sections(
+    spec: &Spec,
+    anchors: &Anchors,
+    blocks: &[PBlock],
+    map: &ModelToPrinted,
+) -> Vec<PSection> {
+    if !spec.sections.is_empty() {
+        let marked = spec.reference.numbers == crate::spec::SectionNumbers::Margin;
+        return spec
+            .sections
+            .iter()
+            .zip(&anchors.sections)
+            .map(|(s, &pos)| PSection {
+                pos: map.start(pos),
+                n: s.n.clone(),
+                marked,
+            })
+            .collect();
+    }
+    if !spec.reference.by_section() {
+        return vec![];
+    }
+    let mut counts: Vec<u32> = vec![];
+    let mut out = vec![];
+    for b in blocks {
+        let BlockKind::Heading(level) = b.kind else {
+            continue;
+        };
+        let level = usize::from(level.max(1));
+        counts.resize(level, 0);
+        counts[level - 1] += 1;
+        let n: Vec<String> = counts.iter().map(u32::to_string).collect();
+        out.push(PSection {
+            pos: b.range.start,
+            n: n.join("."),
+            marked: false,
+        });
+    }
+    out
+}
+
 /// The markup of cross-reference slot `k`: the final document defines `xrefs` from the
 /// plan; before it (galley, measurements) the slot is the reserved widest form.
 pub(crate) fn xref_markup(k: usize) -> String {
@@ -81,7 +162,7 @@ pub(crate) fn xref_markup(k: usize) -> String {
 }
 
 fn xref_args(k: usize) -> String {
-    format!("{k}, default: {XREF_RESERVE}")
+    format!("{k}, default: xref-reserve")
 }
 
 /// The editor's words with their cross-references, as markup: text as literals, each
@@ -133,7 +214,7 @@ pub struct PNote {
 impl Printed {
     pub fn new(spec: &Spec, text: &Text, anchors: &Anchors) -> Printed {
         let (doc, to_model, map) = apply(text, &edits(spec, text, anchors));
-        let blocks = text
+        let blocks: Vec<PBlock> = text
             .blocks
             .iter()
             .map(|b| PBlock {
@@ -142,6 +223,7 @@ impl Printed {
                 line_starts: b.line_starts.iter().map(|&l| map.end(l)).collect(),
             })
             .collect();
+        let sections = sections(spec, anchors, &blocks, &map);
         let lemmata = anchors
             .lemmata
             .iter()
@@ -188,6 +270,7 @@ impl Printed {
             index,
             xrefs,
             entry_xrefs,
+            sections,
         }
     }
 
@@ -428,7 +511,10 @@ fn copy(src: &str, r: Range<usize>, doc: &mut String, map: &mut Vec<u32>) {
 pub const TEMPLATE_CONTRACT: &[(&str, &[&str])] = &[
     // Document and pages.
     ("edition", &["config", "body"]),
-    ("running-head", &["config", "p", "section", "opening"]),
+    (
+        "running-head",
+        &["config", "p", "section", "opening", "sections"],
+    ),
     (
         "front-matter",
         &["config", "conspectus", "principles", "citation"],
@@ -437,6 +523,7 @@ pub const TEMPLATE_CONTRACT: &[(&str, &[&str])] = &[
         "page-furniture",
         &["numbers", "notes", "recto", "note-width"],
     ),
+    ("section-numbers", &["marks", "recto"]),
     ("milestone-note", &["siglum", "n"]),
     ("column-galley", &["body"]),
     ("facing-columns", &["left", "right"]),
@@ -478,6 +565,11 @@ pub const TEMPLATE_CONTRACT: &[(&str, &[&str])] = &[
     // first and last line it cites (`page-end` differs where it runs over a page break).
     ("index", &["title", "entries"]),
     ("index-ref", &["page", "line", "page-end", "line-end"]),
+    // A reference by section and line, in cross-references and indexes.
+    (
+        "section-ref",
+        &["section", "line", "section-end", "line-end"],
+    ),
     // Measurements read back by the layout stage.
     ("geometry-metadata", &["config"]),
     ("measure-all", &["config", "toks", "notes"]),
@@ -776,8 +868,15 @@ pub(crate) fn preamble(w: &mut Writer, spec: &Spec, galley: bool, template: &str
     let _ = writeln!(w.out, "#import \"templates/{template}\": *");
     let _ = writeln!(w.out, "#let config = {}", config_dict(spec, galley));
     w.out.push_str("#show: edition.with(config)\n");
-    // Cross-references' slots: the final document fills them from the plan.
+    // Cross-references' slots: the final document fills them from the plan; until then
+    // each measures as the widest reference.
     w.out.push_str("#let xrefs = ()\n");
+    let reserve = if spec.reference.by_section() {
+        section_reserve(spec)
+    } else {
+        XREF_RESERVE.to_string()
+    };
+    let _ = writeln!(w.out, "#let xref-reserve = {reserve}");
 }
 
 /// The front matter. `cite_at`: the page and line the how-to-cite's example cites (the
@@ -1683,6 +1782,18 @@ pub(crate) fn number_atoms(s: &str) -> Token {
 
 /// The characters line references are made of.
 pub(crate) const NUMBER_CHARS: &str = "0123456789–.";
+
+/// The characters the line references of this text are made of: figures, `–`, `.` and
+/// those of its section numbers (`IV.3`).
+pub(crate) fn number_chars(p: &Printed) -> String {
+    let mut chars = NUMBER_CHARS.to_string();
+    for c in p.sections.iter().flat_map(|s| s.n.chars()) {
+        if !chars.contains(c) {
+            chars.push(c);
+        }
+    }
+    chars
+}
 
 pub(crate) fn sep_token(line: bool) -> Token {
     let kind = if line { "\"line\"" } else { "\"entry\"" };

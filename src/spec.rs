@@ -19,10 +19,12 @@ use crate::diag::{Diagnostic, Diagnostics, Result, SourceFile};
 
 mod index;
 mod read;
+mod sections;
 mod translation;
 mod verse;
 
 pub use index::{Index, IndexEntry};
+pub use sections::{Cite, ReferenceSystem, Section, SectionNumbers, next_number};
 pub use translation::{Align, Side, Translation, TranslationLayout};
 pub use verse::VersePassage;
 
@@ -56,6 +58,10 @@ pub struct Spec {
     pub indexes: Vec<Index>,
     /// `[[index-entry]]`: what they list, in spec order.
     pub index_entries: Vec<IndexEntry>,
+    /// `[reference]`: how the edition is cited (page and line, or section and line).
+    pub reference: ReferenceSystem,
+    /// `[[section]]`: the text's own divisions, in spec order.
+    pub sections: Vec<Section>,
     /// Warnings and notes about the spec (never errors): the build reports them with its own.
     pub warnings: Vec<Diagnostic>,
 }
@@ -294,22 +300,23 @@ pub enum Restart {
 pub struct LineNumbers {
     #[serde(default = "five")]
     pub every: Spanned<i64>,
+    /// Where the count starts again (the span is empty where the spec does not say).
     #[serde(default = "restart_page")]
-    pub restart: Restart,
+    pub restart: Spanned<Restart>,
 }
 
 fn five() -> Spanned<i64> {
     Spanned::new(0..0, 5)
 }
-fn restart_page() -> Restart {
-    Restart::Page
+fn restart_page() -> Spanned<Restart> {
+    Spanned::new(0..0, Restart::Page)
 }
 
 impl Default for LineNumbers {
     fn default() -> Self {
         Self {
             every: five(),
-            restart: Restart::Page,
+            restart: restart_page(),
         }
     }
 }
@@ -651,6 +658,9 @@ quoted!(RawIndexEntry {
     all: Option<Spanned<bool>>,
 });
 quoted!(RawTitle {});
+quoted!(RawSection {
+    n: Option<Spanned<String>>,
+});
 
 /// A `[[lacuna]]` as written: `from` and `to` are quotations (a string or a table).
 #[derive(Debug, Clone, Deserialize)]
@@ -769,6 +779,8 @@ const TABLES: &[&str] = &[
     "align",
     "index",
     "index-entry",
+    "reference",
+    "section",
 ];
 
 /// Paper names the default template knows (Typst's names).
@@ -843,6 +855,16 @@ impl Spec {
             &mut c,
         );
         let (indexes, index_entries) = index::check_indexes(&t.indexes, &t.index_entries, &mut c);
+        let sections = sections::check_sections(&t.sections, &mut c);
+        let reference = t.reference.clone().unwrap_or_default();
+        let mut layout = t.layout.clone().unwrap_or_default();
+        sections::check_reference(&reference, &layout.line_numbers.restart, &mut c);
+        if *reference.cite.get_ref() == Cite::Section
+            && layout.line_numbers.restart.span().is_empty()
+        {
+            // Cited by section and line: the lines are counted from each section.
+            layout.line_numbers.restart = Spanned::new(0..0, Restart::Section);
+        }
 
         let (Some(edition), Some(text), true) = (t.edition, t.text, c.errors.is_empty()) else {
             c.errors
@@ -864,7 +886,7 @@ impl Spec {
             headings,
             milestones,
             verses,
-            layout: t.layout.unwrap_or_default(),
+            layout,
             series: t
                 .series
                 .items
@@ -879,6 +901,8 @@ impl Spec {
             alignments,
             indexes,
             index_entries,
+            reference,
+            sections,
             warnings: c.warnings,
         })
     }
@@ -949,6 +973,8 @@ struct Tables {
     aligns: read::Listed<translation::RawAlign>,
     indexes: read::Listed<index::RawIndex>,
     index_entries: read::Listed<RawIndexEntry>,
+    reference: Option<ReferenceSystem>,
+    sections: read::Listed<RawSection>,
 }
 
 impl Tables {
@@ -972,6 +998,8 @@ impl Tables {
             aligns: doc.array("align"),
             indexes: doc.array("index"),
             index_entries: doc.array("index-entry"),
+            reference: doc.table("reference", false),
+            sections: doc.array("section"),
         }
     }
 }

@@ -55,6 +55,8 @@ pub struct PlannedLine {
     pub number: u32,
     /// Baseline, pt from the page's top.
     pub y: f64,
+    /// The section of the reference system it belongs to (index into `Printed::sections`).
+    pub section: Option<usize>,
 }
 
 /// Everything one body page holds.
@@ -78,6 +80,18 @@ pub struct Page {
     /// An opening page (the first body page, or one a section opens at the top of): by book
     /// convention it carries a folio but no running head.
     pub opening: bool,
+    /// The numbers of the `[[section]]`s that begin on the page, beside their first lines.
+    pub section_marks: Vec<SectionMark>,
+    /// The `[[section]]`s the page holds (`3–5`), for its running head.
+    pub sections: Option<String>,
+}
+
+/// A section's number in the margin.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SectionMark {
+    pub n: String,
+    /// Baseline of the line it begins on, pt below the text block's top.
+    pub y: f64,
 }
 
 /// A block, or the part of it on one page.
@@ -196,7 +210,7 @@ pub fn compose(spec: &Spec, p: &Printed, galley: &Galley, facing: Option<&Facing
         pages: vec![],
         endnotes: vec![],
         placed: vec![],
-        emit: galley.measurements.emit(),
+        emit: galley.measurements.emit(&markup::number_chars(p)),
         note_width: galley.measurements.metrics.note_width,
         empty_lines: vec![],
         warnings: vec![],
@@ -291,6 +305,10 @@ fn side_pages(
             notes,
             section: in_force,
             opening,
+            section_marks: section_marks(setter, r.clone()),
+            sections: (!spec.sections.is_empty() && !r.is_empty())
+                .then(|| super::sections::head(p, &setter.line_sections, r.start, r.end - 1))
+                .flatten(),
         });
     }
     Ok(out)
@@ -395,6 +413,7 @@ fn planned_lines(
             page: k,
             number: setter.number_of(r.start, i, doc_line),
             y: setter.metrics.top + lines[i].baseline - top,
+            section: setter.line_sections.get(i).copied().flatten(),
         })
         .collect()
 }
@@ -887,6 +906,30 @@ pub fn bad_break(lines: &[GalleyLine], e: usize) -> bool {
         || l.keep_with_next // … inside a verse, or a stanza would leave one verse alone
 }
 
+/// The numbers of the marked sections that begin on lines `r`, beside their first lines.
+fn section_marks(setter: &ApparatusSetter, r: Range<usize>) -> Vec<SectionMark> {
+    if r.is_empty() {
+        return vec![];
+    }
+    let lines = setter.lines;
+    let top = lines[r.start].baseline - lines[r.start].cap;
+    let starts = &setter.section_starts;
+    let first = starts.partition_point(|&l| l < r.start);
+    let mut marks: Vec<SectionMark> = vec![];
+    for k in first..starts.partition_point(|&l| l < r.end) {
+        let s = &setter.sections[k];
+        if s.marked {
+            let y = lines[starts[k]].baseline - top;
+            // Two sections beginning on one line share its mark: `3 4`.
+            match marks.last_mut() {
+                Some(m) if (m.y - y).abs() < 1e-6 => m.n = format!("{} {}", m.n, s.n),
+                _ => marks.push(SectionMark { n: s.n.clone(), y }),
+            }
+        }
+    }
+    marks
+}
+
 /// The printed line numbers of a page's lines `r`: every `every`-th numbered line, counting
 /// on from `before` (the number of the line before the page, 0 where numbering restarts),
 /// and from 0 again at a line marked `restart`.
@@ -1137,6 +1180,14 @@ pub struct ApparatusSetter<'a> {
     /// The number of each galley line where numbering restarts at sections or poems.
     running: Option<Vec<u32>>,
     every: u32,
+    /// The sections of the reference system, and the one each galley line belongs to
+    /// (empty without sections).
+    sections: &'a [crate::markup::PSection],
+    line_sections: Vec<Option<usize>>,
+    /// The galley line each section begins on.
+    section_starts: Vec<usize>,
+    /// References cite section and line (`[reference] cite = "section"`).
+    by_section: bool,
 }
 
 impl<'a> ApparatusSetter<'a> {
@@ -1196,7 +1247,7 @@ impl<'a> ApparatusSetter<'a> {
             entry_widths,
             entry_splits,
             no_splits,
-            number_widths: measured.number_widths(),
+            number_widths: measured.number_widths(&markup::number_chars(p)),
             sep_width: [false, true].map(|line| measured.token_width(&markup::sep_token(line))),
             by_line,
             foot_series: foot_series(spec),
@@ -1206,14 +1257,24 @@ impl<'a> ApparatusSetter<'a> {
                 .map(|s| s.arrangement == Arrangement::OnePerLine)
                 .collect(),
             split: spec.series.iter().map(|s| s.split).collect(),
-            restart: spec.layout.line_numbers.restart == Restart::Page,
+            restart: *spec.layout.line_numbers.restart.get_ref() == Restart::Page,
             running: matches!(
-                spec.layout.line_numbers.restart,
+                spec.layout.line_numbers.restart.get_ref(),
                 Restart::Section | Restart::Poem
             )
             .then(|| super::verse::running_numbers(lines)),
             every: (*spec.layout.line_numbers.every.get_ref()).max(1) as u32,
+            sections: &p.sections,
+            line_sections: super::sections::of_lines(p, lines),
+            section_starts: super::sections::first_lines(p, lines),
+            by_section: spec.reference.by_section(),
         }
+    }
+
+    /// The number of the section galley line `line` belongs to.
+    fn section_of(&self, line: usize) -> Option<&str> {
+        let k = self.line_sections.get(line).copied().flatten()?;
+        Some(self.sections[k].n.as_str())
     }
 
     /// A page builder over this setter's galley.
@@ -1249,23 +1310,30 @@ impl<'a> ApparatusSetter<'a> {
         page_no: usize,
     ) -> (u32, String) {
         let first_no = self.number_of(s, first, doc_line);
-        if last == first {
-            (first_no, first_no.to_string())
-        } else if last <= e {
-            let last_no = self.number_of(s, last, doc_line);
-            if last_no == first_no {
-                // A lemma running into its verse's turnover: one verse.
-                return (first_no, first_no.to_string());
-            }
-            (last_no, format!("{first_no}–{last_no}"))
+        let last_no = if last <= e {
+            self.number_of(s, last, doc_line)
         } else {
             // The lemma ends on the next page: its line there.
             let local = numbered(&self.lines[e + 1..=last]);
-            let last_no = match &self.running {
+            match &self.running {
                 _ if self.restart => local,
                 Some(running) => running[last],
                 None => doc_line + numbered(&self.lines[s..=e]) + local,
-            };
+            }
+        };
+        if self.by_section {
+            let cited = super::sections::cite(
+                (self.section_of(first), first_no),
+                (self.section_of(last), last_no),
+            );
+            return (last_no, cited);
+        }
+        if last == first || (last <= e && last_no == first_no) {
+            // One line; or a lemma running into its verse's turnover: one verse.
+            (first_no, first_no.to_string())
+        } else if last <= e {
+            (last_no, format!("{first_no}–{last_no}"))
+        } else {
             (last_no, format!("{first_no}–{}.{last_no}", page_no + 1))
         }
     }
@@ -1295,7 +1363,7 @@ impl<'a> ApparatusSetter<'a> {
             let first_line = self.lemma_lines[k].0;
             let (last, mut reference) =
                 self.reference(s, e, self.lemma_lines[k], doc_line, page_no);
-            if end {
+            if end && !self.by_section {
                 reference = format!("{page_no}.{reference}");
             }
             // `|` between entries of one line, `‖` before a new line; the reference is

@@ -27,8 +27,10 @@ pub fn final_doc(
     let mut w = Writer::new();
     markup::preamble(&mut w, spec, false, template);
     // The cross-references, from the plan (the notes name their slots).
-    w.out
-        .push_str(&super::xref::definition(&super::xref::resolve(p, plan)));
+    w.out.push_str(&super::xref::definition(
+        &super::xref::resolve(p, plan),
+        spec.reference.by_section(),
+    ));
     for (path, desc, mime) in &front.attachments {
         let _ = writeln!(
             w.out,
@@ -143,6 +145,7 @@ fn column_pages(
         w.out.push_str(")\n");
         apparatus(w, original.0, page, plan);
         furniture(w, &[], &page.notes, page.number % 2 == 1, plan);
+        section_numbers(w, page);
         for (numbers, right) in [
             (&page.numbers, !original_left),
             (&tpage.numbers, original_left),
@@ -204,7 +207,21 @@ fn body_page(
     pieces(w, p, page, prev_para);
     apparatus(w, spec, page, plan);
     furniture(w, &page.numbers, &page.notes, page.number % 2 == 1, plan);
+    section_numbers(w, page);
     w.out.push_str("]\n");
+}
+
+/// The numbers of the sections beginning on the page, in the inner margin:
+/// `#section-numbers(((n, y), …), recto)`.
+fn section_numbers(w: &mut Writer, page: &Page) {
+    if page.section_marks.is_empty() {
+        return;
+    }
+    w.out.push_str("#section-numbers((");
+    for m in &page.section_marks {
+        let _ = write!(w.out, "({}, {:.3}), ", markup::lit_str(&m.n), m.y);
+    }
+    let _ = writeln!(w.out, "), {})", page.number % 2 == 1);
 }
 
 /// Opens a body page: `#page(header: running-head(…))[`.
@@ -212,9 +229,12 @@ fn page_head(w: &mut Writer, p: &Printed, page: &Page) {
     let section = page.section.as_ref().map_or("none".to_string(), |r| {
         format!("[{}]", markup::lit(&p.doc[r.clone()]))
     });
+    let sections = page.sections.as_ref().map_or(String::new(), |s| {
+        format!(", sections: {}", markup::lit_str(s))
+    });
     let _ = writeln!(
         w.out,
-        "// page {n}\n#page(header: running-head(config, {n}, {section}, opening: {opening}))[",
+        "// page {n}\n#page(header: running-head(config, {n}, {section}, opening: {opening}{sections}))[",
         n = page.number,
         opening = page.opening,
     );

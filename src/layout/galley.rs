@@ -16,7 +16,7 @@ use typst::foundations::{Dict, Value};
 use typst_layout::PagedDocument;
 
 use crate::diag::{Diagnostic, Result};
-use crate::markup::{self, Atom, Emit, Front, MERGEABLE, NUMBER_CHARS, Printed};
+use crate::markup::{self, Atom, Emit, Front, MERGEABLE, Printed};
 use crate::spec::Spec;
 use crate::text::BlockKind;
 use crate::typeset::{self, GlyphPos, SpanIndex};
@@ -102,21 +102,22 @@ impl Measurements {
         }
     }
 
-    /// Width of each character line references are made of.
-    pub fn number_widths(&self) -> HashMap<char, f64> {
-        NUMBER_CHARS
+    /// Width of each character line references are made of (`chars`: see
+    /// [`markup::number_chars`]).
+    pub fn number_widths(&self, chars: &str) -> HashMap<char, f64> {
+        chars
             .chars()
             .map(|c| (c, self.width(&number_measure(&c.to_string()))))
             .collect()
     }
 
     /// What the final markup may simplify without changing any width.
-    pub fn emit(&self) -> Emit {
-        let single = self.number_widths();
+    pub fn emit(&self, chars: &str) -> Emit {
+        let single = self.number_widths(chars);
         let pair = |a: char, b: char| self.width(&number_measure(&format!("{a}{b}")));
         Emit {
-            numbers_additive: NUMBER_CHARS.chars().all(|a| {
-                NUMBER_CHARS
+            numbers_additive: chars.chars().all(|a| {
+                chars
                     .chars()
                     .all(|b| (pair(a, b) - single[&a] - single[&b]).abs() < 1e-3)
             }),
@@ -550,6 +551,7 @@ pub fn set(
     super::stacks::limit(input, world, &mut set, text_width, compiles)?;
     let (mut lines, reaches) = set;
     super::verse::mark(input.spec, p, &mut lines);
+    super::sections::mark_restarts(input.spec, p, &mut lines);
     if lines.is_empty() {
         return Err(input
             .spec
@@ -784,8 +786,9 @@ fn measure_requests(spec: &Spec, p: &Printed) -> Vec<String> {
             }
         }
     }
-    for c in NUMBER_CHARS.chars() {
-        for b in NUMBER_CHARS.chars() {
+    let chars = markup::number_chars(p);
+    for c in chars.chars() {
+        for b in chars.chars() {
             requests.add(number_measure(&format!("{c}{b}")));
         }
         requests.add(number_measure(&c.to_string()));

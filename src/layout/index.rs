@@ -52,6 +52,11 @@ pub(super) fn markup(spec: &Spec, p: &Printed, plan: &Plan) -> String {
     let order = Order::of(spec.edition.language.get_ref());
     let at = locate(p, plan);
     let lines = lines(p, plan);
+    let cite = Cite {
+        p,
+        plan,
+        by_section: spec.reference.by_section(),
+    };
     for (k, declared) in spec.indexes.iter().enumerate() {
         let entries = p
             .index
@@ -70,14 +75,14 @@ pub(super) fn markup(spec: &Spec, p: &Printed, plan: &Plan) -> String {
                 out,
                 "(headword: {}, refs: {}, subs: (",
                 text(&h.text),
-                references(&h.references, &lines, plan)
+                references(&h.references, &lines, cite)
             );
             for s in &h.subs {
                 let _ = write!(
                     out,
                     "(sub: {}, refs: {}), ",
                     text(&s.text),
-                    references(&s.references, &lines, plan)
+                    references(&s.references, &lines, cite)
                 );
             }
             out.push_str(")), ");
@@ -87,20 +92,43 @@ pub(super) fn markup(spec: &Spec, p: &Printed, plan: &Plan) -> String {
     out
 }
 
-/// An array of references, each the template's `index-ref` linked to its first line.
-fn references(refs: &[Reference], lines: &[Line], plan: &Plan) -> String {
+/// How index references cite: the plan's lines, by page (`index-ref`) or by section
+/// (`section-ref`).
+#[derive(Clone, Copy)]
+struct Cite<'a> {
+    p: &'a Printed,
+    plan: &'a Plan,
+    by_section: bool,
+}
+
+/// An array of references, each the template's `index-ref` (or `section-ref`) linked to its
+/// first line.
+fn references(refs: &[Reference], lines: &[Line], cite: Cite) -> String {
     let mut out = String::from("(");
+    let section = |i: usize| {
+        let k = cite.plan.lines[i].section?;
+        Some(cite.p.sections[k].n.clone())
+    };
     for r in refs {
         let (first, last) = (lines[r.first], lines[r.last]);
+        let form = if cite.by_section {
+            super::xref::section_ref(
+                &section(r.first),
+                first.number,
+                &section(r.last),
+                last.number,
+            )
+        } else {
+            format!(
+                "index-ref({}, {}, {}, {})",
+                first.page, first.number, last.page, last.number
+            )
+        };
         let _ = write!(
             out,
-            "link((page: {}, x: 0pt, y: {:.1}pt), index-ref({}, {}, {}, {})), ",
+            "link((page: {}, x: 0pt, y: {:.1}pt), {form}), ",
             first.page,
-            super::xref::link_y(plan.lines[r.first].y),
-            first.page,
-            first.number,
-            last.page,
-            last.number
+            super::xref::link_y(cite.plan.lines[r.first].y),
         );
     }
     out.push(')');

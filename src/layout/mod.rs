@@ -32,6 +32,7 @@ mod facing;
 mod galley;
 mod hyphen;
 mod index;
+mod sections;
 mod stacks;
 mod underfull;
 mod verify;

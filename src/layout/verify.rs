@@ -234,10 +234,21 @@ fn check_xrefs(spec: &Spec, p: &Printed, plan: &Plan, found: &Found) -> Vec<Diag
         let ends = found.labels.get(&x.label);
         let first = ends.and_then(|e| printed_at(e[0].1, e[0].2));
         let last = ends.and_then(|e| printed_at(e[1].1, e[1].2));
-        if first != Some((r.page, r.line)) || last.map(|l| l.1) != Some(r.line_end) {
+        // The sections of the lines the label's words are printed on.
+        let section = |e: Option<&(usize, usize, f64)>| {
+            let line = e.and_then(|&(_, page, y)| printed_line(plan, page, y))?;
+            Some(p.sections[line.section?].n.clone())
+        };
+        let sections = ends.map(|e| (section(e.first()), section(e.get(1))));
+        if first != Some((r.page, r.line))
+            || last.map(|l| l.1) != Some(r.line_end)
+            || sections
+                .as_ref()
+                .is_some_and(|s| *s != (r.section.clone(), r.section_end.clone()))
+        {
             errs.push(Diagnostic::error(format!(
-                "layout: a cross-reference to `{name}` cites page {} lines {}–{}, but the label's words are printed at {first:?} to {last:?} (page, line)",
-                r.page, r.line, r.line_end
+                "layout: a cross-reference to `{name}` cites page {} lines {}–{} (sections {:?}–{:?}), but the label's words are printed at {first:?} to {last:?} (page, line), in sections {sections:?}",
+                r.page, r.line, r.line_end, r.section, r.section_end
             )));
         }
     }
@@ -247,12 +258,16 @@ fn check_xrefs(spec: &Spec, p: &Printed, plan: &Plan, found: &Found) -> Vec<Diag
 /// The folio and line number of the planned line at baseline `y` of page `page` (index in
 /// the document).
 fn printed_at(plan: &Plan, page: usize, y: f64) -> Option<(usize, u32)> {
+    printed_line(plan, page, y).map(|l| (page + 1, l.number))
+}
+
+/// The planned line at baseline `y` of page `page` (index in the document).
+fn printed_line(plan: &Plan, page: usize, y: f64) -> Option<&super::compose::PlannedLine> {
     let at = |l: &super::compose::PlannedLine| (plan.pages[l.page].number - 1, l.y);
     let i = plan.lines.partition_point(|l| at(l) < (page, y - 0.5));
     plan.lines
         .get(i)
         .filter(|l| at(l).0 == page && (l.y - y).abs() < 0.5)
-        .map(|l| (page + 1, l.number))
 }
 
 /// Each index entry's words are printed on the pages and lines its reference cites: the

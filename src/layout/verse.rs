@@ -20,7 +20,15 @@ const STANZA_KEEP: usize = 2;
 
 /// Marks the lines where numbering restarts and those a page may not end after.
 pub(super) fn mark(spec: &Spec, p: &Printed, lines: &mut [GalleyLine]) {
-    mark_restarts(spec.layout.line_numbers.restart, p, lines);
+    // With `[[section]]`s the sections restart the count (`sections::mark_restarts`), not
+    // the headings.
+    let headings = spec.sections.is_empty();
+    mark_restarts(
+        *spec.layout.line_numbers.restart.get_ref(),
+        headings,
+        p,
+        lines,
+    );
     let keep = spec
         .layout
         .stanza_keep
@@ -52,20 +60,20 @@ pub(super) fn running_numbers(lines: &[GalleyLine]) -> Vec<u32> {
         .collect()
 }
 
-/// `restart = "section"`: numbering starts again after every heading; `"poem"`: also where
-/// a poem begins and where prose resumes after verse.
-fn mark_restarts(restart: Restart, p: &Printed, lines: &mut [GalleyLine]) {
+/// `restart = "section"`: numbering starts again after every heading (where `headings`);
+/// `"poem"`: also where a poem begins and where prose resumes after verse.
+fn mark_restarts(restart: Restart, headings: bool, p: &Printed, lines: &mut [GalleyLine]) {
     let poem = match restart {
         Restart::Section => false,
         Restart::Poem => true,
         Restart::Page | Restart::Document => return,
     };
-    let mut after_heading = true;
+    let mut after_heading = headings;
     let mut before: Option<BlockKind> = None;
     for l in lines.iter_mut().filter(|l| l.first_of_block) {
         let kind = p.blocks[l.block].kind;
         if !kind.is_numbered() {
-            after_heading = true;
+            after_heading = headings;
             continue;
         }
         let verse_turns = match (before, kind) {
@@ -241,13 +249,13 @@ mod tests {
         ]);
         let mut lines = galley(&p, &[2, 1, 2, 1, 1]);
         assert_eq!(running_numbers(&lines), vec![1, 2, 3, 4, 4, 5, 6]);
-        mark_restarts(Restart::Poem, &p, &mut lines);
+        mark_restarts(Restart::Poem, true, &p, &mut lines);
         let restarts: Vec<bool> = lines.iter().map(|l| l.restart).collect();
         assert_eq!(restarts, vec![true, false, true, false, false, false, true]);
         assert_eq!(running_numbers(&lines), vec![1, 2, 1, 2, 2, 3, 1]);
         // By section, the poem counts on from the prose.
         let mut lines = galley(&p, &[2, 1, 2, 1, 1]);
-        mark_restarts(Restart::Section, &p, &mut lines);
+        mark_restarts(Restart::Section, true, &p, &mut lines);
         assert_eq!(running_numbers(&lines), vec![1, 2, 3, 4, 4, 5, 6]);
     }
 }

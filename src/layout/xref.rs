@@ -22,6 +22,9 @@ pub struct Resolved {
     pub same_page: bool,
     /// The baseline of the label's first line, pt from the page's top (the link's target).
     pub y: f64,
+    /// The sections of the label's first and last lines, where the text has sections.
+    pub section: Option<String>,
+    pub section_end: Option<String>,
 }
 
 /// Every cross-reference of `p.xrefs`, in slot order.
@@ -38,12 +41,15 @@ pub fn resolve(p: &Printed, plan: &Plan) -> Vec<Resolved> {
                 XRefFrom::Margin { pos } => Some(line_at(&plan.lines, pos).page),
                 XRefFrom::Front => None,
             };
+            let name = |l: &PlannedLine| l.section.map(|k| p.sections[k].n.clone());
             Resolved {
                 page: plan.pages[first.page].number,
                 line: first.number,
                 line_end: last.number,
                 same_page: printed_on == Some(first.page),
                 y: first.y,
+                section: name(first),
+                section_end: name(last),
             }
         })
         .collect()
@@ -79,22 +85,42 @@ fn page_of_slot(plan: &Plan, slot: usize) -> Option<usize> {
     })
 }
 
-/// The final document's `xrefs` array: each reference as the template prints it, linked to
-/// the line it cites.
-pub fn definition(resolved: &[Resolved]) -> String {
+/// The final document's `xrefs` array: each reference as the template prints it (by page
+/// and line, or `by_section` and line), linked to the line it cites.
+pub fn definition(resolved: &[Resolved], by_section: bool) -> String {
     let mut out = String::from("#let xrefs = (");
     for r in resolved {
+        let form = if by_section {
+            section_ref(&r.section, r.line, &r.section_end, r.line_end)
+        } else {
+            format!(
+                "xref({}, {}, {}, {})",
+                r.page, r.line, r.line_end, r.same_page
+            )
+        };
         let _ = write!(
             out,
-            "link((page: {}, x: 0pt, y: {:.1}pt), xref({}, {}, {}, {})), ",
+            "link((page: {}, x: 0pt, y: {:.1}pt), {form}), ",
             r.page,
             link_y(r.y),
-            r.page,
-            r.line,
-            r.line_end,
-            r.same_page
         );
     }
     out.push_str(")\n");
     out
+}
+
+/// The template's `section-ref(section, line, section-end, line-end)` (a section is a
+/// string, or none before the first).
+pub(super) fn section_ref(
+    section: &Option<String>,
+    line: u32,
+    section_end: &Option<String>,
+    line_end: u32,
+) -> String {
+    let name = |s: &Option<String>| s.as_deref().map_or("none".into(), crate::markup::lit_str);
+    format!(
+        "section-ref({}, {line}, {}, {line_end})",
+        name(section),
+        name(section_end)
+    )
 }

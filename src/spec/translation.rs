@@ -250,6 +250,9 @@ impl Spec {
         s.labels = vec![];
         s.indexes = vec![];
         s.index_entries = vec![];
+        // The translation has no sections of its own: it is cited by its page and line.
+        s.sections = vec![];
+        s.reference = super::ReferenceSystem::default();
         s.warnings = vec![];
         s.translation = None;
         s.alignments = vec![];

@@ -406,7 +406,7 @@ fn line_numbers(x: &mut Xml, spec: &Spec) {
     use crate::spec::Restart;
     let numbers = &spec.layout.line_numbers;
     let every = numbers.every.get_ref();
-    let (restart, words) = match numbers.restart {
+    let (restart, words) = match numbers.restart.get_ref() {
         Restart::Page => ("page", "on every page"),
         Restart::Document => ("document", "through the document"),
         Restart::Section => ("section", "anew in every section"),

@@ -40,18 +40,22 @@ impl AppEntry {
     }
 }
 
-/// `N`, `N–M` or `N–P.M`.
+/// `N`, `N–M` or `N–P.M`; by section and line (`[reference] cite = "section"`) also
+/// `S.N`, `S.N–M`, `S.N–T.M`, a section `S` being figures, letters and dots (`3.1`, `IV`).
 pub fn is_num(t: &str) -> bool {
     let digits = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_digit());
-    match t.split_once('–') {
-        None => digits(t),
-        Some((a, b)) => {
-            digits(a)
-                && match b.split_once('.') {
-                    None => digits(b),
-                    Some((p, m)) => digits(p) && digits(m),
-                }
+    let at = |s: &str| match s.rsplit_once('.') {
+        None => digits(s),
+        Some((section, line)) => {
+            digits(line)
+                && section.starts_with(|c: char| c.is_alphanumeric())
+                && section.chars().all(|c| c.is_alphanumeric() || c == '.')
+                && !section.ends_with('.')
         }
+    };
+    match t.split_once('–') {
+        None => at(t),
+        Some((a, b)) => at(a) && at(b),
     }
 }
 

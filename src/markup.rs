@@ -539,6 +539,7 @@ pub const TEMPLATE_CONTRACT: &[(&str, &[&str])] = &[
         "verse-line",
         &["indent", "stanza", "turnover", "last", "body"],
     ),
+    ("verse-turnover", &["first"]),
     // The apparatus.
     ("apparatus", &["series"]),
     ("app-series", &["title", "kind", "lines"]),
@@ -640,6 +641,9 @@ pub struct Writer {
     /// Printed ranges (sorted) of words Typst must not hyphenate: the galley's second
     /// setting of paragraphs with too many hyphenated lines in a row.
     pub no_hyphen: Vec<Range<usize>>,
+    /// A verse's turnovers stand flush right after a bracket (`[layout] turnovers =
+    /// "bracket"`; the final pages only: the galley breaks them as hanging lines).
+    pub bracket_turnovers: bool,
 }
 
 /// Words of at least this many characters, not all letters, get a break opportunity
@@ -657,6 +661,7 @@ impl Writer {
             no_hyphen: vec![],
             entries: vec![],
             emergency_breaks: false,
+            bracket_turnovers: false,
         }
     }
 
@@ -1051,6 +1056,9 @@ fn verse_block(
     } else {
         milestone_at(p, part.start)
     };
+    if turnover && w.bracket_turnovers && lines.is_some() {
+        w.out.push_str("#verse-turnover(true)");
+    }
     if hang > 0 {
         w.out.push_str("#hang-sign[");
         w.text(p, part.start..part.start + hang);
@@ -1071,7 +1079,9 @@ fn verse_block(
                 if l.hyphen {
                     w.out.push_str("#\"-\"");
                 }
-                if i + 1 < lines.len() {
+                if i + 1 < lines.len() && w.bracket_turnovers {
+                    w.out.push_str("#verse-turnover(false)");
+                } else if i + 1 < lines.len() {
                     w.out.push_str("#linebreak();");
                 }
             }

@@ -364,6 +364,22 @@ pub struct Layout {
     /// The most consecutive body lines that may end in a hyphen (default 2, as OCT sets;
     /// 0: no limit).
     pub hyphen_limit: Option<Spanned<i64>>,
+    /// How a verse too long for the measure turns over: hanging (default) or flush right
+    /// after a bracket.
+    #[serde(default)]
+    pub turnovers: Turnovers,
+}
+
+/// See [`Layout::turnovers`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Turnovers {
+    /// The turnover hangs under the verse, indented by the template's `verse-hang`.
+    #[default]
+    Hang,
+    /// The turnover stands flush right after an opening bracket (`[`), as many editions of
+    /// poetry set it.
+    Bracket,
 }
 
 /// See [`Layout::series_order`].
@@ -476,6 +492,7 @@ impl Default for Layout {
             series_order: SeriesOrder::default(),
             stanza_keep: None,
             hyphen_limit: None,
+            turnovers: Turnovers::default(),
         }
     }
 }

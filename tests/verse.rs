@@ -21,6 +21,7 @@ struct PrintedLine {
     page: usize,
     text: String,
     x0: f64,
+    x1: f64,
     y1: f64,
     number: Option<u32>,
     /// Set in the text type (not a title or heading).
@@ -89,6 +90,7 @@ fn body_lines(built: &Built) -> Vec<PrintedLine> {
                         .join(" "),
                 ),
                 x0: words[0].x0,
+                x1: words[words.len() - 1].x1,
                 y1: line.y1,
                 number,
                 text_type,
@@ -408,6 +410,96 @@ readings = [{ wit = ["B"], type = "om" }]
         .find(|l| l.text.contains("the inn was older"))
         .unwrap();
     assert_eq!(number("the inn was older"), inn.number.unwrap().to_string());
+}
+
+#[test]
+fn turnovers_may_stand_flush_right_after_a_bracket() {
+    let dir = edition(
+        "verse-bracket",
+        MIXED,
+        "",
+        r#"
+[structure]
+title = "A Prose Work Quoting Verse"
+
+[[verse]]
+from = "There was a lady"
+to = "to know"
+
+[layout]
+line-numbers = { every = 1, restart = "poem" }
+turnovers = "bracket"
+
+[[entry]]
+series = "critical"
+at = "in the snow"
+readings = [{ wit = ["B"], text = "in the frost" }]
+"#,
+    );
+    let b = built(&dir);
+    let lines = printed_lines(&b);
+    // The text block's right edge: where the justified prose lines end in a letter
+    // (punctuation hangs into the margin).
+    let right = lines
+        .iter()
+        .filter(|l| l.number.is_some() && l.text.ends_with(char::is_alphabetic))
+        .map(|l| l.x1)
+        .fold(f64::NEG_INFINITY, f64::max);
+    let first = lines
+        .iter()
+        .position(|l| l.text.starts_with("There was a lady"))
+        .unwrap();
+    let mut turnovers = 0;
+    let mut verses = vec![];
+    for l in &lines[first..] {
+        if l.text.starts_with("When he had finished") {
+            break;
+        }
+        match l.number {
+            Some(_) => verses.push(l.text.clone()),
+            None => {
+                let words = l
+                    .text
+                    .strip_prefix("[")
+                    .unwrap_or_else(|| panic!("a turnover begins with its bracket: {:?}", l.text));
+                // Flush right; a final comma or full stop hangs a little past it.
+                let hangs = if l.text.ends_with(char::is_alphabetic) {
+                    0.0
+                } else {
+                    3.0
+                };
+                assert!(
+                    l.x1 > right - 0.5 && l.x1 < right + 0.5 + hangs,
+                    "a turnover ends flush right ({:.1} against {right:.1}): {:?}",
+                    l.x1,
+                    l.text
+                );
+                let verse = verses.last_mut().expect("a turnover follows its verse");
+                *verse = format!("{verse} {}", words.trim_start());
+                turnovers += 1;
+            }
+        }
+    }
+    assert!(turnovers >= 2, "only {turnovers} turnovers");
+    let source_verses: Vec<String> = MIXED
+        .lines()
+        .skip(4)
+        .take(8)
+        .filter(|l| !l.trim().is_empty())
+        .map(normalize)
+        .collect();
+    assert_eq!(
+        verses, source_verses,
+        "each verse, its turnovers joined, as in the source"
+    );
+    assert_eq!(
+        entries(&b)
+            .iter()
+            .find(|e| e.1 == "in the snow")
+            .map(|e| e.0.as_str()),
+        Some("6"),
+        "a lemma in a turnover keeps its verse's number"
+    );
 }
 
 /// A word of letters only, one for each number (the apparatus reader takes figures for

@@ -25,6 +25,7 @@ pub fn final_doc(
     facing: Option<(&Spec, &Printed)>,
 ) -> Writer {
     let mut w = Writer::new();
+    w.bracket_turnovers = spec.layout.turnovers == crate::spec::Turnovers::Bracket;
     markup::preamble(&mut w, spec, false, template);
     // The cross-references, from the plan (the notes name their slots).
     w.out.push_str(&super::xref::definition(
@@ -163,6 +164,7 @@ fn column_pages(
 /// from the original's (they index another printed text).
 fn write_apart(w: &mut Writer, f: impl FnOnce(&mut Writer)) {
     let mut tw = Writer::new();
+    tw.bracket_turnovers = w.bracket_turnovers;
     f(&mut tw);
     let offset = w.out.len();
     w.out.push_str(&tw.out);

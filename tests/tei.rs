@@ -864,3 +864,38 @@ fn a_verse_stress_edition_round_trips() {
     validate("verse-stress", &export(&dir));
     round_trip(&dir, "verse-stress-round-trip");
 }
+
+#[test]
+fn sections_and_citing_by_section_round_trip() {
+    let dir = scratch("sections-round-trip-source");
+    let seed = seed_dir();
+    for f in ["source.txt", "translation.txt", "principles.md"] {
+        std::fs::copy(seed.join(f), dir.join(f)).unwrap();
+    }
+    let spec = std::fs::read_to_string(seed.join("edition.toml"))
+        .unwrap()
+        .replace("restart = \"page\" }", "}");
+    let spec = spec
+        + "\n[reference]\ncite = \"section\"\n\n[[section]]\nat = \"Kamrat Lenin konstaterar\"\n\n[[section]]\nat = \"Det internationella läget\"\nn = \"1.2\"\n\n[[section]]\nat = \"Centralkommittén anser\"\nn = \"IV\"\n";
+    std::fs::write(dir.join("edition.toml"), spec).unwrap();
+    let xml = export(&dir);
+    validate("sections", &xml);
+    for expected in [
+        "<milestone unit=\"section\" n=\"1\"/>",
+        "<milestone unit=\"section\" n=\"1.2\"/>Det internationella",
+        "<milestone unit=\"section\" n=\"IV\"/>",
+        "<citeStructure unit=\"section\"",
+    ] {
+        assert!(xml.contains(expected), "missing `{expected}` in:\n{xml}");
+    }
+    // The lines count from each section in both: the round trip compares them.
+    let imported = round_trip(&dir, "sections-round-trip");
+    let toml = std::fs::read_to_string(imported.join("edition.toml")).unwrap();
+    let numbers: Vec<&str> = toml
+        .split("[[section]]")
+        .skip(1)
+        .filter_map(|t| t.lines().find_map(|l| l.strip_prefix("n = ")))
+        .collect();
+    assert_eq!(numbers, ["\"1\"", "\"1.2\"", "\"IV\""], "{toml}");
+    assert!(toml.contains("[reference]\ncite = \"section\""), "{toml}");
+}

@@ -61,6 +61,8 @@ enum PointKind {
     AnchorEnd(String),
     LineBreak,
     Milestone(usize),
+    /// A `[[section]]` begins (index into `spec.sections`).
+    Section(usize),
     MarginNote(usize),
     AnchorStart(String),
 }
@@ -388,6 +390,7 @@ fn encoding_desc(x: &mut Xml, spec: &Spec, principles: Option<&str>, anchored: b
     }
     x.end_block("editorialDecl");
     line_numbers(x, spec);
+    reference_system(x, spec);
     let method = [
         ("method", "parallel-segmentation"),
         ("location", "internal"),
@@ -398,6 +401,22 @@ fn encoding_desc(x: &mut Xml, spec: &Spec, principles: Option<&str>, anchored: b
         x.line_empty("variantEncoding", &method);
     }
     x.end_block("encodingDesc");
+}
+
+/// How the edition is cited where it is cited by section and line: a `citeStructure` of
+/// the section milestones (`<milestone unit="section" n="3"/>`) and the lines.
+fn reference_system(x: &mut Xml, spec: &Spec) {
+    if !spec.reference.by_section() {
+        return;
+    }
+    x.block("refsDecl", &[]);
+    let attrs = [
+        ("unit", "section"),
+        ("match", "//milestone[@unit='section']"),
+        ("use", "@n"),
+    ];
+    x.line_empty("citeStructure", &attrs);
+    x.end_block("refsDecl");
 }
 
 /// How the edition numbers its lines, which TEI does not record otherwise: a `rendition`
@@ -688,6 +707,10 @@ impl<'a> Body<'a> {
                     attrs.insert(0, ("ed", m.witness.as_str()));
                 }
                 x.empty("pb", &attrs);
+            }
+            PointKind::Section(k) => {
+                let n = spec.sections[*k].n.as_str();
+                x.empty("milestone", &[("unit", "section"), ("n", n)]);
             }
             PointKind::MarginNote(i) => {
                 let target = Target::Margin(*i).id(spec);
@@ -1055,6 +1078,16 @@ fn points(r: &Resolved, detached: &[Span]) -> Vec<Point> {
             kind: PointKind::Milestone(i),
         })
         .collect();
+    points.extend(
+        r.anchors
+            .sections
+            .iter()
+            .enumerate()
+            .map(|(k, &pos)| Point {
+                pos,
+                kind: PointKind::Section(k),
+            }),
+    );
     points.extend(r.anchors.margins.iter().map(|m| Point {
         pos: m.range.start,
         kind: PointKind::MarginNote(m.margin),

@@ -346,6 +346,8 @@ struct Assembled {
     title: Option<Quoted>,
     headings: Vec<(Quoted, u8)>,
     milestones: Vec<(Quoted, String, String)>,
+    /// `[[section]]`s: the words each begins with, and its number.
+    sections: Vec<(Quoted, String)>,
     entries: Vec<QuotedEntry>,
     lacunae: Vec<QuotedLacuna>,
     margins: Vec<(Quoted, String)>,
@@ -396,7 +398,28 @@ fn assemble(walked: Walked, report: &mut Report) -> Assembled {
             _ => None,
         })
         .collect();
-    let milestones = milestones(&walked, &doc, &starts, report);
+    let milestones = points(
+        &walked.milestones,
+        &walked,
+        &doc,
+        &starts,
+        report,
+        "a `<pb>`",
+    )
+    .into_iter()
+    .map(|(q, m)| (q, m.witness.clone(), m.n.clone()))
+    .collect();
+    let sections = points(
+        &walked.sections,
+        &walked,
+        &doc,
+        &starts,
+        report,
+        "a section milestone",
+    )
+    .into_iter()
+    .map(|(q, m)| (q, m.n.clone()))
+    .collect();
     let (entries, lacunae) = entries(&walked, &doc, &starts, report);
     let verse = verse_passages(blocks, &doc, &starts);
     let margins = walked
@@ -416,6 +439,7 @@ fn assemble(walked: Walked, report: &mut Report) -> Assembled {
         title,
         headings,
         milestones,
+        sections,
         entries,
         lacunae,
         margins,
@@ -486,17 +510,20 @@ fn verse_passages(blocks: &[Block], doc: &str, starts: &[usize]) -> Option<Vec<(
     Some(out)
 }
 
-/// Page breaks as quotations of the words after them (one at a paragraph's start keeps the
-/// paragraph break: a milestone joins paragraphs only where it says `join = true`).
-fn milestones(
+/// Page breaks (and section milestones: `what`) as quotations of the words after them (one
+/// at a paragraph's start keeps the paragraph break: a milestone joins paragraphs only where
+/// it says `join = true`).
+fn points<'m>(
+    milestones: &'m [walk::Milestone],
     walked: &Walked,
     doc: &str,
     starts: &[usize],
     report: &mut Report,
-) -> Vec<(Quoted, String, String)> {
+    what: &str,
+) -> Vec<(Quoted, &'m walk::Milestone)> {
     let blocks = &walked.blocks;
     let mut out = vec![];
-    for m in &walked.milestones {
+    for m in milestones {
         let text = &blocks[m.block].text;
         let mut pos = walk::floor_boundary(text, m.pos);
         if text[pos..].starts_with(' ') {
@@ -507,15 +534,12 @@ fn milestones(
         let pos = to_words(text, pos..pos).0.start;
         let end = widen_empty(text, pos..pos, true).map_or(pos, |w| w.end);
         if end <= pos {
-            report.skipped(
-                "a `<pb>` after the last word of a block",
-                "is not kept",
-                m.at,
-            );
+            let skipped = format!("{what} after the last word of a block");
+            report.skipped(&skipped, "is not kept", m.at);
             continue;
         }
         if let Some(q) = quote(doc, starts[m.block] + pos..starts[m.block] + end) {
-            out.push((q, m.witness.clone(), m.n.clone()));
+            out.push((q, m));
         }
     }
     out
@@ -859,6 +883,8 @@ struct Header {
     principles: Option<String>,
     /// `[layout] line-numbers` as TOML, from the `rendition` apparat writes.
     line_numbers: Option<String>,
+    /// A `citeStructure` of section milestones: the edition is cited by section and line.
+    cite_by_section: bool,
 }
 
 fn text_norm(n: &Node) -> String {
@@ -960,6 +986,9 @@ impl Header {
             .iter()
             .find(|r| walk::xml_id(r) == Some("line-numbers"))
             .and_then(|r| line_numbers(r.attribute("n")?));
+        h.cite_by_section = find("refsDecl", "citeStructure")
+            .iter()
+            .any(|c| c.attribute("unit") == Some("section"));
         h
     }
 }
@@ -1158,6 +1187,9 @@ fn spec_toml(h: &Header, e: &Assembled, wits: &Witnesses, base: &str) -> String 
     if let Some(numbers) = &h.line_numbers {
         let _ = write!(out, "\n[layout]\nline-numbers = {numbers}\n");
     }
+    if h.cite_by_section {
+        out.push_str("\n[reference]\ncite = \"section\"\n");
+    }
     entries_toml(&mut out, e);
     out
 }
@@ -1197,6 +1229,9 @@ fn structure_toml(out: &mut String, e: &Assembled) {
             s(witness),
             s(n)
         );
+    }
+    for (q, n) in &e.sections {
+        let _ = write!(out, "\n[[section]]\n{}n = {}\n", quote_keys(q), s(n));
     }
 }
 

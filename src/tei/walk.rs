@@ -150,6 +150,9 @@ pub(super) struct Walked {
     pub entries: Vec<Entry>,
     pub margins: Vec<Margin>,
     pub milestones: Vec<Milestone>,
+    /// Sections of the reference system (`<milestone unit="section">`): their places and
+    /// numbers (the `witness` is empty).
+    pub sections: Vec<Milestone>,
     /// Series seen: id → (title, kind: "critical" | "commentary" | "sources").
     pub series: Vec<(String, String, String)>,
     /// Critical series whose apparatus is positive (`divGen rend="positive"`).
@@ -179,6 +182,7 @@ pub(super) struct Walker<'w, 'a, 'input> {
 
 enum Waiting<'a, 'input> {
     PageBreak(Node<'a, 'input>),
+    Section(Node<'a, 'input>),
     Anchor(String),
 }
 
@@ -422,6 +426,9 @@ impl<'w, 'a, 'input> Walker<'w, 'a, 'input> {
             "milestone" if is_page_milestone(&child) => {
                 self.waiting.push(Waiting::PageBreak(child))
             }
+            "milestone" if is_section_milestone(&child) => {
+                self.waiting.push(Waiting::Section(child))
+            }
             "note" => self.block_note(child),
             "lg" => self.verse_group(child),
             "l" => self.verse(child),
@@ -534,6 +541,7 @@ impl<'w, 'a, 'input> Walker<'w, 'a, 'input> {
         for w in std::mem::take(&mut self.waiting) {
             match w {
                 Waiting::PageBreak(pb) => self.page_break(pb),
+                Waiting::Section(m) => self.section(m),
                 Waiting::Anchor(id) => {
                     let block = self.out.blocks.len();
                     self.ids.insert(id, Place::Point(block, 0));
@@ -555,6 +563,7 @@ impl<'w, 'a, 'input> Walker<'w, 'a, 'input> {
                 self.out.entries.retain(|e| e.block != block);
                 self.out.margins.retain(|m| m.block != block);
                 self.out.milestones.retain(|m| m.block != block);
+                self.out.sections.retain(|m| m.block != block);
                 self.notes.retain(|n| n.block != block);
                 return;
             }
@@ -648,6 +657,7 @@ impl<'w, 'a, 'input> Walker<'w, 'a, 'input> {
             }
             "pb" => self.page_break(el),
             "milestone" if is_page_milestone(&el) => self.page_break(el),
+            "milestone" if is_section_milestone(&el) => self.section(el),
             "lb" => {
                 if el.attribute("break") != Some("no") {
                     self.line_break();
@@ -748,6 +758,29 @@ impl<'w, 'a, 'input> Walker<'w, 'a, 'input> {
             block,
             pos,
             witness,
+            n,
+            at,
+        });
+    }
+
+    /// A section of the reference system begins: `<milestone unit="section" n="3"/>`.
+    fn section(&mut self, m: Node<'a, 'input>) {
+        let at = m.range().start;
+        let n = m.attribute("n").unwrap_or_default().trim().to_string();
+        if n.is_empty() {
+            self.report
+                .skipped("a section milestone without `n`", "is not kept", at);
+            return;
+        }
+        if self.current.is_none() {
+            self.waiting.push(Waiting::Section(m));
+            return;
+        }
+        let (block, pos) = (self.block_index(), self.mark());
+        self.out.sections.push(Milestone {
+            block,
+            pos,
+            witness: String::new(),
             n,
             at,
         });
@@ -961,12 +994,18 @@ impl<'w, 'a, 'input> Walker<'w, 'a, 'input> {
     pub(super) fn finish(mut self) -> Walked {
         self.end();
         for w in std::mem::take(&mut self.waiting) {
-            if let Waiting::PageBreak(pb) = w {
-                self.report.skipped(
+            match w {
+                Waiting::PageBreak(pb) => self.report.skipped(
                     "a `<pb>` after the last words",
                     "is not kept",
                     pb.range().start,
-                );
+                ),
+                Waiting::Section(m) => self.report.skipped(
+                    "a section milestone after the last words",
+                    "is not kept",
+                    m.range().start,
+                ),
+                Waiting::Anchor(_) => {}
             }
         }
         for app in std::mem::take(&mut self.apps) {
@@ -1117,6 +1156,10 @@ impl<'w, 'a, 'input> Walker<'w, 'a, 'input> {
             });
         }
     }
+}
+
+fn is_section_milestone(n: &Node) -> bool {
+    n.attribute("unit") == Some("section")
 }
 
 fn is_page_milestone(n: &Node) -> bool {

@@ -286,3 +286,46 @@ title = "GALLIA est omnis"
         "capitals in the title are letterspaced: {capitals:.3} against {size:.3} for lower case"
     );
 }
+
+/// The classical proportions: the foot at least as deep as the outer margin, read from the
+/// seed's body pages and those of a stress edition on A4 (the text block's outer edge: its
+/// justified lines' end on a recto, their start on a verso; its foot: the lowest word of a
+/// full page, the apparatus's last line).
+#[test]
+fn the_foot_is_at_least_as_deep_as_the_outer_margin() {
+    let check = |what: &str, built: &edition::Built| {
+        let body = edition::read_body(&built.pages, built.front_pages, true);
+        let mut checked = 0;
+        for p in &body.pages {
+            let outer = if p.recto { p.width - p.right } else { p.left };
+            let lowest = p
+                .body
+                .iter()
+                .map(|l| &l.line)
+                .chain(&p.apparatus)
+                .map(|l| l.y1)
+                .fold(0.0, f64::max);
+            // The text block ends on the last line's baseline; its words' boxes reach the
+            // descenders below it (about 2 pt).
+            let foot = p.height - lowest;
+            assert!(
+                foot + 3.0 >= outer,
+                "{what} p. {}: foot {foot:.1} pt, outer margin {outer:.1} pt",
+                p.number
+            );
+            checked += 1;
+        }
+        eprintln!("{what}: {checked} body pages, outer margin and foot checked");
+    };
+    check("seed", edition::seed());
+    let dir = edition::scratch("typography-a4").join("edition");
+    apparat::stress::generate(&dir, 6, 3).unwrap();
+    let spec = std::fs::read_to_string(dir.join("edition.toml")).unwrap();
+    std::fs::write(
+        dir.join("edition.toml"),
+        spec.replace("paper = \"a5\"", "paper = \"a4\""),
+    )
+    .unwrap();
+    let built = edition::build(&dir, &dir);
+    check("stress on A4", &built);
+}

@@ -651,6 +651,20 @@ pub fn mode_by(values: impl IntoIterator<Item = f64>, larger: bool) -> Option<f6
         .map(|(k, _)| *k as f64 / 10.0)
 }
 
+/// The smallest of the values (to 0.1) that occur at least a third as often as the most
+/// frequent one.
+fn leftmost_frequent(values: &[f64]) -> Option<f64> {
+    let mut counts: std::collections::BTreeMap<i64, usize> = Default::default();
+    for v in values {
+        *counts.entry((v * 10.0).round() as i64).or_default() += 1;
+    }
+    let most = *counts.values().max()?;
+    counts
+        .iter()
+        .find(|(_, n)| **n * 3 >= most)
+        .map(|(k, _)| *k as f64 / 10.0)
+}
+
 /// Height of the running head's words: the topmost word of the page.
 pub fn head_height(p: &Page) -> f64 {
     p.lines
@@ -765,10 +779,12 @@ pub fn read_body(pages: &[Page], front_pages: usize, restart_page: bool) -> Body
         }
     }
     let para_h = mode(heights).expect("the body has text");
-    // Ties (few lines) go to the wider column.
+    // Ties (few lines) go to the wider column. The left edge is where lines that are not
+    // indented start: of the frequent starts, the leftmost (paragraphs of two lines start
+    // indented as often as not).
     let column = |parity: usize| {
         (
-            mode_by(x0s[parity].clone(), false),
+            leftmost_frequent(&x0s[parity]),
             mode_by(x1s[parity].clone(), true),
         )
     };

@@ -450,6 +450,24 @@ fn resolved(dir: &Path) -> Vec<String> {
     for l in &anchors.lacunae {
         out.push(format!("lacuna {} {:?}", l.witness, l.range));
     }
+    for (s, pos) in spec.sections.iter().zip(&anchors.sections) {
+        out.push(format!("section {pos} {}", s.n));
+    }
+    out.push(format!("cite {:?}", spec.reference.cite.get_ref()));
+    for i in &spec.indexes {
+        out.push(format!("index {} {:?}", i.id.get_ref(), i.title));
+    }
+    for a in &anchors.index {
+        let e = &spec.index_entries[a.entry];
+        out.push(format!(
+            "index-entry {} {:?} {:?} {:?} {:?}",
+            spec.indexes[e.index].id.get_ref(),
+            e.headword,
+            e.sub,
+            e.sort,
+            a.range
+        ));
+    }
     out.sort();
     out
 }

@@ -63,6 +63,9 @@ enum PointKind {
     Milestone(usize),
     /// A `[[section]]` begins (index into `spec.sections`).
     Section(usize),
+    /// Words an index cites begin (index into `anchors.index`): an `index` spanning to an
+    /// anchor where they end.
+    Index(usize),
     MarginNote(usize),
     AnchorStart(String),
 }
@@ -712,6 +715,7 @@ impl<'a> Body<'a> {
                 let n = spec.sections[*k].n.as_str();
                 x.empty("milestone", &[("unit", "section"), ("n", n)]);
             }
+            PointKind::Index(k) => self.index(x, *k),
             PointKind::MarginNote(i) => {
                 let target = Target::Margin(*i).id(spec);
                 let (t, end) = self.targets(Target::Margin(*i), &target);
@@ -722,6 +726,27 @@ impl<'a> Body<'a> {
                 x.leaf("note", &attrs, &spec.margins[*i].text);
             }
         }
+    }
+
+    /// An index entry where its words begin: `<index indexName="nominum"
+    /// spanTo="#index-3-end">`, its headword as a `term` (with its `sortKey`), a sub-entry as
+    /// a nested `index`.
+    fn index(&self, x: &mut Xml, k: usize) {
+        let spec = &self.r.spec;
+        let e = &spec.index_entries[self.r.anchors.index[k].entry];
+        let name = spec.indexes[e.index].id.get_ref();
+        let to = format!("#index-{k}-end");
+        x.open("index", &[("indexName", name), ("spanTo", &to)]);
+        match &e.sort {
+            Some(sort) => x.leaf("term", &[("sortKey", sort)], &e.headword),
+            None => x.leaf("term", &[], &e.headword),
+        }
+        if let Some(sub) = &e.sub {
+            x.open("index", &[]);
+            x.leaf("term", &[], sub);
+            x.close("index");
+        }
+        x.close("index");
     }
 
     /// `target` (and `targetEnd` when attached by anchors) of a note on `t`.
@@ -938,6 +963,12 @@ impl<'a> Body<'a> {
     fn back(&self, x: &mut Xml) {
         let spec = &self.r.spec;
         x.block("back", &[]);
+        // Each index where it is printed, after the text: its id and title.
+        for index in &spec.indexes {
+            x.block("divGen", &[("type", "index"), ("n", index.id.get_ref())]);
+            x.line_leaf("head", &[], &index.title);
+            x.end_block("divGen");
+        }
         for (i, series) in spec.series.iter().enumerate() {
             let id = series.id.get_ref();
             if series.kind == SeriesKind::Critical {
@@ -1088,6 +1119,16 @@ fn points(r: &Resolved, detached: &[Span]) -> Vec<Point> {
                 kind: PointKind::Section(k),
             }),
     );
+    for (k, a) in r.anchors.index.iter().enumerate() {
+        points.push(Point {
+            pos: a.range.start,
+            kind: PointKind::Index(k),
+        });
+        points.push(Point {
+            pos: a.range.end,
+            kind: PointKind::AnchorEnd(format!("index-{k}-end")),
+        });
+    }
     points.extend(r.anchors.margins.iter().map(|m| Point {
         pos: m.range.start,
         kind: PointKind::MarginNote(m.margin),

@@ -228,6 +228,7 @@ fn walk_text(text: &Node, wits: &mut Witnesses, report: &mut Report, mode: &Mode
     let mut walker = Walker::new(wits, report, mode.clone());
     let back = child(text, "back");
     let mut positive = vec![];
+    let mut indexes = vec![];
     for el in back
         .iter()
         .flat_map(|b| b.descendants().filter(|d| d.is_element()))
@@ -246,6 +247,9 @@ fn walk_text(text: &Node, wits: &mut Witnesses, report: &mut Report, mode: &Mode
             }
             ("div", Some(kind @ ("commentary" | "sources"))) if !series.is_empty() => {
                 walker.declare_series(series, &title, kind)
+            }
+            ("divGen", Some("index")) if !series.is_empty() => {
+                indexes.push((series.to_string(), title));
             }
             _ => {}
         }
@@ -286,6 +290,7 @@ fn walk_text(text: &Node, wits: &mut Witnesses, report: &mut Report, mode: &Mode
     }
     let mut walked = walker.finish();
     walked.positive = positive;
+    walked.indexes = indexes;
     walked
 }
 
@@ -348,6 +353,9 @@ struct Assembled {
     milestones: Vec<(Quoted, String, String)>,
     /// `[[section]]`s: the words each begins with, and its number.
     sections: Vec<(Quoted, String)>,
+    /// `[[index]]`: (id, title), and the `[[index-entry]]`s with their quotations.
+    indexes: Vec<(String, String)>,
+    index_entries: Vec<(Quoted, walk::IndexEntry)>,
     entries: Vec<QuotedEntry>,
     lacunae: Vec<QuotedLacuna>,
     margins: Vec<(Quoted, String)>,
@@ -421,6 +429,20 @@ fn assemble(walked: Walked, report: &mut Report) -> Assembled {
     .map(|(q, m)| (q, m.n.clone()))
     .collect();
     let (entries, lacunae) = entries(&walked, &doc, &starts, report);
+    let index_entries = walked
+        .index_entries
+        .iter()
+        .filter_map(|e| {
+            let text = &blocks[e.block].text;
+            let range = widen_empty(text, walk::trim_range(text, e.range.clone()), true)?;
+            let range = to_words(text, range).0;
+            let q = quote(
+                &doc,
+                starts[e.block] + range.start..starts[e.block] + range.end,
+            )?;
+            Some((q, e.clone()))
+        })
+        .collect();
     let verse = verse_passages(blocks, &doc, &starts);
     let margins = walked
         .margins
@@ -440,6 +462,8 @@ fn assemble(walked: Walked, report: &mut Report) -> Assembled {
         headings,
         milestones,
         sections,
+        indexes: walked.indexes.clone(),
+        index_entries,
         entries,
         lacunae,
         margins,
@@ -1232,6 +1256,44 @@ fn structure_toml(out: &mut String, e: &Assembled) {
     }
     for (q, n) in &e.sections {
         let _ = write!(out, "\n[[section]]\n{}n = {}\n", quote_keys(q), s(n));
+    }
+    index_toml(out, e);
+}
+
+/// `[[index]]` and `[[index-entry]]`: the indexes declared in the back matter and those
+/// the entries name (an entry naming none goes to the first).
+fn index_toml(out: &mut String, e: &Assembled) {
+    let mut indexes = e.indexes.clone();
+    for (_, entry) in &e.index_entries {
+        if !entry.index.is_empty() && !indexes.iter().any(|(id, _)| *id == entry.index) {
+            indexes.push((entry.index.clone(), entry.index.clone()));
+        }
+    }
+    if indexes.is_empty() && !e.index_entries.is_empty() {
+        indexes.push(("index".into(), "Index".into()));
+    }
+    for (id, title) in &indexes {
+        let _ = write!(out, "\n[[index]]\nid = {}\ntitle = {}\n", s(id), s(title));
+    }
+    for (q, entry) in &e.index_entries {
+        let index = if entry.index.is_empty() {
+            &indexes[0].0
+        } else {
+            &entry.index
+        };
+        let _ = write!(
+            out,
+            "\n[[index-entry]]\n{}index = {}\nheadword = {}\n",
+            quote_keys(q),
+            s(index),
+            s(&entry.headword)
+        );
+        if let Some(sub) = &entry.sub {
+            let _ = writeln!(out, "sub = {}", s(sub));
+        }
+        if let Some(sort) = &entry.sort {
+            let _ = writeln!(out, "sort = {}", s(sort));
+        }
     }
 }
 

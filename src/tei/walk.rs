@@ -63,6 +63,30 @@ pub(super) enum Body {
     },
 }
 
+/// An index entry (`<index indexName="…" spanTo="#…"><term>…</term></index>`): the words
+/// from where it stands to its `spanTo` anchor (none: the word after it), under a headword
+/// and optionally a sub-entry (a nested `index`).
+#[derive(Debug, Clone)]
+pub(super) struct IndexEntry {
+    pub block: usize,
+    pub range: Range<usize>,
+    /// Its `indexName` (empty: none given).
+    pub index: String,
+    pub headword: String,
+    pub sub: Option<String>,
+    /// The headword's `sortKey`.
+    pub sort: Option<String>,
+}
+
+/// An `<index>` as read, before its `spanTo` is resolved.
+struct IndexMark {
+    block: usize,
+    pos: usize,
+    end: Option<String>,
+    entry: IndexEntry,
+    at: usize,
+}
+
 /// An entry at a range of a block.
 #[derive(Debug, Clone)]
 pub(super) struct Entry {
@@ -153,6 +177,10 @@ pub(super) struct Walked {
     /// Sections of the reference system (`<milestone unit="section">`): their places and
     /// numbers (the `witness` is empty).
     pub sections: Vec<Milestone>,
+    /// Index entries (`<index>` with its `term`s), where their words stand.
+    pub index_entries: Vec<IndexEntry>,
+    /// Indexes declared in the back matter (`divGen type="index"`): (id, title).
+    pub indexes: Vec<(String, String)>,
     /// Series seen: id → (title, kind: "critical" | "commentary" | "sources").
     pub series: Vec<(String, String, String)>,
     /// Critical series whose apparatus is positive (`divGen rend="positive"`).
@@ -168,6 +196,8 @@ pub(super) struct Walker<'w, 'a, 'input> {
     pending_space: bool,
     /// Points waiting for the next block (page breaks and anchors between blocks).
     waiting: Vec<Waiting<'a, 'input>>,
+    /// Index entries read, their ends not yet resolved.
+    index_marks: Vec<IndexMark>,
     ids: HashMap<String, Place>,
     notes: Vec<PendingNote>,
     apps: Vec<PendingApp<'a, 'input>>,
@@ -339,6 +369,7 @@ impl<'w, 'a, 'input> Walker<'w, 'a, 'input> {
             current: None,
             pending_space: false,
             waiting: vec![],
+            index_marks: vec![],
             ids: HashMap::new(),
             notes: vec![],
             apps: vec![],
@@ -564,6 +595,7 @@ impl<'w, 'a, 'input> Walker<'w, 'a, 'input> {
                 self.out.margins.retain(|m| m.block != block);
                 self.out.milestones.retain(|m| m.block != block);
                 self.out.sections.retain(|m| m.block != block);
+                self.index_marks.retain(|m| m.block != block);
                 self.notes.retain(|n| n.block != block);
                 return;
             }
@@ -651,6 +683,7 @@ impl<'w, 'a, 'input> Walker<'w, 'a, 'input> {
         let start = self.mark();
         match name(&el) {
             "app" => self.app(el),
+            "index" => self.index(el),
             "note" => {
                 let (block, pos) = (self.block_index(), self.end_pos());
                 self.note_at(el, block, pos);
@@ -761,6 +794,64 @@ impl<'w, 'a, 'input> Walker<'w, 'a, 'input> {
             n,
             at,
         });
+    }
+
+    /// An index entry where its words begin; its end is resolved when every id is known.
+    fn index(&mut self, el: Node<'a, 'input>) {
+        let at = el.range().start;
+        fn term<'a, 'input>(n: &Node<'a, 'input>) -> Option<Node<'a, 'input>> {
+            n.children().find(|c| c.is_element() && name(c) == "term")
+        }
+        let Some(headword) = term(&el) else {
+            self.report
+                .skipped("an `<index>` without a `<term>`", "is not kept", at);
+            return;
+        };
+        let words = |t: &Node| crate::text::normalize(&super::wits::text_of(t));
+        let sub = el
+            .children()
+            .find(|c| c.is_element() && name(c) == "index")
+            .and_then(|i| term(&i))
+            .map(|t| words(&t));
+        let entry = IndexEntry {
+            block: self.block_index(),
+            range: 0..0,
+            index: el.attribute("indexName").unwrap_or_default().to_string(),
+            headword: words(&headword),
+            sub,
+            sort: headword.attribute("sortKey").map(str::to_string),
+        };
+        self.index_marks.push(IndexMark {
+            block: entry.block,
+            pos: self.mark(),
+            end: el
+                .attribute("spanTo")
+                .map(|s| s.trim_start_matches('#').to_string()),
+            entry,
+            at,
+        });
+    }
+
+    /// The index entries with their words: to the `spanTo` anchor in the same block, or
+    /// (without one) the word after the `index`.
+    fn place_index_entries(&mut self) {
+        for m in std::mem::take(&mut self.index_marks) {
+            let end = match m.end.as_deref().map(|id| self.ids.get(id)) {
+                None => m.pos,
+                Some(Some(Place::Point(b, p))) if *b == m.block && *p >= m.pos => *p,
+                Some(_) => {
+                    self.report.skipped(
+                        "an `<index>` whose `spanTo` is not an anchor after it in its block",
+                        "is not kept",
+                        m.at,
+                    );
+                    continue;
+                }
+            };
+            let mut entry = m.entry;
+            entry.range = m.pos..end;
+            self.out.index_entries.push(entry);
+        }
     }
 
     /// A section of the reference system begins: `<milestone unit="section" n="3"/>`.
@@ -1014,6 +1105,7 @@ impl<'w, 'a, 'input> Walker<'w, 'a, 'input> {
         for note in std::mem::take(&mut self.notes) {
             self.place_note(note);
         }
+        self.place_index_entries();
         self.out
     }
 
@@ -1537,7 +1629,8 @@ fn plain_into(
             continue;
         }
         match name(&child) {
-            "note" | "del" | "witDetail" | "pb" | "cb" | "milestone" | "anchor" | "fw" => {}
+            "note" | "del" | "witDetail" | "pb" | "cb" | "milestone" | "anchor" | "fw"
+            | "index" => {}
             "lb" if child.attribute("break") == Some("no") => {}
             "lb" | "space" => out.push(' '),
             "w" => {

@@ -303,12 +303,10 @@ And when the spring came round again she was not there to know.
 When he had finished, the traveller thanked him and paid for his supper, and the landlord said that the song was older than the inn, and the inn was older than the town.
 ";
 
-#[test]
-fn prose_and_verse_mix_and_long_verses_turn_over_unnumbered() {
-    let dir = edition(
-        "verse-mixed",
-        MIXED,
-        "",
+/// The structure and layout of the `MIXED` editions: a poem in prose, every verse
+/// numbered; `layout` adds to `[layout]`.
+fn mixed_spec(layout: &str, entries: &str) -> String {
+    format!(
         r#"
 [structure]
 title = "A Prose Work Quoting Verse"
@@ -318,8 +316,15 @@ from = "There was a lady"
 to = "to know"
 
 [layout]
-line-numbers = { every = 1, restart = "poem" }
+line-numbers = {{ every = 1, restart = "poem" }}
+{layout}
+{entries}"#
+    )
+}
 
+#[test]
+fn prose_and_verse_mix_and_long_verses_turn_over_unnumbered() {
+    let spec_entries = r#"
 [[entry]]
 series = "critical"
 at = "fairest maid"
@@ -334,8 +339,8 @@ readings = [{ wit = ["B"], text = "in the frost" }]
 series = "critical"
 at = "the inn was older"
 readings = [{ wit = ["B"], type = "om" }]
-"#,
-    );
+"#;
+    let dir = edition("verse-mixed", MIXED, "", &mixed_spec("", spec_entries));
     let b = built(&dir);
     let lines = printed_lines(&b);
     let source_verses: Vec<String> = MIXED
@@ -414,28 +419,14 @@ readings = [{ wit = ["B"], type = "om" }]
 
 #[test]
 fn turnovers_may_stand_flush_right_after_a_bracket() {
-    let dir = edition(
-        "verse-bracket",
-        MIXED,
-        "",
-        r#"
-[structure]
-title = "A Prose Work Quoting Verse"
-
-[[verse]]
-from = "There was a lady"
-to = "to know"
-
-[layout]
-line-numbers = { every = 1, restart = "poem" }
-turnovers = "bracket"
-
+    let spec_entries = r#"
 [[entry]]
 series = "critical"
 at = "in the snow"
 readings = [{ wit = ["B"], text = "in the frost" }]
-"#,
-    );
+"#;
+    let spec = mixed_spec("turnovers = \"bracket\"", spec_entries);
+    let dir = edition("verse-bracket", MIXED, "", &spec);
     let b = built(&dir);
     let lines = printed_lines(&b);
     // The text block's right edge: where the justified prose lines end in a letter

@@ -131,7 +131,7 @@ pub struct BuildArgs {
     /// Also render every page to PNG into this folder (page-001.png …).
     #[arg(long)]
     pub png: Option<PathBuf>,
-    /// List every apparatus entry as built: page, line(s), series, type, lemma.
+    /// List every apparatus entry as built: page, reference as printed, series, type, lemma (a facing translation's notes too).
     #[arg(long)]
     pub list: bool,
 }

@@ -89,6 +89,11 @@ pub struct EntryReport {
     pub page: usize,
     pub first: u32,
     pub last: u32,
+    /// The reference as the apparatus prints it (`12`, `12–13`, `3.12`, `5.12` among the
+    /// endnotes).
+    pub reference: String,
+    /// A note on a facing translation (a series with `of = "translation"`).
+    pub translation: bool,
 }
 
 /// An edition read up to its anchors: the spec, the base text's model and every quotation
@@ -366,6 +371,8 @@ fn entry_reports(spec: &Spec, placed: &[layout::PlacedEntry]) -> Vec<EntryReport
                 page: pe.page,
                 first: pe.first,
                 last: pe.last,
+                reference: pe.reference.clone(),
+                translation: pe.translation,
             }
         })
         .collect()

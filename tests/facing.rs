@@ -505,3 +505,29 @@ fn a_bad_translation_file_is_a_located_error_naming_the_translation() {
         "{got}"
     );
 }
+
+#[test]
+fn the_list_of_entries_holds_the_translators_notes_with_their_references() {
+    let out = apparat::build(&edition::seed_dir(), &apparat::Options::default()).unwrap();
+    let notes: Vec<&apparat::EntryReport> = out.entries.iter().filter(|e| e.translation).collect();
+    let spec = std::fs::read_to_string(edition::seed_dir().join("edition.toml")).unwrap();
+    assert_eq!(
+        notes.len(),
+        spec.matches("series = \"translator\"").count(),
+        "every translator's note is listed"
+    );
+    for e in &notes {
+        assert_eq!(e.series, "translator");
+        assert!(
+            e.page % 2 == 1,
+            "a translator's note stands on the translation's page (a recto): {e:?}"
+        );
+        let want = if e.first == e.last {
+            e.first.to_string()
+        } else {
+            format!("{}–{}", e.first, e.last)
+        };
+        assert_eq!(e.reference, want, "{e:?}");
+    }
+    assert!(out.entries.iter().any(|e| !e.translation));
+}

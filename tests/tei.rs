@@ -476,9 +476,11 @@ fn resolved(dir: &Path) -> Vec<String> {
 fn built_entries(dir: &Path) -> Vec<String> {
     let out = apparat::build(dir, &apparat::Options::default())
         .unwrap_or_else(|e| panic!("building {} failed:\n{e}", dir.display()));
+    // A facing translation stays out of TEI, and its translator's notes with it.
     let mut list: Vec<String> = out
         .entries
         .iter()
+        .filter(|e| !e.translation)
         .map(|e| {
             format!(
                 "{} {}-{} {} {} {}",

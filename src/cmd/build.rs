@@ -105,17 +105,13 @@ fn write(dir: &Path, args: &BuildArgs, out: &apparat::Output) -> Result<PathBuf,
     Ok(pdf)
 }
 
-/// `--list`: every apparatus entry as built, one per line on stdout.
+/// `--list`: every apparatus entry as built, one per line on stdout: its page and its
+/// reference as printed (a translator's note last, on the translation's page).
 fn list(entries: &[apparat::EntryReport]) {
     for e in entries {
-        let lines = if e.first == e.last {
-            e.first.to_string()
-        } else {
-            format!("{}–{}", e.first, e.last)
-        };
         println!(
             "p. {:>3}  l. {:<7} {:<11} {:<8} {}",
-            e.page, lines, e.series, e.kind, e.lemma
+            e.page, e.reference, e.series, e.kind, e.lemma
         );
     }
 }

@@ -163,6 +163,11 @@ pub struct PlacedEntry {
     pub last: u32,
     /// Printed among the endnotes, not at the foot of its page.
     pub end: bool,
+    /// The reference as the apparatus prints it (`12`, `12–6.2`, `3.12`; among the endnotes
+    /// with its page, `5.12`).
+    pub reference: String,
+    /// A note on a facing translation (its series annotates the translation).
+    pub translation: bool,
 }
 
 /// The number of numbered lines among `lines` (paragraph lines and verses; a verse's
@@ -1188,6 +1193,8 @@ pub struct ApparatusSetter<'a> {
     section_starts: Vec<usize>,
     /// References cite section and line (`[reference] cite = "section"`).
     by_section: bool,
+    /// The text is a facing translation (its entries are translator's notes).
+    translation: bool,
 }
 
 impl<'a> ApparatusSetter<'a> {
@@ -1268,6 +1275,7 @@ impl<'a> ApparatusSetter<'a> {
             line_sections: super::sections::of_lines(p, lines),
             section_starts: super::sections::first_lines(p, lines),
             by_section: spec.reference.by_section(),
+            translation: spec.text.translation,
         }
     }
 
@@ -1411,6 +1419,8 @@ impl<'a> ApparatusSetter<'a> {
                 first: self.number_of(s, first_line, doc_line),
                 last,
                 end,
+                reference: reference.clone(),
+                translation: self.translation,
             });
             previous = Some((first_line, reference));
         }

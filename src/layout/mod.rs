@@ -196,7 +196,12 @@ pub fn run(
         front_pages: plan.front_pages,
         // With a facing translation: its pages and a blank page too.
         body_pages: plan.last_folio() - plan.front_pages,
-        entries: plan.placed,
+        // The translator's notes after the original's entries.
+        entries: plan
+            .placed
+            .into_iter()
+            .chain(plan.facing.into_iter().flat_map(|f| f.placed))
+            .collect(),
         compiles: compiles.into_inner(),
         empty_lines: plan.empty_lines,
         warnings,

@@ -102,6 +102,9 @@ pub(crate) struct Resolved {
     pub spec: Spec,
     pub text: text::Text,
     pub anchors: anchor::Anchors,
+    /// A facing translation, read the same way through its spec
+    /// ([`Spec::translation_spec`]): its text and its translator's notes.
+    pub translation: Option<Box<Resolved>>,
 }
 
 /// Run the first three stages (spec → text → anchors) for the edition in `dir`, without
@@ -110,10 +113,24 @@ pub(crate) fn resolve(dir: &Path) -> Result<Resolved> {
     let spec = Spec::load(dir)?;
     let text = text::Text::load(&spec)?;
     let anchors = anchor::resolve(&spec, &text)?;
+    let translation = match spec.translation_spec() {
+        Some(tspec) => {
+            let text = text::Text::load(&tspec)?;
+            let anchors = anchor::resolve(&tspec, &text)?;
+            Some(Box::new(Resolved {
+                spec: tspec,
+                text,
+                anchors,
+                translation: None,
+            }))
+        }
+        None => None,
+    };
     Ok(Resolved {
         spec,
         text,
         anchors,
+        translation,
     })
 }
 

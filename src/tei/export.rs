@@ -21,7 +21,8 @@ use super::{TEI_NS, is_plain_id};
 use crate::Resolved;
 use crate::diag::Result;
 use crate::spec::{
-    Citation, EntryBody, LabelTarget, Reading, ReadingType, SeriesKind, SignKind, Spec, State,
+    Citation, EntryBody, LabelTarget, Reading, ReadingType, SeriesKind, SeriesText, SignKind, Spec,
+    State,
 };
 use crate::text::{BlockKind, normalize};
 
@@ -958,6 +959,80 @@ impl<'a> Body<'a> {
         }
     }
 
+    /// A facing translation, after the original's apparatus: a `div type="translation"` in
+    /// its language (its title as the `head`, its headings as nested `div`s, paragraphs and
+    /// verses as in the body), then the translator's notes, a `div` per series with
+    /// `subtype="translation"` whose notes point into it.
+    fn translation(&self, x: &mut Xml, tr: &Resolved) {
+        let lang = tr.spec.edition.language.get_ref();
+        x.block("div", &[("type", "translation"), ("xml:lang", lang)]);
+        let mut body = Body::new(tr, self.ids);
+        let mut first = 0;
+        if let Some(b) = tr
+            .text
+            .blocks
+            .first()
+            .filter(|b| b.kind == BlockKind::Title)
+        {
+            x.line("head", &[("type", "title")]);
+            body.block_content(x, b.range.clone());
+            x.close("head");
+            first = 1;
+        }
+        body.body_blocks(x, first);
+        x.end_block("div");
+        for (i, series) in tr.spec.series.iter().enumerate() {
+            if series.of == SeriesText::Translation {
+                body.notes(x, i, Some("translation"));
+            }
+        }
+    }
+
+    /// The `div` of a commentary or sources series' notes (`subtype`: the text it
+    /// annotates, where not the original).
+    fn notes(&self, x: &mut Xml, i: usize, subtype: Option<&str>) {
+        let spec = &self.r.spec;
+        let series = &spec.series[i];
+        let kind = if series.kind == SeriesKind::Sources {
+            "sources"
+        } else {
+            "commentary"
+        };
+        let id = series.id.get_ref();
+        let mut div = vec![("type", kind), ("n", id.as_str())];
+        if let Some(s) = subtype {
+            div.push(("subtype", s));
+        }
+        x.block("div", &div);
+        x.line_leaf("head", &[], &series.title);
+        for l in self
+            .r
+            .anchors
+            .lemmata
+            .iter()
+            .filter(|l| spec.entries[l.entry].series == i)
+        {
+            if let EntryBody::Note(text) = &spec.entries[l.entry].body {
+                let t = Target::Note(l.entry);
+                let (target, end) = self.targets(t, &t.id(spec));
+                let mut attrs = vec![("type", kind), ("target", target.as_str())];
+                if let Some(end) = &end {
+                    attrs.push(("targetEnd", end.as_str()));
+                }
+                // The label cross-references (`{{ref:…}}`, kept in the text) cite.
+                let label = spec
+                    .labels
+                    .iter()
+                    .find(|lb| matches!(lb.target, LabelTarget::Entry(e) if e == l.entry));
+                if let Some(lb) = label {
+                    attrs.push(("n", lb.name.get_ref().as_str()));
+                }
+                x.line_leaf("note", &attrs, text);
+            }
+        }
+        x.end_block("div");
+    }
+
     /// The back matter: one `divGen` per critical series (its apparatus), one `div` of notes
     /// per commentary or sources series, and the entries attached by anchors.
     fn back(&self, x: &mut Xml) {
@@ -982,39 +1057,13 @@ impl<'a> Body<'a> {
                 x.end_block("divGen");
                 continue;
             }
-            let kind = if series.kind == SeriesKind::Sources {
-                "sources"
-            } else {
-                "commentary"
-            };
-            x.block("div", &[("type", kind), ("n", id)]);
-            x.line_leaf("head", &[], &series.title);
-            for l in self
-                .r
-                .anchors
-                .lemmata
-                .iter()
-                .filter(|l| spec.entries[l.entry].series == i)
-            {
-                if let EntryBody::Note(text) = &spec.entries[l.entry].body {
-                    let t = Target::Note(l.entry);
-                    let (target, end) = self.targets(t, &t.id(spec));
-                    let mut attrs = vec![("type", kind), ("target", target.as_str())];
-                    if let Some(end) = &end {
-                        attrs.push(("targetEnd", end.as_str()));
-                    }
-                    // The label cross-references (`{{ref:…}}`, kept in the text) cite.
-                    let label = spec
-                        .labels
-                        .iter()
-                        .find(|lb| matches!(lb.target, LabelTarget::Entry(e) if e == l.entry));
-                    if let Some(lb) = label {
-                        attrs.push(("n", lb.name.get_ref().as_str()));
-                    }
-                    x.line_leaf("note", &attrs, text);
-                }
+            // A translator's series goes with the translation.
+            if series.of != SeriesText::Translation {
+                self.notes(x, i, None);
             }
-            x.end_block("div");
+        }
+        if let Some(tr) = &self.r.translation {
+            self.translation(x, tr);
         }
         let apps: Vec<&Span> = self
             .detached

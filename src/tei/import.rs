@@ -85,6 +85,9 @@ pub(super) fn import(file: &Path, dir: &Path, options: &ImportOptions) -> Result
     let spec = spec_toml(&header, &edition, &wits, &base);
     let written = write_folder(dir, &edition.source, &spec, header.principles.as_deref());
     written?;
+    if let Some((_, t)) = &edition.translation {
+        crate::export::write_atomic(&dir.join(TRANSLATION_FILE), t.source.as_bytes())?;
+    }
     Ok(Import {
         warnings: report.diagnostics(&src),
         witnesses: wits.list.len(),
@@ -229,6 +232,8 @@ fn walk_text(text: &Node, wits: &mut Witnesses, report: &mut Report, mode: &Mode
     let back = child(text, "back");
     let mut positive = vec![];
     let mut indexes = vec![];
+    // The series of a facing translation's notes: (div, id, title, kind).
+    let mut translators = vec![];
     for el in back
         .iter()
         .flat_map(|b| b.descendants().filter(|d| d.is_element()))
@@ -246,7 +251,11 @@ fn walk_text(text: &Node, wits: &mut Witnesses, report: &mut Report, mode: &Mode
                 }
             }
             ("div", Some(kind @ ("commentary" | "sources"))) if !series.is_empty() => {
-                walker.declare_series(series, &title, kind)
+                if is_translators(&el) {
+                    translators.push((el, series, title, kind));
+                } else {
+                    walker.declare_series(series, &title, kind)
+                }
             }
             ("divGen", Some("index")) if !series.is_empty() => {
                 indexes.push((series.to_string(), title));
@@ -291,13 +300,40 @@ fn walk_text(text: &Node, wits: &mut Witnesses, report: &mut Report, mode: &Mode
     let mut walked = walker.finish();
     walked.positive = positive;
     walked.indexes = indexes;
+    let translation = back
+        .iter()
+        .flat_map(|b| b.children())
+        .find(|c| c.is_element() && name(c) == "div" && c.attribute("type") == Some("translation"));
+    if let Some(div) = translation {
+        let mut tw = Walker::new(wits, report, mode.clone());
+        for (_, id, title, kind) in &translators {
+            tw.declare_series(id, title, kind);
+        }
+        tw.translation(div);
+        for (notes, id, _, _) in &translators {
+            tw.back_notes(*notes, id);
+        }
+        let lang = div
+            .attribute((roxmltree::NS_XML_URI, "lang"))
+            .unwrap_or("en")
+            .to_string();
+        walked.translation = Some((lang, Box::new(tw.finish())));
+    }
     walked
+}
+
+/// A `div` of notes on a facing translation (`subtype="translation"`).
+fn is_translators(div: &Node) -> bool {
+    div.attribute("subtype") == Some("translation")
 }
 
 fn back_matter<'a, 'input>(walker: &mut Walker<'_, 'a, 'input>, back: &Node<'a, 'input>) {
     for el in back.children().filter(|c| c.is_element()) {
         match (name(&el), el.attribute("type")) {
             ("divGen", _) => {}
+            // Walked on their own (see `walk_text`).
+            ("div", Some("translation")) => {}
+            ("div", Some("commentary" | "sources")) if is_translators(&el) => {}
             ("div", Some("commentary" | "sources")) => {
                 let series = el.attribute("n").unwrap_or("commentary").to_string();
                 walker.back_notes(el, &series);
@@ -356,6 +392,8 @@ struct Assembled {
     /// `[[index]]`: (id, title), and the `[[index-entry]]`s with their quotations.
     indexes: Vec<(String, String)>,
     index_entries: Vec<(Quoted, walk::IndexEntry)>,
+    /// A facing translation: its language and its text, notes and structure.
+    translation: Option<(String, Box<Assembled>)>,
     entries: Vec<QuotedEntry>,
     lacunae: Vec<QuotedLacuna>,
     margins: Vec<(Quoted, String)>,
@@ -390,7 +428,11 @@ fn quote(doc: &str, range: Range<usize>) -> Option<Quoted> {
     })
 }
 
-fn assemble(walked: Walked, report: &mut Report) -> Assembled {
+fn assemble(mut walked: Walked, report: &mut Report) -> Assembled {
+    let translation = walked
+        .translation
+        .take()
+        .map(|(lang, w)| (lang, Box::new(assemble(*w, report))));
     let (doc, starts) = model_doc(&walked.blocks);
     let blocks = &walked.blocks;
     let whole = |i: usize| quote(&doc, starts[i]..starts[i] + blocks[i].text.len());
@@ -464,6 +506,7 @@ fn assemble(walked: Walked, report: &mut Report) -> Assembled {
         sections,
         indexes: walked.indexes.clone(),
         index_entries,
+        translation,
         entries,
         lacunae,
         margins,
@@ -1214,7 +1257,10 @@ fn spec_toml(h: &Header, e: &Assembled, wits: &Witnesses, base: &str) -> String 
     if h.cite_by_section {
         out.push_str("\n[reference]\ncite = \"section\"\n");
     }
-    entries_toml(&mut out, e);
+    if let Some((lang, t)) = &e.translation {
+        translation_toml(&mut out, lang, t);
+    }
+    entries_toml(&mut out, e, None);
     out
 }
 
@@ -1297,7 +1343,32 @@ fn index_toml(out: &mut String, e: &Assembled) {
     }
 }
 
-fn entries_toml(out: &mut String, e: &Assembled) {
+/// `[translation]` with its title and headings, and the translator's series and notes.
+fn translation_toml(out: &mut String, lang: &str, t: &Assembled) {
+    let _ = write!(
+        out,
+        "\n[translation]\nfile = \"{TRANSLATION_FILE}\"\nlanguage = {}\n",
+        s(lang)
+    );
+    if let Some(title) = &t.title {
+        let _ = writeln!(out, "title = {}", inline_quote(title));
+    }
+    for (q, level) in &t.headings {
+        let _ = write!(
+            out,
+            "\n[[translation.heading]]\n{}level = {level}\n",
+            quote_keys(q)
+        );
+    }
+    // Its series annotate the translation.
+    entries_toml(out, t, Some("translation"));
+}
+
+/// The file a facing translation is written to.
+const TRANSLATION_FILE: &str = "translation.txt";
+
+/// The series (`of`: the text they annotate, where not the original) and their entries.
+fn entries_toml(out: &mut String, e: &Assembled, of: Option<&str>) {
     let mut series: Vec<(String, String, String)> = e.series.clone();
     for entry in &e.entries {
         if !series.iter().any(|(id, _, _)| *id == entry.series) {
@@ -1318,6 +1389,9 @@ fn entries_toml(out: &mut String, e: &Assembled) {
         );
         if e.positive.contains(id) {
             out.push_str("positive = true\n");
+        }
+        if let Some(of) = of {
+            let _ = writeln!(out, "of = {}", s(of));
         }
     }
     for entry in &e.entries {

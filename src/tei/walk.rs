@@ -181,6 +181,9 @@ pub(super) struct Walked {
     pub index_entries: Vec<IndexEntry>,
     /// Indexes declared in the back matter (`divGen type="index"`): (id, title).
     pub indexes: Vec<(String, String)>,
+    /// A facing translation (`div type="translation"` in the back matter): its language and
+    /// its text with the translator's notes, walked on their own.
+    pub translation: Option<(String, Box<Walked>)>,
     /// Series seen: id → (title, kind: "critical" | "commentary" | "sources").
     pub series: Vec<(String, String, String)>,
     /// Critical series whose apparatus is positive (`divGen rend="positive"`).
@@ -414,6 +417,17 @@ impl<'w, 'a, 'input> Walker<'w, 'a, 'input> {
         }
         self.end();
         self.in_heading = false;
+    }
+
+    /// A facing translation's `div`: its `head type="title"` is the title, the rest its text.
+    pub(super) fn translation(&mut self, div: Node<'a, 'input>) {
+        for child in div.children().filter(|c| c.is_element()) {
+            if name(&child) == "head" && child.attribute("type") == Some("title") {
+                self.title(child);
+            } else {
+                self.block(child);
+            }
+        }
     }
 
     /// A container of blocks (`body`, `div`, `group` …).

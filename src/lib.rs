@@ -105,6 +105,8 @@ pub(crate) struct Resolved {
     /// A facing translation, read the same way through its spec
     /// ([`Spec::translation_spec`]): its text and its translator's notes.
     pub translation: Option<Box<Resolved>>,
+    /// Where each `[[align]]` pair begins in this text (the original's order).
+    pub align_points: Vec<usize>,
 }
 
 /// Run the first three stages (spec → text → anchors) for the edition in `dir`, without
@@ -113,15 +115,24 @@ pub(crate) fn resolve(dir: &Path) -> Result<Resolved> {
     let spec = Spec::load(dir)?;
     let text = text::Text::load(&spec)?;
     let anchors = anchor::resolve(&spec, &text)?;
+    let mut align_points = vec![];
     let translation = match spec.translation_spec() {
         Some(tspec) => {
-            let text = text::Text::load(&tspec)?;
-            let anchors = anchor::resolve(&tspec, &text)?;
+            let ttext = text::Text::load(&tspec)?;
+            let tanchors = anchor::resolve(&tspec, &ttext)?;
+            let alignment = anchor::align(&anchor::Sides {
+                spec: &spec,
+                original: &text,
+                tspec: &tspec,
+                translation: &ttext,
+            })?;
+            align_points = alignment.pairs.iter().map(|p| p.0).collect();
             Some(Box::new(Resolved {
                 spec: tspec,
-                text,
-                anchors,
+                text: ttext,
+                anchors: tanchors,
                 translation: None,
+                align_points: alignment.pairs.iter().map(|p| p.1).collect(),
             }))
         }
         None => None,
@@ -131,6 +142,7 @@ pub(crate) fn resolve(dir: &Path) -> Result<Resolved> {
         text,
         anchors,
         translation,
+        align_points,
     })
 }
 

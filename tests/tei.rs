@@ -459,6 +459,14 @@ fn resolved(dir: &Path) -> Vec<String> {
         let ttext = apparat::text::Text::load(&tspec).unwrap_or_else(|e| panic!("{e}"));
         let tanchors = apparat::anchor::resolve(&tspec, &ttext).unwrap_or_else(|e| panic!("{e}"));
         out.push(format!("translation {}", tspec.edition.language.get_ref()));
+        let alignment = apparat::anchor::align(&apparat::anchor::Sides {
+            spec: &spec,
+            original: &text,
+            tspec: &tspec,
+            translation: &ttext,
+        })
+        .unwrap_or_else(|e| panic!("{e}"));
+        out.push(format!("aligned {:?}", alignment.starts));
         for b in &ttext.blocks {
             out.push(format!(
                 "translation block {:?} {:?}",
@@ -926,4 +934,32 @@ fn sections_and_citing_by_section_round_trip() {
         .collect();
     assert_eq!(numbers, ["\"1\"", "\"1.2\"", "\"IV\""], "{toml}");
     assert!(toml.contains("[reference]\ncite = \"section\""), "{toml}");
+}
+
+#[test]
+fn a_facing_translation_with_aligned_passages_round_trips() {
+    let dir = scratch("align-round-trip-source");
+    let seed = seed_dir();
+    for f in ["source.txt", "translation.txt", "principles.md"] {
+        std::fs::copy(seed.join(f), dir.join(f)).unwrap();
+    }
+    let spec = std::fs::read_to_string(seed.join("edition.toml")).unwrap()
+        + "\n[[align]]\noriginal = \"Områdeskongressen och förslaget\"\ntranslation = \"The regional congress\"\n";
+    std::fs::write(dir.join("edition.toml"), spec).unwrap();
+    let xml = export(&dir);
+    validate("align", &xml);
+    for expected in [
+        "<div type=\"translation\" xml:lang=\"en\">",
+        "<head type=\"title\">Meeting of the RSDLP(b) Central Committee",
+        "<div type=\"commentary\" n=\"translator\" subtype=\"translation\">",
+        "<anchor xml:id=\"align-0-t\"/>The regional congress",
+        "<link target=\"#align-0-o #align-0-t\"/>",
+    ] {
+        assert!(xml.contains(expected), "missing `{expected}` in:\n{xml}");
+    }
+    // The translation, its notes and the alignment compare in `resolved`, the pages of
+    // both texts in the entries as built.
+    let imported = round_trip(&dir, "align-round-trip");
+    let toml = std::fs::read_to_string(imported.join("edition.toml")).unwrap();
+    assert!(toml.contains("[[align]]"), "{toml}");
 }

@@ -19,6 +19,8 @@ use crate::text::{BlockKind, FindCache, Text};
 #[derive(Debug, Clone, Default)]
 pub struct Alignment {
     pub starts: Vec<(usize, usize)>,
+    /// The `[[align]]` pairs resolved (original, translation), in the original's order.
+    pub pairs: Vec<(usize, usize)>,
     /// Notes: regions between `[[align]]` pairs set as one chunk because their units differ.
     pub notes: Vec<Diagnostic>,
 }
@@ -90,10 +92,14 @@ pub fn align(s: &Sides) -> Result<Alignment> {
     if anchors.is_empty() {
         return pair(s, &ou, &tu).map(|starts| Alignment {
             starts,
+            pairs: vec![],
             notes: vec![],
         });
     }
-    let mut out = Alignment::default();
+    let mut out = Alignment {
+        pairs: anchors.iter().map(|(o, t, _)| (*o, *t)).collect(),
+        ..Alignment::default()
+    };
     let mut bounds = vec![(0, 0, None)];
     bounds.extend(
         anchors

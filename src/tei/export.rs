@@ -62,6 +62,8 @@ enum PointKind {
     AnchorEnd(String),
     LineBreak,
     Milestone(usize),
+    /// An `[[align]]` pair begins here (its index): an `anchor` the alignment links.
+    Align(usize),
     /// A `[[section]]` begins (index into `spec.sections`).
     Section(usize),
     /// Words an index cites begin (index into `anchors.index`): an `index` spanning to an
@@ -717,6 +719,10 @@ impl<'a> Body<'a> {
                 x.empty("milestone", &[("unit", "section"), ("n", n)]);
             }
             PointKind::Index(k) => self.index(x, *k),
+            PointKind::Align(k) => {
+                let side = if spec.text.translation { "t" } else { "o" };
+                x.empty("anchor", &[("xml:id", &format!("align-{k}-{side}"))]);
+            }
             PointKind::MarginNote(i) => {
                 let target = Target::Margin(*i).id(spec);
                 let (t, end) = self.targets(Target::Margin(*i), &target);
@@ -1065,6 +1071,17 @@ impl<'a> Body<'a> {
         if let Some(tr) = &self.r.translation {
             self.translation(x, tr);
         }
+        // The `[[align]]` pairs: each links its anchors in both texts.
+        if !self.r.align_points.is_empty() {
+            x.block("div", &[("type", "alignment")]);
+            x.block("linkGrp", &[("type", "alignment")]);
+            for k in 0..self.r.align_points.len() {
+                let target = format!("#align-{k}-o #align-{k}-t");
+                x.line_empty("link", &[("target", &target)]);
+            }
+            x.end_block("linkGrp");
+            x.end_block("div");
+        }
         let apps: Vec<&Span> = self
             .detached
             .iter()
@@ -1168,6 +1185,10 @@ fn points(r: &Resolved, detached: &[Span]) -> Vec<Point> {
                 kind: PointKind::Section(k),
             }),
     );
+    points.extend(r.align_points.iter().enumerate().map(|(k, &pos)| Point {
+        pos,
+        kind: PointKind::Align(k),
+    }));
     for (k, a) in r.anchors.index.iter().enumerate() {
         points.push(Point {
             pos: a.range.start,

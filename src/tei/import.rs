@@ -318,8 +318,32 @@ fn walk_text(text: &Node, wits: &mut Witnesses, report: &mut Report, mode: &Mode
             .unwrap_or("en")
             .to_string();
         walked.translation = Some((lang, Box::new(tw.finish())));
+        walked.align_links = align_links(back.as_ref());
     }
     walked
+}
+
+/// The links of a `linkGrp type="alignment"`: (original's anchor, translation's anchor).
+fn align_links(back: Option<&Node>) -> Vec<(String, String)> {
+    let groups = back.into_iter().flat_map(|b| descendants(b, "linkGrp"));
+    groups
+        .filter(|g| g.attribute("type") == Some("alignment"))
+        .flat_map(|g| descendants(&g, "link").collect::<Vec<_>>())
+        .filter_map(|l| {
+            let mut t = walk::pointers(l.attribute("target")).into_iter();
+            Some((t.next()?, t.next()?))
+        })
+        .collect()
+}
+
+/// The words after an `anchor` (by id) of a walked text (its model `doc` and block
+/// `starts`), quoted.
+fn after_anchor(walked: &Walked, (doc, starts): &(String, Vec<usize>), id: &str) -> Option<Quoted> {
+    let &(block, pos) = walked.anchor_points.get(id)?;
+    let text = &walked.blocks.get(block)?.text;
+    let range = widen_empty(text, pos..pos, true)?;
+    let range = to_words(text, range).0;
+    quote(doc, starts[block] + range.start..starts[block] + range.end)
 }
 
 /// A `div` of notes on a facing translation (`subtype="translation"`).
@@ -331,8 +355,8 @@ fn back_matter<'a, 'input>(walker: &mut Walker<'_, 'a, 'input>, back: &Node<'a, 
     for el in back.children().filter(|c| c.is_element()) {
         match (name(&el), el.attribute("type")) {
             ("divGen", _) => {}
-            // Walked on their own (see `walk_text`).
-            ("div", Some("translation")) => {}
+            // Walked on their own, and the alignment's links read (see `walk_text`).
+            ("div", Some("translation" | "alignment")) => {}
             ("div", Some("commentary" | "sources")) if is_translators(&el) => {}
             ("div", Some("commentary" | "sources")) => {
                 let series = el.attribute("n").unwrap_or("commentary").to_string();
@@ -394,6 +418,8 @@ struct Assembled {
     index_entries: Vec<(Quoted, walk::IndexEntry)>,
     /// A facing translation: its language and its text, notes and structure.
     translation: Option<(String, Box<Assembled>)>,
+    /// `[[align]]` pairs: (original, translation).
+    aligns: Vec<(Quoted, Quoted)>,
     entries: Vec<QuotedEntry>,
     lacunae: Vec<QuotedLacuna>,
     margins: Vec<(Quoted, String)>,
@@ -429,6 +455,17 @@ fn quote(doc: &str, range: Range<usize>) -> Option<Quoted> {
 }
 
 fn assemble(mut walked: Walked, report: &mut Report) -> Assembled {
+    // The `[[align]]` pairs: the words after their anchors in both texts.
+    let aligns = match &walked.translation {
+        Some((_, t)) if !walked.align_links.is_empty() => {
+            let (od, td) = (model_doc(&walked.blocks), model_doc(&t.blocks));
+            let quoted = |(o, tr): &(String, String)| {
+                Some((after_anchor(&walked, &od, o)?, after_anchor(t, &td, tr)?))
+            };
+            walked.align_links.iter().filter_map(quoted).collect()
+        }
+        _ => vec![],
+    };
     let translation = walked
         .translation
         .take()
@@ -507,6 +544,7 @@ fn assemble(mut walked: Walked, report: &mut Report) -> Assembled {
         indexes: walked.indexes.clone(),
         index_entries,
         translation,
+        aligns,
         entries,
         lacunae,
         margins,
@@ -1259,6 +1297,14 @@ fn spec_toml(h: &Header, e: &Assembled, wits: &Witnesses, base: &str) -> String 
     }
     if let Some((lang, t)) = &e.translation {
         translation_toml(&mut out, lang, t);
+    }
+    for (o, t) in &e.aligns {
+        let _ = write!(
+            out,
+            "\n[[align]]\noriginal = {}\ntranslation = {}\n",
+            inline_quote(o),
+            inline_quote(t)
+        );
     }
     entries_toml(&mut out, e, None);
     out

@@ -184,6 +184,11 @@ pub(super) struct Walked {
     /// A facing translation (`div type="translation"` in the back matter): its language and
     /// its text with the translator's notes, walked on their own.
     pub translation: Option<(String, Box<Walked>)>,
+    /// Every `anchor` of the text by its `xml:id`: (block, offset).
+    pub anchor_points: HashMap<String, (usize, usize)>,
+    /// The alignment's links (`linkGrp type="alignment"`): an anchor in this text and one
+    /// in the translation, by id.
+    pub align_links: Vec<(String, String)>,
     /// Series seen: id → (title, kind: "critical" | "commentary" | "sources").
     pub series: Vec<(String, String, String)>,
     /// Critical series whose apparatus is positive (`divGen rend="positive"`).
@@ -1120,6 +1125,14 @@ impl<'w, 'a, 'input> Walker<'w, 'a, 'input> {
             self.place_note(note);
         }
         self.place_index_entries();
+        self.out.anchor_points = self
+            .ids
+            .iter()
+            .filter_map(|(id, place)| match place {
+                Place::Point(b, p) => Some((id.clone(), (*b, *p))),
+                Place::Span(..) => None,
+            })
+            .collect();
         self.out
     }
 

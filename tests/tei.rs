@@ -963,3 +963,19 @@ fn a_facing_translation_with_aligned_passages_round_trips() {
     let toml = std::fs::read_to_string(imported.join("edition.toml")).unwrap();
     assert!(toml.contains("[[align]]"), "{toml}");
 }
+
+#[test]
+fn a_verse_translation_round_trips() {
+    let dir = scratch("verse-translation-round-trip-source").join("ed");
+    apparat::init::init_verse(&dir).unwrap();
+    // The ballad facing itself: a translation of verse, stanza for stanza.
+    std::fs::copy(dir.join("source.txt"), dir.join("translation.txt")).unwrap();
+    let mut spec = std::fs::read_to_string(dir.join("edition.toml")).unwrap();
+    spec.push_str("\n[translation]\nfile = \"translation.txt\"\nlanguage = \"en\"\ntitle = \"The Miller's Daughter\"\nverse = true\n");
+    std::fs::write(dir.join("edition.toml"), spec).unwrap();
+    let xml = export(&dir);
+    validate("verse-translation", &xml);
+    let imported = round_trip(&dir, "verse-translation-round-trip");
+    let toml = std::fs::read_to_string(imported.join("edition.toml")).unwrap();
+    assert!(toml.contains("[translation]\nfile = \"translation.txt\"\nlanguage = \"en\"\ntitle = \"The Miller's Daughter\"\nverse = true\n"), "{toml}");
+}

@@ -1399,6 +1399,10 @@ fn translation_toml(out: &mut String, lang: &str, t: &Assembled) {
     if let Some(title) = &t.title {
         let _ = writeln!(out, "title = {}", inline_quote(title));
     }
+    // A translation is verse or prose as a whole.
+    if t.verse.is_none() {
+        out.push_str("verse = true\n");
+    }
     for (q, level) in &t.headings {
         let _ = write!(
             out,

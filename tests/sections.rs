@@ -483,3 +483,38 @@ fn a_reference_system_that_cannot_cite_is_a_located_error() {
         "{e}"
     );
 }
+
+/// Section numbers in the margin are artifacts of the tagged PDF, like the line numbers:
+/// the text a reader copies or hears (`pdfinfo -struct-text`) holds none of them, though
+/// the page shows them.
+#[test]
+fn section_numbers_are_artifacts() {
+    let s = shared();
+    let out = std::process::Command::new("pdfinfo")
+        .arg("-struct-text")
+        .arg(&s.built.pdf_path)
+        .output()
+        .expect("pdfinfo runs");
+    let tagged = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        tagged.contains("Kamrat Lenin konstaterar"),
+        "the body is tagged text"
+    );
+    let strings: Vec<&str> = tagged
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix('"')?.strip_suffix('"'))
+        .collect();
+    for n in ["IV", "3.1"] {
+        assert!(
+            s.body
+                .pages
+                .iter()
+                .any(|p| p.margin.iter().chain(&p.outside).any(|w| w.text == n)),
+            "section {n} is printed in the margin"
+        );
+        assert!(
+            !strings.contains(&n),
+            "section number {n} is in the tagged text"
+        );
+    }
+}

@@ -368,6 +368,8 @@ pub struct Layout {
     /// after a bracket.
     #[serde(default)]
     pub turnovers: Turnovers,
+    /// Headings of this level and above (1 the highest) begin a new page, as chapters do.
+    pub heading_new_page: Option<Spanned<i64>>,
 }
 
 /// See [`Layout::turnovers`].
@@ -493,6 +495,7 @@ impl Default for Layout {
             stanza_keep: None,
             hyphen_limit: None,
             turnovers: Turnovers::default(),
+            heading_new_page: None,
         }
     }
 }
@@ -1332,6 +1335,17 @@ fn check_layout(l: &Layout, c: &mut Checks) {
         );
     }
     check_paper(l, c);
+    if let Some(level) = &l.heading_new_page
+        && !(1..=6).contains(level.get_ref())
+    {
+        c.error(
+            level.span(),
+            format!(
+                "heading-new-page {} is out of range: a heading level, 1–6",
+                level.get_ref()
+            ),
+        );
+    }
     for (name, mm, span) in l.margins.iter().flat_map(|m| m.get_ref().given()) {
         if !(0.0..=200.0).contains(&mm) {
             c.error(

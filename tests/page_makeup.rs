@@ -469,3 +469,33 @@ fn a_template_can_mark_a_note_that_continues() {
     }
     assert!(marked > 0);
 }
+
+#[test]
+fn headings_may_begin_a_new_page() {
+    let dir = edition::scratch("page-makeup-new-page").join("edition");
+    apparat::stress::generate(&dir, 20, 4).unwrap();
+    let spec = std::fs::read_to_string(dir.join("edition.toml")).unwrap();
+    let spec = spec.replace("[layout]\n", "[layout]\nheading-new-page = 1\n");
+    assert!(spec.contains("heading-new-page = 1"));
+    std::fs::write(dir.join("edition.toml"), spec).unwrap();
+    let r = read(&dir, "page-makeup-new-page");
+    // A heading (a body line set apart from the text, after the first page's title) stands
+    // first on its page, or after the title alone.
+    let mut headings = 0;
+    for p in &r.body.pages {
+        let first_text = p.body.iter().position(|l| l.number.is_some());
+        for (i, l) in p.body.iter().enumerate() {
+            if l.number.is_none() && first_text.is_some_and(|f| i > f) {
+                panic!(
+                    "page {}: the heading `{}` follows text on its page",
+                    p.number,
+                    l.line.text()
+                );
+            }
+        }
+        headings += p.body.iter().take_while(|l| l.number.is_none()).count();
+    }
+    assert!(headings >= 5, "only {headings} heading lines read");
+    // The pages before them may be short; the others are full.
+    assert_full("new pages", &r.body);
+}

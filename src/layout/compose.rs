@@ -453,6 +453,30 @@ fn min_text(spec: &Spec) -> f64 {
 }
 
 /// The space each body page but the last leaves empty above its apparatus, in body lines.
+/// The galley lines that begin a heading of level `[layout] heading-new-page` or above:
+/// each begins a new page, unless no text precedes it there (a heading right after the
+/// title, or after another heading).
+fn new_pages(spec: &Spec, p: &Printed, lines: &[GalleyLine]) -> Vec<usize> {
+    let Some(level) = spec.layout.heading_new_page.as_ref() else {
+        return vec![];
+    };
+    let level = *level.get_ref();
+    let mut out = vec![];
+    let mut text_before = false;
+    for (i, l) in lines.iter().enumerate() {
+        let opens = l.first_of_block
+            && matches!(p.blocks[l.block].kind, BlockKind::Heading(h) if i64::from(h) <= level);
+        if opens && text_before {
+            out.push(i);
+            text_before = false;
+        }
+        text_before |= l.numbered;
+    }
+    out
+}
+
+/// Empty body lines above the apparatus of each page but the last (and but those a heading
+/// that begins a new page ends).
 fn empty_lines(setter: &ApparatusSetter, cuts: &[PageCut]) -> Vec<f64> {
     let lines = setter.lines;
     let model = HeightModel::of(setter.metrics);
@@ -462,7 +486,7 @@ fn empty_lines(setter: &ApparatusSetter, cuts: &[PageCut]) -> Vec<f64> {
     let full = cuts.len().saturating_sub(1);
     cuts[..full]
         .iter()
-        .filter(|c| !c.lines.is_empty())
+        .filter(|c| !c.lines.is_empty() && !setter.new_pages.contains(&c.lines.end))
         .map(|c| {
             let text = text_extent(lines, c.lines.start, c.lines.end - 1);
             ((setter.metrics.text_height - text - model.height(&c.kept)) / pitch).max(0.0)
@@ -567,6 +591,21 @@ pub struct PageBuilder<'a> {
     /// The distance between body lines: a page may leave up to one empty to keep a note's
     /// last line from continuing alone.
     pub pitch: f64,
+    /// The galley lines a new page must begin with (headings that begin one,
+    /// `[layout] heading-new-page`), increasing.
+    pub new_pages: &'a [usize],
+}
+
+impl PageBuilder<'_> {
+    /// Where the page starting at line `start` must end at the latest (exclusive): the next
+    /// line that begins a new page, or the end.
+    pub(super) fn limit_after(&self, start: usize) -> usize {
+        let next = self.new_pages.partition_point(|&l| l <= start);
+        self.new_pages
+            .get(next)
+            .copied()
+            .unwrap_or(self.lines.len())
+    }
 }
 
 /// The pages: each takes as many text lines as fit with the apparatus lines that must stay
@@ -596,7 +635,7 @@ pub fn page_ranges(
         // Where not even one line fits after the notes continued from the page before (its
         // entries must follow them), the page holds continued notes alone.
         let cut = b
-            .page(start, &carry, trial, b.lines.len())
+            .page(start, &carry, trial, b.limit_after(start))
             .or_else(|| b.notes_only(start, &carry))
             .ok_or((start, page_no))?;
         doc_line += numbered(&b.lines[cut.lines.clone()]);
@@ -1191,6 +1230,8 @@ pub struct ApparatusSetter<'a> {
     line_sections: Vec<Option<usize>>,
     /// The galley line each section begins on.
     section_starts: Vec<usize>,
+    /// The galley lines a new page begins with (see [`PageBuilder::new_pages`]).
+    new_pages: Vec<usize>,
     /// References cite section and line (`[reference] cite = "section"`).
     by_section: bool,
     /// The text is a facing translation (its entries are translator's notes).
@@ -1274,6 +1315,7 @@ impl<'a> ApparatusSetter<'a> {
             sections: &p.sections,
             line_sections: super::sections::of_lines(p, lines),
             section_starts: super::sections::first_lines(p, lines),
+            new_pages: new_pages(spec, p, lines),
             by_section: spec.reference.by_section(),
             translation: spec.text.translation,
         }
@@ -1286,7 +1328,7 @@ impl<'a> ApparatusSetter<'a> {
     }
 
     /// A page builder over this setter's galley.
-    fn builder(&self, min_text: f64) -> PageBuilder<'a> {
+    fn builder(&self, min_text: f64) -> PageBuilder<'_> {
         PageBuilder {
             lines: self.lines,
             text_height: self.metrics.text_height,
@@ -1294,6 +1336,7 @@ impl<'a> ApparatusSetter<'a> {
             front_pages: self.front_pages,
             model: HeightModel::of(self.metrics),
             pitch: body_pitch(self.lines).unwrap_or(f64::INFINITY),
+            new_pages: &self.new_pages,
         }
     }
 
@@ -2287,6 +2330,7 @@ mod tests {
                 ..HeightModel::default()
             },
             pitch: 12.0,
+            new_pages: &[],
         }
     }
 

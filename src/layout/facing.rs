@@ -100,7 +100,9 @@ where
     let mut pages = (vec![], vec![]);
     while !at.0.done(bo) || !at.1.done(bt) {
         let (fo, ft) = folios(pages.0.len());
-        let mut limit = (bo.lines.len(), bt.lines.len());
+        // A heading that begins a new page ends both pages before it (headings face
+        // headings).
+        let mut limit = (bo.limit_after(at.0.start), bt.limit_after(at.1.start));
         let (co, ct) = loop {
             let co = original
                 .page(&at.0, limit.0, fo, 0.0)

@@ -40,10 +40,11 @@ mod xref;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use typst::syntax::Source;
 use typst_layout::PagedDocument;
 
 use crate::diag::{Diagnostic, Result};
-use crate::markup::{Front, Printed};
+use crate::markup::{self, Front, Printed};
 use crate::spec::Spec;
 use crate::typeset::{self, SpanIndex};
 use crate::world::EditionWorld;
@@ -122,12 +123,6 @@ pub fn run(
     let timer = Timer::new(opts.progress);
     let compiles = AtomicUsize::new(0);
     let (galley, translation, mut warnings) = galleys(input, world, opts, reuse, &compiles)?;
-    // The galley's layout caches cannot serve the final compile (every paragraph changes):
-    // free them now rather than hold both documents' caches at once.
-    if !keep_caches {
-        comemo::evict(0);
-        release_memory();
-    }
     timer.lap("galley");
 
     let facing = match (&input.facing, &translation) {
@@ -142,7 +137,12 @@ pub fn run(
         }),
         _ => None,
     };
-    let plan = compose::compose(input.spec, input.printed, &galley, facing.as_ref())?;
+    // The galley's layout caches cannot serve the final compile (every paragraph changes):
+    // they are freed while compose (pure Rust) runs, rather than held beside the final
+    // document's.
+    let plan = while_freeing_caches(!keep_caches, || {
+        compose::compose(input.spec, input.printed, &galley, facing.as_ref())
+    })?;
     warnings.extend(plan.warnings.iter().cloned());
     timer.lap("compose");
 
@@ -157,31 +157,22 @@ pub fn run(
     world.set_main(fin.out.clone());
     compiles.fetch_add(1, Ordering::Relaxed);
     let (doc, w) = typeset::compile(world)?;
-    if !keep_caches {
-        comemo::evict(0);
-        release_memory();
-    }
     timer.lap("final compile");
     warnings.extend(w);
-    let index = SpanIndex::new(world.main_source());
-    // The final markup's syntax tree is not needed any more (the index holds what verify
-    // reads): free it before the PDF export needs its memory.
-    world.set_main(String::new());
-    release_memory();
     if let Ok(dir) = std::env::var("APPARAT_DEBUG_DIR") {
         debug_dump(std::path::Path::new(&dir), &fin.out, &doc);
     }
-    let final_doc = verify::Final {
-        doc: &doc,
-        index: &index,
-        markup: &fin,
-    };
     let laid_out = LaidOut {
         plan: &plan,
         galley: &galley,
         translation: translation.as_ref(),
     };
-    let pdf = verify_and_export(input, &final_doc, &laid_out, export)?;
+    // The final compile's caches are freed while the document is verified and exported
+    // (neither uses them).
+    let final_markup = world.take_main();
+    let pdf = while_freeing_caches(!keep_caches, || {
+        verify_and_export(input, &doc, final_markup, &fin, &laid_out, export)
+    })?;
     if keep_caches {
         // Watch mode keeps Typst's caches between builds; what the last ten builds did not
         // use goes (as in Typst's own watch), so that a long session does not grow.
@@ -253,23 +244,34 @@ struct LaidOut<'a> {
 }
 
 /// Verifies the final document against the plan (a facing translation's pages too) while
-/// the PDF is exported on another thread: both only read the document.
+/// the PDF is exported on another thread: both only read the document. The span index
+/// verify reads is built from the final markup's syntax tree meanwhile, and the tree then
+/// freed.
 fn verify_and_export(
     input: &Input,
-    fin: &verify::Final,
+    doc: &PagedDocument,
+    source: Source,
+    markup: &markup::Writer,
     laid: &LaidOut,
     export: Export,
 ) -> Result<Vec<u8>> {
     let plan = laid.plan;
     let (verified, exported) = std::thread::scope(|scope| {
-        let exporting = scope.spawn(|| export(fin.doc));
+        let exporting = scope.spawn(|| export(doc));
+        let index = SpanIndex::new(&source);
+        drop(source);
+        let fin = verify::Final {
+            doc,
+            index: &index,
+            markup,
+        };
         let metrics = &laid.galley.measurements.metrics;
         let lines = &laid.galley.lines;
-        let verified = verify::verify(input.spec, input.printed, fin, plan, lines, metrics)
+        let verified = verify::verify(input.spec, input.printed, &fin, plan, lines, metrics)
             .and_then(|()| match (&plan.facing, laid.translation, &input.facing) {
                 (Some(fp), Some(tg), Some(f)) => {
                     let t = (f.spec, f.printed);
-                    verify::verify_facing(t, fin, plan, fp, &tg.lines, metrics)
+                    verify::verify_facing(t, &fin, plan, fp, &tg.lines, metrics)
                 }
                 _ => Ok(()),
             });
@@ -313,6 +315,21 @@ impl Timer {
             self.last.set(now);
         }
     }
+}
+
+/// Runs `work`, meanwhile (where `free` is set) emptying Typst's caches on another thread and
+/// handing the freed memory back to the system: dropping a whole document's cached layouts
+/// takes a while, and nothing `work` does needs them.
+fn while_freeing_caches<T>(free: bool, work: impl FnOnce() -> T) -> T {
+    std::thread::scope(|scope| {
+        if free {
+            scope.spawn(|| {
+                comemo::evict(0);
+                release_memory();
+            });
+        }
+        work()
+    })
 }
 
 /// Hand freed heap pages back to the system (glibc keeps them otherwise), so that the final

@@ -820,7 +820,7 @@ impl Requests {
     }
 }
 
-/// Reads the measuring compile's report (`measure-all` and `geometry-metadata`).
+/// Reads the measuring compile's report (the token widths, `measure-all` and `geometry-metadata`).
 fn read_measurements(doc: &PagedDocument, requests: &[String]) -> Result<Measurements> {
     let geometry = dict(
         typeset::metadata(doc, "apparat-geometry"),
@@ -852,7 +852,12 @@ fn read_measurements(doc: &PagedDocument, requests: &[String]) -> Result<Measure
         note_ascent: number(&measured, "note-ascent")?,
         note_spacing: number(&measured, "note-spacing")?,
     };
-    let widths = numbers(&measured, "widths")?;
+    let widths = match typeset::metadata(doc, "apparat-widths") {
+        Some(Value::Array(a)) => floats(&a),
+        _ => {
+            return Err(Diagnostic::error("the measuring compile reported no token widths").into());
+        }
+    };
     Ok(Measurements {
         metrics,
         widths: requests.iter().cloned().zip(widths).collect(),
@@ -865,18 +870,22 @@ fn read_measurements(doc: &PagedDocument, requests: &[String]) -> Result<Measure
 /// An array of numbers from the measurements.
 fn numbers(d: &Dict, k: &str) -> Result<Vec<f64>> {
     match d.get(k) {
-        Ok(Value::Array(a)) => Ok(a
-            .iter()
-            .map(|v| match v {
-                Value::Float(x) => *x,
-                Value::Int(x) => *x as f64,
-                _ => 0.0,
-            })
-            .collect()),
+        Ok(Value::Array(a)) => Ok(floats(a)),
         _ => Err(
             Diagnostic::error(format!("the template's measurements lack an array `{k}`")).into(),
         ),
     }
+}
+
+/// The numbers of an array (0 for anything else).
+fn floats(a: &typst::foundations::Array) -> Vec<f64> {
+    a.iter()
+        .map(|v| match v {
+            Value::Float(x) => *x,
+            Value::Int(x) => *x as f64,
+            _ => 0.0,
+        })
+        .collect()
 }
 
 fn dict(v: Option<Value>, what: &str) -> Result<Dict> {

@@ -5,9 +5,9 @@
 //!
 //! 1. **Galley.** One compile of the whole body on a page of automatic height, at the final
 //!    text width and in the final styles. Every line is read back from the glyphs (page,
-//!    baseline, cap height, which printed bytes it holds, whether Typst hyphenated it). The
-//!    same compile measures every apparatus atom, the apparatus height model and the margin
-//!    notes (template function `measure-all`).
+//!    baseline, cap height, which printed bytes it holds, whether Typst hyphenated it). A
+//!    compile beside it measures every apparatus atom (each set alone in `app-style`), the
+//!    apparatus height model and the margin notes (template function `measure-all`).
 //! 2. **Compose.** A page builder in Rust, like TeX's: a line joins the page together with
 //!    the apparatus entries it carries, or both move on — nothing can oscillate. Apparatus
 //!    lines are broken here too over measured token widths (the fewest lines, then the

@@ -40,11 +40,10 @@ mod xref;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use typst::syntax::Source;
 use typst_layout::PagedDocument;
 
 use crate::diag::{Diagnostic, Result};
-use crate::markup::{self, Front, Printed};
+use crate::markup::{Front, Printed};
 use crate::spec::Spec;
 use crate::typeset::{self, SpanIndex};
 use crate::world::EditionWorld;
@@ -167,12 +166,17 @@ pub fn run(
         galley: &galley,
         translation: translation.as_ref(),
     };
-    // The final compile's caches are freed while the document is verified and exported
-    // (neither uses them).
+    // The span index verify reads is built from the final markup's syntax tree while the
+    // final compile's caches are freed; then the tree goes too, before the PDF export needs
+    // memory.
     let final_markup = world.take_main();
-    let pdf = while_freeing_caches(!keep_caches, || {
-        verify_and_export(input, &doc, final_markup, &fin, &laid_out, export)
-    })?;
+    let index = while_freeing_caches(!keep_caches, move || SpanIndex::new(&final_markup));
+    let final_doc = verify::Final {
+        doc: &doc,
+        index: &index,
+        markup: &fin,
+    };
+    let pdf = verify_and_export(input, &final_doc, &laid_out, export)?;
     if keep_caches {
         // Watch mode keeps Typst's caches between builds; what the last ten builds did not
         // use goes (as in Typst's own watch), so that a long session does not grow.
@@ -244,34 +248,23 @@ struct LaidOut<'a> {
 }
 
 /// Verifies the final document against the plan (a facing translation's pages too) while
-/// the PDF is exported on another thread: both only read the document. The span index
-/// verify reads is built from the final markup's syntax tree meanwhile, and the tree then
-/// freed.
+/// the PDF is exported on another thread: both only read the document.
 fn verify_and_export(
     input: &Input,
-    doc: &PagedDocument,
-    source: Source,
-    markup: &markup::Writer,
+    fin: &verify::Final,
     laid: &LaidOut,
     export: Export,
 ) -> Result<Vec<u8>> {
     let plan = laid.plan;
     let (verified, exported) = std::thread::scope(|scope| {
-        let exporting = scope.spawn(|| export(doc));
-        let index = SpanIndex::new(&source);
-        drop(source);
-        let fin = verify::Final {
-            doc,
-            index: &index,
-            markup,
-        };
+        let exporting = scope.spawn(|| export(fin.doc));
         let metrics = &laid.galley.measurements.metrics;
         let lines = &laid.galley.lines;
-        let verified = verify::verify(input.spec, input.printed, &fin, plan, lines, metrics)
+        let verified = verify::verify(input.spec, input.printed, fin, plan, lines, metrics)
             .and_then(|()| match (&plan.facing, laid.translation, &input.facing) {
                 (Some(fp), Some(tg), Some(f)) => {
                     let t = (f.spec, f.printed);
-                    verify::verify_facing(t, &fin, plan, fp, &tg.lines, metrics)
+                    verify::verify_facing(t, fin, plan, fp, &tg.lines, metrics)
                 }
                 _ => Ok(()),
             });

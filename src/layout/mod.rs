@@ -310,19 +310,20 @@ impl Timer {
     }
 }
 
-/// Runs `work`, meanwhile (where `free` is set) emptying Typst's caches on another thread and
-/// handing the freed memory back to the system: dropping a whole document's cached layouts
-/// takes a while, and nothing `work` does needs them.
+/// Runs `work`, meanwhile (where `free` is set) emptying Typst's caches on another thread:
+/// dropping a whole document's cached layouts takes a while, and nothing `work` does needs
+/// them. Then the freed memory (what `work` freed too) is handed back to the system.
 fn while_freeing_caches<T>(free: bool, work: impl FnOnce() -> T) -> T {
-    std::thread::scope(|scope| {
+    let out = std::thread::scope(|scope| {
         if free {
-            scope.spawn(|| {
-                comemo::evict(0);
-                release_memory();
-            });
+            scope.spawn(|| comemo::evict(0));
         }
         work()
-    })
+    });
+    if free {
+        release_memory();
+    }
+    out
 }
 
 /// Hand freed heap pages back to the system (glibc keeps them otherwise), so that the final

@@ -1020,15 +1020,8 @@ pub(crate) struct Measure<'a> {
 pub(crate) fn measure_doc(spec: &Spec, template: &str, m: &Measure) -> String {
     let mut w = Writer::new();
     preamble(&mut w, spec, true, template);
-    w.out.push_str(
-        "#geometry-metadata(config)
-",
-    );
-    w.out.push_str(
-        "#app-style(context {
-  let toks = (
-",
-    );
+    w.out.push_str("#geometry-metadata(config)\n");
+    w.out.push_str("#app-style(context {\n  let toks = (\n");
     for t in m.tokens {
         let _ = writeln!(w.out, "    {t},");
     }

@@ -811,7 +811,8 @@ impl Requests {
     }
 }
 
-/// Reads the measuring compile's report (the token widths, `measure-all` and `geometry-metadata`).
+/// Reads the measuring compile's report: the token widths, `measure-all` and
+/// `geometry-metadata`.
 fn read_measurements(doc: &PagedDocument, requests: &[String]) -> Result<Measurements> {
     let geometry = dict(
         typeset::metadata(doc, "apparat-geometry"),

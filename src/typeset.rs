@@ -5,14 +5,13 @@
 //! the source span Typst attached to it; spans of the main file are resolved through one
 //! table built per compile ([`SpanIndex`]) — a per-glyph tree search would be quadratic.
 
-use std::collections::HashMap;
 use std::ops::Range;
 
 use typst::World;
 use typst::foundations::{Label, Value};
 use typst::introspection::Introspector as _;
 use typst::layout::{Frame, FrameItem, Point, Transform};
-use typst::syntax::{LinkedNode, Source, Span, SyntaxKind};
+use typst::syntax::{Source, Span, SyntaxKind, SyntaxNode};
 use typst_layout::PagedDocument;
 
 use crate::diag::{Diagnostic, Diagnostics, SourceFile};
@@ -92,31 +91,52 @@ fn walk(frame: &Frame, ts: Transform, page: usize, out: &mut impl FnMut(&GlyphPo
     }
 }
 
-/// Byte ranges of every node of the main source, by span.
+/// Byte ranges of the main source's string literals, by span.
+///
+/// A table sorted by span, searched by bisection: Typst numbers a file's nodes in tree
+/// order (a parent before its children, siblings from left to right), so the walk meets
+/// the literals in the order of their spans and the table needs no hashing and no sort.
 pub(crate) struct SpanIndex {
-    ranges: HashMap<Span, Range<usize>>,
+    spans: Vec<Span>,
+    ranges: Vec<Range<usize>>,
 }
 
 impl SpanIndex {
     pub fn new(source: &Source) -> Self {
-        let mut ranges = HashMap::new();
+        let mut index = SpanIndex {
+            spans: vec![],
+            ranges: vec![],
+        };
         // Only string literals: all text apparat emits enters the markup as literals, so no
-        // other node's span is ever looked up (and hashing every node would double the cost).
-        fn visit(node: &LinkedNode, ranges: &mut HashMap<Span, Range<usize>>) {
+        // other node's span is ever looked up.
+        fn visit(node: &SyntaxNode, offset: usize, index: &mut SpanIndex) {
             if node.kind() == SyntaxKind::Str {
-                ranges.insert(node.span(), node.range());
+                index.spans.push(node.span());
+                index.ranges.push(offset..offset + node.len());
                 return;
             }
+            let mut at = offset;
             for child in node.children() {
-                visit(&child, ranges);
+                visit(child, at, index);
+                at += child.len();
             }
         }
-        visit(&LinkedNode::new(source.root()), &mut ranges);
-        SpanIndex { ranges }
+        visit(source.root(), 0, &mut index);
+        if !index.spans.is_sorted_by_key(|s| s.into_raw()) {
+            // Not in Typst 0.15; should a later numbering differ, the table is sorted.
+            let mut pairs: Vec<_> = index.spans.into_iter().zip(index.ranges).collect();
+            pairs.sort_by_key(|(s, _)| s.into_raw());
+            (index.spans, index.ranges) = pairs.into_iter().unzip();
+        }
+        index
     }
 
     pub fn range(&self, span: Span) -> Option<Range<usize>> {
-        self.ranges.get(&span).cloned()
+        let i = self
+            .spans
+            .binary_search_by_key(&span.into_raw(), |s| s.into_raw())
+            .ok()?;
+        Some(self.ranges[i].clone())
     }
 }
 

@@ -271,10 +271,18 @@ impl EditionWorld {
         }
     }
 
-    /// Replaces the main source text (for recompiles). Uses an incremental
-    /// reparse so that unchanged parts keep their spans (good for comemo).
+    /// Replaces the main source text (for recompiles), parsed afresh. An incremental
+    /// reparse (`Source::replace`) would keep the spans of unchanged parts, but the main
+    /// file alternates between unrelated documents (a galley part, the final document, an
+    /// empty text between builds), so the diff finds nothing to keep and only costs time.
     pub fn set_main(&mut self, text: String) {
-        self.main_source.replace(&text);
+        self.main_source = Source::new(self.main, text);
+    }
+
+    /// Takes the main source out, leaving an empty one (so that the caller decides when its
+    /// syntax tree is freed).
+    pub fn take_main(&mut self) -> Source {
+        std::mem::replace(&mut self.main_source, Source::new(self.main, String::new()))
     }
 
     /// Clears the cached contents of all files except the main file and fonts

@@ -641,49 +641,40 @@ struct Compiled {
 }
 
 /// Compiles, in parallel on forked Worlds, the galley parts not known and the measurements
-/// (where `measure` gives their markup and requests), and reads each back.
+/// (where `measure` gives their markup and requests), and reads each back. Each fork is made
+/// on the thread that compiles it, so that the markups are parsed in parallel too.
 fn compile(
-    world: &mut EditionWorld,
+    world: &EditionWorld,
     docs: &GalleyDocs,
     known_parts: &[Option<GalleyPart>],
     measure: Option<(String, &[String])>,
     compiles: &AtomicUsize,
     p: &Printed,
 ) -> Compiled {
-    world.set_main(docs.parts[0].out.clone());
-    let measure_world = measure.map(|(markup, requests)| (world.fork(markup), requests));
-    let part_worlds: Vec<Option<EditionWorld>> = docs.parts[1..]
-        .iter()
-        .zip(&known_parts[1..])
-        .map(|(g, known)| known.is_none().then(|| world.fork(g.out.clone())))
-        .collect();
-    let first_world: &EditionWorld = world;
-    let read = |w: &EditionWorld, g: &markup::Writer, first: bool| -> ReadPart {
+    let read = |g: &markup::Writer, first: bool| -> ReadPart {
+        let w = world.fork(g.out.clone());
         compiles.fetch_add(1, Ordering::Relaxed);
-        let (doc, warnings) = typeset::compile(w)?;
+        let (doc, warnings) = typeset::compile(&w)?;
         let body_page = doc.pages().len() - 1;
         let index = SpanIndex::new(w.main_source());
         let lines = read_lines(p, &doc, &index, &g.spans, body_page)?;
         Ok((lines, if first { body_page } else { 0 }, warnings))
     };
     std::thread::scope(|scope| {
-        let measuring = measure_world.as_ref().map(|(w, requests)| {
+        let measuring = measure.map(|(markup, requests)| {
             scope.spawn(move || -> Result<_> {
+                let w = world.fork(markup);
                 compiles.fetch_add(1, Ordering::Relaxed);
-                let (doc, warnings) = typeset::compile(w)?;
+                let (doc, warnings) = typeset::compile(&w)?;
                 Ok((read_measurements(&doc, requests)?, warnings))
             })
         });
-        let others: Vec<_> = part_worlds
+        let others: Vec<_> = docs.parts[1..]
             .iter()
-            .zip(&docs.parts[1..])
-            .map(|(w, g)| w.as_ref().map(|w| scope.spawn(move || read(w, g, false))))
+            .zip(&known_parts[1..])
+            .map(|(g, known)| known.is_none().then(|| scope.spawn(move || read(g, false))))
             .collect();
-        let mut parts = vec![
-            known_parts[0]
-                .is_none()
-                .then(|| read(first_world, &docs.parts[0], true)),
-        ];
+        let mut parts = vec![known_parts[0].is_none().then(|| read(&docs.parts[0], true))];
         parts.extend(
             others
                 .into_iter()
@@ -823,7 +814,8 @@ impl Requests {
     }
 }
 
-/// Reads the measuring compile's report (`measure-all` and `geometry-metadata`).
+/// Reads the measuring compile's report: the token widths, `measure-all` and
+/// `geometry-metadata`.
 fn read_measurements(doc: &PagedDocument, requests: &[String]) -> Result<Measurements> {
     let geometry = dict(
         typeset::metadata(doc, "apparat-geometry"),
@@ -855,7 +847,12 @@ fn read_measurements(doc: &PagedDocument, requests: &[String]) -> Result<Measure
         note_ascent: number(&measured, "note-ascent")?,
         note_spacing: number(&measured, "note-spacing")?,
     };
-    let widths = numbers(&measured, "widths")?;
+    let widths = match typeset::metadata(doc, "apparat-widths") {
+        Some(Value::Array(a)) => floats(&a),
+        _ => {
+            return Err(Diagnostic::error("the measuring compile reported no token widths").into());
+        }
+    };
     Ok(Measurements {
         metrics,
         widths: requests.iter().cloned().zip(widths).collect(),
@@ -868,18 +865,22 @@ fn read_measurements(doc: &PagedDocument, requests: &[String]) -> Result<Measure
 /// An array of numbers from the measurements.
 fn numbers(d: &Dict, k: &str) -> Result<Vec<f64>> {
     match d.get(k) {
-        Ok(Value::Array(a)) => Ok(a
-            .iter()
-            .map(|v| match v {
-                Value::Float(x) => *x,
-                Value::Int(x) => *x as f64,
-                _ => 0.0,
-            })
-            .collect()),
+        Ok(Value::Array(a)) => Ok(floats(a)),
         _ => Err(
             Diagnostic::error(format!("the template's measurements lack an array `{k}`")).into(),
         ),
     }
+}
+
+/// The numbers of an array (0 for anything else).
+fn floats(a: &typst::foundations::Array) -> Vec<f64> {
+    a.iter()
+        .map(|v| match v {
+            Value::Float(x) => *x,
+            Value::Int(x) => *x as f64,
+            _ => 0.0,
+        })
+        .collect()
 }
 
 fn dict(v: Option<Value>, what: &str) -> Result<Dict> {

@@ -5,9 +5,9 @@
 //!
 //! 1. **Galley.** One compile of the whole body on a page of automatic height, at the final
 //!    text width and in the final styles. Every line is read back from the glyphs (page,
-//!    baseline, cap height, which printed bytes it holds, whether Typst hyphenated it). The
-//!    same compile measures every apparatus atom, the apparatus height model and the margin
-//!    notes (template function `measure-all`).
+//!    baseline, cap height, which printed bytes it holds, whether Typst hyphenated it). A
+//!    compile beside it measures every apparatus atom (each set alone in `app-style`), the
+//!    apparatus height model and the margin notes (template function `measure-all`).
 //! 2. **Compose.** A page builder in Rust, like TeX's: a line joins the page together with
 //!    the apparatus entries it carries, or both move on — nothing can oscillate. Apparatus
 //!    lines are broken here too over measured token widths (the fewest lines, then the
@@ -123,12 +123,6 @@ pub fn run(
     let timer = Timer::new(opts.progress);
     let compiles = AtomicUsize::new(0);
     let (galley, translation, mut warnings) = galleys(input, world, opts, reuse, &compiles)?;
-    // The galley's layout caches cannot serve the final compile (every paragraph changes):
-    // free them now rather than hold both documents' caches at once.
-    if !keep_caches {
-        comemo::evict(0);
-        release_memory();
-    }
     timer.lap("galley");
 
     let facing = match (&input.facing, &translation) {
@@ -143,7 +137,12 @@ pub fn run(
         }),
         _ => None,
     };
-    let plan = compose::compose(input.spec, input.printed, &galley, facing.as_ref())?;
+    // The galley's layout caches cannot serve the final compile (every paragraph changes):
+    // they are freed while compose (pure Rust) runs, rather than held beside the final
+    // document's.
+    let plan = while_freeing_caches(!keep_caches, || {
+        compose::compose(input.spec, input.printed, &galley, facing.as_ref())
+    })?;
     warnings.extend(plan.warnings.iter().cloned());
     timer.lap("compose");
 
@@ -158,29 +157,25 @@ pub fn run(
     world.set_main(fin.out.clone());
     compiles.fetch_add(1, Ordering::Relaxed);
     let (doc, w) = typeset::compile(world)?;
-    if !keep_caches {
-        comemo::evict(0);
-        release_memory();
-    }
     timer.lap("final compile");
     warnings.extend(w);
-    let index = SpanIndex::new(world.main_source());
-    // The final markup's syntax tree is not needed any more (the index holds what verify
-    // reads): free it before the PDF export needs its memory.
-    world.set_main(String::new());
-    release_memory();
     if let Ok(dir) = std::env::var("APPARAT_DEBUG_DIR") {
         debug_dump(std::path::Path::new(&dir), &fin.out, &doc);
     }
-    let final_doc = verify::Final {
-        doc: &doc,
-        index: &index,
-        markup: &fin,
-    };
     let laid_out = LaidOut {
         plan: &plan,
         galley: &galley,
         translation: translation.as_ref(),
+    };
+    // The span index verify reads is built from the final markup's syntax tree while the
+    // final compile's caches are freed; then the tree goes too, before the PDF export needs
+    // memory.
+    let final_markup = world.take_main();
+    let index = while_freeing_caches(!keep_caches, move || SpanIndex::new(&final_markup));
+    let final_doc = verify::Final {
+        doc: &doc,
+        index: &index,
+        markup: &fin,
     };
     let pdf = verify_and_export(input, &final_doc, &laid_out, export)?;
     if keep_caches {
@@ -319,6 +314,22 @@ impl Timer {
             self.last.set(now);
         }
     }
+}
+
+/// Runs `work`, meanwhile (where `free` is set) emptying Typst's caches on another thread:
+/// dropping a whole document's cached layouts takes a while, and nothing `work` does needs
+/// them. Then the freed memory (what `work` freed too) is handed back to the system.
+fn while_freeing_caches<T>(free: bool, work: impl FnOnce() -> T) -> T {
+    let out = std::thread::scope(|scope| {
+        if free {
+            scope.spawn(|| comemo::evict(0));
+        }
+        work()
+    });
+    if free {
+        release_memory();
+    }
+    out
 }
 
 /// Hand freed heap pages back to the system (glibc keeps them otherwise), so that the final

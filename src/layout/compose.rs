@@ -717,6 +717,16 @@ impl PageBuilder<'_> {
                 && self.slack(&strict) > LOOSE_BREAK * self.pitch)
                 .then(|| cut_at(end))
                 .filter(|cut| self.slack(cut) <= self.pitch + 0.01);
+            // A short stanza is kept whole only where that costs little: a break inside it
+            // that saves `LOOSE_BREAK` lines or more is taken.
+            let loose = loose.or_else(|| {
+                let soft = (good + 1..=end)
+                    .rev()
+                    .find(|&e| first && lines[e].rather_keep && !hard_bad_break(lines, e))?;
+                let cut = cut_at(soft);
+                let saved = self.slack(&strict) - self.slack(&cut);
+                (saved + 0.01 >= LOOSE_BREAK * self.pitch).then_some(cut)
+            });
             first = false;
             let cut = loose.unwrap_or(strict);
             end = cut.lines.end - 1;
@@ -940,6 +950,11 @@ fn never_breaks(lines: &[GalleyLine], e: usize) -> bool {
 
 /// A page may not end after line `e` when …
 pub fn bad_break(lines: &[GalleyLine], e: usize) -> bool {
+    hard_bad_break(lines, e) || lines[e].rather_keep // … or inside a short stanza
+}
+
+/// [`bad_break`] but for the short stanzas kept whole where a page can stay full.
+fn hard_bad_break(lines: &[GalleyLine], e: usize) -> bool {
     let l = &lines[e];
     let next = lines.get(e + 1);
     !l.numbered // … it is a title or heading line (keep with what follows)
@@ -2056,6 +2071,7 @@ mod tests {
             turnover: false,
             restart: false,
             keep_with_next: false,
+            rather_keep: false,
         }
     }
 
@@ -2357,6 +2373,28 @@ mod tests {
         })
         .unwrap();
         assert_eq!(pages[0].lines, 0..3);
+    }
+
+    #[test]
+    fn a_short_stanza_is_split_where_keeping_it_whole_would_leave_a_hole() {
+        // Verses of one line each: a couplet, then two quatrains; 9 lines a page. Kept
+        // whole, the second quatrain would leave 3 lines empty; split 2 + 2 it leaves 1.
+        // (stanza-keep 2: never after a stanza's first verse or before its last; a short
+        // stanza rather whole.)
+        let mut lines = paragraphs(&[1, 1, 1, 1, 1, 1, 1, 1, 1, 1]);
+        for (e, l) in lines.iter_mut().enumerate() {
+            l.keep_with_next = matches!(e, 0 | 2 | 4 | 6 | 8);
+            l.rather_keep = matches!(e, 0 | 2..=4 | 6..=8);
+        }
+        let pages = ranges(&page_ranges(&builder(&lines, 108.0, 0), |_, _, _, _| vec![]).unwrap());
+        assert_eq!(
+            pages[0],
+            0..8,
+            "the second quatrain splits after its second verse"
+        );
+        // Where keeping it whole costs little, it is kept: 7 lines a page leave 1 empty.
+        let pages = ranges(&page_ranges(&builder(&lines, 84.0, 0), |_, _, _, _| vec![]).unwrap());
+        assert_eq!(pages[0], 0..6);
     }
 
     #[test]

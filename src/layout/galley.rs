@@ -43,9 +43,12 @@ pub struct GalleyLine {
     pub turnover: bool,
     /// Numbering starts again at this line (`restart = "section"` or `"poem"`).
     pub restart: bool,
-    /// A page may not end after this line: the verse goes on, or the stanza would leave
+    /// A page never ends after this line: the verse goes on, or the stanza would leave
     /// fewer verses than `stanza-keep` at the foot or head of a page.
     pub keep_with_next: bool,
+    /// A page had rather not end after this line: a short stanza (at most twice
+    /// `stanza-keep` verses) is kept whole where a page can end elsewhere and stay full.
+    pub rather_keep: bool,
 }
 
 /// Page geometry and the height model of the apparatus and margin notes, as the template
@@ -1095,6 +1098,7 @@ fn group_lines(p: &Printed, glyphs: &[PrintedGlyph]) -> Result<Lines> {
                     turnover,
                     restart: false,
                     keep_with_next: false,
+                    rather_keep: false,
                 });
                 reaches.push(Reach {
                     left: g.left,

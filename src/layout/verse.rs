@@ -109,8 +109,9 @@ fn stanza_places(p: &Printed) -> Vec<Option<(usize, usize)>> {
 }
 
 /// A page may not end inside a verse, nor leave fewer than `keep` verses of a stanza at
-/// its foot or at the next page's head; a stanza of at most `2 × keep` verses (a quatrain,
-/// by default) is not split at all, so pages end at stanza boundaries where they can.
+/// its foot or at the next page's head (`keep_with_next`); a stanza of at most `2 × keep`
+/// verses (a quatrain, by default) is rather not split (`rather_keep`: only where keeping
+/// it whole would leave a hole), so pages end at stanza boundaries where they can.
 /// `keep = 1` lifts both rules: only a verse holds together.
 fn mark_stanza_breaks(p: &Printed, lines: &mut [GalleyLine], keep: usize) {
     if !p
@@ -123,17 +124,21 @@ fn mark_stanza_breaks(p: &Printed, lines: &mut [GalleyLine], keep: usize) {
     let places = stanza_places(p);
     for e in 0..lines.len().saturating_sub(1) {
         let (line, next) = (&lines[e], &lines[e + 1]);
-        let keep_with_next = if next.turnover {
-            true
+        let (keep_with_next, rather_keep) = if next.turnover {
+            (true, false)
         } else if let (Some((pos, len)), Some((next_pos, _))) =
             (places[line.block], places[next.block])
         {
             let same_stanza = next.block == line.block + 1 && next_pos == pos + 1;
-            same_stanza && ((keep > 1 && len <= 2 * keep) || pos + 1 < keep || len - pos - 1 < keep)
+            (
+                same_stanza && (pos + 1 < keep || len - pos - 1 < keep),
+                same_stanza && keep > 1 && len <= 2 * keep,
+            )
         } else {
-            false
+            (false, false)
         };
         lines[e].keep_with_next = keep_with_next;
+        lines[e].rather_keep = rather_keep;
     }
 }
 
@@ -185,6 +190,7 @@ mod tests {
                     turnover: k > 0 && matches!(p.blocks[block].kind, BlockKind::Verse(_)),
                     restart: false,
                     keep_with_next: false,
+                    rather_keep: false,
                 });
             }
         }
@@ -192,7 +198,10 @@ mod tests {
     }
 
     fn keeps(lines: &[GalleyLine]) -> Vec<bool> {
-        lines.iter().map(|l| l.keep_with_next).collect()
+        lines
+            .iter()
+            .map(|l| l.keep_with_next || l.rather_keep)
+            .collect()
     }
 
     #[test]

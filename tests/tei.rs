@@ -901,19 +901,24 @@ fn a_verse_stress_edition_round_trips() {
     round_trip(&dir, "verse-stress-round-trip");
 }
 
-#[test]
-fn sections_and_citing_by_section_round_trip() {
-    let dir = scratch("sections-round-trip-source");
+/// A copy of the seed edition whose spec `edit` changes.
+fn seed_with(name: &str, edit: impl Fn(&str) -> String) -> PathBuf {
+    let dir = scratch(name);
     let seed = seed_dir();
     for f in ["source.txt", "translation.txt", "principles.md"] {
         std::fs::copy(seed.join(f), dir.join(f)).unwrap();
     }
-    let spec = std::fs::read_to_string(seed.join("edition.toml"))
-        .unwrap()
-        .replace("restart = \"page\" }", "}");
-    let spec = spec
-        + "\n[reference]\ncite = \"section\"\n\n[[section]]\nat = \"Kamrat Lenin konstaterar\"\n\n[[section]]\nat = \"Det internationella läget\"\nn = \"1.2\"\n\n[[section]]\nat = \"Centralkommittén anser\"\nn = \"IV\"\n";
-    std::fs::write(dir.join("edition.toml"), spec).unwrap();
+    let spec = std::fs::read_to_string(seed.join("edition.toml")).unwrap();
+    std::fs::write(dir.join("edition.toml"), edit(&spec)).unwrap();
+    dir
+}
+
+#[test]
+fn sections_and_citing_by_section_round_trip() {
+    let dir = seed_with("sections-round-trip-source", |spec| {
+        spec.replace("restart = \"page\" }", "}")
+            + "\n[reference]\ncite = \"section\"\n\n[[section]]\nat = \"Kamrat Lenin konstaterar\"\n\n[[section]]\nat = \"Det internationella läget\"\nn = \"1.2\"\n\n[[section]]\nat = \"Centralkommittén anser\"\nn = \"IV\"\n"
+    });
     let xml = export(&dir);
     validate("sections", &xml);
     for expected in [
@@ -938,14 +943,10 @@ fn sections_and_citing_by_section_round_trip() {
 
 #[test]
 fn a_facing_translation_with_aligned_passages_round_trips() {
-    let dir = scratch("align-round-trip-source");
-    let seed = seed_dir();
-    for f in ["source.txt", "translation.txt", "principles.md"] {
-        std::fs::copy(seed.join(f), dir.join(f)).unwrap();
-    }
-    let spec = std::fs::read_to_string(seed.join("edition.toml")).unwrap()
-        + "\n[[align]]\noriginal = \"Områdeskongressen och förslaget\"\ntranslation = \"The regional congress\"\n";
-    std::fs::write(dir.join("edition.toml"), spec).unwrap();
+    let dir = seed_with("align-round-trip-source", |spec| {
+        spec.to_string()
+            + "\n[[align]]\noriginal = \"Områdeskongressen och förslaget\"\ntranslation = \"The regional congress\"\n"
+    });
     let xml = export(&dir);
     validate("align", &xml);
     for expected in [

@@ -47,6 +47,7 @@ fn pipeline(source: &[u8], quote: &str, occurrence: Option<u32>) {
     )) else {
         return;
     };
+    sections(source, &q);
     if let Ok(text) = Text::from_bytes(&spec, Path::new("source.txt"), source) {
         // Every model byte maps back into the source.
         for i in 0..text.doc.len() {
@@ -61,6 +62,25 @@ fn pipeline(source: &[u8], quote: &str, occurrence: Option<u32>) {
                 let printed = apparat::markup::Printed::new(&spec, &text, &anchors);
                 assert_eq!(printed.to_model.len(), printed.doc.len());
             }
+        }
+    }
+}
+
+/// The same text cited by section: a `[[section]]` at the quotation (and its number
+/// counted on), printed.
+fn sections(source: &[u8], q: &str) {
+    let extra = format!(
+        "\n[reference]\ncite = \"section\"\n\n[[section]]\nat = {q}\nn = \"IV.9\"\n\n[[section]]\nat = {q}\noccurrence = 2\n"
+    );
+    let Some(sspec) = spec_with(&extra) else {
+        return;
+    };
+    if let Ok(text) = Text::from_bytes(&sspec, Path::new("source.txt"), source)
+        && let Ok(anchors) = apparat::anchor::resolve(&sspec, &text)
+    {
+        let printed = apparat::markup::Printed::new(&sspec, &text, &anchors);
+        for s in &printed.sections {
+            assert!(printed.doc.is_char_boundary(s.pos.min(printed.doc.len())));
         }
     }
 }
@@ -99,7 +119,7 @@ proptest! {
     }
 
     #[test]
-    fn spec_parser_never_panics_on_near_valid_specs(extra in "(\\[\\[(entry|heading|margin|milestone|witness)\\]\\]\n|[a-z-]{1,10} = (\"[^\"\\\\]{0,12}\"|[0-9-]{1,4}|\\[\\]|\\{\\})\n){0,12}") {
+    fn spec_parser_never_panics_on_near_valid_specs(extra in "(\\[\\[(entry|heading|margin|milestone|witness|section|index-entry|label|align)\\]\\]\n|[a-z-]{1,10} = (\"[^\"\\\\]{0,12}\"|[0-9-]{1,4}|\\[\\]|\\{\\})\n){0,12}") {
         let _ = Spec::parse(Path::new("."), Path::new("edition.toml"), &format!("{VALID}{extra}"));
     }
 

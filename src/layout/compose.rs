@@ -722,10 +722,11 @@ impl PageBuilder<'_> {
             let loose = loose.or_else(|| {
                 let soft = (good + 1..=end)
                     .rev()
-                    .find(|&e| first && lines[e].rather_keep && !hard_bad_break(lines, e))?;
+                    .find(|&e| lines[e].rather_keep && !hard_bad_break(lines, e))
+                    .filter(|_| first)?;
                 let cut = cut_at(soft);
-                let saved = self.slack(&strict) - self.slack(&cut);
-                (saved + 0.01 >= LOOSE_BREAK * self.pitch).then_some(cut)
+                let (left, saved) = (self.slack(&cut), self.slack(&strict) - self.slack(&cut));
+                (left >= -0.01 && saved + 0.01 >= LOOSE_BREAK * self.pitch).then_some(cut)
             });
             first = false;
             let cut = loose.unwrap_or(strict);

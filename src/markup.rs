@@ -50,6 +50,9 @@ pub struct Printed {
     /// The sections of the text's reference system, in text order: the `[[section]]`s, or
     /// where there are none and the edition is cited by section, its headings.
     pub sections: Vec<PSection>,
+    /// The section numbers printed in the text (`[reference] numbers = "inline"`): their
+    /// printed ranges (the number, without the no-break space after it), in order.
+    pub inline_sections: Vec<Range<usize>>,
 }
 
 /// A section of the reference system as printed.
@@ -224,6 +227,11 @@ impl Printed {
             })
             .collect();
         let sections = sections(spec, anchors, &blocks, &map);
+        let inline_sections = if spec.reference.numbers == crate::spec::SectionNumbers::Inline {
+            sections.iter().map(|s| s.pos..s.pos + s.n.len()).collect()
+        } else {
+            vec![]
+        };
         let lemmata = anchors
             .lemmata
             .iter()
@@ -271,6 +279,7 @@ impl Printed {
             xrefs,
             entry_xrefs,
             sections,
+            inline_sections,
         }
     }
 
@@ -321,6 +330,12 @@ fn edits(spec: &Spec, text: &Text, anchors: &Anchors) -> Vec<(Range<usize>, Stri
     }
     if let Some(style) = typographic {
         quote_edits(text, style, &mut edits);
+    }
+    if spec.reference.numbers == crate::spec::SectionNumbers::Inline {
+        // "3 Gallia est": the number, then a no-break space binding it to the word.
+        for (s, &pos) in spec.sections.iter().zip(&anchors.sections) {
+            edits.push((pos..pos, format!("{}\u{a0}", s.n)));
+        }
     }
     let sign = spec.layout.milestone_sign.as_deref().unwrap_or("|");
     for m in &text.milestones {
@@ -524,6 +539,7 @@ pub const TEMPLATE_CONTRACT: &[(&str, &[&str])] = &[
         &["numbers", "notes", "recto", "note-width"],
     ),
     ("section-numbers", &["marks", "recto"]),
+    ("section-inline", &["body"]),
     ("milestone-note", &["siglum", "n"]),
     ("column-galley", &["body"]),
     ("facing-columns", &["left", "right"]),
@@ -730,8 +746,28 @@ impl Writer {
 
     /// Emit printed text `p.doc[r]` as string literals (split so that each literal's value
     /// stays far below Typst's 64 KiB span-offset limit); the words of `no_hyphen` in it
-    /// are set unhyphenated.
+    /// are set unhyphenated, the section numbers in it passed to `section-inline`.
     fn text(&mut self, p: &Printed, r: Range<usize>) {
+        let numbers = &p.inline_sections;
+        let first = numbers.partition_point(|n| n.end <= r.start);
+        if numbers.get(first).is_some_and(|n| n.start < r.end) {
+            let mut at = r.start;
+            for n in numbers[first..].iter().take_while(|n| n.start < r.end) {
+                let (start, end) = (n.start.max(at), n.end.min(r.end));
+                self.unhyphenated(p, at..start);
+                self.out.push_str("#section-inline[");
+                self.literals(p, start..end);
+                self.out.push(']');
+                at = end;
+            }
+            self.unhyphenated(p, at..r.end);
+            return;
+        }
+        self.unhyphenated(p, r);
+    }
+
+    /// [`Writer::text`] without section numbers.
+    fn unhyphenated(&mut self, p: &Printed, r: Range<usize>) {
         if self
             .no_hyphen
             .iter()

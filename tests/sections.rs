@@ -518,3 +518,56 @@ fn section_numbers_are_artifacts() {
         );
     }
 }
+
+/// `numbers = "inline"`: each number stands in the text before its section's first word
+/// (bold, as the template's `section-inline` sets it), none in the margin; the citations
+/// are as before.
+#[test]
+fn section_numbers_may_stand_in_the_text() {
+    let dir = seed_with("sections-inline", |spec| {
+        sections_spec(spec).replace(
+            "cite = \"section\"\n",
+            "cite = \"section\"\nnumbers = \"inline\"\n",
+        )
+    });
+    let built = edition::build(&dir, &dir);
+    let body = edition::read_body(&built.pages, built.front_pages, false);
+    let lines: Vec<String> = body
+        .pages
+        .iter()
+        .flat_map(|p| p.body.iter().map(|l| edition::normalize(&l.line.text())))
+        .collect();
+    for ((at, _), n) in SECTIONS.iter().zip(NUMBERS) {
+        let want = format!("{n} {at}");
+        assert!(
+            lines.iter().any(|l| l.contains(&want)),
+            "no line holds `{want}`: {lines:#?}"
+        );
+    }
+    for p in &body.pages {
+        let inner = p.margin.iter().chain(&p.outside).filter(|w| {
+            if p.recto {
+                w.x1 < p.left
+            } else {
+                w.x0 > p.right
+            }
+        });
+        for w in inner {
+            assert!(
+                !NUMBERS.contains(&w.text.as_str()),
+                "page {}: section number {} in the margin",
+                p.number,
+                w.text
+            );
+        }
+    }
+    let apparatus: Vec<String> = body
+        .pages
+        .iter()
+        .flat_map(|p| p.apparatus.iter().map(|l| l.text()))
+        .collect();
+    assert!(
+        apparatus.iter().any(|l| l.starts_with("1.2 likgiltighet]")),
+        "cited by section: {apparatus:#?}"
+    );
+}

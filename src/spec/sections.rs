@@ -22,7 +22,8 @@ pub struct ReferenceSystem {
     /// section and line.
     #[serde(default = "cite_page")]
     pub cite: Spanned<Cite>,
-    /// Where the numbers of `[[section]]`s print: in the inner margin (default) or nowhere.
+    /// Where the numbers of `[[section]]`s print: in the inner margin (default), in the
+    /// text, or nowhere.
     #[serde(default)]
     pub numbers: SectionNumbers,
 }
@@ -63,6 +64,8 @@ pub enum SectionNumbers {
     /// Bold, in the inner margin beside the line the section begins on.
     #[default]
     Margin,
+    /// Bold, in the text before the section's first word.
+    Inline,
     /// Not printed (the text carries its own numbers).
     None,
 }

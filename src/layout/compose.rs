@@ -486,7 +486,7 @@ fn empty_lines(setter: &ApparatusSetter, cuts: &[PageCut]) -> Vec<f64> {
     let full = cuts.len().saturating_sub(1);
     cuts[..full]
         .iter()
-        .filter(|c| !c.lines.is_empty() && !setter.new_pages.contains(&c.lines.end))
+        .filter(|c| !c.lines.is_empty() && setter.new_pages.binary_search(&c.lines.end).is_err())
         .map(|c| {
             let text = text_extent(lines, c.lines.start, c.lines.end - 1);
             ((setter.metrics.text_height - text - model.height(&c.kept)) / pitch).max(0.0)
@@ -1296,6 +1296,7 @@ impl<'a> ApparatusSetter<'a> {
                     .collect()
             })
             .collect();
+        let section_starts = super::sections::first_lines(p, lines);
         let mut by_line: Vec<Vec<usize>> = vec![vec![]; lines.len()];
         for (k, &(first, _)) in lemma_lines.iter().enumerate() {
             by_line[first].push(k);
@@ -1329,8 +1330,8 @@ impl<'a> ApparatusSetter<'a> {
             .then(|| super::verse::running_numbers(lines)),
             every: (*spec.layout.line_numbers.every.get_ref()).max(1) as u32,
             sections: &p.sections,
-            line_sections: super::sections::of_lines(p, lines),
-            section_starts: super::sections::first_lines(p, lines),
+            line_sections: super::sections::of_lines(&section_starts, lines.len()),
+            section_starts,
             new_pages: new_pages(spec, p, lines),
             by_section: spec.reference.by_section(),
             translation: spec.text.translation,

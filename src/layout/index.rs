@@ -124,12 +124,8 @@ fn references(refs: &[Reference], lines: &[Line], cite: Cite) -> String {
                 first.page, first.number, last.page, last.number
             )
         };
-        let _ = write!(
-            out,
-            "link((page: {}, x: 0pt, y: {:.1}pt), {form}), ",
-            first.page,
-            super::xref::link_y(cite.plan.lines[r.first].y),
-        );
+        let y = cite.plan.lines[r.first].y;
+        let _ = write!(out, "{}, ", super::xref::linked(first.page, y, &form));
     }
     out.push(')');
     out

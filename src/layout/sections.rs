@@ -38,14 +38,14 @@ pub(super) fn mark_restarts(spec: &Spec, p: &Printed, lines: &mut [GalleyLine]) 
     }
 }
 
-/// The section of each galley line (index into `p.sections`; `None` before the first).
-pub(super) fn of_lines(p: &Printed, lines: &[GalleyLine]) -> Vec<Option<usize>> {
-    if p.sections.is_empty() {
+/// The section of each of `lines` galley lines (index into `firsts`, the line each section
+/// begins on; `None` before the first).
+pub(super) fn of_lines(firsts: &[usize], lines: usize) -> Vec<Option<usize>> {
+    if firsts.is_empty() {
         return vec![];
     }
-    let firsts = first_lines(p, lines);
     let mut k = 0;
-    (0..lines.len())
+    (0..lines)
         .map(|line| {
             while k < firsts.len() && firsts[k] <= line {
                 k += 1;

@@ -67,10 +67,13 @@ pub(super) fn line_index(lines: &[PlannedLine], pos: usize) -> usize {
         .min(lines.len() - 1)
 }
 
-/// Where a link to the line with baseline `y` goes (pt from the page's top): a little above
-/// the line, so that the viewer shows it whole.
-pub(super) fn link_y(y: f64) -> f64 {
-    (y - 12.0).max(0.0)
+/// `body` linked to the line with baseline `y` (pt from the page's top) of folio `page`:
+/// the link goes a little above the line, so that the viewer shows it whole.
+pub(super) fn linked(page: usize, y: f64, body: &str) -> String {
+    format!(
+        "link((page: {page}, x: 0pt, y: {:.1}pt), {body})",
+        (y - 12.0).max(0.0)
+    )
 }
 
 /// The page (index into `plan.pages`) whose apparatus prints slot `slot`; `None` among the
@@ -98,12 +101,7 @@ pub fn definition(resolved: &[Resolved], by_section: bool) -> String {
                 r.page, r.line, r.line_end, r.same_page
             )
         };
-        let _ = write!(
-            out,
-            "link((page: {}, x: 0pt, y: {:.1}pt), {form}), ",
-            r.page,
-            link_y(r.y),
-        );
+        let _ = write!(out, "{}, ", linked(r.page, r.y, &form));
     }
     out.push_str(")\n");
     out

@@ -284,7 +284,7 @@ fn a_note_of_two_pages_continues_over_them_beside_a_quarter_of_text() {
     let options = StressOptions {
         pages: 24,
         seed: 3,
-        long_notes: Some(LongNotes { max_words: 900 }),
+        long_notes: Some(LongNotes { max_words: 1200 }),
         ..Default::default()
     };
     let r = stress("page-makeup-long", &options);

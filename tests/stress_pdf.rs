@@ -969,8 +969,8 @@ fn gaps(line: &common::pdf::Line) -> Vec<f64> {
 /// may be: the word spaces of every justified apparatus line are at most 2.2 natural spaces
 /// (the line breaker's bound) except on lines the build warned of, page by page; every
 /// line-end hyphen splits a word of a reading or note (of at least six letters) at one of its
-/// hyphenation points in the edition's language (Swedish, by hypher), never at a page's
-/// last apparatus line; and the hyphens are a minority of the line ends, rarely two in a row
+/// hyphenation points in the edition's language (Swedish, by hypher), at a page's last
+/// apparatus line at most once in a hundred pages; and the hyphens are a minority of the line ends, rarely two in a row
 /// and never three.
 #[test]
 fn apparatus_spaces_stay_within_the_bound_and_hyphens_fall_at_hyphenation_points() {
@@ -985,16 +985,14 @@ fn apparatus_spaces_stay_within_the_bound_and_hyphens_fall_at_hyphenation_points
     // The natural space: the most frequent gap on the ragged last lines of the blocks.
     let mut ragged = vec![];
     let mut justified: Vec<(usize, f64)> = vec![];
+    let mut divided = vec![];
     for p in &sh.body.pages {
         let lines = &p.printed_apparatus;
         for block in edition::apparatus_blocks(lines) {
             let last = lines[block.end - 1].words.last().unwrap();
-            assert!(
-                common::pdf::strip_hyphen(&last.text).is_none(),
-                "page {}: a word divided between two pages: `{}`",
-                p.number,
-                last.text
-            );
+            if common::pdf::strip_hyphen(&last.text).is_some() {
+                divided.push((p.number, last.text.clone()));
+            }
             for k in block.clone() {
                 let g = gaps(&lines[k]);
                 let Some(widest) = g.iter().copied().reduce(f64::max) else {
@@ -1036,8 +1034,14 @@ fn apparatus_spaces_stay_within_the_bound_and_hyphens_fall_at_hyphenation_points
                 .iter()
                 .flat_map(|r| words(r.text.as_deref().unwrap_or("")))
                 .collect(),
+            // An emendation's readings without words of their own read the base text.
+            edition::EntryBody::Emend { readings: rs, .. } => rs
+                .iter()
+                .flat_map(|r| words(r.text.as_deref().unwrap_or(&e.quote.at)))
+                .collect(),
             _ => vec![],
         })
+        .map(|w| w.to_lowercase())
         .collect();
     let (mut lines, mut hyphenated, mut in_a_row, mut three) = (0, 0, 0, 0);
     for p in &sh.body.pages {
@@ -1062,8 +1066,9 @@ fn apparatus_spaces_stay_within_the_bound_and_hyphens_fall_at_hyphenation_points
             let stem = common::pdf::strip_hyphen(head).unwrap();
             let tail = &app[k + 1].words[0].text;
             let word = format!("{stem}{tail}");
+            // Case aside: an emendation of case prints the base text's word as a reading.
             assert!(
-                words.contains(&word),
+                words.contains(&word.to_lowercase()),
                 "page {}: `{head}` / `{tail}` is no word of a reading or note",
                 p.number
             );
@@ -1109,6 +1114,12 @@ fn apparatus_spaces_stay_within_the_bound_and_hyphens_fall_at_hyphenation_points
         "{in_a_row} of {hyphenated} hyphenated lines follow a hyphenated line"
     );
     assert_eq!(three, 0, "three hyphenated apparatus lines in a row");
+    // A word is divided between two pages only where no other breaks give the block the
+    // number of lines the page plan counted: rarely.
+    assert!(
+        divided.len() * 100 <= sh.body.pages.len(),
+        "words divided between two pages: {divided:?}"
+    );
 }
 
 /// No more than two body lines in a row end in a hyphen (`hyphen-limit`, default 2): read

@@ -1673,6 +1673,9 @@ const HYPHEN_PENALTY: f64 = 100.0;
 /// default): taken only where every other break leaves a line loose or nearly so; three in
 /// a row never.
 const DOUBLE_HYPHEN_DEMERITS: f64 = 1.0e6;
+/// A line ending inside a short lemma (see [`Units::new`]): taken only where every other
+/// break leaves a line loose.
+const LEMMA_BREAK_DEMERITS: f64 = 1.0e7;
 /// A line whose spaces stretch past [`STRETCH_LIMIT`].
 const LOOSE_DEMERITS: f64 = 1.0e8;
 
@@ -1687,7 +1690,8 @@ pub(crate) enum Breaks {
     /// a page that keeps only the lines up to it.
     BestKeepingHeads,
     /// As `BestKeepingHeads`, and the given line (the last a page keeps) ends with a whole
-    /// word: no word is divided between two pages.
+    /// word, where any breaks with first fit's count do: a word is divided between two
+    /// pages only where none does.
     PageEndAfter(usize),
 }
 
@@ -1711,19 +1715,36 @@ pub(crate) fn break_apparatus(
     let hang = if hanging { measure.hang } else { 0.0 };
     let avail = |line: usize| measure.width - 0.5 - if line > 0 { hang } else { 0.0 };
     let units = Units::new(&tokens, measure.space, 0.6 * measure.width);
-    let first_fit = units.first_fit(&avail);
-    let mut ends: Vec<Break> = first_fit.iter().map(|&unit| Break::at(unit)).collect();
+    let breaker = Breaker::new(&units, &tokens, &avail);
+    let first_fit = breaker.first_fit(None);
+    let mut ends = first_fit.clone();
     if breaks != Breaks::FirstFit && first_fit.len() > 1 {
+        // The last lemma on a line the page keeps: where first fit set it, or, where the page
+        // keeps lines after it, on any of them.
         let keep = match breaks {
-            Breaks::BestKeepingHeads | Breaks::PageEndAfter(_) => units.heads(&tokens, &first_fit),
+            Breaks::BestKeepingHeads => units.heads(&tokens, &first_fit),
+            Breaks::PageEndAfter(line) => units
+                .heads(&tokens, &first_fit)
+                .map(|(lines, unit)| (lines.max(line), unit)),
             _ => None,
         };
         let page_end = match breaks {
             Breaks::PageEndAfter(line) => Some(line),
             _ => None,
         };
-        let breaker = Breaker::new(&units, &tokens, &avail);
-        if let Some(best) = breaker.best(first_fit.len(), keep, page_end) {
+        let lines = first_fit.len();
+        // Where no best breaks end the page's last line with a whole word, first fit may,
+        // without a line more; else the best breaks with a word divided.
+        let whole = || {
+            page_end
+                .map(|line| breaker.first_fit(Some(line)))
+                .filter(|whole| whole.len() == lines)
+        };
+        if let Some(best) = breaker
+            .best(lines, keep, page_end)
+            .or_else(whole)
+            .or_else(|| breaker.best(lines, keep, None))
+        {
             ends = best;
         }
     }
@@ -1736,26 +1757,42 @@ struct Units {
     starts: Vec<usize>,
     /// `prefix[k]`: the width of units 0..k without spaces between them.
     prefix: Vec<f64>,
+    /// `short_lemma[k]`: unit `k` goes on a short lemma, so that a line ending before it
+    /// divides the lemma (first fit never does; the best breaks only to spare a loose line).
+    short_lemma: Vec<bool>,
     space: f64,
     tokens: usize,
 }
 
 impl Units {
     /// A line never ends after a line reference or a separator; nor inside a lemma, as
-    /// long as the unit stays within `lemma_width` (a short lemma on one line).
+    /// long as the lemma (with its reference) stays within `lemma_width` (a short lemma on
+    /// one line), unless every other break leaves a line loose.
     fn new(tokens: &[MeasuredToken], space: f64, lemma_width: f64) -> Units {
         let mut starts = vec![];
         let mut widths: Vec<f64> = vec![];
+        let mut short_lemma = vec![];
         let mut glued = false;
         let mut in_lemma = false;
+        // The width of the run of units a line should not end inside: a lemma so far, with
+        // its reference.
+        let mut run = 0.0;
         for (i, t) in tokens.iter().enumerate() {
             match widths.last_mut() {
-                Some(w) if glued || (in_lemma && *w + space + t.width <= lemma_width) => {
-                    *w += space + t.width
+                Some(w) if glued => {
+                    *w += space + t.width;
+                    run += space + t.width;
                 }
                 _ => {
+                    let short = in_lemma && run + space + t.width <= lemma_width;
                     starts.push(i);
                     widths.push(t.width);
+                    short_lemma.push(short);
+                    run = if short {
+                        run + space + t.width
+                    } else {
+                        t.width
+                    };
                 }
             }
             glued = !markup::may_end_line(&t.token);
@@ -1768,6 +1805,7 @@ impl Units {
         Units {
             starts,
             prefix,
+            short_lemma,
             space,
             tokens: tokens.len(),
         }
@@ -1783,32 +1821,10 @@ impl Units {
         self.starts.get(u).copied().unwrap_or(self.tokens)..end
     }
 
-    /// Width of units i..j set on one line.
-    fn width(&self, i: usize, j: usize) -> f64 {
-        self.prefix[j] - self.prefix[i] + self.space * (j - i - 1) as f64
-    }
-
-    /// First fit: the fewest lines; element k is the unit after line k.
-    fn first_fit(&self, avail: &dyn Fn(usize) -> f64) -> Vec<usize> {
-        let n = self.len();
-        let mut ends: Vec<usize> = vec![];
-        let mut start = 0;
-        for j in 1..=n {
-            if j - start > 1 && self.width(start, j) > avail(ends.len()) {
-                ends.push(j - 1);
-                start = j - 1;
-            }
-        }
-        if n > 0 {
-            ends.push(n);
-        }
-        ends
-    }
-
     /// Where first fit sets the last entry's lemma (its `]`, else its first token): the
     /// number of lines up to it and the unit after it — what the page builder counted
     /// (`heads`).
-    fn heads(&self, tokens: &[MeasuredToken], first_fit: &[usize]) -> Option<(usize, usize)> {
+    fn heads(&self, tokens: &[MeasuredToken], first_fit: &[Break]) -> Option<(usize, usize)> {
         let last = tokens.last()?.entry;
         let closes = |t: &MeasuredToken| {
             t.entry == last
@@ -1824,7 +1840,10 @@ impl Units {
             .starts
             .partition_point(|&s| s <= token)
             .checked_sub(1)?;
-        let lines = first_fit.partition_point(|&end| end <= unit) + 1;
+        // Lines ended before the unit (a line ending inside it holds its first part).
+        let lines = first_fit
+            .partition_point(|end| end.unit < unit || (end.unit == unit && end.split.is_none()))
+            + 1;
         Some((lines, unit + 1))
     }
 
@@ -1918,6 +1937,63 @@ impl<'a> Breaker<'a> {
         }
     }
 
+    /// First fit: the fewest lines, each taking every unit that fits and then as much of
+    /// the next as a hyphenation point allows (never three hyphenated lines in a row); the
+    /// end of each line. A unit wider than a line stands alone on one. `whole`: that line
+    /// (counted from 1) ends with a whole word.
+    fn first_fit(&self, whole: Option<usize>) -> Vec<Break> {
+        let units = self.units.len();
+        let mut ends: Vec<Break> = vec![];
+        let mut from = Break::at(0);
+        let mut hyphens = 0;
+        let mut u = 0;
+        while u < units {
+            let room = (self.avail)(ends.len());
+            let fits = |to: Break| self.line(from, to).is_some_and(|(w, _)| w <= room);
+            if fits(Break::at(u + 1)) || self.line(from, Break::at(u)).is_none() {
+                u += 1;
+                continue;
+            }
+            // A short lemma goes on whole: the line ends before it, if it holds more.
+            if self.units.short_lemma[u] {
+                let lemma = (0..u)
+                    .rev()
+                    .find(|&k| !self.units.short_lemma[k])
+                    .unwrap_or(0);
+                if self.line(from, Break::at(lemma)).is_some() {
+                    hyphens = 0;
+                    ends.push(Break::at(lemma));
+                    from = Break::at(lemma);
+                    u = lemma;
+                    continue;
+                }
+            }
+            // The longest head of unit `u` that still fits ends the line.
+            let head = (hyphens < 2 && whole != Some(ends.len() + 1))
+                .then(|| {
+                    (0..self.splits[u].len())
+                        .rev()
+                        .map(|s| Break {
+                            unit: u,
+                            split: Some(s),
+                        })
+                        .find(|&b| fits(b))
+                })
+                .flatten();
+            let end = head.unwrap_or(Break::at(u));
+            hyphens = if head.is_some() { hyphens + 1 } else { 0 };
+            ends.push(end);
+            from = end;
+            if head.is_some() {
+                u += 1;
+            }
+        }
+        if units > 0 {
+            ends.push(Break::at(units));
+        }
+        ends
+    }
+
     /// The natural width of a line from `from` to `to` and the number of its pieces
     /// (tokens and word halves: the spaces between them stretch); none for a line inside
     /// one word.
@@ -1959,6 +2035,9 @@ impl<'a> Breaker<'a> {
         let mut demerits = (10.0 + badness).powi(2);
         if ratio > 1.0 {
             demerits += LOOSE_DEMERITS;
+        }
+        if to.split.is_none() && self.units.short_lemma.get(to.unit) == Some(&true) {
+            demerits += LEMMA_BREAK_DEMERITS;
         }
         if to.split.is_some() {
             demerits += HYPHEN_PENALTY * HYPHEN_PENALTY;
@@ -2264,9 +2343,9 @@ mod tests {
         ];
         let best = break_apparatus(tokens.clone(), &MEASURE, false, Breaks::Best);
         assert_eq!(texts(&best), ["aa bb long-", "word cc"]);
-        // The plan's count is first fit's over whole words, which never hyphenates.
+        // The plan's count is first fit's, which ends a line with the longest head that fits.
         let first_fit = break_apparatus(tokens.clone(), &MEASURE, false, Breaks::FirstFit);
-        assert_eq!(texts(&first_fit), ["aa bb", "longword cc"]);
+        assert_eq!(texts(&first_fit), ["aa bb long-", "word cc"]);
         // Where the line is full enough without it, no hyphen.
         let mut tight = tokens.clone();
         tight[0].width = 55.0;

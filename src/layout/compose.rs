@@ -1899,12 +1899,13 @@ struct Breaker<'a> {
     breaks: Vec<Break>,
     /// Index in `breaks` of the place before each unit (and of the end).
     before_unit: Vec<usize>,
-    /// Widths of the head (with its hyphen) and the tail of each unit's splits.
-    splits: Vec<Vec<(f64, f64)>>,
+    /// Each unit's hyphenation points (a word of its own; none for other units), with the
+    /// widths of head (with its hyphen) and tail.
+    splits: Vec<&'a [MeasuredSplit]>,
 }
 
 impl<'a> Breaker<'a> {
-    fn new(units: &'a Units, tokens: &[MeasuredToken], avail: &'a dyn Fn(usize) -> f64) -> Self {
+    fn new(units: &'a Units, tokens: &'a [MeasuredToken], avail: &'a dyn Fn(usize) -> f64) -> Self {
         let mut breaks = vec![];
         let mut before_unit = vec![];
         let mut splits = vec![];
@@ -1912,19 +1913,15 @@ impl<'a> Breaker<'a> {
             before_unit.push(breaks.len());
             breaks.push(Break::at(u));
             let range = units.token_range(u);
-            let widths: Vec<(f64, f64)> = match &tokens[range] {
-                [one] => one
-                    .splits
-                    .iter()
-                    .map(|s| (s.head_width, s.tail_width))
-                    .collect(),
-                _ => vec![],
+            let points: &[MeasuredSplit] = match &tokens[range] {
+                [one] => &one.splits,
+                _ => &[],
             };
-            breaks.extend((0..widths.len()).map(|s| Break {
+            breaks.extend((0..points.len()).map(|s| Break {
                 unit: u,
                 split: Some(s),
             }));
-            splits.push(widths);
+            splits.push(points);
         }
         before_unit.push(breaks.len());
         breaks.push(Break::at(units.len()));
@@ -2008,11 +2005,11 @@ impl<'a> Breaker<'a> {
         let mut spaces = (last - first).saturating_sub(1);
         let mut pieces = units.token_range(last).start - units.token_range(first).start;
         if let Some(s) = from.split {
-            width += self.splits[from.unit][s].1;
+            width += self.splits[from.unit][s].tail_width;
             pieces += 1;
         }
         if let Some(s) = to.split {
-            width += self.splits[to.unit][s].0;
+            width += self.splits[to.unit][s].head_width;
             pieces += 1;
         }
         // Unit widths hold the spaces inside them; add those between the line's units and

@@ -9,9 +9,11 @@
 //! guessed. Widows, orphans, headings at the foot and hyphenated page ends are avoided here;
 //! line numbers are assigned and margin notes stacked here.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 use std::sync::Arc;
+
+use rayon::prelude::*;
 
 use crate::diag::{Diagnostic, Diagnostics, Result};
 use crate::markup::{self, Emit, LineBreak, PLemma, Printed, SetToken, Token};
@@ -272,11 +274,30 @@ fn side_pages(
         warnings: vec![],
     };
     let mut section = None;
-    let mut doc_line = 0u32;
+    // Each page's own apparatus lines, pages side by side: they depend on the page's lines
+    // and the line count before it, not on what the page before carries over.
+    let doc_lines: Vec<u32> = cuts
+        .iter()
+        .scan(0u32, |n, cut| {
+            let before = *n;
+            *n += numbered(&lines[cut.lines.clone()]);
+            Some(before)
+        })
+        .collect();
+    let own: Vec<_> = cuts
+        .par_iter()
+        .zip(folios)
+        .zip(&doc_lines)
+        .map(|((cut, &number), &doc_line)| {
+            let (s, e) = (cut.lines.start, cut.lines.end - 1);
+            setter.own_lines(s, e, doc_line, number, Breaks::Best)
+        })
+        .collect();
     let mut carried: Vec<Vec<Vec<SetToken>>> = vec![vec![]; setter.foot_series.len()];
-    for (k, (cut, &number)) in cuts.iter().zip(folios).enumerate() {
+    for (k, ((cut, &number), own)) in cuts.iter().zip(folios).zip(own).enumerate() {
         let r = cut.lines.clone();
-        let (apparatus, placed) = setter.page_blocks(cut, &mut carried, doc_line, number);
+        let doc_line = doc_lines[k];
+        let (apparatus, placed) = setter.page_blocks(cut, own, &mut carried, doc_line, number);
         if !r.is_empty() {
             out.lines
                 .extend(planned_lines(setter, r.clone(), k, doc_line));
@@ -287,7 +308,6 @@ fn side_pages(
             (Some(running), Some(before)) => running[before],
             _ => doc_line,
         };
-        doc_line += numbered(&lines[r.clone()]);
         let pieces = pieces(lines, r.clone());
         let opens_section =
             |pc: &Piece| !pc.continued && p.blocks[pc.block].kind == BlockKind::Heading(1);
@@ -1266,35 +1286,31 @@ impl<'a> ApparatusSetter<'a> {
                 (line_of(lines, l.range.start), line_of(lines, last))
             })
             .collect();
-        let entry_tokens: Vec<Vec<Token>> = p
+        // Each entry's tokens and their widths, entries side by side.
+        let (entry_tokens, entry_widths): (Vec<Vec<Token>>, Vec<Vec<f64>>) = p
             .lemmata
-            .iter()
+            .par_iter()
             .zip(&lemma_lines)
-            .map(|(l, &(first, _))| markup::entry_tokens(spec, p, l, rank(p, l, &lines[first])))
-            .collect();
-        let entry_widths = entry_tokens
-            .iter()
-            .map(|ts| ts.iter().map(|t| measured.token_width(t)).collect())
-            .collect();
+            .map(|(l, &(first, _))| {
+                let tokens = markup::entry_tokens(spec, p, l, rank(p, l, &lines[first]));
+                let widths = tokens.iter().map(|t| measured.token_width(t)).collect();
+                (tokens, widths)
+            })
+            .unzip();
         let hyphenator = Hyphenator::new(spec);
         let no_splits: Splits = Arc::from(Vec::new());
         // Words recur: each distinct token is split and looked up once.
-        let mut known: HashMap<&Token, Splits> = HashMap::new();
+        let distinct: HashSet<&Token> = entry_tokens.iter().flatten().collect();
+        let known: HashMap<&Token, Splits> = distinct
+            .into_par_iter()
+            .map(|t| match hyphenator.measured(t, measured) {
+                splits if splits.is_empty() => (t, no_splits.clone()),
+                splits => (t, splits.into()),
+            })
+            .collect();
         let entry_splits = entry_tokens
             .iter()
-            .map(|ts| {
-                ts.iter()
-                    .map(|t| {
-                        let splits = known.entry(t).or_insert_with(|| {
-                            match hyphenator.measured(t, measured) {
-                                splits if splits.is_empty() => no_splits.clone(),
-                                splits => splits.into(),
-                            }
-                        });
-                        splits.clone()
-                    })
-                    .collect()
-            })
+            .map(|ts| ts.iter().map(|t| known[t].clone()).collect())
             .collect();
         let section_starts = super::sections::first_lines(p, lines);
         let mut by_line: Vec<Vec<usize>> = vec![vec![]; lines.len()];
@@ -1557,17 +1573,18 @@ impl<'a> ApparatusSetter<'a> {
     }
 
     /// The apparatus blocks of a page as cut: per foot series, the lines continued from the
-    /// page before (`carried`), then the page's own; the lines past the cut are left in
-    /// `carried` for the next page.
+    /// page before (`carried`), then the page's own (as `own_lines` breaks them at their best,
+    /// with the placement of its entries); the lines past the cut are left in `carried` for
+    /// the next page.
     fn page_blocks(
         &self,
         cut: &PageCut,
+        (best, placed): (Vec<ApparatusLines>, Vec<PlacedEntry>),
         carried: &mut [ApparatusLines],
         doc_line: u32,
         page_no: usize,
     ) -> (Vec<SeriesBlock>, Vec<PlacedEntry>) {
         let (s, e) = (cut.lines.start, cut.lines.end - 1);
-        let (best, placed) = self.own_lines(s, e, doc_line, page_no, Breaks::Best);
         let mut blocks = vec![];
         for (i, mut own) in best.into_iter().enumerate() {
             let series = self.foot_series[i];

@@ -154,9 +154,21 @@ pub fn run(
         &plan,
         input.facing.as_ref().map(|f| (f.spec, f.printed)),
     );
+    timer.lap("final markup");
     world.set_main(fin.out.clone());
+    timer.lap("final parse");
     compiles.fetch_add(1, Ordering::Relaxed);
-    let (doc, w) = typeset::compile(world)?;
+    // The span index verify reads is built from the final markup's syntax tree while Typst
+    // evaluates it (a serial step that leaves the other core idle); the tree then goes.
+    let (compiled, index) = std::thread::scope(|scope| {
+        let source = world.main_source().clone();
+        let indexing = scope.spawn(move || SpanIndex::new(&source));
+        let compiled = typeset::compile(world);
+        (compiled, indexing.join())
+    });
+    let index = index.map_err(|_| Diagnostic::error("the span index panicked"))?;
+    let (doc, w) = compiled?;
+    drop(world.take_main());
     timer.lap("final compile");
     warnings.extend(w);
     if let Ok(dir) = std::env::var("APPARAT_DEBUG_DIR") {
@@ -167,17 +179,12 @@ pub fn run(
         galley: &galley,
         translation: translation.as_ref(),
     };
-    // The span index verify reads is built from the final markup's syntax tree while the
-    // final compile's caches are freed; then the tree goes too, before the PDF export needs
-    // memory.
-    let final_markup = world.take_main();
-    let index = while_freeing_caches(!keep_caches, move || SpanIndex::new(&final_markup));
     let final_doc = verify::Final {
         doc: &doc,
         index: &index,
         markup: &fin,
     };
-    let pdf = verify_and_export(input, &final_doc, &laid_out, export)?;
+    let pdf = verify_and_export(input, &final_doc, &laid_out, export, !keep_caches)?;
     if keep_caches {
         // Watch mode keeps Typst's caches between builds; what the last ten builds did not
         // use goes (as in Typst's own watch), so that a long session does not grow.
@@ -260,10 +267,18 @@ fn verify_and_export(
     fin: &verify::Final,
     laid: &LaidOut,
     export: Export,
+    free_caches: bool,
 ) -> Result<Vec<u8>> {
     let plan = laid.plan;
     let (verified, exported) = std::thread::scope(|scope| {
         let exporting = scope.spawn(|| export(fin.doc));
+        // The final compile's caches serve nothing after it: freed beside the export.
+        if free_caches {
+            scope.spawn(|| {
+                comemo::evict(0);
+                release_memory();
+            });
+        }
         let metrics = &laid.galley.measurements.metrics;
         let lines = &laid.galley.lines;
         let verified = verify::verify(input.spec, input.printed, fin, plan, lines, metrics)

@@ -8,11 +8,13 @@
 //! leave no break that keeps the spaces within [`STRETCH_LIMIT`]. The plan is read here as
 //! the template will justify it, so what is reported is what prints.
 
+use rayon::prelude::*;
+
 use crate::diag::Diagnostic;
 use crate::markup::{Atom, SetToken};
 use crate::spec::{Arrangement, Spec};
 
-use super::compose::{Plan, STRETCH_LIMIT, SeriesBlock};
+use super::compose::{Page, Plan, STRETCH_LIMIT, SeriesBlock};
 use super::galley::Measurements;
 
 /// Spaces wider than the bound by less than this (pt) are rounding.
@@ -63,32 +65,39 @@ fn warning(spec: &Spec, m: &Measurements, line: &Loose) -> Diagnostic {
     .with_note("shorten or reword the reading or note, or give the apparatus a wider measure")
 }
 
-/// The justified lines of every page's apparatus whose spaces stretch past the bound.
+/// The justified lines of every page's apparatus whose spaces stretch past the bound, pages
+/// side by side.
 pub(crate) fn loose_lines(spec: &Spec, plan: &Plan, m: &Measurements) -> Vec<Loose> {
+    plan.pages
+        .par_iter()
+        .flat_map_iter(|page| page_loose_lines(spec, page, m))
+        .collect()
+}
+
+/// The loose lines of one page's apparatus.
+fn page_loose_lines(spec: &Spec, page: &Page, m: &Measurements) -> Vec<Loose> {
     let mut out = vec![];
-    for page in &plan.pages {
-        for block in &page.apparatus {
-            let per_line = spec.series[block.series].arrangement == Arrangement::OnePerLine;
-            for (k, line) in block.lines.iter().enumerate() {
-                let Some(hang) = justified(block, k, per_line) else {
-                    continue;
-                };
-                let avail = m.metrics.text_width - if hang { m.metrics.app_hang } else { 0.0 };
-                if let Some(space) = stretched_space(line, avail, m)
-                    && space > m.metrics.space * (1.0 + STRETCH_LIMIT) + FUZZ
-                {
-                    out.push(Loose {
-                        page: page.number,
-                        entry: line.last().map_or(0, |t| t.entry),
-                        space,
-                        text: text(line),
-                        next: block
-                            .lines
-                            .get(k + 1)
-                            .map(|l| text(&l[..l.len().min(3)]))
-                            .unwrap_or_default(),
-                    });
-                }
+    for block in &page.apparatus {
+        let per_line = spec.series[block.series].arrangement == Arrangement::OnePerLine;
+        for (k, line) in block.lines.iter().enumerate() {
+            let Some(hang) = justified(block, k, per_line) else {
+                continue;
+            };
+            let avail = m.metrics.text_width - if hang { m.metrics.app_hang } else { 0.0 };
+            if let Some(space) = stretched_space(line, avail, m)
+                && space > m.metrics.space * (1.0 + STRETCH_LIMIT) + FUZZ
+            {
+                out.push(Loose {
+                    page: page.number,
+                    entry: line.last().map_or(0, |t| t.entry),
+                    space,
+                    text: text(line),
+                    next: block
+                        .lines
+                        .get(k + 1)
+                        .map(|l| text(&l[..l.len().min(3)]))
+                        .unwrap_or_default(),
+                });
             }
         }
     }

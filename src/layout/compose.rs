@@ -670,6 +670,24 @@ pub fn page_ranges(
     Ok(pages)
 }
 
+/// A page's trial settings of its apparatus (`set(end)`: the own lines of each series with
+/// the text lines up to `end`), each made once.
+struct Trials<F> {
+    set: F,
+    memo: std::cell::RefCell<HashMap<usize, Vec<SeriesLines>>>,
+}
+
+impl<F: Fn(usize) -> Vec<SeriesLines>> Trials<F> {
+    fn get(&self, end: usize) -> Vec<SeriesLines> {
+        if let Some(known) = self.memo.borrow().get(&end) {
+            return known.clone();
+        }
+        let set = (self.set)(end);
+        self.memo.borrow_mut().insert(end, set.clone());
+        set
+    }
+}
+
 impl PageBuilder<'_> {
     /// The page starting at galley line `start`, with `carry[s]` apparatus lines of series
     /// `s` continued from the page before; it ends before line `limit` (`start < limit`),
@@ -682,6 +700,11 @@ impl PageBuilder<'_> {
         limit: usize,
     ) -> Option<PageCut> {
         let lines = self.lines;
+        let trials = Trials {
+            set: trial,
+            memo: Default::default(),
+        };
+        let trial = |end: usize| trials.get(end);
         let mut carry = carry.to_vec();
         carry.resize(trial(start).len().max(carry.len()), 0);
         let carry = &carry[..];

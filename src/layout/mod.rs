@@ -137,26 +137,26 @@ pub fn run(
         }),
         _ => None,
     };
-    // The galley's layout caches cannot serve the final compile (every paragraph changes):
-    // they are freed while compose (pure Rust) runs, rather than held beside the final
-    // document's.
-    let plan = while_freeing_caches(!keep_caches, || {
-        compose::compose(input.spec, input.printed, &galley, facing.as_ref())
-    })?;
+    let plan = compose::compose(input.spec, input.printed, &galley, facing.as_ref())?;
     warnings.extend(plan.warnings.iter().cloned());
     timer.lap("compose");
 
-    let fin = emit::final_doc(
-        input.spec,
-        input.printed,
-        input.front,
-        input.template,
-        &plan,
-        input.facing.as_ref().map(|f| (f.spec, f.printed)),
-    );
+    // The galley's layout caches cannot serve the final compile (every paragraph changes):
+    // they are freed while the final markup is written and parsed (one core's work), rather
+    // than held beside the final document's.
+    let fin = while_freeing_caches(!keep_caches, || {
+        let fin = emit::final_doc(
+            input.spec,
+            input.printed,
+            input.front,
+            input.template,
+            &plan,
+            input.facing.as_ref().map(|f| (f.spec, f.printed)),
+        );
+        world.set_main(fin.out.clone());
+        fin
+    });
     timer.lap("final markup");
-    world.set_main(fin.out.clone());
-    timer.lap("final parse");
     compiles.fetch_add(1, Ordering::Relaxed);
     // The span index verify reads is built from the final markup's syntax tree while Typst
     // evaluates it (a serial step that leaves the other core idle); the tree then goes.
@@ -267,17 +267,14 @@ fn verify_and_export(
     fin: &verify::Final,
     laid: &LaidOut,
     export: Export,
-    free_caches: bool,
+    free: bool,
 ) -> Result<Vec<u8>> {
     let plan = laid.plan;
     let (verified, exported) = std::thread::scope(|scope| {
         let exporting = scope.spawn(|| export(fin.doc));
         // The final compile's caches serve nothing after it: freed beside the export.
-        if free_caches {
-            scope.spawn(|| {
-                comemo::evict(0);
-                release_memory();
-            });
+        if free {
+            scope.spawn(free_caches);
         }
         let metrics = &laid.galley.measurements.metrics;
         let lines = &laid.galley.lines;
@@ -331,20 +328,22 @@ impl Timer {
     }
 }
 
-/// Runs `work`, meanwhile (where `free` is set) emptying Typst's caches on another thread:
-/// dropping a whole document's cached layouts takes a while, and nothing `work` does needs
-/// them. Then the freed memory (what `work` freed too) is handed back to the system.
+/// Runs `work`, meanwhile (where `free` is set) emptying Typst's caches on another thread
+/// and handing the freed memory back to the system: dropping a whole document's cached
+/// layouts takes a while, and nothing `work` does needs them (`work` must not compile).
 fn while_freeing_caches<T>(free: bool, work: impl FnOnce() -> T) -> T {
-    let out = std::thread::scope(|scope| {
+    std::thread::scope(|scope| {
         if free {
-            scope.spawn(|| comemo::evict(0));
+            scope.spawn(free_caches);
         }
         work()
-    });
-    if free {
-        release_memory();
-    }
-    out
+    })
+}
+
+/// Empties Typst's caches and hands the freed memory back to the system.
+fn free_caches() {
+    comemo::evict(0);
+    release_memory();
 }
 
 /// Hand freed heap pages back to the system (glibc keeps them otherwise), so that the final

@@ -12,6 +12,7 @@ use std::collections::HashMap;
 use std::ops::Range;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use rayon::prelude::*;
 use typst::foundations::{Dict, Value};
 use typst_layout::PagedDocument;
 
@@ -420,25 +421,31 @@ impl GalleyDocs {
     fn new(input: &GalleyInput) -> Self {
         let p = input.printed;
         let ranges = parts(p);
-        let parts = ranges
-            .iter()
-            .enumerate()
-            .map(|(i, r)| {
-                let front = input.front.filter(|_| i == 0);
-                markup::galley(
-                    input.spec,
-                    p,
-                    front,
-                    input.template,
-                    r.clone(),
-                    input.column,
-                )
-            })
-            .collect();
+        // The parts' markup and the measurements' requests, side by side.
+        let (parts, requests) = rayon::join(
+            || {
+                ranges
+                    .par_iter()
+                    .enumerate()
+                    .map(|(i, r)| {
+                        let front = input.front.filter(|_| i == 0);
+                        markup::galley(
+                            input.spec,
+                            p,
+                            front,
+                            input.template,
+                            r.clone(),
+                            input.column,
+                        )
+                    })
+                    .collect()
+            },
+            || measure_requests(input.spec, p),
+        );
         GalleyDocs {
             ranges,
             parts,
-            requests: measure_requests(input.spec, p),
+            requests,
             notes: p.notes.iter().map(|n| n.body.clone()).collect(),
         }
     }

@@ -1417,6 +1417,32 @@ pub(crate) struct Emit {
     /// Functions of [`MERGEABLE`] whose consecutive words (of one entry, on one line) may be
     /// passed as one text: `f[#"a b"]` measures as `f[#"a"]`, a space, `f[#"b"]`.
     pub merge: Vec<&'static str>,
+    /// Line references, separators, brackets, labels and sigla are each set in a box of their
+    /// own: where the apparatus holds right-to-left text (or the edition's language is
+    /// written so), the Unicode bidirectional algorithm would otherwise join them to the run
+    /// of a neighbouring reading and print them on its far side; a box is one neutral unit,
+    /// set in the paragraph's direction. Words stay bare, so that a reading of several
+    /// words in the other direction reads as one run.
+    pub isolate: bool,
+}
+
+/// Whether a text holds right-to-left letters (Hebrew, Arabic, Syriac, Thaana, N'Ko and
+/// the other scripts of those blocks, their presentation forms).
+pub(crate) fn has_rtl(s: &str) -> bool {
+    s.chars().any(|c| {
+        matches!(c as u32,
+            0x0590..=0x08FF | 0xFB1D..=0xFDFF | 0xFE70..=0xFEFF | 0x10800..=0x10FFF | 0x1E800..=0x1EFFF)
+    })
+}
+
+/// Whether the edition's language is written right to left (ISO 639 codes).
+pub(crate) fn rtl_language(lang: &str) -> bool {
+    let primary = lang.split(['-', '_']).next().unwrap_or("").to_ascii_lowercase();
+    matches!(
+        primary.as_str(),
+        "ar" | "arc" | "ckb" | "dv" | "fa" | "he" | "hbo" | "iw" | "ks" | "ku" | "nqo" | "ota"
+            | "ps" | "sam" | "sd" | "syc" | "syr" | "ug" | "ur" | "yi"
+    )
 }
 
 /// The markup of a token standing alone in the final document.
@@ -1429,7 +1455,8 @@ fn token_markup_final(t: &[Atom], emit: &Emit) -> String {
                 _ => "",
             })
             .collect();
-        return Atom::Text("app-num", s).expr();
+        let num = Atom::Text("app-num", s).expr();
+        return if emit.isolate { format!("box({num})") } else { num };
     }
     if is_composite(t) {
         let mut s = String::from("box[");
@@ -1441,13 +1468,19 @@ fn token_markup_final(t: &[Atom], emit: &Emit) -> String {
         s.push(']');
         return s;
     }
+    // Where directions mix, what carries no words of the text or the spec (a bracket, a
+    // separator, a label, sigla) is one neutral unit; words form runs of their direction.
+    let atom = |a: &Atom| match a {
+        Atom::Call(..) | Atom::Sigla(_) if emit.isolate => format!("box({})", a.expr()),
+        _ => a.expr(),
+    };
     if let [one] = t {
-        return one.expr();
+        return atom(one);
     }
     let mut s = String::from("[");
     for a in t {
         s.push('#');
-        s.push_str(&a.expr());
+        s.push_str(&atom(a));
     }
     s.push(']');
     s

@@ -38,6 +38,15 @@ pub struct GlyphPos {
     pub text_len: usize,
 }
 
+impl GlyphPos {
+    /// How far from its line's baseline a glyph may stand: Typst sets a glyph that the font
+    /// shifts up or down (a mark positioned over its base, a cursive join) as text of its
+    /// own at the shifted height, so its `y` is not the baseline. Lines lie further apart.
+    pub fn fuzz(&self) -> f64 {
+        (0.6 * self.cap).max(0.5)
+    }
+}
+
 /// Calls `f` with every glyph of the given pages, in frame order. A visitor rather than a
 /// list: a long edition has hundreds of thousands of glyphs, and the readers need each once.
 pub fn for_each_glyph(

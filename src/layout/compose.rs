@@ -217,7 +217,10 @@ pub fn compose(spec: &Spec, p: &Printed, galley: &Galley, facing: Option<&Facing
         pages: vec![],
         endnotes: vec![],
         placed: vec![],
-        emit: galley.measurements.emit(&markup::number_chars(p)),
+        emit: Emit {
+            isolate: bidi_apparatus(spec, p, &setter),
+            ..galley.measurements.emit(&markup::number_chars(p))
+        },
         note_width: galley.measurements.metrics.note_width,
         empty_lines: vec![],
         warnings: vec![],
@@ -493,6 +496,22 @@ fn new_pages(spec: &Spec, p: &Printed, lines: &[GalleyLine]) -> Vec<usize> {
         text_before |= l.numbered;
     }
     out
+}
+
+/// Whether the apparatus may mix writing directions (see [`Emit::isolate`]): the edition's
+/// language is written right to left, or its text or its entries hold right-to-left letters.
+fn bidi_apparatus(spec: &Spec, p: &Printed, setter: &ApparatusSetter) -> bool {
+    let atom_rtl = |a: &markup::Atom| match a {
+        markup::Atom::Text(_, s) | markup::Atom::Call(_, s) => markup::has_rtl(s),
+        markup::Atom::Sigla(sigla) => sigla.iter().any(|s| markup::has_rtl(s)),
+    };
+    markup::rtl_language(spec.edition.language.get_ref())
+        || markup::has_rtl(&p.doc)
+        || setter
+            .entry_tokens
+            .iter()
+            .flatten()
+            .any(|t| t.iter().any(atom_rtl))
 }
 
 /// Empty body lines above the apparatus of each page but the last (and but those a heading

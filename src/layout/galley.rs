@@ -134,6 +134,7 @@ impl Measurements {
                         < 1e-3
                 })
                 .collect(),
+            isolate: false,
         }
     }
 }
@@ -975,6 +976,8 @@ struct PrintedGlyph {
     /// End of the printed bytes it shows (past a ligature's last character).
     end: usize,
     cap: f64,
+    /// How far off its line's baseline it may stand (`GlyphPos::fuzz`).
+    fuzz: f64,
     left: f64,
     right: f64,
 }
@@ -1017,6 +1020,7 @@ pub(super) fn read_lines(
                     offset: o,
                     end: bytes.end.min(p.doc.len()),
                     cap: g.cap,
+                    fuzz: g.fuzz(),
                     left,
                     right,
                 });
@@ -1074,22 +1078,33 @@ fn measure_reaches(lines: &[GalleyLine], reaches: &mut [Reach], hyphens: &[Added
     }
 }
 
-/// Groups glyphs (in printed order) into lines: one per block and baseline.
+/// Groups glyphs (in printed order) into lines: one per block and baseline. A glyph the
+/// font shifts (a mark, a cursive join) stands a little off its line; the line's baseline is
+/// the one most of its glyphs stand on.
 fn group_lines(p: &Printed, glyphs: &[PrintedGlyph]) -> Result<Lines> {
     let mut lines: Vec<GalleyLine> = vec![];
     let mut reaches: Vec<Reach> = vec![];
+    // Per line: the baselines its glyphs stand on, each with how many.
+    let mut baselines: Vec<Vec<(f64, usize)>> = vec![];
     for g in glyphs {
         let block = p
             .block_at(g.offset)
             .ok_or_else(|| Diagnostic::error("galley: a glyph outside every block"))?;
-        match (lines.last_mut(), reaches.last_mut()) {
-            (Some(l), Some(r)) if l.block == block && (l.baseline - g.baseline).abs() < 0.5 => {
+        match (lines.last_mut(), reaches.last_mut(), baselines.last_mut()) {
+            (Some(l), Some(r), Some(ys))
+                if l.block == block && (l.baseline - g.baseline).abs() <= g.fuzz =>
+            {
+                match ys.iter_mut().find(|(y, _)| (y - g.baseline).abs() < 0.01) {
+                    Some((_, n)) => *n += 1,
+                    None => ys.push((g.baseline, 1)),
+                }
                 l.range.end = l.range.end.max(g.end);
                 l.cap = l.cap.max(g.cap);
                 r.left = r.left.min(g.left);
                 r.right = r.right.max(g.right);
             }
-            (last, _) => {
+            (last, ..) => {
+                baselines.push(vec![(g.baseline, 1)]);
                 let kind = p.blocks[block].kind;
                 let turnover =
                     matches!(kind, BlockKind::Verse(_)) && last.is_some_and(|l| l.block == block);
@@ -1112,6 +1127,11 @@ fn group_lines(p: &Printed, glyphs: &[PrintedGlyph]) -> Result<Lines> {
                     right: g.right,
                 });
             }
+        }
+    }
+    for (l, ys) in lines.iter_mut().zip(&baselines) {
+        if let Some(&(y, _)) = ys.iter().max_by_key(|(_, n)| *n) {
+            l.baseline = y;
         }
     }
     Ok((lines, reaches))

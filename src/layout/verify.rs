@@ -155,16 +155,16 @@ fn read_back(
             if g.first.is_whitespace() {
                 return;
             }
+            let y = found.body_glyph(g, o, lines, planned);
             for k in watched.holding(o) {
-                let ends = found.labels.entry(k).or_insert([(o, g.page, g.y); 2]);
+                let ends = found.labels.entry(k).or_insert([(o, g.page, y); 2]);
                 if o < ends[0].0 {
-                    ends[0] = (o, g.page, g.y);
+                    ends[0] = (o, g.page, y);
                 }
                 if o > ends[1].0 {
-                    ends[1] = (o, g.page, g.y);
+                    ends[1] = (o, g.page, y);
                 }
             }
-            found.body_glyph(g, o, lines, planned);
             return;
         }
         found.entry_glyph(g, fin, &fin.markup.entries);
@@ -173,17 +173,27 @@ fn read_back(
 }
 
 impl Found {
-    /// A glyph of body text at printed offset `o`: against its planned line.
-    fn body_glyph(&mut self, g: &GlyphPos, o: usize, lines: &[GalleyLine], planned: &LinePlaces) {
+    /// A glyph of body text at printed offset `o`: against its planned line. Returns the
+    /// baseline it stands on (its line's, where it stands on its planned line).
+    fn body_glyph(
+        &mut self,
+        g: &GlyphPos,
+        o: usize,
+        lines: &[GalleyLine],
+        planned: &LinePlaces,
+    ) -> f64 {
         let li = lines
             .partition_point(|l| l.range.end <= o)
             .min(lines.len() - 1);
+        let on_line = g.page == planned.page[li] && (g.y - planned.y[li]).abs() <= g.fuzz();
+        let y = if on_line { planned.y[li] } else { g.y };
         let lowest = self.last_body_y.entry(g.page).or_insert(0.0);
-        *lowest = lowest.max(g.y);
-        if g.page != planned.page[li] || (g.y - planned.y[li]).abs() > 0.5 {
+        *lowest = lowest.max(y);
+        if !on_line {
             self.bad_glyphs += 1;
             self.first_bad.get_or_insert((o, li, g.page, g.y));
         }
+        y
     }
 
     /// A glyph of an apparatus token (source ranges `entries`, as the writer recorded them):
@@ -363,7 +373,8 @@ fn check_entries(
     found: &Found,
     m: &Metrics,
 ) -> Vec<Diagnostic> {
-    let bottom = m.top + m.text_height + 0.5;
+    // Half an apparatus line of fuzz: a glyph the font shifts down stands below its line.
+    let bottom = m.top + m.text_height + m.app_line / 2.0;
     let planned = planned_pages(pages);
     let mut errs = vec![];
     for pe in placed {

@@ -229,8 +229,8 @@ pub struct TemplateArgs {
 pub struct StressArgs {
     /// The folder to write.
     pub dir: PathBuf,
-    /// Pages of body text to aim for.
-    #[arg(long, default_value_t = 200)]
+    /// Pages of body text to aim for (1 to 100,000).
+    #[arg(long, default_value_t = 200, value_parser = page_count)]
     pub pages: usize,
     /// Seed of the text and apparatus generator.
     #[arg(long, default_value_t = 1)]
@@ -258,7 +258,7 @@ pub struct BenchArgs {
     #[arg(long, default_value = "edition")]
     pub seed_dir: PathBuf,
     /// Pages of the generated stress edition.
-    #[arg(long, default_value_t = 200)]
+    #[arg(long, default_value_t = 200, value_parser = page_count)]
     pub pages: usize,
     /// Time a verse stress edition (see `apparat stress --verse`).
     #[arg(long, conflicts_with = "translation")]
@@ -276,4 +276,12 @@ pub struct BenchOneArgs {
     pub case: String,
     /// The edition folder.
     pub dir: PathBuf,
+}
+
+/// A stress edition's page count: 1 to 100,000 (a larger one would only exhaust memory).
+fn page_count(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(n) if (1..=100_000).contains(&n) => Ok(n),
+        _ => Err(format!("`{s}` is not a page count from 1 to 100000")),
+    }
 }

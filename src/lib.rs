@@ -492,6 +492,30 @@ pub fn write_pngs(out: &Output, dir: &Path) -> Result<()> {
 /// Write a build's output into `out_dir`: the PDF (to `pdf_path`), `edition.typ` and a copy
 /// of the template beside it, so that the markup also compiles with the stock Typst CLI.
 pub fn write_output(out: &Output, pdf_path: &Path, out_dir: &Path) -> Result<()> {
+    // The output folder is the edition's own: a link would carry the files elsewhere.
+    if std::fs::symlink_metadata(out_dir).is_ok_and(|m| m.file_type().is_symlink()) {
+        return Err(Diagnostic::error(format!(
+            "`{}` is a symbolic link: apparat writes only into the edition folder",
+            out_dir.display()
+        ))
+        .with_note("remove the link; the build creates the folder")
+        .into());
+    }
+    // Nothing but an earlier PDF is written over (not the base text, the spec, a template).
+    if let Ok(mut f) = std::fs::File::open(pdf_path)
+        && pdf_path.is_file()
+    {
+        let mut head = [0u8; 5];
+        let is_pdf = std::io::Read::read_exact(&mut f, &mut head).is_ok() && &head == b"%PDF-";
+        let empty = pdf_path.metadata().is_ok_and(|m| m.len() == 0);
+        if !is_pdf && !empty {
+            return Err(Diagnostic::error(format!(
+                "refusing to write the PDF over `{}`, which is not a PDF",
+                pdf_path.display()
+            ))
+            .into());
+        }
+    }
     export::write_atomic(&out_dir.join("edition.typ"), out.typ.as_bytes())?;
     export::write_atomic(
         &out_dir.join("templates").join(&out.template.0),

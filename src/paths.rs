@@ -26,6 +26,10 @@ pub fn inside(root: &Path, rel: &str) -> Result<PathBuf, String> {
         .canonicalize()
         .map_err(|e| format!("cannot open the edition folder `{}`: {e}", root.display()))?;
     match joined.canonicalize() {
+        // A pipe or a device would block the build or never end: only files and folders.
+        Ok(real) if real.starts_with(&root_c) && !(real.is_file() || real.is_dir()) => Err(
+            format!("`{rel}` is not a regular file (a pipe, a socket or a device)"),
+        ),
         Ok(real) if real.starts_with(&root_c) => Ok(joined),
         Ok(real) => Err(format!(
             "`{rel}` is a link to `{}`, outside the edition folder",

@@ -19,6 +19,7 @@ use crate::diag::{Diagnostic, Diagnostics, Result, SourceFile};
 
 mod index;
 mod read;
+pub(crate) use read::refused as refused_char;
 mod sections;
 mod translation;
 mod verse;
@@ -827,6 +828,13 @@ impl Spec {
     /// Read and validate `edition.toml` in `dir`.
     pub fn load(dir: &Path) -> Result<Spec> {
         let path = dir.join("edition.toml");
+        if path.exists() && !path.is_file() {
+            return Err(Diagnostic::error(format!(
+                "`{}` is not a regular file (a folder, a pipe or a device)",
+                path.display()
+            ))
+            .into());
+        }
         let text = std::fs::read_to_string(&path)
             .map_err(|e| crate::diag::io_error("cannot read the spec", &path, &e))?;
         Self::parse(dir, &path, &text)
@@ -1000,6 +1008,7 @@ struct Tables {
 impl Tables {
     fn read(doc: &mut read::Document) -> Tables {
         doc.check_keys(TABLES);
+        doc.check_strings();
         Tables {
             edition: doc.table("edition", true),
             text: doc.table("text", true),
@@ -1580,7 +1589,12 @@ fn entry_body(e: &RawEntry, span: Range<usize>, c: &mut Checks) -> Option<EntryB
             })
         }
         (None, false, None) => Some(EntryBody::Readings(readings)),
-        (None, true, Some(n)) => Some(EntryBody::Note(n.get_ref().clone())),
+        (None, true, Some(n)) => {
+            if n.get_ref().trim().is_empty() {
+                c.error(n.span(), "`note` is empty: a note needs its words");
+            }
+            Some(EntryBody::Note(n.get_ref().clone()))
+        }
         (None, true, None) => {
             c.error(span, "an entry needs `emend`, `readings` or `note`");
             None
@@ -1967,6 +1981,9 @@ fn check_margins(raw: &[Spanned<RawMargin>], c: &mut Checks) -> Vec<Margin> {
     for m in raw.iter().map(Spanned::get_ref) {
         let quote = m.quote();
         check_quote(&quote, c);
+        if m.text.get_ref().trim().is_empty() {
+            c.error(m.text.span(), "the margin note's `text` is empty");
+        }
         margins.push(Margin {
             quote,
             text: m.text.get_ref().clone(),

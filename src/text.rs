@@ -545,17 +545,18 @@ fn decode<'a>(which: &str, path: &std::path::Path, bytes: &'a [u8]) -> Result<&'
 fn refuse_control_characters(which: &str, file: &SourceFile, body: &str, bom: usize) -> Result<()> {
     let Some((i, c)) = body
         .char_indices()
-        .find(|&(_, c)| c.is_control() && !matches!(c, '\n' | '\r' | '\t' | '\u{c}'))
+        .find(|&(_, c)| c != '\u{c}' && crate::spec::refused_char(c))
     else {
         return Ok(());
     };
     Err(Diagnostic::error(format!(
-        "{which} contains the control character U+{:04X} at byte offset {}",
+        "{which} contains the {} U+{:04X} at byte offset {}",
+        if c.is_control() { "control character" } else { "invisible character" },
         c as u32,
         i + bom
     ))
     .at(file, i + bom..i + bom + c.len_utf8())
-    .with_note("control characters other than tab, form feed and line ends are refused: they are invisible in print")
+    .with_note("control characters other than tab, form feed and line ends, and the line and paragraph separators U+2028, U+2029, are refused: they are invisible in print")
     .into())
 }
 

@@ -263,6 +263,55 @@ fn cases() -> Vec<Case> {
             line: Some(4),
         },
         Case {
+            name: "line separator in the source",
+            setup: |d| source_bytes(d, "Ett Prov\n\n1. Rubrik\nEn\u{2028}rad\n".as_bytes()),
+            message: "invisible character U+2028",
+            file: Some("source.txt"),
+            line: Some(4),
+        },
+        Case {
+            name: "control character in a spec string",
+            setup: |d| spec_replace(d, "text = \"andra raden\"", "text = \"andra\\u0007raden\""),
+            message: "invisible character U+0007",
+            file: Some("edition.toml"),
+            line: Some(34),
+        },
+        Case {
+            name: "paragraph separator in an emendation",
+            setup: |d| spec_append(d, "\n[[entry]]\nseries = \"kritisk\"\nat = \"Texten slutar\"\nemend = \"Texten\\u2029slutar\"\n"),
+            message: "invisible character U+2029",
+            file: Some("edition.toml"),
+            line: Some(43),
+        },
+        Case {
+            name: "empty note",
+            setup: |d| spec_append(d, "\n[[series]]\nid = \"noter\"\ntitle = \"Noter\"\nkind = \"commentary\"\n\n[[entry]]\nseries = \"noter\"\nat = \"Texten slutar\"\nnote = \" \"\n"),
+            message: "`note` is empty",
+            file: Some("edition.toml"),
+            line: Some(48),
+        },
+        Case {
+            name: "empty margin note",
+            setup: |d| spec_replace(d, "text = \"Not\"", "text = \"\""),
+            message: "the margin note's `text` is empty",
+            file: Some("edition.toml"),
+            line: Some(38),
+        },
+        Case {
+            name: "source that is a pipe",
+            setup: |d| {
+                std::fs::remove_file(d.join("source.txt")).unwrap();
+                let ok = Command::new("mkfifo")
+                    .arg(d.join("source.txt"))
+                    .status()
+                    .is_ok_and(|s| s.success());
+                assert!(ok, "mkfifo");
+            },
+            message: "is not a regular file",
+            file: Some("edition.toml"),
+            line: Some(9),
+        },
+        Case {
             name: "empty source",
             setup: |d| source_bytes(d, b" \n\n"),
             message: "the base text is empty",

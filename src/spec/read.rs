@@ -54,6 +54,36 @@ impl<'i> Document<'i> {
         }
     }
 
+    /// Report strings holding characters that print as nothing or break lines where the
+    /// editor cannot see it: control characters (but tab and line ends) and the Unicode line
+    /// and paragraph separators, as `source.txt` refuses them.
+    pub fn check_strings(&mut self) {
+        fn walk(v: &Spanned<DeValue<'_>>, file: &SourceFile, out: &mut Vec<Diagnostic>) {
+            match v.get_ref() {
+                DeValue::String(s) => {
+                    if let Some(c) = s.chars().find(|&c| refused(c)) {
+                        out.push(
+                            Diagnostic::error(format!(
+                                "this string contains the invisible character U+{:04X}",
+                                c as u32
+                            ))
+                            .at(file, v.span())
+                            .with_note("control characters (but tab and line ends) and the line and paragraph separators U+2028, U+2029 are refused: they are invisible in print"),
+                        );
+                    }
+                }
+                DeValue::Array(items) => items.iter().for_each(|i| walk(i, file, out)),
+                DeValue::Table(t) => t.values().for_each(|i| walk(i, file, out)),
+                _ => {}
+            }
+        }
+        let mut out = vec![];
+        for v in self.root.values() {
+            walk(v, &self.file, &mut out);
+        }
+        self.errors.extend(out);
+    }
+
     /// A table, or `None` when it is absent (`required` reports that) or does not read.
     pub fn table<T: DeserializeOwned>(&mut self, key: &'static str, required: bool) -> Option<T> {
         match self.root.get(key).cloned() {
@@ -122,6 +152,11 @@ impl<'i> Document<'i> {
             }
         }
     }
+}
+
+/// A character no string of the spec (nor the base text) may hold.
+pub(crate) fn refused(c: char) -> bool {
+    (c.is_control() && !matches!(c, '\n' | '\r' | '\t')) || matches!(c, '\u{2028}' | '\u{2029}')
 }
 
 /// The diagnostic for a TOML or serde error (`span` when the error has none).

@@ -63,6 +63,7 @@ pub(super) fn import(file: &Path, dir: &Path, options: &ImportOptions) -> Result
         ..Default::default()
     };
     let doc = Document::parse_with_options(&text, opts).map_err(|e| xml_error(&src, &text, &e))?;
+    check_depth(&doc, &src)?;
     let tei = tei_element(&doc, &src)?;
     let Some(text_el) = child(&tei, "text") else {
         return Err(located(&src, &tei, "the TEI document has no `<text>`").into());
@@ -128,6 +129,28 @@ fn xml_error(src: &SourceFile, text: &str, e: &roxmltree::Error) -> Diagnostic {
     let at = (line_start + col).min(text.len());
     let end = text[at..].chars().next().map_or(at, |c| at + c.len_utf8());
     Diagnostic::error(format!("malformed XML: {e}")).at(src, at..end)
+}
+
+/// Elements nested deeper than any edition needs are refused before the walk (which
+/// recurses) would run out of stack.
+const MAX_DEPTH: usize = 1_000;
+
+fn check_depth(doc: &Document, src: &SourceFile) -> Result<()> {
+    // Each node's depth from its parent's (nodes come in document order, parents first).
+    let mut depth: Vec<usize> = vec![0; doc.descendants().count()];
+    for n in doc.descendants() {
+        let d = n.parent().map_or(0, |p| depth[p.id().get() as usize] + 1);
+        depth[n.id().get() as usize] = d;
+        if d > MAX_DEPTH {
+            return Err(located(
+                src,
+                &n,
+                &format!("elements are nested more than {MAX_DEPTH} deep here"),
+            )
+            .into());
+        }
+    }
+    Ok(())
 }
 
 fn located(src: &SourceFile, node: &Node, msg: &str) -> Diagnostic {

@@ -1437,11 +1437,32 @@ pub(crate) fn has_rtl(s: &str) -> bool {
 
 /// Whether the edition's language is written right to left (ISO 639 codes).
 pub(crate) fn rtl_language(lang: &str) -> bool {
-    let primary = lang.split(['-', '_']).next().unwrap_or("").to_ascii_lowercase();
+    let primary = lang
+        .split(['-', '_'])
+        .next()
+        .unwrap_or("")
+        .to_ascii_lowercase();
     matches!(
         primary.as_str(),
-        "ar" | "arc" | "ckb" | "dv" | "fa" | "he" | "hbo" | "iw" | "ks" | "ku" | "nqo" | "ota"
-            | "ps" | "sam" | "sd" | "syc" | "syr" | "ug" | "ur" | "yi"
+        "ar" | "arc"
+            | "ckb"
+            | "dv"
+            | "fa"
+            | "he"
+            | "hbo"
+            | "iw"
+            | "ks"
+            | "ku"
+            | "nqo"
+            | "ota"
+            | "ps"
+            | "sam"
+            | "sd"
+            | "syc"
+            | "syr"
+            | "ug"
+            | "ur"
+            | "yi"
     )
 }
 
@@ -1456,7 +1477,11 @@ fn token_markup_final(t: &[Atom], emit: &Emit) -> String {
             })
             .collect();
         let num = Atom::Text("app-num", s).expr();
-        return if emit.isolate { format!("box({num})") } else { num };
+        return if emit.isolate {
+            format!("box({num})")
+        } else {
+            num
+        };
     }
     if is_composite(t) {
         let mut s = String::from("box[");

@@ -278,14 +278,24 @@ fn cases() -> Vec<Case> {
         },
         Case {
             name: "paragraph separator in an emendation",
-            setup: |d| spec_append(d, "\n[[entry]]\nseries = \"kritisk\"\nat = \"Texten slutar\"\nemend = \"Texten\\u2029slutar\"\n"),
+            setup: |d| {
+                spec_append(
+                    d,
+                    "\n[[entry]]\nseries = \"kritisk\"\nat = \"Texten slutar\"\nemend = \"Texten\\u2029slutar\"\n",
+                )
+            },
             message: "invisible character U+2029",
             file: Some("edition.toml"),
             line: Some(43),
         },
         Case {
             name: "empty note",
-            setup: |d| spec_append(d, "\n[[series]]\nid = \"noter\"\ntitle = \"Noter\"\nkind = \"commentary\"\n\n[[entry]]\nseries = \"noter\"\nat = \"Texten slutar\"\nnote = \" \"\n"),
+            setup: |d| {
+                spec_append(
+                    d,
+                    "\n[[series]]\nid = \"noter\"\ntitle = \"Noter\"\nkind = \"commentary\"\n\n[[entry]]\nseries = \"noter\"\nat = \"Texten slutar\"\nnote = \" \"\n",
+                )
+            },
             message: "`note` is empty",
             file: Some("edition.toml"),
             line: Some(48),

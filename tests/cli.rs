@@ -678,3 +678,41 @@ fn no_code_path_reads_the_source_checkout() {
         }
     }
 }
+
+/// Output is written only where it cannot destroy input: not over a file that is not a PDF
+/// (the base text, the spec), not through an `out` that links elsewhere, and `stress`
+/// never into a folder that holds anything.
+#[test]
+fn output_never_overwrites_input_nor_leaves_the_edition_folder() {
+    let dir = scratch("clobber");
+    run_ok(apparat().arg("init").arg(&dir));
+    let source = std::fs::read(dir.join("source.txt")).unwrap();
+    let out = apparat()
+        .arg("build")
+        .arg(&dir)
+        .arg("-o")
+        .arg(dir.join("source.txt"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("which is not a PDF"));
+    assert_eq!(std::fs::read(dir.join("source.txt")).unwrap(), source);
+    // An earlier PDF is written over.
+    let pdf = dir.join("mine.pdf");
+    run_ok(apparat().arg("build").arg(&dir).arg("-o").arg(&pdf));
+    run_ok(apparat().arg("build").arg(&dir).arg("-o").arg(&pdf));
+
+    let elsewhere = scratch("clobber-elsewhere");
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    let _ = std::fs::remove_dir_all(dir.join("out"));
+    std::os::unix::fs::symlink(&elsewhere, dir.join("out")).unwrap();
+    let out = apparat().arg("build").arg(&dir).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("is a symbolic link"));
+    assert_eq!(std::fs::read_dir(&elsewhere).unwrap().count(), 0);
+
+    let out = apparat().arg("stress").arg(&dir).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("exists and is not empty"));
+    assert_eq!(std::fs::read(dir.join("source.txt")).unwrap(), source);
+}

@@ -109,7 +109,15 @@ fn pointed_hebrew_in_a_font_that_shifts_its_marks_sets_right_to_left() {
     let sep = word(line, "‖");
     let sam = word(line, "Sam");
     // Right to left: the reading, its siglum, the separator, then the next entry.
-    assert!(g.x1 <= a.x0 + 0.5, "G stands after (left of) its reading: {}", line.text());
+    assert!(
+        g.x1 <= a.x0 + 0.5,
+        "G stands after (left of) its reading: {}",
+        line.text()
+    );
     assert!(sep.x1 <= g.x0 + 0.5, "‖ stands after G: {}", line.text());
-    assert!(sam.x1 <= sep.x0, "the next entry follows the separator: {}", line.text());
+    assert!(
+        sam.x1 <= sep.x0,
+        "the next entry follows the separator: {}",
+        line.text()
+    );
 }

@@ -980,3 +980,24 @@ fn a_verse_translation_round_trips() {
     let toml = std::fs::read_to_string(imported.join("edition.toml")).unwrap();
     assert!(toml.contains("[translation]\nfile = \"translation.txt\"\nlanguage = \"en\"\ntitle = \"The Miller's Daughter\"\nverse = true\n"), "{toml}");
 }
+
+/// Elements nested past any edition's need are a located error, not a crash: the walk of
+/// the text recurses, and 100,000 levels would overflow its stack.
+#[test]
+fn import_refuses_nesting_deeper_than_an_edition_needs() {
+    let dir = scratch("tei-deep");
+    let file = dir.join("deep.xml");
+    let depth = 100_000;
+    let xml = format!(
+        "<TEI xmlns=\"http://www.tei-c.org/ns/1.0\"><text><body><p><app><lem>{}a{}</lem></app></p></body></text></TEI>",
+        "<hi>".repeat(depth),
+        "</hi>".repeat(depth)
+    );
+    std::fs::write(&file, xml).unwrap();
+    let options = apparat::tei::ImportOptions { base: None };
+    let err = apparat::tei::import(&file, &dir.join("imported"), &options)
+        .err()
+        .expect("refused");
+    let text = err.to_string();
+    assert!(text.contains("nested more than 1000 deep"), "{text}");
+}

@@ -1778,7 +1778,8 @@ impl<'a> Witnessing<'a> {
 
     /// In a positive series, the witnesses that read the lemma: every extant witness not
     /// cited for another reading (one cited only before or after correction reads the
-    /// lemma in the other state, one cited by a hand in its other hand). None for a supplement (no witness has it), an emendation
+    /// lemma in the other state, one cited by a hand in its other hand, or bare where it
+    /// declares no other). None for a supplement (no witness has it), an emendation
     /// or a note.
     fn reading_lemma(&self, body: &EntryBody) -> Vec<String> {
         let rs = match body {
@@ -1798,10 +1799,9 @@ impl<'a> Witnessing<'a> {
                 [] => None,
                 [Some(State::AnteCorrectionem)] => Some(State::PostCorrectionem),
                 [Some(State::PostCorrectionem)] => Some(State::AnteCorrectionem),
-                [Some(State::Hand(h))] => match self.other_hand(w, h) {
-                    Some(first) => Some(State::Hand(first)),
-                    None => continue,
-                },
+                // Its other declared hand; with none declared, the witness's own text (its
+                // first hand) reads the lemma: `M … ] … M²`.
+                [Some(State::Hand(h))] => self.other_hand(w, h).map(State::Hand),
                 _ => continue,
             };
             lemma.push(Citation {

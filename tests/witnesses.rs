@@ -258,10 +258,16 @@ fn groups_hands_lacunae_and_signs_print_as_a_classicist_expects() {
 
 #[test]
 fn a_positive_series_names_the_witnesses_of_the_lemma_extant_there() {
-    let spec = SPEC.replace(
-        "kind = \"critical\"\n",
-        "kind = \"critical\"\npositive = true\n",
-    );
+    let spec = SPEC
+        .replace(
+            "kind = \"critical\"\n",
+            "kind = \"critical\"\npositive = true\n",
+        )
+        .replace(
+            "description = \"Mediceus\"\n",
+            "description = \"Mediceus\"\nhands = [\"2\"]\n",
+        )
+        + "\n[[entry]]\nseries = \"critical\"\nat = \"Galli\"\nreadings = [{ wit = [\"M^2\"], text = \"Galle\" }]\n";
     let (_, pages) = build("positive", &spec, SOURCE);
     let (_, app) = read_page(pages.last().unwrap());
     let has = |s: &str| assert!(app.contains(s), "`{s}` not in the apparatus: {app}");
@@ -274,6 +280,8 @@ fn a_positive_series_names_the_witnesses_of_the_lemma_extant_there() {
     has("unam A pc MT] una A ac B; unum V");
     // The other hand of a witness whose hand is cited for a variant reads the lemma.
     has("incolunt A 1 BMTV] incolant A 2");
+    // A witness whose only declared hand is cited: its own text reads the lemma.
+    has("Galli αTV] Galle M 2");
     has("Cafe\u{301} AMTV] Caffe B");
     // An emendation-like sign: every extant witness has the words the editor deletes.
     has("et αTV] del. Madvig");

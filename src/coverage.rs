@@ -131,6 +131,48 @@ impl<'a> Coverage<'a> {
         d
     }
 
+    /// The characters found lacking so far.
+    pub(crate) fn lacking(&self) -> std::collections::HashSet<char> {
+        self.known
+            .iter()
+            .filter(|(_, shown)| !**shown)
+            .map(|(c, _)| *c)
+            .collect()
+    }
+
+    /// Warnings for characters the final document printed as empty boxes (`boxes`: each
+    /// with the first page index it is on) that no located warning named: what the
+    /// template prints (a separator, a bracket, a sign) or a string no check walks.
+    pub(crate) fn printed_boxes(
+        &self,
+        boxes: &[(char, usize)],
+        named: &std::collections::HashSet<char>,
+    ) -> Vec<Diagnostic> {
+        boxes
+            .iter()
+            .filter(|(c, _)| !named.contains(c))
+            .map(|&(c, page)| {
+                let families = self.families_with(c);
+                let d = Diagnostic::warning(format!(
+                    "the font `{}` has no glyph for {}: printed as an empty box (first on page {})",
+                    self.family,
+                    name(c),
+                    page + 1
+                ))
+                .with_note("neither the base text nor the spec holds it: the template prints it (a separator, a bracket, a sign)");
+                if families.is_empty() {
+                    d.with_note("no font available to this build has it: add one to the edition's fonts/ folder, or change the template")
+                } else {
+                    d.with_note(format!(
+                        "{} {} it",
+                        families.iter().take(3).map(|f| format!("`{f}`")).collect::<Vec<_>>().join(", "),
+                        if families.len() == 1 { "has" } else { "have" }
+                    ))
+                }
+            })
+            .collect()
+    }
+
     /// Families in the book with a glyph for `c`.
     fn families_with(&self, c: char) -> Vec<String> {
         self.book

@@ -183,7 +183,7 @@ pub fn build_in(dir: &Path, opts: &Options, session: Option<&mut Session>) -> Re
     let texts: Vec<&text::Text> = std::iter::once(&text)
         .chain(translation.as_ref().map(|t| &t.text))
         .collect();
-    let unshown = missing_glyphs(&spec, &texts, &world);
+    let (unshown, named) = missing_glyphs(&spec, &texts, &world);
     if opts.progress || std::env::var_os("APPARAT_TIMING").is_some() {
         let secs = start.elapsed().as_secs_f64();
         eprintln!("  {:<18} {secs:>8.3} s", "spec, text, anchors");
@@ -204,6 +204,10 @@ pub fn build_in(dir: &Path, opts: &Options, session: Option<&mut Session>) -> Re
     };
     let reuse = session.map(|s| &mut s.reuse);
     let laid = layout::run(&input, &mut world, &layout_opts, reuse, &export)?;
+    let boxes = {
+        use typst::World as _;
+        coverage::Coverage::new(&spec, world.book()).printed_boxes(&laid.empty_boxes, &named)
+    };
     let png = match opts.png_scale {
         Some(scale) => export::png(&laid.doc, scale)?,
         None => vec![],
@@ -230,6 +234,7 @@ pub fn build_in(dir: &Path, opts: &Options, session: Option<&mut Session>) -> Re
                     .flat_map(|t| t.alignment.notes.iter().cloned()),
             )
             .chain(unshown)
+            .chain(boxes)
             .chain(overfull::warnings(&text, &printed, &laid.overfull))
             .chain(
                 translation.iter().flat_map(|t| {
@@ -376,7 +381,7 @@ fn missing_glyphs(
     spec: &Spec,
     texts: &[&text::Text],
     world: &world::EditionWorld,
-) -> Vec<Diagnostic> {
+) -> (Vec<Diagnostic>, std::collections::HashSet<char>) {
     use typst::World as _;
     let mut coverage = coverage::Coverage::new(spec, world.book());
     let mut out: Vec<Diagnostic> = texts
@@ -384,7 +389,7 @@ fn missing_glyphs(
         .flat_map(|t| coverage::base_text(t, &mut coverage))
         .collect();
     out.extend(coverage::spec_strings(spec, &mut coverage));
-    out
+    (out, coverage.lacking())
 }
 
 /// The entries as placed, for `--list` and the tests.

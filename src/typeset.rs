@@ -36,6 +36,9 @@ pub struct GlyphPos {
     pub first: char,
     /// Bytes of text the glyph shows (more than one character for a ligature: `ffi`).
     pub text_len: usize,
+    /// The glyph's index in its font: 0 is the font's empty box (`.notdef`), which Typst
+    /// prints for a character the font lacks.
+    pub id: u16,
 }
 
 impl GlyphPos {
@@ -91,6 +94,7 @@ fn walk(frame: &Frame, ts: Transform, page: usize, out: &mut impl FnMut(&GlyphPo
                             .and_then(|s| s.chars().next())
                             .unwrap_or('\0'),
                         text_len: r.len(),
+                        id: g.id,
                     });
                     x += adv;
                 }

@@ -322,3 +322,33 @@ fn a_word_too_wide_for_the_note_column_is_located_in_its_margin_note() {
     // A note that fits says nothing.
     assert!(with_message(&out, "overfull line").is_empty());
 }
+
+/// What the template prints itself (here a separator in a private-use character no font
+/// has) is read back from the final document: an empty box is a warning naming the
+/// character and the page, though neither the base text nor the spec holds it.
+#[test]
+fn a_character_the_template_prints_without_a_glyph_is_named() {
+    let dir = edition(
+        "tofu-template",
+        &format!("{FIRST}\n"),
+        "\n[layout]\ntemplate = \"mine.typ\"\n",
+    );
+    let template = common::edition::default_template()
+        .replace("{ [‖] } else { [|] }", "{ [‖] } else { [\u{E000}] }");
+    assert!(template.contains('\u{E000}'));
+    std::fs::write(dir.join("mine.typ"), template).unwrap();
+    std::fs::write(
+        dir.join("edition.toml"),
+        std::fs::read_to_string(dir.join("edition.toml")).unwrap()
+            + "\n[[entry]]\nseries = \"notes\"\nat = \"paragraph\"\nnote = \"Another note.\"\n",
+    )
+    .unwrap();
+    let out = build(&dir);
+    let boxes = with_message(&out, "the font `Libertinus Serif` has no glyph for U+E000");
+    assert_eq!(boxes.len(), 1, "{:#?}", out.warnings);
+    assert!(
+        boxes[0].message.contains("first on page 5"),
+        "{}",
+        boxes[0].message
+    );
+}

@@ -82,6 +82,9 @@ pub struct Laid {
     pub overfull: Vec<Overfull>,
     /// A facing translation's lines wider than the text block.
     pub translation_overfull: Vec<Overfull>,
+    /// Characters the final document prints as the font's empty box (anywhere: text,
+    /// apparatus, margins, what the template adds), each with the first page (index) it is on.
+    pub empty_boxes: Vec<(char, usize)>,
 }
 
 /// What layout works on: the edition and its printed text, the template, the front matter.
@@ -184,7 +187,7 @@ pub fn run(
         index: &index,
         markup: &fin,
     };
-    let pdf = verify_and_export(input, &final_doc, &laid_out, export, !keep_caches)?;
+    let (pdf, empty_boxes) = verify_and_export(input, &final_doc, &laid_out, export, !keep_caches)?;
     if keep_caches {
         // Watch mode keeps Typst's caches between builds; what the last ten builds did not
         // use goes (as in Typst's own watch), so that a long session does not grow.
@@ -209,6 +212,7 @@ pub fn run(
         warnings,
         overfull: galley.overfull,
         translation_overfull: translation.map(|t| t.overfull).unwrap_or_default(),
+        empty_boxes,
     })
 }
 
@@ -268,7 +272,7 @@ fn verify_and_export(
     laid: &LaidOut,
     export: Export,
     free: bool,
-) -> Result<Vec<u8>> {
+) -> Result<(Vec<u8>, Vec<(char, usize)>)> {
     let plan = laid.plan;
     let (verified, exported) = std::thread::scope(|scope| {
         let exporting = scope.spawn(|| export(fin.doc));
@@ -279,17 +283,20 @@ fn verify_and_export(
         let metrics = &laid.galley.measurements.metrics;
         let lines = &laid.galley.lines;
         let verified = verify::verify(input.spec, input.printed, fin, plan, lines, metrics)
-            .and_then(|()| match (&plan.facing, laid.translation, &input.facing) {
-                (Some(fp), Some(tg), Some(f)) => {
-                    let t = (f.spec, f.printed);
-                    verify::verify_facing(t, fin, plan, fp, &tg.lines, metrics)
-                }
-                _ => Ok(()),
-            });
+            .and_then(
+                |boxes| match (&plan.facing, laid.translation, &input.facing) {
+                    (Some(fp), Some(tg), Some(f)) => {
+                        let t = (f.spec, f.printed);
+                        verify::verify_facing(t, fin, plan, fp, &tg.lines, metrics).map(|()| boxes)
+                    }
+                    _ => Ok(boxes),
+                },
+            );
         (verified, exporting.join())
     });
-    verified?;
-    exported.map_err(|_| Diagnostic::error("PDF export panicked"))?
+    let boxes = verified?;
+    let pdf = exported.map_err(|_| Diagnostic::error("PDF export panicked"))??;
+    Ok((pdf, boxes))
 }
 
 /// `APPARAT_DEBUG_DIR`: the final markup and an unverified PDF of it, for looking into a

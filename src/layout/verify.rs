@@ -64,6 +64,8 @@ struct Found {
     /// The first and last glyph of each watched range (see [`Watched`]) as printed:
     /// (printed offset, page, baseline).
     labels: HashMap<usize, [(usize, usize, f64); 2]>,
+    /// Characters printed as the font's empty box, each with the first page (index) it is on.
+    boxes: Vec<(char, usize)>,
 }
 
 /// The printed ranges whose first and last glyphs the read-back records: the labels (ids
@@ -110,7 +112,7 @@ pub fn verify(
     plan: &Plan,
     lines: &[GalleyLine],
     m: &Metrics,
-) -> Result<()> {
+) -> Result<Vec<(char, usize)>> {
     let planned = LinePlaces::new(&plan.pages, lines, m);
     let index = p.index.iter().map(|(_, r)| r);
     let watched = Watched::new(p.labels.iter().chain(index).cloned());
@@ -130,13 +132,14 @@ pub fn verify(
     errs.extend(check_xrefs(spec, p, plan, &found));
     errs.extend(check_index(spec, p, plan, &found));
     if errs.is_empty() {
-        Ok(())
+        Ok(found.boxes)
     } else {
         Err(Diagnostics(errs))
     }
 }
 
-/// Visits every glyph once: body text against its planned line, apparatus glyphs collected
+/// Visits every glyph once (noting the characters printed as the font's empty box): body
+/// text against its planned line, apparatus glyphs collected
 /// by entry.
 fn read_back(
     fin: &Final,
@@ -147,6 +150,9 @@ fn read_back(
 ) -> Found {
     let mut found = Found::default();
     typeset::for_each_glyph(fin.doc, 0..fin.doc.pages().len(), |g| {
+        if g.id == 0 && !g.first.is_whitespace() && !found.boxes.iter().any(|b| b.0 == g.first) {
+            found.boxes.push((g.first, g.page));
+        }
         // Body text (running heads above the text block may quote a heading: not body text).
         // A space where a title or heading wraps belongs to no line: it is not checked.
         if g.y >= m.top - 1.0

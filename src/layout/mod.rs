@@ -84,8 +84,11 @@ pub struct Laid {
     pub translation_overfull: Vec<Overfull>,
     /// Characters the final document prints as the font's empty box (anywhere: text,
     /// apparatus, margins, what the template adds), each with the first page (index) it is on.
-    pub empty_boxes: Vec<(char, usize)>,
+    pub empty_boxes: Vec<EmptyBox>,
 }
+
+/// A character printed as the font's empty box, and the first page (index) it is on.
+pub type EmptyBox = (char, usize);
 
 /// What layout works on: the edition and its printed text, the template, the front matter.
 pub struct Input<'a> {
@@ -272,7 +275,7 @@ fn verify_and_export(
     laid: &LaidOut,
     export: Export,
     free: bool,
-) -> Result<(Vec<u8>, Vec<(char, usize)>)> {
+) -> Result<(Vec<u8>, Vec<EmptyBox>)> {
     let plan = laid.plan;
     let (verified, exported) = std::thread::scope(|scope| {
         let exporting = scope.spawn(|| export(fin.doc));

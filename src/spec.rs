@@ -868,7 +868,8 @@ impl Spec {
             check_layout(l, &mut c);
         }
         let series_ids = check_series(&t.series, &mut c);
-        let mut entries = check_entries(&t.entries.items, &series_ids, &sigla, &mut c);
+        let base = t.text.as_ref().map(|text| text.base.get_ref().as_str());
+        let mut entries = check_entries(&t.entries.items, &series_ids, &sigla, base, &mut c);
         let margins = check_margins(&t.margins.items, &mut c);
         let lacunae = check_lacunae(&t.lacunae.items, &series_ids, &sigla, &mut entries, &mut c);
         let labels = check_labels(&t, &entries, &mut c);
@@ -1132,6 +1133,38 @@ struct SeriesIds {
 }
 
 /// `[edition]`: a language Typst knows the shape of, a calendar date.
+/// The warning for a language Typst has no hyphenation patterns for (patterns exist for
+/// two-letter codes only), where its script is hyphenated at all.
+fn no_hyphenation(lang: &str) -> Option<String> {
+    let lower = lang.to_ascii_lowercase();
+    // Scripts set without hyphenation: CJK, the South-East Asian ones, Arabic, Hebrew.
+    const UNHYPHENATED: &[&str] = &[
+        "zh", "ja", "ko", "th", "lo", "km", "my", "bo", "ar", "fa", "ur", "he", "yi", "ps", "ug",
+        "sd", "ckb", "hbo", "arc", "syr", "syc", "lzh", "yue", "cmn",
+    ];
+    let known = match lower.as_bytes() {
+        &[a, b] => hypher::Lang::from_iso([a, b]).is_some(),
+        _ => false,
+    };
+    if known
+        || UNHYPHENATED.contains(&lower.as_str())
+        || !lower.chars().all(|c| c.is_ascii_alphabetic())
+    {
+        return None;
+    }
+    let instead = match lower.as_str() {
+        "grc" => " (Ancient Greek divides as `el` does)",
+        "lat" => " (`la` has patterns)",
+        "deu" | "ger" | "gmh" | "goh" => " (`de` has patterns)",
+        "eng" | "enm" | "ang" => " (`en` has patterns)",
+        "fra" | "fre" | "fro" | "frm" => " (`fr` has patterns)",
+        _ => "",
+    };
+    Some(format!(
+        "no hyphenation patterns for language `{lang}`: the text is set without hyphenation, so justified lines may be loose{instead}"
+    ))
+}
+
 fn check_edition(e: &Edition, c: &mut Checks) {
     let lang = e.language.get_ref();
     if !(2..=3).contains(&lang.len()) || !lang.chars().all(|ch| ch.is_ascii_alphabetic()) {
@@ -1147,6 +1180,10 @@ fn check_edition(e: &Edition, c: &mut Checks) {
             e.date.span(),
             "the date needs a calendar day (`date = 2026-11-27`), not only a time",
         );
+    }
+    if let Some(w) = no_hyphenation(lang) {
+        c.warnings
+            .push(Diagnostic::warning(w).at(&c.file, e.language.span()));
     }
     if let Some(lines) = &e.title_lines {
         let words = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
@@ -1472,6 +1509,7 @@ fn check_entries(
     raw: &[Spanned<RawEntry>],
     series: &SeriesIds,
     sigla: &Sigla,
+    base: Option<&str>,
     c: &mut Checks,
 ) -> Vec<Entry> {
     let mut entries = vec![];
@@ -1483,7 +1521,7 @@ fn check_entries(
         for r in &e.readings {
             check_reading(r, &quote, sigla, c);
         }
-        check_slips(e, &quote, sigla, c);
+        check_slips(e, &quote, sigla, base, c);
         let Some(&(index, kind)) = series.ids.get(e.series.get_ref().as_str()) else {
             if series.complete {
                 let mut ids: Vec<_> = series.ids.keys().map(String::as_str).collect();
@@ -1659,12 +1697,55 @@ fn collapsed(s: &str) -> String {
 }
 
 /// Slips that are not errors, but almost always mistakes (warnings): a variant that is the
-/// lemma itself, a witness cited twice in one entry, a group cited beside its member.
-fn check_slips(e: &RawEntry, quote: &Quote, sigla: &Sigla, c: &mut Checks) {
+/// lemma itself, a witness cited twice in one entry, a group cited beside its member, the
+/// base witness cited for a reading its own text does not have.
+fn check_slips(e: &RawEntry, quote: &Quote, sigla: &Sigla, base: Option<&str>, c: &mut Checks) {
     let lemma = collapsed(quote.at.get_ref());
     let mut cited: Vec<(&Spanned<String>, usize)> = vec![];
     let mut warn = |d: Diagnostic| c.warnings.push(d);
+    // The base text is the base witness's: outside an emendation (or an editorial sign),
+    // the witness itself (not a hand, not a state before or after correction), or a group
+    // holding it, cannot read otherwise.
+    let plain_base = |typed: &str| {
+        let cited = Citation::parse(typed);
+        let base = base?;
+        if cited.state.is_some() {
+            return None;
+        }
+        if cited.siglum == base {
+            return Some(String::new());
+        }
+        let mut seen = vec![cited.siglum.clone()];
+        let mut at = 0;
+        while at < seen.len() {
+            if let Some(members) = sigla.groups.get(&seen[at]) {
+                if members.iter().any(|m| m == base) {
+                    return Some(format!(" (a member of `{}`)", cited.siglum));
+                }
+                for m in members {
+                    if !seen.contains(m) {
+                        seen.push(m.clone());
+                    }
+                }
+            }
+            at += 1;
+        }
+        None
+    };
     for (i, r) in e.readings.iter().map(Spanned::get_ref).enumerate() {
+        if e.emend.is_none() && e.sign.is_none() {
+            for w in &r.wit {
+                if let (Some(how), Some(base)) = (plain_base(w.get_ref()), base) {
+                    warn(
+                        Diagnostic::warning(format!(
+                            "the base witness `{base}`{how} is cited for a reading that differs from the base text, which is its own"
+                        ))
+                        .at(&c.file, w.span())
+                        .with_note(format!("cite `{base}^ac`, `{base}^pc` or a hand where the witness itself differs; where the printed text departs from `{base}`, make the entry an emendation (`emend`)")),
+                    );
+                }
+            }
+        }
         if let (ReadingType::Var, Some(t)) = (r.kind(), &r.text)
             && collapsed(t.get_ref()) == lemma
         {

@@ -64,6 +64,8 @@ impl Hyphenator {
     pub(crate) fn for_language(code: &str) -> Hyphenator {
         let lang = match code.to_ascii_lowercase().as_bytes() {
             &[a, b] => hypher::Lang::from_iso([a, b]),
+            // Ancient Greek by the modern Greek patterns (the syllables divide alike).
+            b"grc" => hypher::Lang::from_iso(*b"el"),
             _ => None,
         };
         Hyphenator { lang }
@@ -85,14 +87,18 @@ impl Hyphenator {
             return vec![];
         }
         let (left, right) = lang.bounds();
+        // The patterns know the round s only: a long s (ſ) is hyphenated as one, and the
+        // breaks are carried back by character count.
+        let plain = core.replace('ſ', "s");
         let syllables =
-            hypher::hyphenate_bounded(core, lang, left.max(LEFT_MIN), right.max(RIGHT_MIN));
+            hypher::hyphenate_bounded(&plain, lang, left.max(LEFT_MIN), right.max(RIGHT_MIN));
+        let lengths: Vec<usize> = syllables.map(|s| s.chars().count()).collect();
         let mut out = vec![];
         let mut at = before.len();
-        let mut pieces = syllables.peekable();
-        while let Some(syllable) = pieces.next() {
-            at += syllable.len();
-            if pieces.peek().is_none() {
+        let mut chars = core.chars();
+        for (k, n) in lengths.iter().enumerate() {
+            at += chars.by_ref().take(*n).map(char::len_utf8).sum::<usize>();
+            if k + 1 == lengths.len() {
                 break;
             }
             let head = format!("{}{HYPHEN}", &word[..at]);
@@ -186,6 +192,21 @@ mod tests {
         }
         let la = Hyphenator::for_language("la");
         assert!(!la.splits(&word("app-text", "(Helvetiorum)")).is_empty());
+    }
+
+    #[test]
+    fn a_long_s_hyphenates_as_a_round_one_and_ancient_greek_as_greek() {
+        let de = Hyphenator::for_language("de");
+        let long = pieces(&de.splits(&word("app-note", "Geſellſchaft")));
+        let round = pieces(&de.splits(&word("app-note", "Gesellschaft")));
+        assert!(!long.is_empty());
+        assert_eq!(long.len(), round.len());
+        for ((lh, lt), (rh, rt)) in long.iter().zip(&round) {
+            assert_eq!(lh.replace('ſ', "s"), *rh);
+            assert_eq!(lt.replace('ſ', "s"), *rt);
+        }
+        let grc = Hyphenator::for_language("grc");
+        assert!(!grc.splits(&word("app-note", "ἀκατασκεύαστος")).is_empty());
     }
 
     #[test]

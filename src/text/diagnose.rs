@@ -24,11 +24,13 @@ const OCCURRENCES_SHOWN: usize = 4;
 /// At most this many differences are spelled out for a near match.
 const DIFFERENCES_SHOWN: usize = 3;
 
-/// Characters a reader may not tell apart, folded to one: case, apostrophes, quotation marks,
-/// dashes, and white space (block breaks included).
+/// Characters a reader may not tell apart, folded to one: case, apostrophes (the Greek
+/// koronis and psili too), quotation marks, dashes, the long s, and white space (block
+/// breaks included).
 fn fold(c: char) -> char {
     match c {
-        '’' | '‘' | '\'' | 'ʼ' | '′' => '\'',
+        '’' | '‘' | '\'' | 'ʼ' | '′' | '᾽' | '᾿' => '\'',
+        'ſ' => 's',
         '“' | '”' | '„' | '"' | '«' | '»' | '‚' | '″' => '"',
         '-' | '–' | '—' | '‐' | '‑' | '−' => '-',
         '\n' => ' ',
@@ -524,6 +526,17 @@ mod tests {
             describe_differences(&d),
             "the text has `The` where you typed `the`, `'` where you typed `’`"
         );
+    }
+
+    #[test]
+    fn a_long_s_and_a_greek_koronis_are_named() {
+        let d = differences("Wiſſenſchaft δι᾽ ἣν", "Wissenschaft δι’ ἣν");
+        let said = describe_differences(&d);
+        assert!(
+            said.contains("`Wiſſenſchaft` where you typed `Wissenschaft`"),
+            "{said}"
+        );
+        assert!(said.contains("`᾽` where you typed `’`"), "{said}");
     }
 
     #[test]

@@ -510,6 +510,8 @@ fn apparatus_slips_are_warnings() {
         "this reading is the lemma itself: `Celtae`",
         "witness `B` is cited twice in this entry",
         "`A` and `α` are a group and its member",
+        "the base witness `A` is cited for a reading that differs from the base text",
+        "the base witness `A` (a member of `α`) is cited",
     ] {
         assert!(warnings.contains(w), "{w}:\n{warnings}");
     }

@@ -127,14 +127,25 @@ impl WordIndex {
     fn new(doc: &str) -> WordIndex {
         let mut by_lowercase: HashMap<String, Vec<usize>> = HashMap::new();
         let mut start: Option<usize> = None;
+        let mut add = |s: usize, e: usize| {
+            by_lowercase
+                .entry(doc[s..e].to_lowercase())
+                .or_default()
+                .push(s);
+        };
         for (i, c) in doc.char_indices().chain(std::iter::once((doc.len(), ' '))) {
+            // A CJK character is a word of its own.
+            if cjk(c) && c.is_alphanumeric() {
+                if let Some(s) = start.take() {
+                    add(s, i);
+                }
+                add(i, i + c.len_utf8());
+                continue;
+            }
             match (c.is_alphanumeric(), start) {
                 (true, None) => start = Some(i),
                 (false, Some(s)) => {
-                    by_lowercase
-                        .entry(doc[s..i].to_lowercase())
-                        .or_default()
-                        .push(s);
+                    add(s, i);
                     start = None;
                 }
                 _ => {}
@@ -330,7 +341,7 @@ impl Text {
         if let Some(found) = cache.found.get(quote) {
             return found.clone();
         }
-        let first: String = quote.chars().take_while(|c| c.is_alphanumeric()).collect();
+        let first = first_word(quote);
         let mut found = if first.is_empty() {
             find_in(&self.doc, quote)
         } else if cache.across_blocks {
@@ -339,20 +350,20 @@ impl Text {
             let same = |text: char, typed: char| text == typed || text == '\n' && typed == ' ';
             cache
                 .words(doc)
-                .starts(&first)
+                .starts(first)
                 .iter()
                 .filter_map(|&p| diagnose::match_at(doc, p, quote, same))
                 .collect()
         } else {
             // Word-bounded matches start where the doc has the quotation's first word.
             let doc = &self.doc;
-            let last_word = word_char(quote.chars().next_back());
+            let last = quote.chars().next_back();
             cache
                 .words(doc)
-                .starts(&first)
+                .starts(first)
                 .iter()
                 .filter(|&&p| doc[p..].starts_with(quote))
-                .filter(|&&p| !(last_word && word_char(doc[p + quote.len()..].chars().next())))
+                .filter(|&&p| !one_word(last, doc[p + quote.len()..].chars().next()))
                 .map(|&p| p..p + quote.len())
                 .collect()
         };
@@ -591,6 +602,37 @@ pub(crate) fn word_char(c: Option<char>) -> bool {
     c.is_some_and(|c| c.is_alphanumeric())
 }
 
+/// A character of a script written without spaces between words, each character a word of
+/// its own for quotations: Han ideographs, kana, bopomofo, and the CJK punctuation and
+/// full-width forms (a source line break between two of them is no space).
+pub(crate) fn cjk(c: char) -> bool {
+    matches!(c as u32,
+        0x3000..=0x303F | 0x3040..=0x30FF | 0x3100..=0x312F | 0x31A0..=0x31FF | 0x3400..=0x4DBF
+        | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0xFE30..=0xFE4F | 0xFF00..=0xFFEF
+        | 0x20000..=0x2FA1F | 0x30000..=0x3134F)
+}
+
+/// Whether `a` and `b`, side by side, are in one word (a quotation may not begin or end
+/// between them): both word characters, neither a CJK character (each of those is a word).
+pub(crate) fn one_word(a: Option<char>, b: Option<char>) -> bool {
+    word_char(a) && word_char(b) && !a.is_some_and(cjk) && !b.is_some_and(cjk)
+}
+
+/// The first word of `s` by the matching rule (a CJK character alone).
+pub(crate) fn first_word(s: &str) -> &str {
+    let mut end = 0;
+    for (i, c) in s.char_indices() {
+        if !c.is_alphanumeric() || (cjk(c) && i > 0) {
+            break;
+        }
+        end = i + c.len_utf8();
+        if cjk(c) {
+            break;
+        }
+    }
+    &s[..end]
+}
+
 /// Index of the block (of blocks sorted by their ranges) whose range holds `pos`.
 pub(crate) fn block_containing<B>(
     blocks: &[B],
@@ -609,14 +651,13 @@ pub(crate) fn find_in(doc: &str, quote: &str) -> Vec<Match> {
     if quote.is_empty() {
         return out;
     }
-    let first_word = word_char(quote.chars().next());
-    let last_word = word_char(quote.chars().next_back());
+    let (first, last) = (quote.chars().next(), quote.chars().next_back());
     let mut from = 0;
     while let Some(k) = doc[from..].find(quote) {
         let i = from + k;
         let before = doc[..i].chars().next_back();
         let after = doc[i + quote.len()..].chars().next();
-        if !(first_word && word_char(before) || last_word && word_char(after)) {
+        if !(one_word(before, first) || one_word(last, after)) {
             out.push(i..i + quote.len());
         }
         from = i + doc[i..].chars().next().map_or(1, char::len_utf8);
@@ -683,7 +724,7 @@ impl Flat {
                 continue;
             }
             if !started {
-                self.start_line();
+                self.start_line(c);
                 self.line_indents.push(leading_spaces(&line[..i]));
                 started = true;
             } else if let Some(space) = space_at.take() {
@@ -697,9 +738,11 @@ impl Flat {
         self.line_ends.push(self.doc.len());
     }
 
-    /// The separator before a line's first character, and the line's start.
-    fn start_line(&mut self) {
-        if !self.doc.is_empty() {
+    /// The separator before a line's first character (`first`), and the line's start. Between
+    /// two CJK characters a line break is no space: those scripts do not space their words.
+    fn start_line(&mut self, first: char) {
+        let unspaced = cjk(first) && self.doc.chars().next_back().is_some_and(cjk);
+        if !self.doc.is_empty() && (self.pending_group_break || !unspaced) {
             let separator = if self.pending_group_break { '\n' } else { ' ' };
             let s = self.src.last().copied().unwrap_or(0);
             self.doc.push(separator);
@@ -761,7 +804,7 @@ fn build(spec: &Spec, file: &SourceFile, flat: Flat) -> Result<Text> {
         sha256: String::new(),
     };
     let located = locate_structure(spec, &probe, &flat)?;
-    let segments = segments(&probe.blocks, &located.cuts);
+    let segments = segments(&flat.doc, &probe.blocks, &located.cuts);
     let mut segments = verse::split(&flat, segments, &located.verses);
     join_at_milestones(spec, &mut segments, &located.milestones)?;
     Ok(assemble(file, &flat, &segments, located.milestones))
@@ -851,8 +894,11 @@ fn locate_cuts(
     cuts
 }
 
-/// The flat text's groups split at the title and headings.
-fn segments(groups: &[Block], cuts: &[Cut]) -> Vec<Segment> {
+/// The flat text's groups split at the title and headings (`doc`: the flat text, whose lines
+/// are joined by a space, or by nothing between CJK characters).
+fn segments(doc: &str, groups: &[Block], cuts: &[Cut]) -> Vec<Segment> {
+    let space_before = |i: usize| i > 0 && doc.as_bytes()[i - 1] == b' ';
+    let space_at = |i: usize| doc.as_bytes().get(i) == Some(&b' ');
     let mut out = vec![];
     let segment = |range, kind| Segment {
         range,
@@ -867,10 +913,11 @@ fn segments(groups: &[Block], cuts: &[Cut]) -> Vec<Segment> {
         {
             if cut.range.start > at {
                 // Minus the joining space.
-                out.push(segment(at..cut.range.start - 1, BlockKind::Paragraph));
+                let end = cut.range.start - usize::from(space_before(cut.range.start));
+                out.push(segment(at..end, BlockKind::Paragraph));
             }
             out.push(segment(cut.range.clone(), cut.kind));
-            at = (cut.range.end + 1).min(g.range.end);
+            at = (cut.range.end + usize::from(space_at(cut.range.end))).min(g.range.end);
         }
         if at < g.range.end {
             out.push(segment(at..g.range.end, BlockKind::Paragraph));
@@ -998,7 +1045,22 @@ fn groups(doc: &str) -> Vec<Block> {
 
 #[cfg(test)]
 mod tests {
-    use super::find_in;
+    use super::{Flat, WordIndex, find_in, first_word};
+
+    #[test]
+    fn each_cjk_character_is_a_word_and_a_line_break_between_two_is_no_space() {
+        assert_eq!(find_in("不亦說乎", "說"), vec![6..9]);
+        assert_eq!(find_in("見ABC說", "ABC"), vec![3..6]);
+        assert!(find_in("見ABCD說", "ABC").is_empty());
+        assert_eq!(first_word("說乎 x"), "說");
+        assert_eq!(first_word("ABC說"), "ABC");
+        assert_eq!(WordIndex::new("不亦說乎").starts("說"), &[6]);
+        let flat = Flat::new("子曰：學而\n時習之\nand\nmore\n\n新\n", 0);
+        assert_eq!(flat.doc, "子曰：學而時習之 and more\n新");
+        // Each model byte still maps to its source byte.
+        assert_eq!(flat.src.len(), flat.doc.len());
+        assert_eq!(flat.src[15], 16, "時 stands after the line break");
+    }
 
     #[test]
     fn matches_are_word_bounded_and_may_overlap() {

@@ -12,7 +12,7 @@
 
 use std::ops::Range;
 
-use super::{Context, FindCache, Match, Text, WordIndex, normalize, word_char};
+use super::{Context, FindCache, Match, Text, WordIndex, normalize};
 use crate::diag::Diagnostic;
 use crate::spec::{Quote, Spec};
 use crate::text::BlockKind;
@@ -404,10 +404,8 @@ pub(super) fn match_at(
         }
     }
     let end = text.next().map_or(doc.len(), |(i, _)| start + i);
-    let bounded_start =
-        !(word_char(quote.chars().next()) && word_char(doc[..start].chars().next_back()));
-    let bounded_end =
-        !(word_char(quote.chars().next_back()) && word_char(doc[end..].chars().next()));
+    let bounded_start = !super::one_word(doc[..start].chars().next_back(), quote.chars().next());
+    let bounded_end = !super::one_word(quote.chars().next_back(), doc[end..].chars().next());
     (bounded_start && bounded_end).then_some(start..end)
 }
 

@@ -1238,6 +1238,12 @@ fn check_witnesses(witnesses: &read::Listed<Witness>, c: &mut Checks) -> Sigla {
         let s = siglum.get_ref();
         if s.trim().is_empty() {
             c.error(siglum.span(), "a witness siglum is empty");
+        } else if let Some(bad) = s.chars().find(|&ch| ch == '^' || ch.is_whitespace()) {
+            let what = if bad == '^' { "`^`" } else { "a space" };
+            c.errors.push(
+                c.diag(siglum.span(), format!("the siglum `{s}` holds {what}"))
+                    .with_note("`^` joins a siglum to a correction state or hand where it is cited (`A^ac`, `A^2`); a space would print as two sigla"),
+            );
         }
         if let Some(first) = sigla.spans.get(s) {
             let d = c

@@ -188,6 +188,17 @@ fn to_diag(world: &EditionWorld, d: &typst::diag::SourceDiagnostic, error: bool)
         let name = world.display_path(id);
         out = out.at(&SourceFile::new(name, src.text().to_string()), r);
     }
+    // A forked template that lost a function apparat calls: say which, and with what.
+    if let Some(name) = d.message.strip_prefix("unknown variable: ")
+        && let Some((_, params)) = crate::markup::TEMPLATE_CONTRACT
+            .iter()
+            .find(|(f, _)| *f == name)
+    {
+        return out.with_note(format!(
+            "the template does not define `{name}({})`, which apparat calls: keep every function its header lists (`apparat template` prints the bundled template)",
+            params.join(", ")
+        ));
+    }
     for h in &d.hints {
         out = out.with_note(format!("hint: {}", h.v));
     }

@@ -116,6 +116,20 @@ fn cases() -> Vec<Case> {
             line: Some(17),
         },
         Case {
+            name: "a siglum holding ^",
+            setup: |d| spec_replace(d, "siglum = \"B\"", "siglum = \"B^x\""),
+            message: "the siglum `B^x` holds `^`",
+            file: Some("edition.toml"),
+            line: Some(17),
+        },
+        Case {
+            name: "a siglum holding a space",
+            setup: |d| spec_replace(d, "siglum = \"B\"", "siglum = \"B B\""),
+            message: "the siglum `B B` holds a space",
+            file: Some("edition.toml"),
+            line: Some(17),
+        },
+        Case {
             name: "undeclared siglum",
             setup: |d| spec_replace(d, "wit = [\"B\"]", "wit = [\"Q\"]"),
             message: "undeclared siglum `Q`",

@@ -178,3 +178,28 @@ fn the_markup_of_a_build_calls_only_contract_functions() {
         assert!(seen.contains(f), "`{f}` not seen in the markup");
     }
 }
+
+/// A forked template that lost a function apparat calls fails with the function named, and
+/// its parameters, not only Typst's "unknown variable".
+#[test]
+fn a_template_without_a_contract_function_is_named() {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("contract-missing");
+    let _ = std::fs::remove_dir_all(&dir);
+    apparat::init::init(&dir).unwrap();
+    let template = template().replace("#let app-lemma(body) = body", "");
+    std::fs::write(dir.join("mine.typ"), template).unwrap();
+    let spec = std::fs::read_to_string(dir.join("edition.toml")).unwrap();
+    std::fs::write(
+        dir.join("edition.toml"),
+        spec.replacen("[layout]", "[layout]\ntemplate = \"mine.typ\"", 1),
+    )
+    .unwrap();
+    let Err(e) = apparat::build(&dir, &Default::default()) else {
+        panic!("a template without `app-lemma` built");
+    };
+    let text = e.to_string() + &e.render(false);
+    assert!(
+        text.contains("the template does not define `app-lemma(body)`"),
+        "{text}"
+    );
+}

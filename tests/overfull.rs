@@ -352,3 +352,46 @@ fn a_character_the_template_prints_without_a_glyph_is_named() {
         boxes[0].message
     );
 }
+
+/// A reading of many witnesses: its list of sigla, wider than the measure, breaks between
+/// two sigla and stays inside the text block; only a list wider than two lines is overfull.
+#[test]
+fn a_long_list_of_sigla_breaks_between_sigla() {
+    let sigla: Vec<String> = (1..=24).map(|k| format!("Cod{k:02}")).collect();
+    let mut extra = String::new();
+    for s in &sigla {
+        extra.push_str(&format!(
+            "\n[[witness]]\nsiglum = \"{s}\"\ndescription = \"A codex.\"\n"
+        ));
+    }
+    let wit: Vec<String> = sigla.iter().map(|s| format!("\"{s}\"")).collect();
+    extra.push_str(&format!(
+        "\n[[series]]\nid = \"critical\"\ntitle = \"Critical apparatus\"\nkind = \"critical\"\n\n[[entry]]\nseries = \"critical\"\nat = \"paragraph\"\nreadings = [{{ wit = [{}], text = \"paragraphs\" }}]\n",
+        wit.join(", ")
+    ));
+    let dir = edition("many-sigla", &format!("{FIRST}\n"), &extra);
+    let out = build(&dir);
+    assert!(
+        with_message(&out, "overfull apparatus line").is_empty(),
+        "{:#?}",
+        out.warnings
+    );
+    let pdf = dir.join("many-sigla.pdf");
+    std::fs::write(&pdf, &out.pdf).unwrap();
+    let body = read_pdf(&pdf).pop().unwrap();
+    let edge = text_edge(&body);
+    let list: Vec<&common::pdf::Word> = body
+        .words
+        .iter()
+        .filter(|w| w.text.contains("Cod"))
+        .collect();
+    assert!(list.len() >= 2, "the list is set on two lines: {list:?}");
+    for w in list {
+        assert!(
+            w.x1 <= edge + 1.0,
+            "`{}` ends at {:.1}, past the text block's edge {edge:.1}",
+            w.text,
+            w.x1
+        );
+    }
+}

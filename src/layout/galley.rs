@@ -196,9 +196,19 @@ fn overwide_tokens(spec: &Spec, p: &Printed, m: &Measurements) -> Vec<Diagnostic
         if warned.contains(&lemma.entry) {
             continue;
         }
+        // A long list of sigla breaks once between two of them: it runs over only where
+        // wider than two lines.
         let widest = markup::entry_tokens(spec, p, lemma, None)
             .into_iter()
-            .map(|t| (m.token_width(&t), t))
+            .map(|t| {
+                let w = m.token_width(&t);
+                let w = if super::hyphen::sigla_splits(&t).is_empty() {
+                    w
+                } else {
+                    w - width
+                };
+                (w, t)
+            })
             .max_by(|a, b| a.0.total_cmp(&b.0));
         let Some((w, token)) = widest.filter(|(w, _)| *w > width + HFUZZ) else {
             continue;
@@ -207,7 +217,8 @@ fn overwide_tokens(spec: &Spec, p: &Printed, m: &Measurements) -> Vec<Diagnostic
         let text: String = token
             .iter()
             .filter_map(|a| match a {
-                Atom::Text(_, s) => Some(s.as_str()),
+                Atom::Text(_, s) => Some(s.clone()),
+                Atom::Sigla(list) => Some(list.concat()),
                 _ => None,
             })
             .collect();
@@ -232,7 +243,7 @@ fn overwide_tokens(spec: &Spec, p: &Printed, m: &Measurements) -> Vec<Diagnostic
             ))
             .at(&spec.file, at)
             .with_note(format!("the word: `{}`", shorten(&text, 60)))
-            .with_note("the apparatus breaks only between words: shorten the reading or note, or put spaces in it"),
+            .with_note("the apparatus breaks only between words (and once in a long list of sigla): shorten the reading or note, put spaces in it, or cite a group for its members"),
         );
     }
     out

@@ -72,8 +72,13 @@ impl Hyphenator {
     }
 
     /// Every way to break `token` across two lines, first break first; none for a token
-    /// that is not a single word of a reading or note, or is too short.
+    /// that is not a single word of a reading or note, or is too short. A long list of
+    /// sigla breaks between sigla (see [`sigla_splits`]).
     pub(crate) fn splits(&self, token: &[Atom]) -> Vec<Split> {
+        let sigla = sigla_splits(token);
+        if !sigla.is_empty() {
+            return sigla;
+        }
         let (Some(lang), [Atom::Text(f, word)]) = (self.lang, token) else {
             return vec![];
         };
@@ -115,6 +120,10 @@ impl Hyphenator {
     /// The splits of `token` with their pieces' widths, as the galley pass measured them
     /// (a split measured by no pass is left out).
     pub(crate) fn measured(&self, token: &[Atom], m: &Measurements) -> Vec<MeasuredSplit> {
+        // Sigla are divided only where their list takes more than half the measure.
+        if !sigla_splits(token).is_empty() && m.token_width(token) <= m.metrics.text_width / 2.0 {
+            return vec![];
+        }
         self.splits(token)
             .into_iter()
             .map(|split| MeasuredSplit {
@@ -135,6 +144,31 @@ impl Hyphenator {
             ]
         })
     }
+}
+
+/// Sigla lists this long may break between two sigla (no hyphen): a reading of many
+/// witnesses, or the lemma's witnesses in a positive series, wider than the measure would
+/// otherwise run into the margin.
+const SIGLA_BREAK_MIN: usize = 8;
+
+/// The breaks of a token that begins with a list of at least [`SIGLA_BREAK_MIN`] sigla:
+/// between any two of them, what follows the list going with its tail.
+pub(crate) fn sigla_splits(token: &[Atom]) -> Vec<Split> {
+    let Some((Atom::Sigla(list), rest)) = token.split_first() else {
+        return vec![];
+    };
+    if list.len() < SIGLA_BREAK_MIN {
+        return vec![];
+    }
+    (1..list.len())
+        .map(|k| Split {
+            head: vec![Atom::Sigla(list[..k].to_vec())].into(),
+            tail: std::iter::once(Atom::Sigla(list[k..].to_vec()))
+                .chain(rest.iter().cloned())
+                .collect::<Vec<_>>()
+                .into(),
+        })
+        .collect()
 }
 
 /// Whether a token ends a line with a hyphen (the head of a split).

@@ -248,16 +248,31 @@ impl Diagnostics {
             .with_message(&d.message)
             .with_notes(d.notes.clone());
             let mut labels = vec![];
+            // A place on a line too long to show (a 10,000-character word, XML on one line)
+            // is named, not quoted.
+            let mut places = vec![];
             if let Some(loc) = &d.location {
-                let id = file_id(&loc.file, &mut files);
-                labels.push(cs::Label::primary(id, clamp(&loc.file, &loc.span)));
+                if long_line(&loc.file, loc.span.start) {
+                    places.push(format!("at {}", place(&loc.file, loc.span.start)));
+                } else {
+                    let id = file_id(&loc.file, &mut files);
+                    labels.push(cs::Label::primary(id, clamp(&loc.file, &loc.span)));
+                }
             }
             for l in &d.labels {
+                if long_line(&l.location.file, l.location.span.start) {
+                    let at = place(&l.location.file, l.location.span.start);
+                    places.push(format!("{}: {at}", l.message));
+                    continue;
+                }
                 let id = file_id(&l.location.file, &mut files);
                 labels.push(
                     cs::Label::secondary(id, clamp(&l.location.file, &l.location.span))
                         .with_message(&l.message),
                 );
+            }
+            if !places.is_empty() {
+                c = c.with_notes(places);
             }
             c = c.with_labels(labels);
             if term::emit(buf, &config, &files, &c).is_err() {
@@ -267,6 +282,23 @@ impl Diagnostics {
         }
         String::from_utf8_lossy(buf.as_slice()).into_owned()
     }
+}
+
+/// Lines longer than this (in bytes) are not quoted in a snippet.
+const LONG_LINE: usize = 400;
+
+/// Whether the line holding byte `at` of `f` is too long to quote.
+fn long_line(f: &SourceFile, at: usize) -> bool {
+    let at = floor_char_boundary(&f.text, at.min(f.text.len()));
+    let start = f.text[..at].rfind('\n').map_or(0, |i| i + 1);
+    let end = f.text[at..].find('\n').map_or(f.text.len(), |i| at + i);
+    end - start > LONG_LINE
+}
+
+/// `path:line:column` of byte `at` of `f`.
+fn place(f: &SourceFile, at: usize) -> String {
+    let (line, col) = f.line_col(at);
+    format!("{}:{line}:{col}", f.path.display())
 }
 
 fn clamp(f: &SourceFile, span: &Range<usize>) -> Range<usize> {
@@ -304,6 +336,18 @@ pub fn io_error(what: &str, path: &Path, e: &std::io::Error) -> Diagnostic {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_place_on_a_very_long_line_is_named_not_quoted() {
+        let text = format!("short\n{}\nlast\n", "x".repeat(10_000));
+        let file = SourceFile::new("source.txt", text.as_str());
+        let long = Diagnostics(vec![Diagnostic::warning("too wide").at(&file, 5006..5010)]);
+        let shown = long.render(false);
+        assert!(shown.len() < 300, "{shown}");
+        assert!(shown.contains("at source.txt:2:5001"), "{shown}");
+        let short = Diagnostics(vec![Diagnostic::warning("here").at(&file, 0..5)]);
+        assert!(short.render(false).contains("1 │ short"));
+    }
 
     #[test]
     fn a_note_is_a_note_everywhere_and_never_denied() {

@@ -41,7 +41,10 @@ fn warning(text: &Text, p: &Printed, line: &Overfull) -> Diagnostic {
         printed.chars().count(),
         line.text_width
     ))
-    .with_note(if line.kind.is_numbered() {
+    .with_note(if line.kind.is_numbered() && printed.chars().all(char::is_alphabetic) {
+        // Emergency breaks leave words of letters to hyphenation.
+        "a word of letters only is hyphenated, never broken anywhere: this one has no hyphenation point that fits: an emendation (`emend`) may divide it, or widen the text block (`[layout] margins`)"
+    } else if line.kind.is_numbered() {
         "set `[layout] emergency-breaks = true` to break such words anywhere, or widen the text block (`[layout] margins`)"
     } else {
         "titles and headings are set whole: widen the text block (`[layout] margins`) or choose a smaller font size"

@@ -116,6 +116,19 @@ fn cases() -> Vec<Case> {
             line: Some(17),
         },
         Case {
+            name: "a key given twice",
+            setup: |d| {
+                spec_replace(
+                    d,
+                    "language = \"sv\"",
+                    "language = \"sv\"\nlanguage = \"da\"",
+                )
+            },
+            message: "duplicate key `language`",
+            file: Some("edition.toml"),
+            line: Some(5),
+        },
+        Case {
             name: "a siglum holding ^",
             setup: |d| spec_replace(d, "siglum = \"B\"", "siglum = \"B^x\""),
             message: "the siglum `B^x` holds `^`",

@@ -161,8 +161,68 @@ pub(crate) fn refused(c: char) -> bool {
 
 /// The diagnostic for a TOML or serde error (`span` when the error has none).
 fn invalid(file: &SourceFile, e: &toml::de::Error, span: Range<usize>) -> Diagnostic {
-    Diagnostic::error(format!("invalid spec: {}", e.message().trim()))
-        .at(file, e.span().unwrap_or(span))
+    let at = e.span().unwrap_or(span);
+    let message = e.message().trim();
+    if message.starts_with("duplicate") {
+        return duplicate(file, message, at);
+    }
+    Diagnostic::error(format!("invalid spec: {message}")).at(file, at)
+}
+
+/// A key (or table) defined twice: named, with where it was first defined (the same key
+/// earlier in its table, the same header earlier in the file).
+fn duplicate(file: &SourceFile, message: &str, at: Range<usize>) -> Diagnostic {
+    let text = &file.text;
+    let Some(name) = text
+        .get(at.clone())
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+    else {
+        return Diagnostic::error(format!("invalid spec: {message}")).at(file, at);
+    };
+    let line_start = text[..at.start].rfind('\n').map_or(0, |i| i + 1);
+    let line_end = text[at.start..]
+        .find('\n')
+        .map_or(text.len(), |i| at.start + i);
+    let line = text[line_start..line_end].trim();
+    let header = line.starts_with('[');
+    let key_of = |l: &str| {
+        l.split('=')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .trim_matches('"')
+            .to_string()
+    };
+    let mut first = None;
+    // The lines before, last first (`end`: where each ends; CR of a CRLF kept, then trimmed).
+    let mut end = line_start.saturating_sub(1);
+    for earlier in text[..end].rsplit('\n') {
+        let start = end - earlier.len();
+        let t = earlier.trim();
+        let found = if header {
+            t == line
+        } else if t.starts_with('[') {
+            break;
+        } else {
+            !t.is_empty() && !t.starts_with('#') && key_of(t) == key_of(line)
+        };
+        if found {
+            first = Some(start..start + earlier.trim_end().len());
+            break;
+        }
+        end = start.saturating_sub(1);
+    }
+    let what = if header { "table" } else { "key" };
+    let d = Diagnostic::error(format!(
+        "invalid spec: duplicate {what} `{}`",
+        name.trim_matches(['[', ']', '"'])
+    ))
+    .at(file, at);
+    match first {
+        Some(r) => d.with_label(file, r, "first defined here"),
+        None => d,
+    }
 }
 
 /// Take out the key (or array element) whose key or value is at `span`, anywhere in the tree;

@@ -10,7 +10,7 @@ use std::path::Path;
 
 use sha2::{Digest, Sha256};
 
-use crate::diag::{Diagnostic, Result};
+use crate::diag::Result;
 
 const SOURCE: &str = "A Sample Text\n\n\
 1. Of beginnings\n\
@@ -110,16 +110,7 @@ The apparatus records every intervention and the readings of the second witness.
 
 /// The new edition's folder, refused when it holds anything.
 fn create(dir: &Path) -> Result<()> {
-    if dir.exists()
-        && dir
-            .read_dir()
-            .map(|mut d| d.next().is_some())
-            .unwrap_or(true)
-    {
-        return Err(
-            Diagnostic::error(format!("`{}` exists and is not empty", dir.display())).into(),
-        );
-    }
+    crate::paths::new_folder(dir)?;
     std::fs::create_dir_all(dir).map_err(|e| crate::diag::io_error("cannot create", dir, &e))?;
     Ok(())
 }

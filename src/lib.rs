@@ -22,7 +22,7 @@ pub mod init;
 mod layout;
 pub mod markup;
 mod overfull;
-mod paths;
+pub mod paths;
 mod prose;
 pub(crate) mod quotes;
 pub mod spec;

@@ -38,3 +38,21 @@ pub fn inside(root: &Path, rel: &str) -> Result<PathBuf, String> {
         Err(e) => Err(format!("cannot read `{rel}`: {e}")),
     }
 }
+
+/// A folder a command writes a new edition into: absent or empty, never one that holds
+/// anything (an edition is never written over).
+pub fn new_folder(dir: &Path) -> crate::diag::Result<()> {
+    let full = dir.exists()
+        && dir
+            .read_dir()
+            .map(|mut d| d.next().is_some())
+            .unwrap_or(true);
+    if full {
+        return Err(crate::diag::Diagnostic::error(format!(
+            "`{}` exists and is not empty",
+            dir.display()
+        ))
+        .into());
+    }
+    Ok(())
+}

@@ -20,13 +20,8 @@ pub fn stress(report: &ReportArgs, args: &StressArgs) -> ExitCode {
         translation: args.translation,
     };
     // An edition already there is never written over (as `init` and `import` refuse too).
-    if args.dir.read_dir().is_ok_and(|mut d| d.next().is_some()) {
-        let e = apparat::diag::Diagnostic::error(format!(
-            "`{}` exists and is not empty",
-            args.dir.display()
-        ))
-        .with_note("the stress edition is written into a new (or empty) folder");
-        return finish(report, Err(e.into()));
+    if let Err(e) = apparat::paths::new_folder(&args.dir) {
+        return finish(report, Err(e));
     }
     let generate = if args.verse {
         apparat::stress::generate_verse

@@ -202,10 +202,10 @@ fn overwide_tokens(spec: &Spec, p: &Printed, m: &Measurements) -> Vec<Diagnostic
             .into_iter()
             .map(|t| {
                 let w = m.token_width(&t);
-                let w = if super::hyphen::sigla_splits(&t).is_empty() {
-                    w
-                } else {
+                let w = if super::hyphen::long_sigla(&t) {
                     w - width
+                } else {
+                    w
                 };
                 (w, t)
             })

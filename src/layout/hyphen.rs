@@ -121,7 +121,7 @@ impl Hyphenator {
     /// (a split measured by no pass is left out).
     pub(crate) fn measured(&self, token: &[Atom], m: &Measurements) -> Vec<MeasuredSplit> {
         // Sigla are divided only where their list takes more than half the measure.
-        if !sigla_splits(token).is_empty() && m.token_width(token) <= m.metrics.text_width / 2.0 {
+        if long_sigla(token) && m.token_width(token) <= m.metrics.text_width / 2.0 {
             return vec![];
         }
         self.splits(token)
@@ -151,15 +151,17 @@ impl Hyphenator {
 /// otherwise run into the margin.
 const SIGLA_BREAK_MIN: usize = 8;
 
-/// The breaks of a token that begins with a list of at least [`SIGLA_BREAK_MIN`] sigla:
-/// between any two of them, what follows the list going with its tail.
-pub(crate) fn sigla_splits(token: &[Atom]) -> Vec<Split> {
-    let Some((Atom::Sigla(list), rest)) = token.split_first() else {
+/// Whether a token begins with a list of at least [`SIGLA_BREAK_MIN`] sigla.
+pub(crate) fn long_sigla(token: &[Atom]) -> bool {
+    matches!(token.first(), Some(Atom::Sigla(list)) if list.len() >= SIGLA_BREAK_MIN)
+}
+
+/// The breaks of a token that begins with a long list of sigla ([`long_sigla`]): between
+/// any two of them, what follows the list going with its tail.
+fn sigla_splits(token: &[Atom]) -> Vec<Split> {
+    let Some((Atom::Sigla(list), rest)) = token.split_first().filter(|_| long_sigla(token)) else {
         return vec![];
     };
-    if list.len() < SIGLA_BREAK_MIN {
-        return vec![];
-    }
     (1..list.len())
         .map(|k| Split {
             head: vec![Atom::Sigla(list[..k].to_vec())].into(),

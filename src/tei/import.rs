@@ -54,7 +54,7 @@ impl Import {
 }
 
 pub(super) fn import(file: &Path, dir: &Path, options: &ImportOptions) -> Result<Import> {
-    check_new_folder(dir)?;
+    crate::paths::new_folder(dir)?;
     let text = std::fs::read_to_string(file)
         .map_err(|e| crate::diag::io_error("cannot read the TEI file", file, &e))?;
     let src = SourceFile::new(file, text.as_str());
@@ -98,20 +98,6 @@ pub(super) fn import(file: &Path, dir: &Path, options: &ImportOptions) -> Result
         milestones: edition.milestones.len(),
         base,
     })
-}
-
-fn check_new_folder(dir: &Path) -> Result<()> {
-    let full = dir.exists()
-        && dir
-            .read_dir()
-            .map(|mut d| d.next().is_some())
-            .unwrap_or(true);
-    if full {
-        return Err(
-            Diagnostic::error(format!("`{}` exists and is not empty", dir.display())).into(),
-        );
-    }
-    Ok(())
 }
 
 fn xml_error(src: &SourceFile, text: &str, e: &roxmltree::Error) -> Diagnostic {

@@ -85,9 +85,26 @@ fn source() -> impl Strategy<Value = String> {
     })
 }
 
-/// Margin notes are narrow (about 52 pt at 7.5 pt): short words, so that none is broken.
+/// Margin notes are narrow (about 52 pt at 7.5 pt): short words, so that none is broken,
+/// and a line may break at every space. Unicode's line breaking allows no break after an
+/// opening bracket and the spaces after it (nor between a quotation mark and an opening
+/// bracket), nor before a closing bracket, `!`, `?`, `,`, `.`, `:`, `;`, `/` or `-`, even
+/// after a space: a word neither ends in the one nor begins with the other, or `a( b` and
+/// `a ,b` would make one run wider than the column. They stand anywhere else in a word.
 fn note() -> impl Strategy<Value = String> {
-    proptest::collection::vec(word(7, false), 1..=4).prop_map(|ws| ws.join(" "))
+    proptest::collection::vec(word(7, false), 1..=4).prop_map(|ws| {
+        ws.iter()
+            .map(|w| {
+                w.trim_end_matches(['(', '[', '{', '"', '\''])
+                    .trim_start_matches([')', ']', '}', '!', '?', ',', '.', ':', ';', '/', '-'])
+            })
+            .map(|w| match w {
+                "" => "x".to_string(),
+                w => w.to_string(),
+            })
+            .collect::<Vec<_>>()
+            .join(" ")
+    })
 }
 
 const ANCHOR: &str = "Ankare";
